@@ -1,0 +1,38 @@
+// Command lrpsim is a cycle-accurate simulator of LeOPArd, an attention accelerator that prunes
+// attention scores at run time with learned thresholds and bit-serial early termination.
+//
+// The commands are thin: the logic lives in the packages sim, arch, energy and traces.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "lrpsim",
+		Short:         "Cycle-accurate simulator of the LeOPArd learned-runtime-pruning attention accelerator",
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	trace := &cobra.Command{
+		Use:   "trace",
+		Short: "Inspect, validate and generate attention traces",
+	}
+	root.AddCommand(trace)
+	return root
+}
+
+func main() {
+	if err := newRootCmd().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "lrpsim:", err)
+		os.Exit(1)
+	}
+}

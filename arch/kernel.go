@@ -1,0 +1,93 @@
+package arch
+
+import "math/bits"
+
+// PlaneKernel computes termination steps for a whole head fast. K is transposed once into
+// bit-plane-major bytes (the layout the K SRAM holds), and for each query row a table gives, for
+// every byte of one bit-plane, the sum of the 8 q elements whose key bit is set. A plane's
+// contribution q . plane_b then costs ceil(d/8) table look-ups instead of d multiply-adds, and a
+// key that terminates early only touches its top planes.
+type PlaneKernel struct {
+	m, d, bitsK, bitsPerCycle int
+	groups                    int     // ceil(d / 8)
+	planes                    []uint8 // [m][bitsK][groups], plane b of key j at (j*bitsK+b)*groups
+	lut                       []int32 // [groups][256] sums of q over the set bits of a byte
+	bound                     []int64 // per step s (index s-1): (2^t - 1) * Q+ for the current row
+	lo                        []int   // per step: lowest plane consumed, t
+}
+
+// NewPlaneKernel transposes K ([m x d] row-major, bitsK-bit two's complement) into bit-planes.
+func NewPlaneKernel(k []int32, m, d, bitsK, bitsPerCycle int) *PlaneKernel {
+	groups := (d + 7) / 8
+	pk := &PlaneKernel{
+		m: m, d: d, bitsK: bitsK, bitsPerCycle: bitsPerCycle, groups: groups,
+		planes: make([]uint8, m*bitsK*groups),
+		lut:    make([]int32, groups*256),
+	}
+	for j := 0; j < m; j++ {
+		row := k[j*d : (j+1)*d]
+		for i, v := range row {
+			u := uint32(v)
+			g, bit := i/8, uint8(1)<<uint(i%8)
+			for b := 0; b < bitsK; b++ {
+				if u>>uint(b)&1 != 0 {
+					pk.planes[(j*bitsK+b)*groups+g] |= bit
+				}
+			}
+		}
+	}
+	g := Steps(bitsK, bitsPerCycle)
+	pk.bound = make([]int64, g)
+	pk.lo = make([]int, g)
+	for s := 1; s <= g; s++ {
+		pk.lo[s-1] = max(bitsK-s*bitsPerCycle, 0)
+	}
+	return pk
+}
+
+// SetQuery loads query row q (length d): it rebuilds the byte tables and the per-step bounds.
+func (pk *PlaneKernel) SetQuery(q []int32) {
+	for g := 0; g < pk.groups; g++ {
+		t := pk.lut[g*256 : (g+1)*256]
+		t[0] = 0
+		for mask := 1; mask < 256; mask++ {
+			i := g*8 + bits.TrailingZeros8(uint8(mask))
+			var v int32
+			if i < pk.d {
+				v = q[i]
+			}
+			t[mask] = t[mask&(mask-1)] + v
+		}
+	}
+	qplus := QPlus(q)
+	for s, lo := range pk.lo {
+		pk.bound[s] = ((int64(1) << uint(lo)) - 1) * qplus
+	}
+}
+
+// Term returns the step at which the lane decides key j against threshold T for the current
+// query row, and whether the key survives; it equals TermStep for the same operands.
+func (pk *PlaneKernel) Term(j int, T int64, earlyTermination bool) (step int, survive bool) {
+	var partial int64
+	b := pk.bitsK - 1
+	base := j * pk.bitsK * pk.groups
+	last := len(pk.lo)
+	for s := 1; s <= last; s++ {
+		lo := pk.lo[s-1]
+		for ; b >= lo; b-- {
+			plane := pk.planes[base+b*pk.groups : base+(b+1)*pk.groups]
+			var sum int64
+			for g, byt := range plane {
+				sum += int64(pk.lut[g*256+int(byt)])
+			}
+			partial += planeWeight(b, pk.bitsK) * sum
+		}
+		if lo == 0 {
+			return last, partial >= T
+		}
+		if earlyTermination && partial+pk.bound[s-1] < T {
+			return s, false
+		}
+	}
+	panic("arch: unreachable: the last step always has t = 0")
+}

@@ -1,0 +1,356 @@
+package sim
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/lrpsim/lrpsim/arch"
+	"github.com/lrpsim/lrpsim/configs"
+)
+
+// Config is one accelerator configuration. YAML keys are the snake_case names in the tags; a
+// config file overlays configs/leopard.yaml, so it names only what it changes.
+type Config struct {
+	Name       string     `yaml:"name"`
+	ClockGHz   float64    `yaml:"clock_ghz"`
+	Units      int        `yaml:"units"`
+	Baselines  []string   `yaml:"baselines"`
+	FrontEnd   FrontEnd   `yaml:"front_end"`
+	BackEnd    BackEnd    `yaml:"back_end"`
+	Memory     Memory     `yaml:"memory"`
+	Operands   Operands   `yaml:"operands"`
+	Thresholds Thresholds `yaml:"thresholds"`
+
+	// lines maps a dotted key to its line in the file it came from, for error messages.
+	lines map[string]int
+	file  string
+}
+
+// FrontEnd configures the bit-serial Q.K units.
+type FrontEnd struct {
+	Lanes            int    `yaml:"lanes"`
+	BitsPerCycle     int    `yaml:"bits_per_cycle"`
+	Scheduling       string `yaml:"scheduling"`
+	EarlyTermination bool   `yaml:"early_termination"`
+	FillCycles       int    `yaml:"fill_cycles"`
+	DrainCycles      int    `yaml:"drain_cycles"`
+}
+
+// BackEnd configures the survivor FIFO and the softmax-and-V units.
+type BackEnd struct {
+	Pruning     bool `yaml:"pruning"`
+	FIFODepth   int  `yaml:"fifo_depth"`
+	Macs        int  `yaml:"macs"`
+	ExpLatency  int  `yaml:"exp_latency"`
+	NormLatency int  `yaml:"norm_latency"`
+}
+
+// Memory configures on-chip SRAM and the DRAM channel.
+type Memory struct {
+	SRAMQBytes        int64 `yaml:"sram_q_bytes"`
+	SRAMKVBytes       int64 `yaml:"sram_kv_bytes"`
+	DRAMBytesPerCycle int   `yaml:"dram_bytes_per_cycle"`
+	DRAMLatency       int   `yaml:"dram_latency"`
+}
+
+// Operands are the widest two's-complement operands the datapath holds.
+type Operands struct {
+	BitsQ int `yaml:"bits_q"`
+	BitsK int `yaml:"bits_k"`
+	BitsV int `yaml:"bits_v"`
+}
+
+// Thresholds configures the threshold registers.
+type Thresholds struct {
+	Granularity string  `yaml:"granularity"`
+	Scale       float64 `yaml:"scale"`
+}
+
+// Baseline names accepted in `baselines`.
+var baselineNames = []string{"dense", "et_only", "prune_only", "bit_parallel"}
+
+// ConfigError is a bad configuration: the file, the line, the key and what was expected.
+type ConfigError struct {
+	File     string
+	Line     int
+	Key      string
+	Expected string
+	Got      string
+}
+
+func (e *ConfigError) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	msg := fmt.Sprintf("%s: %s: expected %s", loc, e.Key, e.Expected)
+	if e.Got != "" {
+		msg += ", got " + e.Got
+	}
+	return msg
+}
+
+// DefaultConfig returns the embedded default configuration (configs/leopard.yaml).
+func DefaultConfig() (*Config, error) {
+	data, err := fs.ReadFile(configs.FS, configs.Default)
+	if err != nil {
+		return nil, fmt.Errorf("reading embedded default config: %w", err)
+	}
+	c := &Config{}
+	if err := decodeStrict("configs/"+configs.Default, data, c); err != nil {
+		return nil, err
+	}
+	return c, c.Validate()
+}
+
+// LoadConfig reads a YAML file over the default configuration and validates the result.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	return ParseConfig(path, data)
+}
+
+// BundledConfig loads one of the configurations embedded in the binary by file name.
+func BundledConfig(name string) (*Config, error) {
+	data, err := fs.ReadFile(configs.FS, name)
+	if err != nil {
+		return nil, fmt.Errorf("no bundled config %q: %w", name, err)
+	}
+	return ParseConfig("configs/"+name, data)
+}
+
+// ParseConfig decodes data (named file in errors) over the default configuration.
+func ParseConfig(file string, data []byte) (*Config, error) {
+	c, err := DefaultConfig()
+	if err != nil {
+		return nil, err
+	}
+	c.lines = nil
+	if err := decodeStrict(file, data, c); err != nil {
+		return nil, err
+	}
+	return c, c.Validate()
+}
+
+// Clone returns a deep copy (baselines are derived from the design by changing a copy).
+func (c *Config) Clone() *Config {
+	d := *c
+	d.Baselines = append([]string(nil), c.Baselines...)
+	return &d
+}
+
+func (c *Config) errAt(key, expected string, got any) error {
+	return &ConfigError{File: c.file, Line: c.lines[key], Key: key, Expected: expected, Got: fmt.Sprint(got)}
+}
+
+// Validate checks every value's range and returns the first problem, naming file, line and key.
+func (c *Config) Validate() error {
+	type intRange struct {
+		key    string
+		v      int64
+		lo, hi int64
+	}
+	ints := []intRange{
+		{"units", int64(c.Units), 1, 4096},
+		{"front_end.lanes", int64(c.FrontEnd.Lanes), 1, 4096},
+		{"front_end.bits_per_cycle", int64(c.FrontEnd.BitsPerCycle), 1, 16},
+		{"front_end.fill_cycles", int64(c.FrontEnd.FillCycles), 0, 1 << 20},
+		{"front_end.drain_cycles", int64(c.FrontEnd.DrainCycles), 0, 1 << 20},
+		{"back_end.fifo_depth", int64(c.BackEnd.FIFODepth), 1, 1 << 20},
+		{"back_end.macs", int64(c.BackEnd.Macs), 1, 1 << 16},
+		{"back_end.exp_latency", int64(c.BackEnd.ExpLatency), 0, 1 << 20},
+		{"back_end.norm_latency", int64(c.BackEnd.NormLatency), 0, 1 << 20},
+		{"memory.sram_q_bytes", c.Memory.SRAMQBytes, 1, 1 << 40},
+		{"memory.sram_kv_bytes", c.Memory.SRAMKVBytes, 2, 1 << 40},
+		{"memory.dram_bytes_per_cycle", int64(c.Memory.DRAMBytesPerCycle), 1, 1 << 20},
+		{"memory.dram_latency", int64(c.Memory.DRAMLatency), 0, 1 << 30},
+		{"operands.bits_q", int64(c.Operands.BitsQ), 2, 16},
+		{"operands.bits_k", int64(c.Operands.BitsK), 2, 16},
+		{"operands.bits_v", int64(c.Operands.BitsV), 2, 16},
+	}
+	for _, r := range ints {
+		if r.v < r.lo || r.v > r.hi {
+			return c.errAt(r.key, fmt.Sprintf("an integer in [%d, %d]", r.lo, r.hi), r.v)
+		}
+	}
+	if !(c.ClockGHz > 0) || math.IsInf(c.ClockGHz, 0) {
+		return c.errAt("clock_ghz", "a positive number of GHz", c.ClockGHz)
+	}
+	if _, err := arch.ParsePolicy(c.FrontEnd.Scheduling); err != nil {
+		return c.errAt("front_end.scheduling", "dynamic or lockstep", fmt.Sprintf("%q", c.FrontEnd.Scheduling))
+	}
+	if c.Thresholds.Granularity != "head" && c.Thresholds.Granularity != "layer" {
+		return c.errAt("thresholds.granularity", "head or layer", fmt.Sprintf("%q", c.Thresholds.Granularity))
+	}
+	if !(c.Thresholds.Scale > 0) || math.IsInf(c.Thresholds.Scale, 0) {
+		return c.errAt("thresholds.scale", "a positive finite number", c.Thresholds.Scale)
+	}
+	seen := map[string]bool{}
+	for _, b := range c.Baselines {
+		if !contains(baselineNames, b) {
+			return c.errAt("baselines", "a list of "+strings.Join(baselineNames, ", "), fmt.Sprintf("%q", b))
+		}
+		if seen[b] {
+			return c.errAt("baselines", "each baseline once", fmt.Sprintf("%q twice", b))
+		}
+		seen[b] = true
+	}
+	if strings.TrimSpace(c.Name) == "" {
+		return c.errAt("name", "a non-empty name", `""`)
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeStrict decodes YAML into out, rejecting unknown keys and wrong types with the file, the
+// line and the dotted key, and records each key's line for later range errors.
+func decodeStrict(file string, data []byte, c *Config) error {
+	c.file = file
+	if c.lines == nil {
+		c.lines = map[string]int{}
+	}
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil // an empty file changes nothing
+		}
+		return &ConfigError{File: file, Key: "(document)", Expected: "valid YAML", Got: err.Error()}
+	}
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	return decodeNode(file, doc.Content[0], reflect.ValueOf(c).Elem(), "", c.lines)
+}
+
+func decodeNode(file string, n *yaml.Node, v reflect.Value, path string, lines map[string]int) error {
+	if v.Kind() == reflect.Struct {
+		if n.Kind != yaml.MappingNode {
+			key := path
+			if key == "" {
+				key = "(document)"
+			}
+			return &ConfigError{File: file, Line: n.Line, Key: key, Expected: "a mapping of keys", Got: describe(n)}
+		}
+		fields := yamlFields(v.Type())
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			full := k.Value
+			if path != "" {
+				full = path + "." + k.Value
+			}
+			idx, ok := fields[k.Value]
+			if !ok {
+				names := make([]string, 0, len(fields))
+				for name := range fields {
+					names = append(names, name)
+				}
+				sort.Strings(names)
+				return &ConfigError{File: file, Line: k.Line, Key: full, Expected: "one of " + strings.Join(names, ", "), Got: "unknown key"}
+			}
+			lines[full] = k.Line
+			if err := decodeNode(file, val, v.Field(idx), full, lines); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	tmp := reflect.New(v.Type())
+	if err := n.Decode(tmp.Interface()); err != nil || (n.Kind != yaml.ScalarNode && v.Kind() != reflect.Slice) {
+		return &ConfigError{File: file, Line: n.Line, Key: path, Expected: kindName(v.Type()), Got: describe(n)}
+	}
+	v.Set(tmp.Elem())
+	return nil
+}
+
+func yamlFields(t reflect.Type) map[string]int {
+	out := map[string]int{}
+	for i := 0; i < t.NumField(); i++ {
+		tag := t.Field(i).Tag.Get("yaml")
+		if tag != "" && tag != "-" {
+			out[strings.Split(tag, ",")[0]] = i
+		}
+	}
+	return out
+}
+
+func kindName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64:
+		return "an integer"
+	case reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice:
+		return "a list of strings"
+	}
+	return t.String()
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	return fmt.Sprintf("%q", n.Value)
+}
+
+// LaneParams returns the front-end parameters of the config for keys of bitsK bits.
+func (c *Config) frontEndParams(bitsK int) arch.FrontEndParams {
+	pol, _ := arch.ParsePolicy(c.FrontEnd.Scheduling)
+	return arch.FrontEndParams{
+		Lanes: c.FrontEnd.Lanes, BitsK: bitsK, BitsPerCycle: c.FrontEnd.BitsPerCycle, Policy: pol,
+		EarlyTermination: c.FrontEnd.EarlyTermination,
+		FillCycles:       c.FrontEnd.FillCycles, DrainCycles: c.FrontEnd.DrainCycles,
+	}
+}
+
+func (c *Config) backEndParams() arch.BackEndParams {
+	return arch.BackEndParams{Macs: c.BackEnd.Macs, ExpLatency: c.BackEnd.ExpLatency, NormLatency: c.BackEnd.NormLatency}
+}
+
+// Baseline derives a named baseline from the design config: the same substrate with early
+// termination and back-end pruning switched as the name says.
+func (c *Config) Baseline(name string) (*Config, error) {
+	b := c.Clone()
+	b.Name, b.Baselines = name, nil
+	switch name {
+	case "dense":
+		b.FrontEnd.EarlyTermination, b.BackEnd.Pruning = false, false
+	case "et_only":
+		b.FrontEnd.EarlyTermination, b.BackEnd.Pruning = true, false
+	case "prune_only":
+		b.FrontEnd.EarlyTermination, b.BackEnd.Pruning = false, true
+	case "bit_parallel":
+		b.FrontEnd.EarlyTermination, b.BackEnd.Pruning = false, false
+		b.FrontEnd.BitsPerCycle = c.Operands.BitsK
+	default:
+		return nil, fmt.Errorf("unknown baseline %q (want one of %s)", name, strings.Join(baselineNames, ", "))
+	}
+	return b, nil
+}

@@ -12,6 +12,7 @@ type Entry struct {
 	Row, Key int
 	Marker   bool
 	Tile     int   // tile the entry belongs to (for buffer release)
+	DV       int   // width of the head's V rows
 	Visible  int64 // first cycle the back end may pop it (push cycle + 1)
 }
 
@@ -95,9 +96,8 @@ func (p BackEndParams) MacCyclesPerSurvivor(dv int) int64 {
 }
 
 // Step advances one cycle: it pops the oldest visible entry if the unit is ready, and does the
-// accounting. frontEndLeft reports whether the front-end unit still has work (for starvation).
-// It returns the popped entry and the cycle its work completes, if an entry was popped.
-func (b *BackEndUnit) Step(cycle int64, f *FIFO, dv int, frontEndLeft bool) (popped *Entry, completes int64) {
+// accounting. It returns the popped entry and the last cycle of its work, if it popped one.
+func (b *BackEndUnit) Step(cycle int64, f *FIFO) (popped *Entry, completes int64) {
 	if cycle >= b.ReadyAt {
 		e, ok := f.Peek()
 		if ok && e.Visible <= cycle {
@@ -111,7 +111,7 @@ func (b *BackEndUnit) Step(cycle int64, f *FIFO, dv int, frontEndLeft bool) (pop
 				completes = max(end-1, cycle)
 				b.Rows++
 			} else {
-				m := b.p.MacCyclesPerSurvivor(dv)
+				m := b.p.MacCyclesPerSurvivor(e.DV)
 				macStart := cycle + int64(b.p.ExpLatency)
 				b.MacEnd = macStart + m
 				b.ReadyAt = cycle + m
@@ -121,7 +121,7 @@ func (b *BackEndUnit) Step(cycle int64, f *FIFO, dv int, frontEndLeft bool) (pop
 				b.MacCycles += m
 			}
 			b.LastCompletion = max(b.LastCompletion, completes)
-		} else if frontEndLeft {
+		} else {
 			b.StarvedCycles++
 		}
 	}

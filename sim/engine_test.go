@@ -1,0 +1,173 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"sort"
+	"testing"
+
+	"github.com/lrpsim/lrpsim/traces"
+)
+
+// randHead builds a random head with extremes of two's complement mixed in, a threshold near
+// the middle of its scores, and optionally a causal mask and short valid lengths.
+func randHead(r *rand.Rand, idx int) *traces.Head {
+	bitsQ, bitsK, bitsV := 2+r.IntN(15), 2+r.IntN(15), 2+r.IntN(15)
+	n, m := 1+r.IntN(20), 1+r.IntN(24)
+	d, dv := 1+r.IntN(20), 1+r.IntN(20)
+	causal := r.IntN(3) == 0
+	if causal {
+		m = n
+	}
+	h := &traces.Head{Layer: idx, N: n, M: m, D: d, DV: dv, BitsQ: bitsQ, BitsK: bitsK, BitsV: bitsV,
+		ScaleQ: 1, ScaleK: 1, ScaleV: 1, Causal: causal, ValidQ: n, ValidK: m}
+	if r.IntN(3) == 0 {
+		h.ValidQ = 1 + r.IntN(n)
+		h.ValidK = 1 + r.IntN(m)
+		if causal {
+			h.ValidK = h.ValidQ
+		}
+	}
+	fill := func(k, bits int) []int32 {
+		out := make([]int32, k)
+		lo, hi := -(int32(1) << (bits - 1)), (int32(1)<<(bits-1))-1
+		for i := range out {
+			switch r.IntN(8) {
+			case 0:
+				out[i] = lo
+			case 1:
+				out[i] = hi
+			default:
+				out[i] = lo + r.Int32N(hi-lo+1)
+			}
+		}
+		return out
+	}
+	h.Q, h.K, h.V = fill(n*d, bitsQ), fill(m*d, bitsK), fill(m*dv, bitsV)
+	// A threshold between the scores, so that some keys survive and some are pruned.
+	var dots []int64
+	for i := 0; i < h.ValidQ; i++ {
+		for j := 0; j < h.ValidK; j++ {
+			if h.KeyAllowed(i, j) {
+				var s int64
+				for x := 0; x < d; x++ {
+					s += int64(h.Q[i*d+x]) * int64(h.K[j*d+x])
+				}
+				dots = append(dots, s)
+			}
+		}
+	}
+	sort.Slice(dots, func(a, b int) bool { return dots[a] < dots[b] })
+	if len(dots) > 0 {
+		// T on the integer grid: th = T / sqrt(d) with unit scales maps back to T.
+		T := dots[r.IntN(len(dots))]
+		h.Threshold = float64(T) / sqrtF(d)
+	}
+	return h
+}
+
+func randConfig(r *rand.Rand) *Config {
+	c, err := DefaultConfig()
+	if err != nil {
+		panic(err)
+	}
+	c.Units = 1 + r.IntN(4)
+	c.FrontEnd.Lanes = 1 + r.IntN(6)
+	c.FrontEnd.BitsPerCycle = 1 + r.IntN(4)
+	c.FrontEnd.Scheduling = []string{"dynamic", "lockstep"}[r.IntN(2)]
+	c.FrontEnd.EarlyTermination = r.IntN(4) != 0
+	c.FrontEnd.FillCycles = r.IntN(3)
+	c.FrontEnd.DrainCycles = r.IntN(3)
+	c.BackEnd.Pruning = r.IntN(4) != 0
+	c.BackEnd.FIFODepth = 1 + r.IntN(4)
+	c.BackEnd.Macs = 1 + r.IntN(8)
+	c.BackEnd.ExpLatency = r.IntN(4)
+	c.BackEnd.NormLatency = r.IntN(4)
+	c.Memory.SRAMKVBytes = int64(40 + r.IntN(400)) // small: heads get tiled
+	c.Memory.DRAMBytesPerCycle = 1 + r.IntN(16)
+	c.Memory.DRAMLatency = r.IntN(20)
+	return c
+}
+
+func sortedRecords(rs []PairRecord) []PairRecord {
+	out := append([]PairRecord(nil), rs...)
+	sort.Slice(out, func(a, b int) bool {
+		x, y := out[a], out[b]
+		if x.Head != y.Head {
+			return x.Head < y.Head
+		}
+		if x.Row != y.Row {
+			return x.Row < y.Row
+		}
+		return x.Key < y.Key
+	})
+	return out
+}
+
+// TestEnginesAgree holds the event engine to the reference engine on seeded random traces and
+// configurations: total cycles, every unit's busy, stall, wait and idle cycles, the action
+// counts, and every decision (pair, termination step, decision cycle, push cycle).
+func TestEnginesAgree(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	iters := 400
+	if testing.Short() {
+		iters = 60
+	}
+	for it := 0; it < iters; it++ {
+		cfg := randConfig(r)
+		var heads Heads
+		for i := 0; i < 1+r.IntN(4); i++ {
+			heads = append(heads, randHead(r, i))
+		}
+		// The SRAM must hold at least one key row of every head and Q.
+		for _, h := range heads {
+			need := int64(h.D*h.BitsK+h.DV*h.BitsV+7) / 8 * 2
+			cfg.Memory.SRAMKVBytes = max(cfg.Memory.SRAMKVBytes, need)
+		}
+		name := fmt.Sprintf("iter %d: %+v", it, *cfg)
+		ref, err := Simulate(cfg, heads, EngineReference, Options{Record: true})
+		if err != nil {
+			t.Fatalf("%s: reference: %v", name, err)
+		}
+		ev, err := Simulate(cfg, heads, EngineEvent, Options{Record: true})
+		if err != nil {
+			t.Fatalf("%s: event: %v", name, err)
+		}
+		compareStats(t, name, ref, ev)
+	}
+}
+
+func compareStats(t *testing.T, name string, ref, ev *Stats) {
+	t.Helper()
+	if ref.Cycles != ev.Cycles {
+		t.Fatalf("%s: cycles: reference %d, event %d", name, ref.Cycles, ev.Cycles)
+	}
+	rr, er := sortedRecords(ref.Record), sortedRecords(ev.Record)
+	if len(rr) != len(er) {
+		t.Fatalf("%s: %d decisions in the reference, %d in the event engine", name, len(rr), len(er))
+	}
+	for i := range rr {
+		if rr[i] != er[i] {
+			t.Fatalf("%s: first differing decision: reference %+v, event %+v", name, rr[i], er[i])
+		}
+	}
+	checks := []struct {
+		what     string
+		ref, got any
+	}{
+		{"front end", ref.FrontEnd, ev.FrontEnd},
+		{"back end", ref.BackEnd, ev.BackEnd},
+		{"dram", ref.DRAM, ev.DRAM},
+		{"actions", ref.Actions, ev.Actions},
+		{"step histogram", ref.StepHistogram, ev.StepHistogram},
+		{"pruned step histogram", ref.PrunedStepHistogram, ev.PrunedStepHistogram},
+		{"heads", ref.Heads, ev.Heads},
+		{"pairs/survivors/pushed", [3]int64{ref.Pairs, ref.Survivors, ref.Pushed}, [3]int64{ev.Pairs, ev.Survivors, ev.Pushed}},
+	}
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.ref, c.got) {
+			t.Fatalf("%s: %s differ:\nreference %+v\nevent     %+v", name, c.what, c.ref, c.got)
+		}
+	}
+}

@@ -1,0 +1,576 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/lrpsim/lrpsim/arch"
+)
+
+const never = math.MaxInt64
+
+// Lane states of the event engine's front-end units.
+const (
+	laneFree uint8 = iota
+	laneStepping
+	laneHolding
+)
+
+// feUnit is a front-end unit in the event engine. Between interactions with the rest of the
+// machine (pushing into its FIFO, waiting for a tile) it runs ahead of the event clock, jumping
+// from one lane decision to the next, so it costs work per decision, not per cycle.
+type feUnit struct {
+	gen     uint64
+	pending int64 // cycle of its scheduled wake, -1 if none
+
+	seq, idx int // cursor: next task is tiles[seq].tasks[u][idx]
+	finished bool
+	waiting  bool // for tile seq to be scheduled
+	waitFrom int64
+
+	busy      bool
+	tl        *tile
+	tk        task
+	r0        int64
+	keysStart int64
+	next      int // next key slot to assign
+	done      int // key slots finished
+	lastLane  int64
+	markerDue int64
+	holding   int   // lanes holding a refused survivor
+	markerWay bool  // the marker is due and waits for room
+	stallFrom int64 // first cycle of the current run of refusals, -1 if none
+
+	lane     []uint8
+	slot     []int
+	decide   []int64
+	holdFrom []int64
+	rec      []int // index of the lane's current record, when recording
+}
+
+// beUnit is a back-end unit in the event engine.
+type beUnit struct {
+	gen       uint64
+	pending   int64
+	readyAt   int64
+	macEnd    int64
+	busyUntil int64
+	waiting   bool
+	waitSince int64
+	stats     *BackEndStats
+	lastDone  int64
+}
+
+type eventEngine struct {
+	cfg   *Config
+	w     *workload
+	st    *Stats
+	opts  Options
+	q     eventQueue
+	units int
+	fe    []feUnit
+	be    []beUnit
+	fifo  []*arch.FIFO
+
+	states      []*tileState
+	nextLoad    int
+	channelFree int64
+	loading     bool // scheduleLoads is on the stack
+	waiters     map[int][]int
+
+	lastBusy int64
+	err      error
+}
+
+// runEvent is the discrete-event engine: components wake only at the cycles where something
+// happens to them, in (cycle, priority, sequence) order.
+func runEvent(cfg *Config, src HeadSource, opts Options) (*Stats, error) {
+	units := cfg.Units
+	e := &eventEngine{
+		cfg: cfg, w: newWorkload(cfg, src, PlaneKernel), opts: opts, units: units,
+		st: &Stats{Engine: "event", Config: cfg.Name,
+			FrontEnd: make([]FrontEndStats, units), BackEnd: make([]BackEndStats, units)},
+		fe: make([]feUnit, units), be: make([]beUnit, units), fifo: make([]*arch.FIFO, units),
+		waiters: map[int][]int{}, lastBusy: -1,
+	}
+	lanes := cfg.FrontEnd.Lanes
+	for u := 0; u < units; u++ {
+		e.fifo[u] = arch.NewFIFO(cfg.BackEnd.FIFODepth)
+		e.fe[u] = feUnit{pending: -1, stallFrom: -1,
+			lane: make([]uint8, lanes), slot: make([]int, lanes), decide: make([]int64, lanes),
+			holdFrom: make([]int64, lanes), rec: make([]int, lanes)}
+		e.be[u] = beUnit{pending: -1, waiting: true, stats: &e.st.BackEnd[u], lastDone: -1}
+	}
+	e.scheduleLoads()
+	for u := 0; u < units && e.err == nil; u++ {
+		e.wakeFE(u, 0)
+	}
+	for e.q.Len() > 0 && e.err == nil {
+		ev := e.q.Pop()
+		if ev.prio >= prioFrontEnd {
+			u := int(ev.prio - prioFrontEnd)
+			if ev.gen != e.fe[u].gen {
+				continue
+			}
+			e.fe[u].pending = -1
+			e.runFrontEnd(u, ev.cycle)
+		} else {
+			u := int(ev.prio - prioBackEnd)
+			if ev.gen != e.be[u].gen {
+				continue
+			}
+			e.be[u].pending = -1
+			e.runBackEnd(u, ev.cycle)
+		}
+	}
+	if e.err != nil {
+		return nil, e.err
+	}
+	if e.nextLoad != len(e.w.tiles) {
+		return nil, fmt.Errorf("event engine: %d tiles never loaded", len(e.w.tiles)-e.nextLoad)
+	}
+	st := e.st
+	st.Cycles = e.lastBusy + 1
+	for u := 0; u < units; u++ {
+		f := &st.FrontEnd[u]
+		f.Idle = st.Cycles - f.Busy - f.WaitMemory
+		b := &e.be[u]
+		if b.waiting && b.waitSince < st.Cycles {
+			b.stats.Starved += st.Cycles - b.waitSince
+		}
+		b.stats.MaxFill = e.fifo[u].MaxFill
+		if e.fe[u].busy || e.fifo[u].Len() > 0 {
+			return nil, fmt.Errorf("event engine: unit %d stopped with work left", u)
+		}
+	}
+	st.Heads = e.w.Heads
+	return st, nil
+}
+
+func (e *eventEngine) wakeFE(u int, cycle int64) {
+	f := &e.fe[u]
+	if f.pending >= 0 && f.pending <= cycle {
+		return
+	}
+	f.gen++
+	f.pending = cycle
+	e.q.Push(cycle, int32(prioFrontEnd+u), f.gen)
+}
+
+func (e *eventEngine) wakeBE(u int, cycle int64) {
+	b := &e.be[u]
+	if b.pending >= 0 && b.pending <= cycle {
+		return
+	}
+	b.gen++
+	b.pending = cycle
+	e.q.Push(cycle, int32(prioBackEnd+u), b.gen)
+}
+
+// scheduleLoads starts every DRAM load whose buffer is known to be free, in tile order.
+func (e *eventEngine) scheduleLoads() {
+	if e.loading {
+		return
+	}
+	e.loading = true
+	defer func() { e.loading = false }()
+	for {
+		var free int64
+		if e.nextLoad >= 2 {
+			free = e.states[e.nextLoad-2].freeAt
+			if free < 0 {
+				return
+			}
+		}
+		t, err := e.w.tile(e.nextLoad)
+		if err != nil {
+			e.err = err
+			return
+		}
+		if t == nil {
+			return
+		}
+		start := max(e.channelFree, free)
+		e.st.DRAM.WaitBuffer += start - e.channelFree
+		dur := e.cfg.loadCycles(t.bytes)
+		ts := &tileState{ready: start + dur, lastAct: start + dur - 1, freeAt: -1}
+		for u := range t.tasks {
+			ts.tasksLeft += len(t.tasks[u])
+		}
+		e.states = append(e.states, ts)
+		e.channelFree = start + dur
+		e.st.DRAM.Busy += dur
+		e.st.countLoad(t)
+		if e.nextLoad >= 2 {
+			e.w.release(e.w.tiles[e.nextLoad-2])
+		}
+		seq := e.nextLoad
+		e.nextLoad++
+		for _, u := range e.waiters[seq] {
+			f := &e.fe[u]
+			f.waiting = false
+			at := max(ts.ready, f.waitFrom)
+			e.st.FrontEnd[u].WaitMemory += at - f.waitFrom
+			e.wakeFE(u, at)
+		}
+		delete(e.waiters, seq)
+		if ts.tasksLeft == 0 {
+			ts.freeAt = ts.lastAct + 1
+		}
+	}
+}
+
+// tileProgress frees a tile's buffer once all its tasks and entries are done.
+func (e *eventEngine) tileProgress(seq int) {
+	ts := e.states[seq]
+	if ts.freeAt < 0 && ts.tasksLeft == 0 && ts.outstanding == 0 {
+		ts.freeAt = ts.lastAct + 1
+		e.scheduleLoads()
+	}
+}
+
+// runFrontEnd advances unit u from cycle now: it processes cycles at the global clock while an
+// interaction is possible and runs ahead through cycles that only prune keys.
+func (e *eventEngine) runFrontEnd(u int, now int64) {
+	f := &e.fe[u]
+	cfg := e.cfg
+	c := now
+	for {
+		if !f.busy {
+			if !e.nextTask(u, &c) {
+				return
+			}
+		}
+		switch e.processCycle(u, c, now) {
+		case cycleDeferred:
+			e.wakeFE(u, c) // this cycle pushes: do it at the global clock
+			return
+		case cycleEnded:
+			c++
+			continue
+		}
+		if e.err != nil {
+			return
+		}
+		n := e.nextInteresting(f, c)
+		if f.holding > 0 || f.markerWay {
+			if n != never {
+				e.wakeFE(u, n)
+			}
+			return // a refused push is retried when the back end pops
+		}
+		if n == never {
+			e.err = fmt.Errorf("event engine: front-end unit %d stuck at cycle %d (config %s)", u, c, cfg.Name)
+			return
+		}
+		c = n
+	}
+}
+
+// nextTask finds unit u's next task from cycle *c, starting it when its tile is usable; it
+// reports false when the unit has to wait for a load to be scheduled or has no work left.
+func (e *eventEngine) nextTask(u int, c *int64) bool {
+	f := &e.fe[u]
+	for {
+		if f.finished {
+			return false
+		}
+		if f.seq < len(e.states) {
+			ts := e.states[f.seq]
+			if ts.ready > *c {
+				e.st.FrontEnd[u].WaitMemory += ts.ready - *c
+				*c = ts.ready
+			}
+			t := e.w.tiles[f.seq]
+			if f.idx < len(t.tasks[u]) {
+				e.startTask(u, t, t.tasks[u][f.idx], *c)
+				f.idx++
+				return true
+			}
+			f.seq, f.idx = f.seq+1, 0
+			continue
+		}
+		t, err := e.w.tile(f.seq)
+		if err != nil {
+			e.err = err
+			return false
+		}
+		if t == nil {
+			f.finished = true
+			return false
+		}
+		f.waiting, f.waitFrom = true, *c
+		e.waiters[f.seq] = append(e.waiters[f.seq], u)
+		return false
+	}
+}
+
+func (e *eventEngine) startTask(u int, t *tile, tk task, c int64) {
+	f := &e.fe[u]
+	fill, drain := int64(e.cfg.FrontEnd.FillCycles), int64(e.cfg.FrontEnd.DrainCycles)
+	f.busy, f.tl, f.tk, f.r0 = true, t, tk, c
+	f.keysStart = c + fill
+	f.next, f.done = 0, 0
+	f.lastLane = c + fill - 1
+	f.markerDue = -1
+	if tk.k1 == tk.k0 {
+		f.markerDue = max(f.lastLane+drain, c)
+	}
+	for i := range f.lane {
+		f.lane[i] = laneFree
+	}
+	e.st.FrontEnd[u].Tasks++
+	e.st.countTaskStart(t.h.src)
+}
+
+// Outcomes of processCycle.
+const (
+	cycleDone     = iota // processed, the task goes on
+	cycleEnded           // processed, the task ended in it
+	cycleDeferred        // not processed: it pushes and c is ahead of the global clock
+)
+
+// processCycle does cycle c of unit u's task: key assignment, decisions, pushes, the marker.
+// Pushes happen only at the global clock (c == now); a cycle ahead of it that would push is
+// deferred after its key assignment, which is idempotent within a cycle.
+func (e *eventEngine) processCycle(u int, c, now int64) int {
+	f := &e.fe[u]
+	h := f.tl.h
+	nkeys := f.tk.k1 - f.tk.k0
+	if c >= f.keysStart && f.next < nkeys {
+		e.assign(u, c)
+	}
+	if c != now && e.pushesAt(f, c) {
+		return cycleDeferred
+	}
+	for li, s := range f.lane {
+		if s != laneStepping || f.decide[li] != c {
+			continue
+		}
+		i := h.pair(f.tk.r, f.tk.k0+f.slot[li])
+		step := int(h.steps[i])
+		e.st.countDecision(h.src, e.cfg.FrontEnd.BitsPerCycle, step, h.survive[i], h.pushed[i])
+		if e.opts.Record {
+			f.rec[li] = len(e.st.Record)
+			e.st.Record = append(e.st.Record, PairRecord{Head: int32(h.index), Row: int32(f.tk.r),
+				Key: int32(f.tk.k0 + f.slot[li]), Step: uint8(step), Decide: c, Push: -1})
+		}
+		f.lastLane = c
+		if h.pushed[i] {
+			f.lane[li] = laneHolding
+			f.holdFrom[li] = c
+			f.holding++
+		} else {
+			f.lane[li] = laneFree
+			f.done++
+		}
+	}
+	refused := false
+	if f.holding > 0 {
+		if c != now {
+			e.err = fmt.Errorf("event engine: unit %d would push at cycle %d ahead of the clock %d", u, c, now)
+			return cycleDone
+		}
+		fifo := e.fifo[u]
+		for li, s := range f.lane {
+			if s != laneHolding {
+				continue
+			}
+			if !fifo.CanPush() {
+				refused = true
+				break
+			}
+			e.push(u, arch.Entry{Row: f.tk.r, Key: f.tk.k0 + f.slot[li], Tile: f.tl.seq, DV: h.src.DV, Visible: c + 1}, c)
+			if e.opts.Record {
+				e.st.Record[f.rec[li]].Push = c
+			}
+			e.st.FrontEnd[u].LaneStalls += c - f.holdFrom[li]
+			f.lane[li] = laneFree
+			f.holding--
+			f.done++
+		}
+		f.lastLane = c
+	}
+	if nkeys > 0 && f.done == nkeys && f.markerDue < 0 {
+		f.markerDue = f.lastLane + int64(e.cfg.FrontEnd.DrainCycles)
+	}
+	ended := false
+	f.markerWay = false
+	if f.markerDue >= 0 && c >= f.markerDue {
+		switch {
+		case !f.tk.last:
+			ended = true
+		case c != now:
+			e.err = fmt.Errorf("event engine: unit %d would push a marker at cycle %d ahead of the clock %d", u, c, now)
+			return cycleDone
+		case e.fifo[u].CanPush():
+			e.push(u, arch.Entry{Row: f.tk.r, Key: -1, Marker: true, Tile: f.tl.seq, DV: h.src.DV, Visible: c + 1}, c)
+			ended = true
+		default:
+			refused = true
+			f.markerWay = true
+		}
+	}
+	fs := &e.st.FrontEnd[u]
+	if refused && f.stallFrom < 0 {
+		f.stallFrom = c
+	} else if !refused && f.stallFrom >= 0 {
+		fs.Stall += c - f.stallFrom
+		f.stallFrom = -1
+	}
+	if ended {
+		f.busy = false
+		fs.Busy += c - f.r0 + 1
+		e.lastBusy = max(e.lastBusy, c)
+		ts := e.states[f.tl.seq]
+		ts.tasksLeft--
+		ts.lastAct = max(ts.lastAct, c)
+		e.tileProgress(f.tl.seq)
+		return cycleEnded
+	}
+	return cycleDone
+}
+
+// push puts an entry into unit u's FIFO at cycle c and wakes a waiting back end.
+func (e *eventEngine) push(u int, en arch.Entry, c int64) {
+	e.fifo[u].Push(en)
+	e.st.Actions.FIFOPushes++
+	e.states[en.Tile].outstanding++
+	e.lastBusy = max(e.lastBusy, c)
+	b := &e.be[u]
+	if b.waiting {
+		at := max(en.Visible, b.waitSince)
+		b.stats.Starved += at - b.waitSince
+		b.waiting = false
+		e.wakeBE(u, at)
+	}
+}
+
+// assign gives free lanes their next keys at cycle c under the scheduling policy.
+func (e *eventEngine) assign(u int, c int64) {
+	f := &e.fe[u]
+	if e.cfg.FrontEnd.Scheduling == "lockstep" {
+		for _, s := range f.lane {
+			if s != laneFree {
+				return
+			}
+		}
+	}
+	h := f.tl.h
+	nkeys := f.tk.k1 - f.tk.k0
+	base := h.pair(f.tk.r, f.tk.k0)
+	for li, s := range f.lane {
+		if f.next == nkeys {
+			return
+		}
+		if s != laneFree {
+			continue
+		}
+		steps := int64(h.steps[base+f.next])
+		f.lane[li], f.slot[li], f.decide[li] = laneStepping, f.next, c+steps-1
+		f.next++
+		e.st.FrontEnd[u].LaneSteps += steps
+	}
+}
+
+// nextInteresting is the next cycle after c at which unit f's state changes by itself.
+func (e *eventEngine) nextInteresting(f *feUnit, c int64) int64 {
+	n := int64(never)
+	anyFree, allFree := false, true
+	for li, s := range f.lane {
+		switch s {
+		case laneStepping:
+			n = min(n, f.decide[li])
+			allFree = false
+		case laneFree:
+			anyFree = true
+		default:
+			allFree = false
+		}
+	}
+	if f.next < f.tk.k1-f.tk.k0 {
+		lockstep := e.cfg.FrontEnd.Scheduling == "lockstep"
+		if (!lockstep && anyFree) || (lockstep && allFree) {
+			n = min(n, max(c+1, f.keysStart))
+		}
+	}
+	if f.markerDue >= 0 && !f.markerWay {
+		n = min(n, max(f.markerDue, c+1))
+	}
+	return n
+}
+
+// pushesAt reports whether cycle n would push: a surviving decision, or the marker.
+func (e *eventEngine) pushesAt(f *feUnit, n int64) bool {
+	if n == never {
+		return false
+	}
+	if f.markerDue >= 0 && n >= f.markerDue && f.tk.last {
+		return true
+	}
+	h := f.tl.h
+	lastKeysNow := f.tk.last && f.markerDue < 0 && f.next == f.tk.k1-f.tk.k0 && f.holding == 0
+	for li, s := range f.lane {
+		if s != laneStepping {
+			continue
+		}
+		if f.decide[li] != n {
+			lastKeysNow = false
+			continue
+		}
+		if h.pushed[h.pair(f.tk.r, f.tk.k0+f.slot[li])] {
+			return true
+		}
+	}
+	// The last keys are pruned at n and, with no drain, the marker goes in the same cycle.
+	return lastKeysNow && e.cfg.FrontEnd.DrainCycles == 0
+}
+
+// runBackEnd pops one entry at cycle c and schedules the unit's next pop.
+func (e *eventEngine) runBackEnd(u int, c int64) {
+	b := &e.be[u]
+	fifo := e.fifo[u]
+	en, ok := fifo.Peek()
+	if !ok || en.Visible > c || c < b.readyAt {
+		e.err = fmt.Errorf("event engine: back-end unit %d woke at cycle %d with nothing to pop", u, c)
+		return
+	}
+	fifo.Pop()
+	p := e.cfg.backEndParams()
+	var end, completes int64
+	if en.Marker {
+		n0 := max(c, b.macEnd)
+		end = n0 + int64(p.NormLatency)
+		b.readyAt = max(end, c+1)
+		completes = max(end-1, c)
+		b.stats.Rows++
+	} else {
+		m := p.MacCyclesPerSurvivor(en.DV)
+		b.macEnd = c + int64(p.ExpLatency) + m
+		end = b.macEnd
+		b.readyAt = c + m
+		completes = end - 1
+		b.stats.Survivors++
+		b.stats.MacCycles += m
+	}
+	if end > max(c, b.busyUntil) {
+		b.stats.Busy += end - max(c, b.busyUntil)
+	}
+	b.busyUntil = max(b.busyUntil, end)
+	e.lastBusy = max(e.lastBusy, completes)
+	e.st.countPop(e.w.tiles[en.Tile].h.src, en.Marker)
+	ts := e.states[en.Tile]
+	ts.outstanding--
+	ts.lastAct = max(ts.lastAct, completes)
+	e.tileProgress(en.Tile)
+	if f := &e.fe[u]; f.holding > 0 || f.markerWay {
+		e.wakeFE(u, c) // a slot freed: the refused push retries in this cycle
+	}
+	if nx, ok := fifo.Peek(); ok {
+		at := max(nx.Visible, b.readyAt)
+		b.stats.Starved += at - b.readyAt
+		e.wakeBE(u, at)
+	} else {
+		b.waiting, b.waitSince = true, b.readyAt
+	}
+}

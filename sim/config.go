@@ -276,7 +276,9 @@ func decodeNode(file string, n *yaml.Node, v reflect.Value, path string, lines m
 		return nil
 	}
 	tmp := reflect.New(v.Type())
-	if err := n.Decode(tmp.Interface()); err != nil || (n.Kind != yaml.ScalarNode && v.Kind() != reflect.Slice) {
+	// yaml.v3 truncates 2.5 into an int; an integer key takes only an integer.
+	intMismatch := (v.Kind() == reflect.Int || v.Kind() == reflect.Int64) && n.ShortTag() != "!!int"
+	if err := n.Decode(tmp.Interface()); err != nil || intMismatch || (n.Kind != yaml.ScalarNode && v.Kind() != reflect.Slice) {
 		return &ConfigError{File: file, Line: n.Line, Key: path, Expected: kindName(v.Type()), Got: describe(n)}
 	}
 	v.Set(tmp.Elem())

@@ -114,6 +114,8 @@ func TestEnginesAgree(t *testing.T) {
 	if testing.Short() {
 		iters = 60
 	}
+	covered := map[string]int{"back-pressure": 0, "waiting for DRAM": 0, "DRAM waiting for a buffer": 0,
+		"tiled heads": 0, "lockstep": 0, "early-terminated keys": 0}
 	for it := 0; it < iters; it++ {
 		cfg := randConfig(r)
 		var heads Heads
@@ -135,7 +137,39 @@ func TestEnginesAgree(t *testing.T) {
 			t.Fatalf("%s: event: %v", name, err)
 		}
 		compareStats(t, name, ref, ev)
+		var stall, waitMem int64
+		for _, f := range ref.FrontEnd {
+			stall += f.Stall
+			waitMem += f.WaitMemory
+		}
+		covered["back-pressure"] += b2i(stall > 0)
+		covered["waiting for DRAM"] += b2i(waitMem > 0)
+		covered["DRAM waiting for a buffer"] += b2i(ref.DRAM.WaitBuffer > 0)
+		covered["tiled heads"] += b2i(ref.DRAM.Loads > int64(len(heads)))
+		covered["lockstep"] += b2i(cfg.FrontEnd.Scheduling == "lockstep")
+		covered["early-terminated keys"] += b2i(sum(ref.PrunedStepHistogram[:max(len(ref.PrunedStepHistogram)-1, 0)]) > 0)
 	}
+	// The generator must keep exercising every mechanism, or agreement proves little.
+	for what, n := range covered {
+		if n < iters/20 {
+			t.Errorf("only %d of %d random cases exercised %s", n, iters, what)
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func sum(xs []int64) int64 {
+	var s int64
+	for _, x := range xs {
+		s += x
+	}
+	return s
 }
 
 func compareStats(t *testing.T, name string, ref, ev *Stats) {

@@ -26,7 +26,8 @@ func newRootCmd() *cobra.Command {
 		Use:   "trace",
 		Short: "Inspect, validate and generate attention traces",
 	}
-	root.AddCommand(trace)
+	trace.AddCommand(newTraceInfoCmd(), newTraceValidateCmd(), newTraceGenCmd())
+	root.AddCommand(newRunCmd(), newConfigCmd(), trace)
 	return root
 }
 

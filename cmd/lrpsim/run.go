@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lrpsim/lrpsim/sim"
+	"github.com/lrpsim/lrpsim/traces"
+)
+
+type runFlags struct {
+	config, trace, engine, out string
+	json, csv                  bool
+	baselines                  []string
+	noBaselines                bool
+}
+
+func newRunCmd() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Simulate a trace on a configuration and report cycles and speedup against the baselines",
+		Long: `run replays an attention trace on a LeOPArd configuration, simulates the configured baselines
+(dense, early termination only, pruning only, bit-parallel dense) on the same trace in the same
+invocation, and reports cycles, speedup, pruning and early-termination statistics, utilization
+and stalls. With no flags it replays the bundled default trace on configs/leopard.yaml.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRun(cmd.OutOrStdout(), f, cmd.Flags().Changed("baselines"))
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.config, "config", "c", "", "configuration YAML (overlays the default configs/leopard.yaml)")
+	fl.StringVarP(&f.trace, "trace", "t", "", "trace .npz file (default: the bundled trace)")
+	fl.StringVar(&f.engine, "engine", sim.EngineEvent, "simulation engine: event or reference")
+	fl.BoolVar(&f.json, "json", false, "print one JSON object")
+	fl.BoolVar(&f.csv, "csv", false, "print a CSV table, one row per simulated configuration")
+	fl.StringVarP(&f.out, "out", "o", "", "write the report to this file (atomically) instead of standard output")
+	fl.StringSliceVar(&f.baselines, "baselines", nil, "baselines to simulate (default: the config's list)")
+	fl.BoolVar(&f.noBaselines, "no-baselines", false, "simulate the design only")
+	return cmd
+}
+
+func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
+	if f.json && f.csv {
+		return fmt.Errorf("--json and --csv are exclusive")
+	}
+	cfg, err := loadConfig(f.config)
+	if err != nil {
+		return err
+	}
+	if baselinesSet {
+		cfg.Baselines = f.baselines
+		if err := cfg.Validate(); err != nil {
+			return fmt.Errorf("--baselines: %w", err)
+		}
+	}
+	if f.noBaselines {
+		cfg.Baselines = nil
+	}
+	r, err := openTrace(f.trace)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	res, err := sim.Run(cfg, r, f.engine, sim.Options{})
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.Path(), err)
+	}
+	res.Version = version
+	m := r.Meta()
+	res.Trace = sim.TraceInfo{Path: r.Path(), Model: m.Model, Task: m.Task, Source: m.Source, Synthetic: m.Synthetic,
+		Heads: r.NumHeads(), Inputs: m.Inputs, Layers: m.Layers, HeadsPer: m.Heads}
+	write := res.WriteText
+	switch {
+	case f.json:
+		write = res.WriteJSON
+	case f.csv:
+		write = res.WriteCSV
+	}
+	if f.out != "" {
+		return sim.WriteFileAtomic(f.out, write)
+	}
+	// Render fully before printing, so that an error never leaves half a report.
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return err
+	}
+	_, err = stdout.Write(buf.Bytes())
+	return err
+}
+
+// loadConfig reads a config file, or the embedded default when path is empty.
+func loadConfig(path string) (*sim.Config, error) {
+	if path == "" {
+		return sim.DefaultConfig()
+	}
+	return sim.LoadConfig(path)
+}
+
+// openTrace opens a trace file, or the bundled default when path is empty.
+func openTrace(path string) (*traces.Reader, error) {
+	if path == "" {
+		return openBundledTrace()
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("trace: %w", err)
+	}
+	return traces.Open(path)
+}

@@ -1,0 +1,94 @@
+package sim
+
+import (
+	"errors"
+	"io/fs"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/lrpsim/lrpsim/configs"
+)
+
+func TestParseConfigErrors(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		line       int
+		key        string
+		expected   string
+	}{
+		{"unknown top-level key", "name: x\nlanes: 4\n", 2, "lanes", "one of"},
+		{"unknown nested key", "front_end:\n  lanez: 4\n", 2, "front_end.lanez", "one of"},
+		{"wrong type", "front_end:\n  lanes: many\n", 2, "front_end.lanes", "an integer"},
+		{"float for int", "units: 2.5\n", 1, "units", "an integer"},
+		{"mapping for scalar", "units:\n  a: 1\n", 2, "units", "an integer"},
+		{"zero lanes", "front_end:\n  lanes: 0\n", 2, "front_end.lanes", "an integer in [1, 4096]"},
+		{"negative latency", "memory:\n  dram_latency: -1\n", 2, "memory.dram_latency", "an integer in [0,"},
+		{"bad scheduling", "front_end:\n  scheduling: random\n", 2, "front_end.scheduling", "dynamic or lockstep"},
+		{"bad baseline", "baselines: [dense, fast]\n", 1, "baselines", "a list of dense"},
+		{"zero clock", "clock_ghz: 0\n", 1, "clock_ghz", "a positive number"},
+		{"bits out of range", "operands:\n  bits_k: 17\n", 2, "operands.bits_k", "[2, 16]"},
+		{"bad granularity", "thresholds:\n  granularity: token\n", 2, "thresholds.granularity", "head or layer"},
+		{"not yaml", "front_end: [\n", 0, "(document)", "valid YAML"},
+		{"top-level list", "- a\n- b\n", 1, "(document)", "a mapping"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseConfig("my.yaml", []byte(tc.yaml))
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("got %v, want a *ConfigError", err)
+			}
+			if ce.File != "my.yaml" || ce.Line != tc.line || ce.Key != tc.key || !strings.Contains(ce.Expected, tc.expected) {
+				t.Errorf("got %+v (%q), want line %d key %q expected ~%q", *ce, err, tc.line, tc.key, tc.expected)
+			}
+			if !strings.HasPrefix(err.Error(), "my.yaml") {
+				t.Errorf("message %q does not start with the file name", err)
+			}
+		})
+	}
+}
+
+func TestParseConfigOverlaysDefault(t *testing.T) {
+	c, err := ParseConfig("x.yaml", []byte("front_end:\n  lanes: 4\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, _ := DefaultConfig()
+	if c.FrontEnd.Lanes != 4 || c.FrontEnd.BitsPerCycle != def.FrontEnd.BitsPerCycle || c.Units != def.Units {
+		t.Errorf("overlay gave %+v", c.FrontEnd)
+	}
+	if _, err := ParseConfig("empty.yaml", nil); err != nil {
+		t.Errorf("an empty file should give the default: %v", err)
+	}
+}
+
+// TestBundledConfigs: every file in configs/ is valid, and both engines agree on it on a small
+// random trace.
+func TestBundledConfigs(t *testing.T) {
+	names, err := fs.Glob(configs.FS, "*.yaml")
+	if err != nil || len(names) < 5 {
+		t.Fatalf("bundled configs: %v %v", names, err)
+	}
+	r := rand.New(rand.NewPCG(5, 5))
+	var heads Heads
+	for i := 0; i < 3; i++ {
+		heads = append(heads, randHead(r, i))
+	}
+	for _, name := range names {
+		cfg, err := BundledConfig(name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		cfg.Memory.SRAMKVBytes = 256 // tile the small heads too
+		ref, err := Simulate(cfg, heads, EngineReference, Options{Record: true})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		ev, err := Simulate(cfg, heads, EngineEvent, Options{Record: true})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		compareStats(t, name, ref, ev)
+	}
+}

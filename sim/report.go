@@ -1,0 +1,199 @@
+package sim
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// utilization summarizes a run's units: front-end lane utilization (lane-cycles stepping over
+// lane-cycles available), back-end busy fraction, and the cycles lost by cause.
+type utilization struct {
+	LaneUtil, FEBusy, BEBusy                            float64
+	FEStall, FEWaitMem, LaneStalls, BEStarved, DRAMWait int64
+}
+
+func utilizationOf(s *Stats, cfg *Config) utilization {
+	var u utilization
+	var laneSteps, feBusy, beBusy int64
+	for _, f := range s.FrontEnd {
+		laneSteps += f.LaneSteps
+		feBusy += f.Busy
+		u.FEStall += f.Stall
+		u.FEWaitMem += f.WaitMemory
+		u.LaneStalls += f.LaneStalls
+	}
+	for _, b := range s.BackEnd {
+		beBusy += b.Busy
+		u.BEStarved += b.Starved
+	}
+	u.DRAMWait = s.DRAM.WaitBuffer
+	units := int64(len(s.FrontEnd))
+	if s.Cycles > 0 && units > 0 {
+		u.LaneUtil = float64(laneSteps) / float64(s.Cycles*units*int64(cfg.FrontEnd.Lanes))
+		u.FEBusy = float64(feBusy) / float64(s.Cycles*units)
+		u.BEBusy = float64(beBusy) / float64(s.Cycles*units)
+	}
+	return u
+}
+
+// WriteText prints the human-readable report.
+func (r *Result) WriteText(w io.Writer) error {
+	var b strings.Builder
+	cfg := r.Config
+	kind := "real trace"
+	if r.Trace.Synthetic {
+		kind = "SYNTHETIC trace"
+	}
+	fmt.Fprintf(&b, "lrpsim %s, %s engine\n", r.Version, r.Engine)
+	fmt.Fprintf(&b, "trace:  %s (%s)\n", r.Trace.Path, kind)
+	fmt.Fprintf(&b, "        model %s, task %s; %d inputs x %d layers x %d heads\n",
+		r.Trace.Model, r.Trace.Task, r.Trace.Inputs, r.Trace.Layers, r.Trace.HeadsPer)
+	fmt.Fprintf(&b, "config: %s: %d units x %d lanes, %d bit-plane(s)/cycle, %s lanes, FIFO %d, %d MACs, %.3g GHz\n\n",
+		cfg.Name, cfg.Units, cfg.FrontEnd.Lanes, cfg.FrontEnd.BitsPerCycle, cfg.FrontEnd.Scheduling,
+		cfg.BackEnd.FIFODepth, cfg.BackEnd.Macs, cfg.ClockGHz)
+
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "run\tcycles\ttime (us)\tspeedup\tlane util\tBE busy\tFE stall\tBE starved\tDRAM MB\t")
+	row := func(name string, s *Stats, speed string) {
+		u := utilizationOf(s, cfg)
+		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%s\t%.1f%%\t%.1f%%\t%d\t%d\t%.2f\t\n", name, s.Cycles,
+			float64(s.Cycles)/(cfg.ClockGHz*1e3), speed, 100*u.LaneUtil, 100*u.BEBusy, u.FEStall, u.BEStarved,
+			float64(s.DRAM.Bytes)/1e6)
+	}
+	row("design ("+cfg.Name+")", r.Design, "1.00x")
+	for _, name := range r.Order {
+		row(name, r.Baselines[name], fmt.Sprintf("%.2fx", r.Speedup[name]))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	d := r.Design
+	fmt.Fprintf(&b, "\npruning: %.1f%% of %d query-key pairs below threshold (%d survivors)\n",
+		100*r.PruningRate, d.Pairs, d.Survivors)
+	fmt.Fprintf(&b, "lane steps per key: %.2f mean of %d (early termination %s)\n", r.MeanSteps,
+		len(d.StepHistogram), onOff(cfg.FrontEnd.EarlyTermination))
+	var pruned int64
+	for _, n := range d.PrunedStepHistogram {
+		pruned += n
+	}
+	if pruned > 0 {
+		fmt.Fprintf(&b, "termination step of pruned keys:")
+		for i, n := range d.PrunedStepHistogram {
+			if n > 0 {
+				fmt.Fprintf(&b, "  %d: %.1f%%", i+1, 100*float64(n)/float64(pruned))
+			}
+		}
+		fmt.Fprintln(&b)
+	}
+	u := utilizationOf(d, cfg)
+	fmt.Fprintf(&b, "stalls by cause (design): FIFO back-pressure %d unit-cycles (%d lane-cycles), waiting for DRAM %d unit-cycles, back end starved %d unit-cycles, DRAM waiting for a free buffer %d cycles\n",
+		u.FEStall, u.LaneStalls, u.FEWaitMem, u.BEStarved, u.DRAMWait)
+	fmt.Fprintf(&b, "DRAM: %d bytes in %d loads, %d busy cycles\n", d.DRAM.Bytes, d.DRAM.Loads, d.DRAM.Busy)
+	fmt.Fprintf(&b, "\npruning rate by layer (and by head):\n")
+	for _, lp := range PruningByLayer(d) {
+		hs := make([]string, len(lp.Heads))
+		for i, h := range lp.Heads {
+			hs[i] = fmt.Sprintf("%.0f", 100*h)
+		}
+		fmt.Fprintf(&b, "  layer %2d: %5.1f%%  [%s]\n", lp.Layer, 100*lp.Rate, strings.Join(hs, " "))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+// jsonResult is the JSON shape: the Result plus the per-layer pruning.
+type jsonResult struct {
+	*Result
+	ConfigName    string         `json:"config"`
+	PruningLayers []LayerPruning `json:"pruning_by_layer"`
+}
+
+// WriteJSON prints one JSON object.
+func (r *Result) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(jsonResult{Result: r, ConfigName: r.Config.Name, PruningLayers: PruningByLayer(r.Design)})
+}
+
+// CSVHeader is the column list of WriteCSV: one row per simulated configuration.
+var csvHeader = []string{"run", "config", "engine", "trace", "model", "task", "synthetic", "cycles", "speedup_vs_design",
+	"pairs", "survivors", "pruning_rate", "pushed", "lane_util", "be_busy", "fe_stall", "lane_stalls",
+	"fe_wait_memory", "be_starved", "dram_bytes", "dram_wait_buffer"}
+
+// WriteCSV prints a tidy CSV: a header and one row for the design and each baseline.
+func (r *Result) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvHeader); err != nil {
+		return err
+	}
+	emit := func(run string, s *Stats) error {
+		u := utilizationOf(s, r.Config)
+		rate := 0.0
+		if s.Pairs > 0 {
+			rate = 1 - float64(s.Survivors)/float64(s.Pairs)
+		}
+		f := func(x float64) string { return strconv.FormatFloat(x, 'g', 10, 64) }
+		i := func(x int64) string { return strconv.FormatInt(x, 10) }
+		return cw.Write([]string{run, s.Config, r.Engine, r.Trace.Path, r.Trace.Model, r.Trace.Task,
+			strconv.FormatBool(r.Trace.Synthetic), i(s.Cycles), f(ratio(s.Cycles, r.Design.Cycles)),
+			i(s.Pairs), i(s.Survivors), f(rate), i(s.Pushed), f(u.LaneUtil), f(u.BEBusy), i(u.FEStall),
+			i(u.LaneStalls), i(u.FEWaitMem), i(u.BEStarved), i(s.DRAM.Bytes), i(s.DRAM.WaitBuffer)})
+	}
+	if err := emit("design", r.Design); err != nil {
+		return err
+	}
+	for _, name := range r.Order {
+		if err := emit(name, r.Baselines[name]); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteFileAtomic writes a file through a temporary file in the same directory and a rename,
+// so that readers never see a partial file and a failed write leaves nothing behind.
+func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err = write(tmp); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}

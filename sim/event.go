@@ -9,13 +9,6 @@ import (
 
 const never = math.MaxInt64
 
-// Lane states of the event engine's front-end units.
-const (
-	laneFree uint8 = iota
-	laneStepping
-	laneHolding
-)
-
 // feUnit is a front-end unit in the event engine. Between interactions with the rest of the
 // machine (pushing into its FIFO, waiting for a tile) it runs ahead of the event clock, jumping
 // from one lane decision to the next, so it costs work per decision, not per cycle.
@@ -41,9 +34,12 @@ type feUnit struct {
 	markerWay bool  // the marker is due and waits for room
 	stallFrom int64 // first cycle of the current run of refusals, -1 if none
 
-	lane     []uint8
+	lanes    int
+	free     laneSet      // lanes without a key
+	hold     laneSet      // lanes holding a refused survivor
+	deciding decisionRing // stepping lanes by decision cycle
+	stepping int          // number of stepping lanes
 	slot     []int
-	decide   []int64
 	holdFrom []int64
 	rec      []int // index of the lane's current record, when recording
 }
@@ -84,10 +80,10 @@ type eventEngine struct {
 
 // runEvent is the discrete-event engine: components wake only at the cycles where something
 // happens to them, in (cycle, priority, sequence) order.
-func runEvent(cfg *Config, src HeadSource, opts Options) (*Stats, error) {
+func runEvent(cfg *Config, w *workload, opts Options) (*Stats, error) {
 	units := cfg.Units
 	e := &eventEngine{
-		cfg: cfg, w: newWorkload(cfg, src, PlaneKernel), opts: opts, units: units,
+		cfg: cfg, w: w, opts: opts, units: units,
 		st: &Stats{Engine: "event", Config: cfg.Name,
 			FrontEnd: make([]FrontEndStats, units), BackEnd: make([]BackEndStats, units)},
 		fe: make([]feUnit, units), be: make([]beUnit, units), fifo: make([]*arch.FIFO, units),
@@ -96,9 +92,9 @@ func runEvent(cfg *Config, src HeadSource, opts Options) (*Stats, error) {
 	lanes := cfg.FrontEnd.Lanes
 	for u := 0; u < units; u++ {
 		e.fifo[u] = arch.NewFIFO(cfg.BackEnd.FIFODepth)
-		e.fe[u] = feUnit{pending: -1, stallFrom: -1,
-			lane: make([]uint8, lanes), slot: make([]int, lanes), decide: make([]int64, lanes),
-			holdFrom: make([]int64, lanes), rec: make([]int, lanes)}
+		e.fe[u] = feUnit{pending: -1, stallFrom: -1, lanes: lanes,
+			free: newLaneSet(lanes), hold: newLaneSet(lanes), deciding: newDecisionRing(lanes),
+			slot: make([]int, lanes), holdFrom: make([]int64, lanes), rec: make([]int, lanes)}
 		e.be[u] = beUnit{pending: -1, waiting: true, stats: &e.st.BackEnd[u], lastDone: -1}
 	}
 	e.scheduleLoads()
@@ -316,9 +312,7 @@ func (e *eventEngine) startTask(u int, t *tile, tk task, c int64) {
 	if tk.k1 == tk.k0 {
 		f.markerDue = max(f.lastLane+drain, c)
 	}
-	for i := range f.lane {
-		f.lane[i] = laneFree
-	}
+	f.free.fill(f.lanes)
 	e.st.FrontEnd[u].Tasks++
 	e.st.countTaskStart(t.h.src)
 }
@@ -343,26 +337,28 @@ func (e *eventEngine) processCycle(u int, c, now int64) int {
 	if c != now && e.pushesAt(f, c) {
 		return cycleDeferred
 	}
-	for li, s := range f.lane {
-		if s != laneStepping || f.decide[li] != c {
-			continue
-		}
-		i := h.pair(f.tk.r, f.tk.k0+f.slot[li])
-		step := int(h.steps[i])
-		e.st.countDecision(h.src, e.cfg.FrontEnd.BitsPerCycle, step, h.survive[i], h.pushed[i])
-		if e.opts.Record {
-			f.rec[li] = len(e.st.Record)
-			e.st.Record = append(e.st.Record, PairRecord{Head: int32(h.index), Row: int32(f.tk.r),
-				Key: int32(f.tk.k0 + f.slot[li]), Step: uint8(step), Decide: c, Push: -1})
-		}
-		f.lastLane = c
-		if h.pushed[i] {
-			f.lane[li] = laneHolding
-			f.holdFrom[li] = c
-			f.holding++
-		} else {
-			f.lane[li] = laneFree
-			f.done++
+	if f.stepping > 0 {
+		dec := f.deciding.at(c)
+		for li := dec.first(0); li >= 0; li = dec.first(li + 1) {
+			dec.remove(li)
+			f.stepping--
+			i := h.pair(f.tk.r, f.tk.k0+f.slot[li])
+			step := int(h.steps[i])
+			e.st.countDecision(h.src, e.cfg.FrontEnd.BitsPerCycle, step, h.survive[i], h.pushed[i])
+			if e.opts.Record {
+				f.rec[li] = len(e.st.Record)
+				e.st.Record = append(e.st.Record, PairRecord{Head: int32(h.index), Row: int32(f.tk.r),
+					Key: int32(f.tk.k0 + f.slot[li]), Step: uint8(step), Decide: c, Push: -1})
+			}
+			f.lastLane = c
+			if h.pushed[i] {
+				f.hold.add(li)
+				f.holdFrom[li] = c
+				f.holding++
+			} else {
+				f.free.add(li)
+				f.done++
+			}
 		}
 	}
 	refused := false
@@ -372,10 +368,7 @@ func (e *eventEngine) processCycle(u int, c, now int64) int {
 			return cycleDone
 		}
 		fifo := e.fifo[u]
-		for li, s := range f.lane {
-			if s != laneHolding {
-				continue
-			}
+		for li := f.hold.first(0); li >= 0; li = f.hold.first(li + 1) {
 			if !fifo.CanPush() {
 				refused = true
 				break
@@ -385,7 +378,8 @@ func (e *eventEngine) processCycle(u int, c, now int64) int {
 				e.st.Record[f.rec[li]].Push = c
 			}
 			e.st.FrontEnd[u].LaneStalls += c - f.holdFrom[li]
-			f.lane[li] = laneFree
+			f.hold.remove(li)
+			f.free.add(li)
 			f.holding--
 			f.done++
 		}
@@ -449,48 +443,39 @@ func (e *eventEngine) push(u int, en arch.Entry, c int64) {
 // assign gives free lanes their next keys at cycle c under the scheduling policy.
 func (e *eventEngine) assign(u int, c int64) {
 	f := &e.fe[u]
-	if e.cfg.FrontEnd.Scheduling == "lockstep" {
-		for _, s := range f.lane {
-			if s != laneFree {
-				return
-			}
-		}
+	if e.cfg.FrontEnd.Scheduling == "lockstep" && (f.stepping > 0 || f.holding > 0) {
+		return // the group has not finished
 	}
 	h := f.tl.h
 	nkeys := f.tk.k1 - f.tk.k0
 	base := h.pair(f.tk.r, f.tk.k0)
-	for li, s := range f.lane {
-		if f.next == nkeys {
-			return
-		}
-		if s != laneFree {
-			continue
-		}
-		steps := int64(h.steps[base+f.next])
-		f.lane[li], f.slot[li], f.decide[li] = laneStepping, f.next, c+steps-1
+	var steps int64
+	for li := f.free.first(0); li >= 0 && f.next < nkeys; li = f.free.first(li + 1) {
+		s := int64(h.steps[base+f.next])
+		f.free.remove(li)
+		f.deciding.at(c + s - 1).add(li)
+		f.slot[li] = f.next
 		f.next++
-		e.st.FrontEnd[u].LaneSteps += steps
+		f.stepping++
+		steps += s
 	}
+	e.st.FrontEnd[u].LaneSteps += steps
 }
 
 // nextInteresting is the next cycle after c at which unit f's state changes by itself.
 func (e *eventEngine) nextInteresting(f *feUnit, c int64) int64 {
 	n := int64(never)
-	anyFree, allFree := false, true
-	for li, s := range f.lane {
-		switch s {
-		case laneStepping:
-			n = min(n, f.decide[li])
-			allFree = false
-		case laneFree:
-			anyFree = true
-		default:
-			allFree = false
+	if f.stepping > 0 {
+		for k := int64(1); k < ringSize; k++ {
+			if !f.deciding.at(c + k).empty() {
+				n = c + k
+				break
+			}
 		}
 	}
 	if f.next < f.tk.k1-f.tk.k0 {
 		lockstep := e.cfg.FrontEnd.Scheduling == "lockstep"
-		if (!lockstep && anyFree) || (lockstep && allFree) {
+		if (!lockstep && !f.free.empty()) || (lockstep && f.stepping == 0 && f.holding == 0) {
 			n = min(n, max(c+1, f.keysStart))
 		}
 	}
@@ -508,22 +493,21 @@ func (e *eventEngine) pushesAt(f *feUnit, n int64) bool {
 	if f.markerDue >= 0 && n >= f.markerDue && f.tk.last {
 		return true
 	}
+	if f.stepping == 0 {
+		return false
+	}
 	h := f.tl.h
-	lastKeysNow := f.tk.last && f.markerDue < 0 && f.next == f.tk.k1-f.tk.k0 && f.holding == 0
-	for li, s := range f.lane {
-		if s != laneStepping {
-			continue
-		}
-		if f.decide[li] != n {
-			lastKeysNow = false
-			continue
-		}
+	dec := f.deciding.at(n)
+	deciding := 0
+	for li := dec.first(0); li >= 0; li = dec.first(li + 1) {
 		if h.pushed[h.pair(f.tk.r, f.tk.k0+f.slot[li])] {
 			return true
 		}
+		deciding++
 	}
 	// The last keys are pruned at n and, with no drain, the marker goes in the same cycle.
-	return lastKeysNow && e.cfg.FrontEnd.DrainCycles == 0
+	return f.tk.last && f.markerDue < 0 && f.next == f.tk.k1-f.tk.k0 && f.holding == 0 &&
+		deciding == f.stepping && e.cfg.FrontEnd.DrainCycles == 0
 }
 
 // runBackEnd pops one entry at cycle c and schedules the unit's next pop.
@@ -564,7 +548,12 @@ func (e *eventEngine) runBackEnd(u int, c int64) {
 	ts.lastAct = max(ts.lastAct, completes)
 	e.tileProgress(en.Tile)
 	if f := &e.fe[u]; f.holding > 0 || f.markerWay {
-		e.wakeFE(u, c) // a slot freed: the refused push retries in this cycle
+		// A slot freed: the refused push retries in this cycle. Front-end unit u interacts only
+		// with this back end's FIFO in cycle c, so it runs here rather than through the queue;
+		// any wake it had pending for this cycle is dropped so that the cycle runs once.
+		f.gen++
+		f.pending = -1
+		e.runFrontEnd(u, c)
 	}
 	if nx, ok := fifo.Peek(); ok {
 		at := max(nx.Visible, b.readyAt)

@@ -80,6 +80,16 @@ func TestHandWorkedEarlyTermination(t *testing.T) {
 		if got, want := st.PrunedStepHistogram, []int64{2, 0, 0, 0}; !equalInts(got, want) {
 			t.Errorf("%s: pruned step histogram %v, want %v", st.Engine, got, want)
 		}
+		// Actions: 1+4+1 = 6 bit-planes stepped (d = 2 bit products each), 6 compares, K read
+		// 6 planes x 2 bits; one survivor reads its 2x4-bit V row, 1 exp, 2 MACs; the row's
+		// normalization divides dv = 2 outputs; 2 FIFO entries (survivor, marker); q read once
+		// (2 x 4 bits); the load writes Q 8 bits, K 24, V 24 and reads 7 DRAM bytes.
+		wantActs := Actions{BitProducts: 12, Accumulates: 6, Compares: 6, QSRAMReadBits: 8, KSRAMReadBits: 12,
+			VSRAMReadBits: 8, QSRAMWrBits: 8, KSRAMWrBits: 24, VSRAMWrBits: 24, DRAMBytes: 7,
+			FIFOPushes: 2, FIFOPops: 2, Exps: 1, MACs: 2, Divides: 2}
+		if st.Actions != wantActs {
+			t.Errorf("%s: actions %+v, want %+v", st.Engine, st.Actions, wantActs)
+		}
 	}
 }
 

@@ -75,6 +75,12 @@ func (r *Result) WriteText(w io.Writer) error {
 		return err
 	}
 
+	if r.Energy != nil {
+		if err := r.writeEnergyText(&b); err != nil {
+			return err
+		}
+	}
+
 	d := r.Design
 	fmt.Fprintf(&b, "\npruning: %.1f%% of %d query-key pairs below threshold (%d survivors)\n",
 		100*r.PruningRate, d.Pairs, d.Survivors)
@@ -109,6 +115,41 @@ func (r *Result) WriteText(w io.Writer) error {
 	return err
 }
 
+func (r *Result) writeEnergyText(b *strings.Builder) error {
+	e := r.Energy
+	fmt.Fprintf(b, "\nenergy (table %s, %s):\n", e.Table, e.Node)
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "run\tenergy (uJ)\tdynamic (uJ)\tleakage (uJ)\treduction\tEDP reduction\tarea (mm^2)\t")
+	row := func(name string, es EnergySummary, red, edp string) {
+		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%s\t%s\t%.3f\t\n", name, es.TotalPJ/1e6, es.DynamicPJ/1e6,
+			es.LeakagePJ/1e6, red, edp, es.AreaUM2/1e6)
+	}
+	row("design ("+r.Config.Name+")", e.Design, "1.00x", "1.00x")
+	for _, name := range r.Order {
+		row(name, e.Baselines[name], fmt.Sprintf("%.2fx", r.EnergyReduction[name]), fmt.Sprintf("%.2fx", r.EDPReduction[name]))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(b, "\nenergy and area by component:\n")
+	tw = tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	header := "component\tdesign (uJ)\tshare\t"
+	dense, hasDense := e.Baselines["dense"]
+	if hasDense {
+		header += "dense (uJ)\tshare\t"
+	}
+	fmt.Fprintln(tw, header+"area (mm^2)\t")
+	for _, comp := range e.Design.Report.Components {
+		line := fmt.Sprintf("%s\t%.3f\t%.1f%%\t", comp.Name, comp.TotalPJ/1e6, 100*comp.TotalPJ/e.Design.TotalPJ)
+		if hasDense {
+			dp := dense.Breakdown[comp.Name].PJ
+			line += fmt.Sprintf("%.3f\t%.1f%%\t", dp/1e6, 100*dp/dense.TotalPJ)
+		}
+		fmt.Fprintln(tw, line+fmt.Sprintf("%.4f\t", comp.AreaUM2/1e6))
+	}
+	return tw.Flush()
+}
+
 func onOff(b bool) string {
 	if b {
 		return "on"
@@ -133,7 +174,8 @@ func (r *Result) WriteJSON(w io.Writer) error {
 // CSVHeader is the column list of WriteCSV: one row per simulated configuration.
 var csvHeader = []string{"run", "config", "engine", "trace", "model", "task", "synthetic", "cycles", "speedup_vs_design",
 	"pairs", "survivors", "pruning_rate", "pushed", "lane_util", "be_busy", "fe_stall", "lane_stalls",
-	"fe_wait_memory", "be_starved", "dram_bytes", "dram_wait_buffer"}
+	"fe_wait_memory", "be_starved", "dram_bytes", "dram_wait_buffer", "energy_pj", "energy_reduction_vs_design",
+	"area_um2", "energy_table"}
 
 // WriteCSV prints a tidy CSV: a header and one row for the design and each baseline.
 func (r *Result) WriteCSV(w io.Writer) error {
@@ -141,7 +183,7 @@ func (r *Result) WriteCSV(w io.Writer) error {
 	if err := cw.Write(csvHeader); err != nil {
 		return err
 	}
-	emit := func(run string, s *Stats) error {
+	emit := func(run string, s *Stats, es *EnergySummary) error {
 		u := utilizationOf(s, r.Config)
 		rate := 0.0
 		if s.Pairs > 0 {
@@ -149,16 +191,32 @@ func (r *Result) WriteCSV(w io.Writer) error {
 		}
 		f := func(x float64) string { return strconv.FormatFloat(x, 'g', 10, 64) }
 		i := func(x int64) string { return strconv.FormatInt(x, 10) }
-		return cw.Write([]string{run, s.Config, r.Engine, r.Trace.Path, r.Trace.Model, r.Trace.Task,
+		row := []string{run, s.Config, r.Engine, r.Trace.Path, r.Trace.Model, r.Trace.Task,
 			strconv.FormatBool(r.Trace.Synthetic), i(s.Cycles), f(ratio(s.Cycles, r.Design.Cycles)),
 			i(s.Pairs), i(s.Survivors), f(rate), i(s.Pushed), f(u.LaneUtil), f(u.BEBusy), i(u.FEStall),
-			i(u.LaneStalls), i(u.FEWaitMem), i(u.BEStarved), i(s.DRAM.Bytes), i(s.DRAM.WaitBuffer)})
+			i(u.LaneStalls), i(u.FEWaitMem), i(u.BEStarved), i(s.DRAM.Bytes), i(s.DRAM.WaitBuffer)}
+		if es == nil {
+			row = append(row, "", "", "", "")
+		} else {
+			row = append(row, f(es.TotalPJ), f(es.TotalPJ/r.Energy.Design.TotalPJ), f(es.AreaUM2), r.Energy.Table)
+		}
+		return cw.Write(row)
 	}
-	if err := emit("design", r.Design); err != nil {
+	energyOf := func(name string) *EnergySummary {
+		if r.Energy == nil {
+			return nil
+		}
+		if name == "" {
+			return &r.Energy.Design
+		}
+		es := r.Energy.Baselines[name]
+		return &es
+	}
+	if err := emit("design", r.Design, energyOf("")); err != nil {
 		return err
 	}
 	for _, name := range r.Order {
-		if err := emit(name, r.Baselines[name]); err != nil {
+		if err := emit(name, r.Baselines[name], energyOf(name)); err != nil {
 			return err
 		}
 	}

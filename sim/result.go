@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"sort"
+	"sync"
 )
 
 // TraceInfo says what was replayed.
@@ -33,25 +34,71 @@ type Result struct {
 	PruningRate float64 `json:"pruning_rate"`
 	// MeanSteps is the mean number of lane steps per key in the design.
 	MeanSteps float64 `json:"mean_steps_per_key"`
+
+	// Energy is set by Price.
+	Energy          *EnergyResult      `json:"energy,omitempty"`
+	EnergyReduction map[string]float64 `json:"energy_reduction,omitempty"`
+	EDPReduction    map[string]float64 `json:"edp_reduction,omitempty"`
 }
 
-// Run simulates the design configuration and each of its baselines on src with one engine.
+// Run simulates the design configuration and each of its baselines on src with one engine. With
+// the event engine the configurations run side by side, one goroutine each, sharing each head's
+// bit-plane kernel pass; every simulation is deterministic on its own, so the result does not
+// depend on how they interleave. The reference engine runs them one after the other and shares
+// nothing, as a reference should.
 func Run(cfg *Config, src HeadSource, engine string, opts Options) (*Result, error) {
 	res := &Result{Engine: engineName(engine), Config: cfg, Baselines: map[string]*Stats{}, Speedup: map[string]float64{}}
-	design, err := Simulate(cfg, src, engine, opts)
-	if err != nil {
-		return nil, fmt.Errorf("simulating %s: %w", cfg.Name, err)
-	}
-	res.Design = design
+	cfgs := []*Config{cfg}
 	for _, name := range cfg.Baselines {
 		bc, err := cfg.Baseline(name)
 		if err != nil {
 			return nil, err
 		}
-		st, err := Simulate(bc, src, engine, Options{})
-		if err != nil {
-			return nil, fmt.Errorf("simulating baseline %s: %w", name, err)
+		cfgs = append(cfgs, bc)
+	}
+	stats := make([]*Stats, len(cfgs))
+	errs := make([]error, len(cfgs))
+	switch res.Engine {
+	case EngineEvent:
+		shared := newSharedHeads(src, len(cfgs))
+		var wg sync.WaitGroup
+		for i, c := range cfgs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				w := newWorkload(c, src, PlaneKernel)
+				w.shared, w.sharedBPC = shared, cfg.FrontEnd.BitsPerCycle
+				o := Options{}
+				if i == 0 {
+					o = opts
+				}
+				stats[i], errs[i] = runEvent(c, w, o)
+				if errs[i] != nil {
+					shared.stop()
+				}
+			}()
 		}
+		wg.Wait()
+	default:
+		for i, c := range cfgs {
+			o := Options{}
+			if i == 0 {
+				o = opts
+			}
+			if stats[i], errs[i] = Simulate(c, src, engine, o); errs[i] != nil {
+				break
+			}
+		}
+	}
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("simulating %s: %w", cfgs[i].Name, err)
+		}
+	}
+	design := stats[0]
+	res.Design = design
+	for i, name := range cfg.Baselines {
+		st := stats[i+1]
 		res.Baselines[name] = st
 		res.Order = append(res.Order, name)
 		res.Speedup[name] = ratio(st.Cycles, design.Cycles)

@@ -19,7 +19,7 @@ const (
 func Simulate(cfg *Config, src HeadSource, engine string, opts Options) (*Stats, error) {
 	switch engine {
 	case EngineEvent, "":
-		return runEvent(cfg, src, opts)
+		return runEvent(cfg, newWorkload(cfg, src, PlaneKernel), opts)
 	case EngineReference:
 		return runReference(cfg, src, opts)
 	}

@@ -65,10 +65,14 @@ type workload struct {
 	cfg    *Config
 	src    HeadSource
 	method PairMethod
-	tiles  []*tile // index = tile seq
-	nextH  int
-	done   bool
-	Heads  []HeadStats
+	// shared, when set, supplies heads and pair tables computed once for several
+	// configurations simulated side by side; sharedBPC is the bits per cycle of its steps.
+	shared    *sharedHeads
+	sharedBPC int
+	tiles     []*tile // index = tile seq
+	nextH     int
+	done      bool
+	Heads     []HeadStats
 }
 
 // HeadStats are per-head results that do not depend on timing.
@@ -90,11 +94,21 @@ func (w *workload) tile(seq int) (*tile, error) {
 			w.done = true
 			break
 		}
-		th, err := w.src.Head(w.nextH)
+		var th *traces.Head
+		var table *pairTable
+		var err error
+		if w.shared != nil {
+			bpc := w.sharedBPC
+			th, table, err = w.shared.get(w.nextH, func(th *traces.Head) *pairTable {
+				return kernelTable(th, w.cfg.Thresholds.Scale, bpc)
+			})
+		} else {
+			th, err = w.src.Head(w.nextH)
+		}
 		if err != nil {
 			return nil, err
 		}
-		h, err := w.prepare(th, w.nextH)
+		h, err := w.prepare(th, w.nextH, table)
 		if err != nil {
 			return nil, err
 		}
@@ -120,10 +134,13 @@ func (w *workload) release(t *tile) {
 		src.Q, src.K, src.V = nil, nil, nil
 		h.src = &src
 		h.steps, h.survive, h.pushed = nil, nil, nil
+		if w.shared != nil {
+			w.shared.release(h.index)
+		}
 	}
 }
 
-func (w *workload) prepare(th *traces.Head, index int) (*head, error) {
+func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head, error) {
 	cfg := w.cfg
 	where := fmt.Sprintf("head %d (input %d, layer %d, head %d)", index, th.Input, th.Layer, th.Index)
 	if th.BitsQ > cfg.Operands.BitsQ || th.BitsK > cfg.Operands.BitsK || th.BitsV > cfg.Operands.BitsV {
@@ -140,21 +157,13 @@ func (w *workload) prepare(th *traces.Head, index int) (*head, error) {
 		return nil, fmt.Errorf("%s: one key and value row needs %d bits but half of memory.sram_kv_bytes holds %d",
 			where, keyBits, cfg.Memory.SRAMKVBytes*8/2)
 	}
-	th2 := *th
-	th2.Threshold = th.Threshold * cfg.Thresholds.Scale
-	h := &head{src: th, index: index, T: th2.IntThreshold(), rows: th.ValidQ, keys: th.ValidK}
-	if math.IsInf(th.Threshold, -1) {
-		h.T = traces.KeepAll
+	h := &head{src: th, index: index, T: headThreshold(th, cfg.Thresholds.Scale), rows: th.ValidQ, keys: th.ValidK}
+	h.limit = rowLimits(th)
+	if table != nil && (!cfg.FrontEnd.EarlyTermination || cfg.FrontEnd.BitsPerCycle == w.sharedBPC) {
+		w.fromTable(h, cfg, table)
+	} else {
+		w.pairs(h, cfg)
 	}
-	h.limit = make([]int, h.rows)
-	for r := range h.limit {
-		lim := h.keys
-		if th.Causal {
-			lim = min(lim, r+h.keys-h.rows+1)
-		}
-		h.limit[r] = max(lim, 0)
-	}
-	w.pairs(h, cfg)
 
 	hs := HeadStats{Input: th.Input, Layer: th.Layer, Head: th.Index, T: h.T}
 	for r := 0; r < h.rows; r++ {
@@ -196,6 +205,66 @@ func (w *workload) prepare(th *traces.Head, index int) (*head, error) {
 		}
 	}
 	return h, nil
+}
+
+// headThreshold is the integer threshold of a head with its real threshold scaled.
+func headThreshold(th *traces.Head, scale float64) int64 {
+	if math.IsInf(th.Threshold, -1) {
+		return traces.KeepAll
+	}
+	t := *th
+	t.Threshold = th.Threshold * scale
+	return t.IntThreshold()
+}
+
+// rowLimits gives, per valid query row, the end of its allowed keys [0, limit).
+func rowLimits(th *traces.Head) []int {
+	limit := make([]int, th.ValidQ)
+	for r := range limit {
+		lim := th.ValidK
+		if th.Causal {
+			lim = min(lim, r+th.ValidK-th.ValidQ+1)
+		}
+		limit[r] = max(lim, 0)
+	}
+	return limit
+}
+
+// kernelTable runs the bit-plane kernel once over a head with early termination on.
+func kernelTable(th *traces.Head, scale float64, bitsPerCycle int) *pairTable {
+	T := headThreshold(th, scale)
+	limit := rowLimits(th)
+	keys := th.ValidK
+	n := th.ValidQ * keys
+	t := &pairTable{steps: make([]uint8, n), survive: make([]bool, n)}
+	pk := arch.NewPlaneKernel(th.K[:keys*th.D], keys, th.D, th.BitsK, bitsPerCycle)
+	for r := 0; r < th.ValidQ; r++ {
+		pk.SetQuery(th.Q[r*th.D : (r+1)*th.D])
+		for j := 0; j < limit[r]; j++ {
+			step, surv := pk.Term(j, T, true)
+			t.steps[r*keys+j] = uint8(step)
+			t.survive[r*keys+j] = surv
+		}
+	}
+	return t
+}
+
+// fromTable derives the head's steps and pushes for cfg from a shared pair table.
+func (w *workload) fromTable(h *head, cfg *Config, t *pairTable) {
+	g := uint8(arch.Steps(h.src.BitsK, cfg.FrontEnd.BitsPerCycle))
+	h.survive = t.survive
+	if cfg.FrontEnd.EarlyTermination {
+		h.steps = t.steps
+	} else {
+		h.steps = make([]uint8, len(t.steps))
+		for i := range h.steps {
+			h.steps[i] = g
+		}
+	}
+	h.pushed = make([]bool, len(t.survive))
+	for i, s := range t.survive {
+		h.pushed[i] = s || !cfg.BackEnd.Pruning
+	}
 }
 
 // pairs fills the head's termination steps and survivor flags for the configuration.

@@ -3,7 +3,10 @@
 // and the quantization scales that map them onto the integer comparator.
 package traces
 
-import "math"
+import (
+	"encoding/json"
+	"math"
+)
 
 // FormatName and FormatVersion identify trace files this package reads and writes.
 const (
@@ -36,6 +39,10 @@ type Meta struct {
 	ThresholdGranularity string         `json:"threshold_granularity"`
 	Metric               map[string]any `json:"metric,omitempty"`
 	Generator            map[string]any `json:"generator,omitempty"`
+
+	// Extra holds the meta fields this version does not define, verbatim, so that reading and
+	// writing a trace keeps them (FORMAT.md: unknown fields are kept and ignored).
+	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // Head is the work of one attention head on one input: integer Q [N x D], K [M x D] and

@@ -5,15 +5,20 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lrpsim/lrpsim/energy"
 	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/traces"
 )
 
 type runFlags struct {
 	config, trace, engine, out string
+	energyTable, node          string
+	ert, ertArt, ertMapping    string
+	actions                    string
 	json, csv                  bool
 	baselines                  []string
 	noBaselines                bool
@@ -42,6 +47,12 @@ and stalls. With no flags it replays the bundled default trace on configs/leopar
 	fl.StringVarP(&f.out, "out", "o", "", "write the report to this file (atomically) instead of standard output")
 	fl.StringSliceVar(&f.baselines, "baselines", nil, "baselines to simulate (default: the config's list)")
 	fl.BoolVar(&f.noBaselines, "no-baselines", false, "simulate the design only")
+	fl.StringVar(&f.energyTable, "energy", "", "energy and area table YAML (default: the built-in table of --node)")
+	fl.StringVar(&f.node, "node", "45nm", "technology node of the built-in energy table: "+strings.Join(energy.DefaultNodes(), ", "))
+	fl.StringVar(&f.ert, "ert", "", "price with an Accelergy energy reference table (ERT) YAML instead")
+	fl.StringVar(&f.ertArt, "ert-art", "", "Accelergy area reference table (ART) YAML to go with --ert")
+	fl.StringVar(&f.ertMapping, "ert-mapping", "", "YAML mapping Accelergy component and action names onto lrpsim's (see energy/README.md)")
+	fl.StringVar(&f.actions, "actions", "", "also write every action count as a tidy CSV to this file")
 	return cmd
 }
 
@@ -62,6 +73,10 @@ func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
 	if f.noBaselines {
 		cfg.Baselines = nil
 	}
+	table, err := loadEnergyTable(f)
+	if err != nil {
+		return err
+	}
 	r, err := openTrace(f.trace)
 	if err != nil {
 		return err
@@ -72,6 +87,9 @@ func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
 		return fmt.Errorf("%s: %w", r.Path(), err)
 	}
 	res.Version = version
+	if err := res.Price(table); err != nil {
+		return err
+	}
 	m := r.Meta()
 	res.Trace = sim.TraceInfo{Path: r.Path(), Model: m.Model, Task: m.Task, Source: m.Source, Synthetic: m.Synthetic,
 		Heads: r.NumHeads(), Inputs: m.Inputs, Layers: m.Layers, HeadsPer: m.Heads}
@@ -81,6 +99,11 @@ func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
 		write = res.WriteJSON
 	case f.csv:
 		write = res.WriteCSV
+	}
+	if f.actions != "" {
+		if err := sim.WriteFileAtomic(f.actions, res.WriteActionsCSV); err != nil {
+			return err
+		}
 	}
 	if f.out != "" {
 		return sim.WriteFileAtomic(f.out, write)
@@ -92,6 +115,33 @@ func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
 	}
 	_, err = stdout.Write(buf.Bytes())
 	return err
+}
+
+// loadEnergyTable picks the energy table: a user's YAML, an Accelergy ERT, or a built-in node.
+func loadEnergyTable(f runFlags) (*energy.Table, error) {
+	switch {
+	case f.energyTable != "" && f.ert != "":
+		return nil, fmt.Errorf("--energy and --ert are exclusive")
+	case f.energyTable != "":
+		return energy.LoadTable(f.energyTable)
+	case f.ert != "":
+		opt := energy.ERTOptions{ART: f.ertArt}
+		if f.ertMapping != "" {
+			m, err := energy.LoadERTMapping(f.ertMapping)
+			if err != nil {
+				return nil, err
+			}
+			opt.Mapping = m
+		}
+		return energy.LoadERT(f.ert, opt)
+	case f.ertArt != "" || f.ertMapping != "":
+		return nil, fmt.Errorf("--ert-art and --ert-mapping go with --ert")
+	}
+	t, err := energy.DefaultTable(f.node)
+	if err != nil {
+		return nil, fmt.Errorf("--node: %w", err)
+	}
+	return t, nil
 }
 
 // loadConfig reads a config file, or the embedded default when path is empty.

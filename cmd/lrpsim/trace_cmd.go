@@ -1,0 +1,138 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lrpsim/lrpsim/traces"
+)
+
+// newTraceInfoCmd is `lrpsim trace info FILE`.
+func newTraceInfoCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "info FILE",
+		Short: "Describe a trace: provenance, shapes, bits, thresholds and survivor rates",
+		Long: `Describe a trace: where it comes from (model, task, source, metric, generator), its
+dimensions, bits and causal mask, and per layer and head the shapes, the threshold in real
+units and as the integer T of the comparator (keep iff q.k >= T), the scales, and the share of
+allowed (query, key) pairs that survive, counted with a plain integer dot product.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := traces.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			return traces.InfoText(cmd.OutOrStdout(), r)
+		},
+	}
+}
+
+// newTraceValidateCmd is `lrpsim trace validate FILE...`.
+func newTraceValidateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate FILE...",
+		Short: "Check traces against the trace format, every head and every value",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			failed := 0
+			for _, path := range args {
+				if err := traces.Validate(path); err != nil {
+					if len(args) == 1 {
+						return err
+					}
+					fmt.Fprintln(cmd.ErrOrStderr(), err)
+					failed++
+					continue
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", path)
+			}
+			if failed > 0 {
+				return fmt.Errorf("%d of %d traces are invalid", failed, len(args))
+			}
+			return nil
+		},
+	}
+}
+
+// newTraceGenCmd is `lrpsim trace gen --out FILE`.
+func newTraceGenCmd() *cobra.Command {
+	spec := traces.DefaultGenSpec()
+	var out string
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "gen --out FILE",
+		Short: "Generate a synthetic trace with real-looking attention and thresholds at a target pruning rate",
+		Long: `Generate a synthetic trace. Each query row attends strongly to a few focus keys and
+weakly to the rest; q, k and v are quantized symmetrically; the thresholds are placed, per
+layer or per head, where the integer comparator prunes the target share of the allowed pairs.
+The same flags give the same bytes. See traces/README.md for every knob.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := spec.Validate(); err != nil {
+				return flagError(err)
+			}
+			if !force {
+				if _, err := os.Lstat(out); err == nil {
+					return fmt.Errorf("%s: expected a new file, got an existing one (use --force to overwrite)", out)
+				} else if !errors.Is(err, fs.ErrNotExist) {
+					return err
+				}
+			}
+			if err := traces.Generate(out, spec); err != nil {
+				return flagError(err)
+			}
+			r, err := traces.Open(out)
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			s, err := traces.Summarize(r)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %d inputs x %d layers x %d heads, pruned %.2f%% of allowed pairs (target %.2f%%)\n",
+				out, spec.Inputs, spec.Layers, spec.Heads, 100*(1-s.Total.SurvivorRate()), 100*spec.PruneRate)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&out, "out", "", "output trace file (.npz); required")
+	f.BoolVar(&force, "force", false, "overwrite the output file if it exists")
+	f.Uint64Var(&spec.Seed, "seed", spec.Seed, "random seed")
+	f.IntVar(&spec.Inputs, "inputs", spec.Inputs, "number of inputs B")
+	f.IntVar(&spec.Layers, "layers", spec.Layers, "number of layers L")
+	f.IntVar(&spec.Heads, "heads", spec.Heads, "heads per layer H")
+	f.IntVar(&spec.SeqLen, "seq-len", spec.SeqLen, "sequence length n = m")
+	f.IntVar(&spec.D, "d", spec.D, "head size of q and k")
+	f.IntVar(&spec.DV, "dv", spec.DV, "head size of v")
+	f.IntVar(&spec.BitsQ, "bits-q", spec.BitsQ, "bits of the q integers, 2..16")
+	f.IntVar(&spec.BitsK, "bits-k", spec.BitsK, "bits of the k integers, 2..16")
+	f.IntVar(&spec.BitsV, "bits-v", spec.BitsV, "bits of the v integers, 2..16")
+	f.BoolVar(&spec.Causal, "causal", spec.Causal, "apply a causal mask")
+	f.Float64Var(&spec.PruneRate, "prune-rate", spec.PruneRate, "target share of allowed pairs pruned, in [0, 1]")
+	f.StringVar(&spec.Granularity, "granularity", spec.Granularity, `thresholds per "layer" or per "head"`)
+	f.StringVar(&spec.ScaleGranularity, "scale-granularity", spec.ScaleGranularity, `quantization scales per "layer" or per "head"`)
+	f.IntVar(&spec.FocusKeys, "focus-keys", spec.FocusKeys, "keys each query row attends to strongly")
+	f.Float64Var(&spec.FocusGain, "focus-gain", spec.FocusGain, "typical real score of a focus key, in units of the noise")
+	f.Float64Var(&spec.Noise, "noise", spec.Noise, "standard deviation of the query noise (spread of the other scores)")
+	f.Float64Var(&spec.HeadSpread, "head-spread", spec.HeadSpread, "score scale varies between heads by a factor in [1-x, 1+x], x in [0, 1)")
+	f.Float64Var(&spec.MinValid, "min-valid", spec.MinValid, "smallest valid length as a share of seq-len, in (0, 1]; 1 means no padding")
+	f.StringVar(&spec.EmptyRow, "empty-row", spec.EmptyRow, `recorded behaviour for a row that keeps no key: "zero" or "keep_max"`)
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+// flagError rewrites an invalid spec field as the flag that sets it.
+func flagError(err error) error {
+	var se *traces.SpecError
+	if errors.As(err, &se) {
+		return fmt.Errorf("--%s: expected %s, got %s", strings.ReplaceAll(se.Field, "_", "-"), se.Expected, se.Got)
+	}
+	return err
+}

@@ -1,0 +1,75 @@
+package energy
+
+import (
+	"cmp"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+)
+
+// Counts is what a simulation run hands to [Table.Price]: how long the run took and, for each
+// component, how many instances there are, their attributes and how many times each action
+// happened (summed over all instances). Counts marshals to JSON so that a run's counts can be
+// exported and re-priced with another table.
+type Counts struct {
+	Cycles     int64                      `json:"cycles"`   // run length in cycles
+	ClockHz    float64                    `json:"clock_hz"` // clock frequency; needed only for leakage given in mW
+	Components map[string]ComponentCounts `json:"components"`
+}
+
+// ComponentCounts are the counts of one component.
+type ComponentCounts struct {
+	Instances  int64              `json:"instances"`            // e.g. fe_units*lanes for the lane
+	Attributes map[string]float64 `json:"attributes,omitempty"` // e.g. size_bytes of an SRAM
+	Actions    map[string]int64   `json:"actions"`              // action name -> count, all instances
+}
+
+// Add adds n to the count of action of component, creating the entries it needs.
+func (c *Counts) Add(component, action string, n int64) {
+	cc := c.component(component)
+	if cc.Actions == nil {
+		cc.Actions = make(map[string]int64)
+	}
+	cc.Actions[action] += n
+	c.Components[component] = cc
+}
+
+// SetInstances sets the number of instances of component, creating its entry if needed.
+func (c *Counts) SetInstances(component string, n int64) {
+	cc := c.component(component)
+	cc.Instances = n
+	c.Components[component] = cc
+}
+
+// SetAttribute sets an attribute of component, creating its entry if needed.
+func (c *Counts) SetAttribute(component, attr string, v float64) {
+	cc := c.component(component)
+	if cc.Attributes == nil {
+		cc.Attributes = make(map[string]float64)
+	}
+	cc.Attributes[attr] = v
+	c.Components[component] = cc
+}
+
+// component returns the entry of name, making the map if needed.
+func (c *Counts) component(name string) ComponentCounts {
+	if c.Components == nil {
+		c.Components = make(map[string]ComponentCounts)
+	}
+	return c.Components[name]
+}
+
+// sortedKeys returns the keys of m in increasing order.
+func sortedKeys[M ~map[K]V, K cmp.Ordered, V any](m M) []K {
+	return slices.Sorted(maps.Keys(m))
+}
+
+// formatFloat formats v in the shortest form that reads back to the same float64, without an
+// exponent for magnitudes in [1e-4, 1e21).
+func formatFloat(v float64) string {
+	if a := math.Abs(v); a == 0 || (a >= 1e-4 && a < 1e21) {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}

@@ -1,0 +1,185 @@
+package sim
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+
+	"github.com/lrpsim/lrpsim/energy"
+)
+
+// fifoEntryBits is the width of a survivor FIFO entry: key index (16 bits), query row (16 bits)
+// and the 22-bit partial sum that is the score, rounded up to a 64-bit word (assumption).
+const fifoEntryBits = 64
+
+// EnergyCounts turns a simulation's action counts into the energy package's counts: what each
+// component of the configured machine did, how many instances it has, and its attributes.
+// The K and V halves of the K/V SRAM are priced as SRAMs of a quarter of memory.sram_kv_bytes each
+// (each of the two buffers holds the keys and values of one tile); Q as two buffers of
+// memory.sram_q_bytes.
+func EnergyCounts(s *Stats, cfg *Config) energy.Counts {
+	c := energy.Counts{Cycles: s.Cycles, ClockHz: cfg.ClockGHz * 1e9}
+	units := int64(cfg.Units)
+	lanes := units * int64(cfg.FrontEnd.Lanes)
+	a := s.Actions
+
+	c.SetInstances(energy.Lane, lanes)
+	c.Add(energy.Lane, energy.BitProduct, a.BitProducts)
+	c.Add(energy.Lane, energy.Accumulate, a.Accumulates)
+	c.SetInstances(energy.Comparator, lanes)
+	c.Add(energy.Comparator, energy.Compare, a.Compares)
+
+	sram := func(name string, instances int64, size int64, read, write int64) {
+		c.SetInstances(name, instances)
+		c.SetAttribute(name, energy.AttrSizeBytes, float64(size))
+		c.Add(name, energy.ReadBit, read)
+		c.Add(name, energy.WriteBit, write)
+	}
+	sram(energy.QSRAM, 2, cfg.Memory.SRAMQBytes, a.QSRAMReadBits, a.QSRAMWrBits)
+	sram(energy.KSRAM, 2, cfg.Memory.SRAMKVBytes/4, a.KSRAMReadBits, a.KSRAMWrBits)
+	sram(energy.VSRAM, 2, cfg.Memory.SRAMKVBytes/4, a.VSRAMReadBits, a.VSRAMWrBits)
+
+	c.SetInstances(energy.DRAM, 1)
+	c.Add(energy.DRAM, energy.ReadByte, a.DRAMBytes)
+
+	c.SetInstances(energy.FIFO, units)
+	c.SetAttribute(energy.FIFO, energy.AttrDepth, float64(cfg.BackEnd.FIFODepth))
+	c.SetAttribute(energy.FIFO, energy.AttrWidthBits, fifoEntryBits)
+	c.Add(energy.FIFO, energy.Push, a.FIFOPushes)
+	c.Add(energy.FIFO, energy.Pop, a.FIFOPops)
+
+	c.SetInstances(energy.ExpUnit, units)
+	c.Add(energy.ExpUnit, energy.Exp, a.Exps)
+	c.SetInstances(energy.MACArray, units*int64(cfg.BackEnd.Macs))
+	c.Add(energy.MACArray, energy.MAC, a.MACs)
+	c.SetInstances(energy.Normalizer, units)
+	c.Add(energy.Normalizer, energy.Divide, a.Divides)
+
+	var feBusy, beBusy int64
+	for _, f := range s.FrontEnd {
+		feBusy += f.Busy
+	}
+	for _, b := range s.BackEnd {
+		beBusy += b.Busy
+	}
+	c.SetInstances(energy.FEUnit, units)
+	c.Add(energy.FEUnit, energy.BusyCycle, feBusy)
+	c.Add(energy.FEUnit, energy.IdleCycle, units*s.Cycles-feBusy)
+	c.SetInstances(energy.BEUnit, units)
+	c.Add(energy.BEUnit, energy.BusyCycle, beBusy)
+	c.Add(energy.BEUnit, energy.IdleCycle, units*s.Cycles-beBusy)
+	return c
+}
+
+// EnergySummary is the energy of one simulated configuration.
+type EnergySummary struct {
+	TotalPJ   float64          `json:"total_pj"`
+	DynamicPJ float64          `json:"dynamic_pj"`
+	LeakagePJ float64          `json:"leakage_pj"`
+	AreaUM2   float64          `json:"area_um2"`
+	EDP       float64          `json:"edp_pj_s"` // energy-delay product, pJ x seconds
+	Breakdown map[string]Share `json:"breakdown"`
+	Report    *energy.Report   `json:"-"`
+}
+
+// Share is one component's energy and area.
+type Share struct {
+	PJ      float64 `json:"pj"`
+	AreaUM2 float64 `json:"area_um2"`
+}
+
+// EnergyResult is the energy side of a Result.
+type EnergyResult struct {
+	Table     string                   `json:"table"`
+	Node      string                   `json:"node"`
+	Design    EnergySummary            `json:"design"`
+	Baselines map[string]EnergySummary `json:"baselines"`
+}
+
+// Price prices the design and every baseline with table and fills the energy fields.
+func (r *Result) Price(table *energy.Table) error {
+	price := func(s *Stats, cfg *Config) (EnergySummary, error) {
+		rep, err := table.Price(EnergyCounts(s, cfg))
+		if err != nil {
+			return EnergySummary{}, fmt.Errorf("pricing %s: %w", s.Config, err)
+		}
+		es := EnergySummary{TotalPJ: rep.TotalPJ, DynamicPJ: rep.DynamicPJ, LeakagePJ: rep.LeakagePJ,
+			AreaUM2: rep.AreaUM2, Breakdown: map[string]Share{}, Report: &rep}
+		es.EDP = rep.TotalPJ * float64(s.Cycles) / (cfg.ClockGHz * 1e9)
+		for _, comp := range rep.Components {
+			es.Breakdown[comp.Name] = Share{PJ: comp.TotalPJ, AreaUM2: comp.AreaUM2}
+		}
+		return es, nil
+	}
+	er := &EnergyResult{Table: table.Name, Node: table.Node, Baselines: map[string]EnergySummary{}}
+	var err error
+	if er.Design, err = price(r.Design, r.Config); err != nil {
+		return err
+	}
+	r.EnergyReduction, r.EDPReduction = map[string]float64{}, map[string]float64{}
+	for _, name := range r.Order {
+		bc, err := r.Config.Baseline(name)
+		if err != nil {
+			return err
+		}
+		es, err := price(r.Baselines[name], bc)
+		if err != nil {
+			return err
+		}
+		er.Baselines[name] = es
+		if er.Design.TotalPJ > 0 {
+			r.EnergyReduction[name] = es.TotalPJ / er.Design.TotalPJ
+			r.EDPReduction[name] = es.EDP / er.Design.EDP
+		}
+	}
+	r.Energy = er
+	return nil
+}
+
+// WriteActionsCSV writes every action count of the design and the baselines as a tidy CSV
+// (run, component, action, count, instances), so that anyone can price them with their own table.
+func (r *Result) WriteActionsCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write([]string{"run", "config", "cycles", "component", "action", "count", "instances"}); err != nil {
+		return err
+	}
+	emit := func(run string, s *Stats, cfg *Config) error {
+		c := EnergyCounts(s, cfg)
+		names := make([]string, 0, len(c.Components))
+		for n := range c.Components {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			cc := c.Components[n]
+			acts := make([]string, 0, len(cc.Actions))
+			for a := range cc.Actions {
+				acts = append(acts, a)
+			}
+			sort.Strings(acts)
+			for _, a := range acts {
+				if err := cw.Write([]string{run, s.Config, strconv.FormatInt(s.Cycles, 10), n, a,
+					strconv.FormatInt(cc.Actions[a], 10), strconv.FormatInt(cc.Instances, 10)}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := emit("design", r.Design, r.Config); err != nil {
+		return err
+	}
+	for _, name := range r.Order {
+		bc, err := r.Config.Baseline(name)
+		if err != nil {
+			return err
+		}
+		if err := emit(name, r.Baselines[name], bc); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,495 @@
+package traces
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+)
+
+// GenSpec describes a synthetic trace for Generate. Every field is recorded in the trace's
+// meta.generator under its JSON name. See README.md for what each knob does.
+type GenSpec struct {
+	// Seed selects the random streams; the same spec gives the same bytes.
+	Seed uint64 `json:"seed"`
+	// Inputs, Layers and Heads are the trace dimensions B, L and H.
+	Inputs int `json:"inputs"`
+	Layers int `json:"layers"`
+	Heads  int `json:"heads"`
+	// SeqLen is the sequence length n = m (rows of q, k and v, before padding is masked).
+	SeqLen int `json:"seq_len"`
+	// D is the head size of q and k; DV that of v.
+	D  int `json:"d"`
+	DV int `json:"dv"`
+	// BitsQ, BitsK and BitsV are the integer widths, 2..16.
+	BitsQ int `json:"bits_q"`
+	BitsK int `json:"bits_k"`
+	BitsV int `json:"bits_v"`
+	// Causal applies a causal mask (query i sees keys j <= i).
+	Causal bool `json:"causal"`
+	// PruneRate is the target fraction of allowed (query, key) pairs that the thresholds
+	// prune, in [0, 1]. 0 gives thresholds of -inf.
+	PruneRate float64 `json:"prune_rate"`
+	// Granularity is "layer" (one threshold per layer, placed over all its heads) or "head".
+	Granularity string `json:"granularity"`
+	// ScaleGranularity is "layer" (one quantization scale per layer for each of q, k and v,
+	// as with per-tensor quantization) or "head".
+	ScaleGranularity string `json:"scale_granularity"`
+	// FocusKeys is the number of keys each query row attends to strongly.
+	FocusKeys int `json:"focus_keys"`
+	// FocusGain is the typical real score of a focus key (in units of the noise's spread):
+	// focus scores are about FocusGain * U(0.5, 1.5).
+	FocusGain float64 `json:"focus_gain"`
+	// Noise is the standard deviation of the query noise, which gives the other scores a
+	// spread of about Noise.
+	Noise float64 `json:"noise"`
+	// HeadSpread varies the score scale between heads: each (layer, head) multiplies its
+	// queries by a factor drawn uniformly from [1-HeadSpread, 1+HeadSpread], in [0, 1).
+	HeadSpread float64 `json:"head_spread"`
+	// MinValid is the smallest valid length as a fraction of SeqLen, in (0, 1]: each input
+	// draws its valid length uniformly from [ceil(MinValid*SeqLen), SeqLen]. 1 means no padding.
+	MinValid float64 `json:"min_valid"`
+	// EmptyRow is recorded as meta.empty_row: "zero" or "keep_max".
+	EmptyRow string `json:"empty_row"`
+}
+
+// DefaultGenSpec returns the defaults of `lrpsim trace gen`: seed 1, one input, 2 layers of
+// 4 heads, sequence length 128, head size 64, 12-bit q, k and v, no causal mask, 75% pruning
+// with per-layer thresholds and scales, 4 focus keys per row with gain 4, noise 1, head
+// spread 0.25, no padding, empty rows output zero.
+func DefaultGenSpec() GenSpec {
+	return GenSpec{
+		Seed: 1, Inputs: 1, Layers: 2, Heads: 4, SeqLen: 128, D: 64, DV: 64,
+		BitsQ: 12, BitsK: 12, BitsV: 12,
+		PruneRate: 0.75, Granularity: GranularityLayer, ScaleGranularity: GranularityLayer,
+		FocusKeys: 4, FocusGain: 4, Noise: 1, HeadSpread: 0.25, MinValid: 1,
+		EmptyRow: EmptyRowZero,
+	}
+}
+
+// maxGenPairs bounds the (query, key) pairs of one threshold group (a layer, or a head over
+// all inputs) whose scores Generate holds in memory at once, 8 bytes each.
+const maxGenPairs = 1 << 28
+
+// Validate checks the spec; its errors are *SpecError values.
+func (s GenSpec) Validate() error {
+	if err := s.validate(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (s GenSpec) validate() *SpecError {
+	intRange := func(field string, v, lo, hi int) *SpecError {
+		if v < lo || v > hi {
+			return &SpecError{Field: field, Expected: fmt.Sprintf("an integer in %d..%d", lo, hi), Got: strconv.Itoa(v)}
+		}
+		return nil
+	}
+	for _, c := range []struct {
+		field     string
+		v, lo, hi int
+	}{
+		{"inputs", s.Inputs, 1, maxDim}, {"layers", s.Layers, 1, maxDim}, {"heads", s.Heads, 1, maxDim},
+		{"seq_len", s.SeqLen, 1, 1 << 16}, {"d", s.D, 1, 1 << 16}, {"dv", s.DV, 1, 1 << 16},
+		{"bits_q", s.BitsQ, 2, 16}, {"bits_k", s.BitsK, 2, 16}, {"bits_v", s.BitsV, 2, 16},
+		{"focus_keys", s.FocusKeys, 0, 1 << 16},
+	} {
+		if err := intRange(c.field, c.v, c.lo, c.hi); err != nil {
+			return err
+		}
+	}
+	if n := int64(s.Inputs) * int64(s.Layers) * int64(s.Heads); n > maxHeads {
+		return &SpecError{Field: "inputs", Expected: fmt.Sprintf("inputs*layers*heads at most %d", maxHeads), Got: strconv.FormatInt(n, 10)}
+	}
+	if p := int64(s.Inputs) * int64(s.Heads) * int64(s.SeqLen) * int64(s.SeqLen); p > maxGenPairs {
+		return &SpecError{Field: "seq_len", Expected: fmt.Sprintf("inputs*heads*seq_len^2 at most %d (scores of one layer held in memory)", maxGenPairs),
+			Got: fmt.Sprintf("%d*%d*%d^2 = %d", s.Inputs, s.Heads, s.SeqLen, p)}
+	}
+	floatRange := func(field string, v float64, ok bool, want string) *SpecError {
+		if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+			return &SpecError{Field: field, Expected: want, Got: formatFloat(v)}
+		}
+		return nil
+	}
+	for _, c := range []struct {
+		field string
+		v     float64
+		ok    bool
+		want  string
+	}{
+		{"prune_rate", s.PruneRate, s.PruneRate >= 0 && s.PruneRate <= 1, "a number in [0, 1]"},
+		{"focus_gain", s.FocusGain, s.FocusGain >= 0, "a finite number >= 0"},
+		{"noise", s.Noise, s.Noise >= 0, "a finite number >= 0"},
+		{"head_spread", s.HeadSpread, s.HeadSpread >= 0 && s.HeadSpread < 1, "a number in [0, 1)"},
+		{"min_valid", s.MinValid, s.MinValid > 0 && s.MinValid <= 1, "a number in (0, 1]"},
+	} {
+		if err := floatRange(c.field, c.v, c.ok, c.want); err != nil {
+			return err
+		}
+	}
+	for _, c := range []struct{ field, v, a, b string }{
+		{"granularity", s.Granularity, GranularityLayer, GranularityHead},
+		{"scale_granularity", s.ScaleGranularity, GranularityLayer, GranularityHead},
+		{"empty_row", s.EmptyRow, EmptyRowZero, EmptyRowKeepMax},
+	} {
+		if c.v != c.a && c.v != c.b {
+			return &SpecError{Field: c.field, Expected: fmt.Sprintf("%q or %q", c.a, c.b), Got: strconv.Quote(c.v)}
+		}
+	}
+	return nil
+}
+
+// genVersion numbers the generation algorithm; it is recorded in meta.generator and changes
+// whenever the same spec would give different data.
+const genVersion = 1
+
+// Generate writes a synthetic trace for spec at path, atomically (through a Writer): on error
+// nothing appears at path. The output is a deterministic function of the spec: the same spec
+// gives the same bytes. The content does not depend on the platform either (the generator uses
+// only PCG streams and correctly rounded float64 arithmetic, with no fused multiply-adds);
+// the zip bytes also depend on the Go release's compress/flate.
+//
+// Each query row attends strongly to a few focus keys among those it may see and weakly to the
+// rest; q, k and v are quantized symmetrically, scale = max|x| / (2^(bits-1) - 1) per layer or
+// per head; the thresholds, in real units, sit where the integer comparator prunes
+// spec.PruneRate of the allowed pairs of each layer or head (see README.md).
+func Generate(path string, spec GenSpec) error {
+	if err := spec.validate(); err != nil {
+		return err
+	}
+	g := newGenerator(spec)
+	g.placeScales()
+	g.placeThresholds()
+	meta, err := g.meta()
+	if err != nil {
+		return err
+	}
+	w, err := Create(path, meta)
+	if err != nil {
+		return err
+	}
+	defer w.Abort()
+	for b := range spec.Inputs {
+		for l := range spec.Layers {
+			for h := range spec.Heads {
+				if err := w.WriteHead(g.head(b, l, h, true)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return w.Close()
+}
+
+// generator holds the per-input and per-(layer, head) quantities of a synthetic trace; the
+// head data itself is regenerated from its own random stream whenever it is needed, so that
+// memory stays bounded by one head (plus one threshold group's scores).
+type generator struct {
+	spec                              GenSpec
+	valid                             []int     // [B]
+	temp                              []float64 // [L, H]
+	scaleQ, scaleK, scaleV, threshold []float64 // [L, H]
+}
+
+func newGenerator(spec GenSpec) *generator {
+	L, H := spec.Layers, spec.Heads
+	g := &generator{
+		spec:   spec,
+		valid:  make([]int, spec.Inputs),
+		temp:   make([]float64, L*H),
+		scaleQ: make([]float64, L*H), scaleK: make([]float64, L*H),
+		scaleV: make([]float64, L*H), threshold: make([]float64, L*H),
+	}
+	n := spec.SeqLen
+	lo := min(max(int(math.Ceil(spec.MinValid*float64(n))), 1), n)
+	r := g.rng(1, 0, 0, 0)
+	for b := range g.valid {
+		g.valid[b] = lo + r.IntN(n-lo+1)
+	}
+	for l := range L {
+		for h := range H {
+			r := g.rng(2, uint64(l), uint64(h), 0)
+			g.temp[l*H+h] = 1 + float64(spec.HeadSpread*(2*r.Float64()-1))
+		}
+	}
+	return g
+}
+
+// splitmix64 is the SplitMix64 finalizer, used to derive independent stream seeds.
+func splitmix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}
+
+// rng returns the random stream named by kind and up to three indices.
+func (g *generator) rng(kind, a, b, c uint64) *rand.Rand {
+	s := splitmix64(g.spec.Seed)
+	for _, v := range []uint64{kind, a, b, c} {
+		s = splitmix64(s ^ v)
+	}
+	return rand.New(rand.NewPCG(s, splitmix64(s^0x6c727073696d)))
+}
+
+// normal is an approximately standard normal deviate (Irwin-Hall: the sum of 12 uniforms, less
+// 6). It uses no transcendental functions, whose last bits may differ between platforms.
+func normal(r *rand.Rand) float64 {
+	var s float64
+	for range 12 {
+		s += r.Float64()
+	}
+	return s - 6
+}
+
+// realHead returns the real-valued q [n, d], k [n, d] and, if wantV, v [n, dv] of a head.
+func (g *generator) realHead(b, l, h int, wantV bool) (q, k, v []float64) {
+	sp := g.spec
+	n, d := sp.SeqLen, sp.D
+	r := g.rng(3, uint64(b), uint64(l), uint64(h))
+	k = make([]float64, n*d)
+	for i := range k {
+		k[i] = normal(r)
+	}
+	q = make([]float64, n*d)
+	vl := g.valid[b]
+	gain := sp.FocusGain / math.Sqrt(float64(d))
+	temp := g.temp[l*sp.Heads+h]
+	focus := make([]int, 0, min(sp.FocusKeys, n))
+	taken := make([]bool, n)
+	for i := range n {
+		row := q[i*d : (i+1)*d]
+		for t := range row {
+			row[t] = float64(sp.Noise * normal(r))
+		}
+		if i < vl {
+			seen := vl // keys row i may see; valid_q = valid_k, so causal means j <= i
+			if sp.Causal {
+				seen = i + 1
+			}
+			focus = pickDistinct(r, focus[:0], taken, min(sp.FocusKeys, seen), seen)
+			for _, j := range focus {
+				c := float64(gain * (0.5 + r.Float64()))
+				key := k[j*d : (j+1)*d]
+				for t := range row {
+					row[t] += float64(c * key[t]) // explicit rounding: no fused multiply-add
+				}
+			}
+		}
+		for t := range row {
+			row[t] *= temp
+		}
+	}
+	if wantV {
+		v = make([]float64, n*sp.DV)
+		for i := range v {
+			v[i] = normal(r)
+		}
+	}
+	return q, k, v
+}
+
+// pickDistinct appends f distinct integers from [0, n) to dst (Floyd's algorithm). taken
+// must have n false entries; it is left that way.
+func pickDistinct(r *rand.Rand, dst []int, taken []bool, f, n int) []int {
+	start := len(dst)
+	for j := n - f; j < n; j++ {
+		t := r.IntN(j + 1)
+		if taken[t] {
+			t = j
+		}
+		taken[t] = true
+		dst = append(dst, t)
+	}
+	for _, t := range dst[start:] {
+		taken[t] = false
+	}
+	return dst
+}
+
+// placeScales sets the quantization scales from max|x| per (layer, head) over all inputs,
+// and then per layer if ScaleGranularity is "layer".
+func (g *generator) placeScales() {
+	sp := g.spec
+	H := sp.Heads
+	mq, mk, mv := make([]float64, len(g.temp)), make([]float64, len(g.temp)), make([]float64, len(g.temp))
+	for b := range sp.Inputs {
+		for l := range sp.Layers {
+			for h := range H {
+				q, k, v := g.realHead(b, l, h, true)
+				lh := l*H + h
+				mq[lh], mk[lh], mv[lh] = max(mq[lh], maxAbs(q)), max(mk[lh], maxAbs(k)), max(mv[lh], maxAbs(v))
+			}
+		}
+	}
+	if sp.ScaleGranularity == GranularityLayer {
+		for l := range sp.Layers {
+			for _, m := range [][]float64{mq, mk, mv} {
+				layerMax := slices.Max(m[l*H : (l+1)*H])
+				for h := range H {
+					m[l*H+h] = layerMax
+				}
+			}
+		}
+	}
+	for i := range mq {
+		g.scaleQ[i], g.scaleK[i], g.scaleV[i] = symScale(mq[i], sp.BitsQ), symScale(mk[i], sp.BitsK), symScale(mv[i], sp.BitsV)
+	}
+}
+
+// placeThresholds sets each threshold group's threshold from the scores of its allowed pairs.
+func (g *generator) placeThresholds() {
+	sp := g.spec
+	H := sp.Heads
+	var scores []float64
+	for l := range sp.Layers {
+		for h := range H {
+			scores = g.appendScores(scores, l, h)
+			if sp.Granularity == GranularityLayer && h < H-1 {
+				continue
+			}
+			th := quantileThreshold(scores, sp.PruneRate)
+			if sp.Granularity == GranularityLayer {
+				for hh := range H {
+					g.threshold[l*H+hh] = th
+				}
+			} else {
+				g.threshold[l*H+h] = th
+			}
+			scores = scores[:0]
+		}
+	}
+}
+
+// appendScores appends the real scores s = scale_q*scale_k*(q_int.k_int)/sqrt(d) of the
+// allowed pairs of head (l, h) on every input.
+func (g *generator) appendScores(dst []float64, l, h int) []float64 {
+	lh := l*g.spec.Heads + h
+	c := float64(g.scaleQ[lh]*g.scaleK[lh]) / math.Sqrt(float64(g.spec.D))
+	for b := range g.spec.Inputs {
+		hd := g.head(b, l, h, false)
+		for i := range hd.ValidQ {
+			for j := range hd.ValidK {
+				if hd.KeyAllowed(i, j) {
+					dst = append(dst, float64(hd.Dot(i, j))*c)
+				}
+			}
+		}
+	}
+	return dst
+}
+
+// quantileThreshold returns a threshold that prunes (s < th) the fraction rate of scores, as
+// closely as ties allow. It sits halfway between two distinct neighbouring scores, so that the
+// integer comparator's rounding cannot move a score across it. scores is sorted in place.
+func quantileThreshold(scores []float64, rate float64) float64 {
+	n := len(scores)
+	if rate <= 0 || n == 0 {
+		return math.Inf(-1)
+	}
+	slices.Sort(scores)
+	want := int(math.Round(rate * float64(n)))
+	isCut := func(p int) bool { return p >= 0 && p <= n && (p == 0 || p == n || scores[p-1] < scores[p]) }
+	p := want
+	for d := 0; ; d++ {
+		if isCut(want - d) {
+			p = want - d
+			break
+		}
+		if isCut(want + d) {
+			p = want + d
+			break
+		}
+	}
+	switch p {
+	case 0:
+		return math.Inf(-1)
+	case n:
+		top := scores[n-1]
+		return top + max(1, math.Abs(top))
+	}
+	return scores[p-1] + float64((scores[p]-scores[p-1])/2)
+}
+
+// head returns the quantized head (b, l, h); v is generated only if wantV.
+func (g *generator) head(b, l, h int, wantV bool) *Head {
+	sp := g.spec
+	lh := l*sp.Heads + h
+	q, k, v := g.realHead(b, l, h, wantV)
+	hd := &Head{
+		Input: b, Layer: l, Index: h,
+		N: sp.SeqLen, M: sp.SeqLen, D: sp.D, DV: sp.DV,
+		Q: quantize(q, g.scaleQ[lh], sp.BitsQ), K: quantize(k, g.scaleK[lh], sp.BitsK),
+		ValidQ: g.valid[b], ValidK: g.valid[b],
+		Threshold: g.threshold[lh],
+		ScaleQ:    g.scaleQ[lh], ScaleK: g.scaleK[lh], ScaleV: g.scaleV[lh],
+		BitsQ: sp.BitsQ, BitsK: sp.BitsK, BitsV: sp.BitsV,
+		Causal: sp.Causal,
+	}
+	if wantV {
+		hd.V = quantize(v, g.scaleV[lh], sp.BitsV)
+	}
+	return hd
+}
+
+// meta is the trace meta, with the spec recorded in Generator.
+func (g *generator) meta() (Meta, error) {
+	sp := g.spec
+	raw, err := json.Marshal(sp)
+	if err != nil {
+		return Meta{}, fmt.Errorf("traces: recording the spec: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // keeps a 64-bit seed exact
+	var rec map[string]any
+	if err := dec.Decode(&rec); err != nil {
+		return Meta{}, fmt.Errorf("traces: recording the spec: %w", err)
+	}
+	rec["command"] = "lrpsim trace gen"
+	rec["generator_version"] = genVersion
+	return Meta{
+		Format: FormatName, Version: FormatVersion,
+		Model: "synthetic", Task: "synthetic",
+		Source:    fmt.Sprintf("lrpsim trace gen, seed %d: %d focus keys per row, gain %g, noise %g", sp.Seed, sp.FocusKeys, sp.FocusGain, sp.Noise),
+		Synthetic: true,
+		Inputs:    sp.Inputs, Layers: sp.Layers, Heads: sp.Heads,
+		BitsQ: sp.BitsQ, BitsK: sp.BitsK, BitsV: sp.BitsV,
+		Causal:               sp.Causal,
+		EmptyRow:             sp.EmptyRow,
+		ThresholdGranularity: sp.Granularity,
+		Generator:            rec,
+	}, nil
+}
+
+// maxAbs returns max |x|.
+func maxAbs(x []float64) float64 {
+	var m float64
+	for _, v := range x {
+		m = max(m, math.Abs(v))
+	}
+	return m
+}
+
+// symScale is the symmetric quantization step for values up to maxAbs: maxAbs / (2^(bits-1)-1),
+// or 1 when every value is zero.
+func symScale(maxAbs float64, bits int) float64 {
+	if maxAbs == 0 {
+		return 1
+	}
+	return maxAbs / float64(int(1)<<(bits-1)-1)
+}
+
+// quantize rounds x/scale to the nearest integer (halves away from zero), clamped to
+// ±(2^(bits-1)-1).
+func quantize(x []float64, scale float64, bits int) []int32 {
+	lim := float64(int(1)<<(bits-1) - 1)
+	out := make([]int32, len(x))
+	for i, v := range x {
+		out[i] = int32(min(max(math.Round(v/scale), -lim), lim))
+	}
+	return out
+}

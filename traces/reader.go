@@ -21,8 +21,8 @@ const intDtypes = "int8, int16 or int32 of shape "
 // once; Close must not run concurrently with any other method.
 type Reader struct {
 	path    string
-	f       *os.File       // nil for an in-memory trace
-	data    io.ReaderAt    // the archive: f, or the bytes of OpenBytes
+	f       *os.File    // nil for an in-memory trace
+	data    io.ReaderAt // the archive: f, or the bytes of OpenBytes
 	size    int64
 	z       *npz.Reader
 	entries map[string]string // member name, without ".npy" -> zip entry name

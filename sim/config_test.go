@@ -92,3 +92,23 @@ func TestBundledConfigs(t *testing.T) {
 		compareStats(t, name, ref, ev)
 	}
 }
+
+func TestLayerGranularityRejectsPerHeadThresholds(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	a, b := randHead(r, 0), randHead(r, 0)
+	a.Layer, b.Layer, b.Index = 0, 0, 1
+	a.Threshold, b.Threshold = 1, 2
+	cfg, _ := DefaultConfig()
+	cfg.Thresholds.Granularity = "layer"
+	cfg.Memory.SRAMKVBytes = 1 << 20
+	for _, eng := range []string{EngineEvent, EngineReference} {
+		_, err := Simulate(cfg, Heads{a, b}, eng, Options{})
+		if err == nil || !strings.Contains(err.Error(), "thresholds.granularity is layer") {
+			t.Errorf("%s: got %v", eng, err)
+		}
+	}
+	b.Threshold = 1
+	if _, err := Simulate(cfg, Heads{a, b}, EngineEvent, Options{}); err != nil {
+		t.Errorf("equal thresholds: %v", err)
+	}
+}

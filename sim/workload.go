@@ -70,9 +70,11 @@ type workload struct {
 	shared    *sharedHeads
 	sharedBPC int
 	tiles     []*tile // index = tile seq
-	nextH     int
-	done      bool
-	Heads     []HeadStats
+	// layerTh is the threshold of each layer seen so far, when the hardware holds one per layer.
+	layerTh map[int]float64
+	nextH   int
+	done    bool
+	Heads   []HeadStats
 }
 
 // HeadStats are per-head results that do not depend on timing.
@@ -146,6 +148,16 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 	if th.BitsQ > cfg.Operands.BitsQ || th.BitsK > cfg.Operands.BitsK || th.BitsV > cfg.Operands.BitsV {
 		return nil, fmt.Errorf("%s: operands of %d/%d/%d bits (q/k/v) do not fit the datapath's operands.bits_q/bits_k/bits_v = %d/%d/%d",
 			where, th.BitsQ, th.BitsK, th.BitsV, cfg.Operands.BitsQ, cfg.Operands.BitsK, cfg.Operands.BitsV)
+	}
+	if cfg.Thresholds.Granularity == "layer" {
+		if w.layerTh == nil {
+			w.layerTh = map[int]float64{}
+		}
+		if th0, ok := w.layerTh[th.Layer]; ok && th0 != th.Threshold {
+			return nil, fmt.Errorf("%s: threshold %g differs from %g of an earlier head of layer %d, but thresholds.granularity is layer (one threshold register per layer); use head",
+				where, th.Threshold, th0, th.Layer)
+		}
+		w.layerTh[th.Layer] = th.Threshold
 	}
 	qBytes := ceilDiv(int64(th.ValidQ)*int64(th.D)*int64(th.BitsQ), 8)
 	if qBytes > cfg.Memory.SRAMQBytes {

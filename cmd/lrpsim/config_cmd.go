@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
 )
 
 func newConfigCmd() *cobra.Command {
@@ -23,6 +24,27 @@ func newConfigCmd() *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", path)
 			}
 			return nil
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "show [FILE]",
+		Short: "Print the effective configuration (FILE over the default) as YAML",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := ""
+			if len(args) == 1 {
+				path = args[0]
+			}
+			cfg, err := loadConfig(path)
+			if err != nil {
+				return err
+			}
+			out, err := yaml.Marshal(cfg)
+			if err != nil {
+				return err
+			}
+			_, err = cmd.OutOrStdout().Write(out)
+			return err
 		},
 	})
 	return cmd

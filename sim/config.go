@@ -356,3 +356,50 @@ func (c *Config) Baseline(name string) (*Config, error) {
 	}
 	return b, nil
 }
+
+// Set assigns one dotted key (e.g. "front_end.lanes") from a YAML-compatible value, with the same
+// type checks as a config file, and revalidates. file names the source in errors (a sweep file).
+// On error c is unchanged.
+func (c *Config) Set(file, key string, value any) error {
+	work := c.Clone()
+	if err := work.set(file, key, value); err != nil {
+		return err
+	}
+	lines, f := c.lines, c.file
+	*c = *work
+	c.lines, c.file = lines, f
+	return nil
+}
+
+func (c *Config) set(file, key string, value any) error {
+	v := reflect.ValueOf(c).Elem()
+	parts := strings.Split(key, ".")
+	for i, p := range parts {
+		fields := yamlFields(v.Type())
+		idx, ok := fields[p]
+		if !ok {
+			names := make([]string, 0, len(fields))
+			for name := range fields {
+				names = append(names, name)
+			}
+			sort.Strings(names)
+			return &ConfigError{File: file, Key: key, Expected: "a config key; at " + strings.Join(parts[:i+1], ".") + " one of " + strings.Join(names, ", "), Got: "unknown key"}
+		}
+		v = v.Field(idx)
+		if i < len(parts)-1 && v.Kind() != reflect.Struct {
+			return &ConfigError{File: file, Key: key, Expected: "a config key", Got: strings.Join(parts[:i+1], ".") + " has no sub-keys"}
+		}
+	}
+	if v.Kind() == reflect.Struct {
+		return &ConfigError{File: file, Key: key, Expected: "a key holding a value", Got: "a section"}
+	}
+	var n yaml.Node
+	if err := n.Encode(value); err != nil {
+		return &ConfigError{File: file, Key: key, Expected: kindName(v.Type()), Got: fmt.Sprint(value)}
+	}
+	c.file, c.lines = file, map[string]int{}
+	if err := decodeNode(file, &n, v, key, c.lines); err != nil {
+		return err
+	}
+	return c.Validate()
+}

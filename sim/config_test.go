@@ -112,3 +112,41 @@ func TestLayerGranularityRejectsPerHeadThresholds(t *testing.T) {
 		t.Errorf("equal thresholds: %v", err)
 	}
 }
+
+func TestConfigSet(t *testing.T) {
+	c, _ := DefaultConfig()
+	if err := c.Set("s.yaml", "front_end.lanes", 32); err != nil || c.FrontEnd.Lanes != 32 {
+		t.Fatalf("set lanes: %v %d", err, c.FrontEnd.Lanes)
+	}
+	if err := c.Set("s.yaml", "thresholds.scale", 1.5); err != nil || c.Thresholds.Scale != 1.5 {
+		t.Fatalf("set scale: %v", err)
+	}
+	for _, tc := range []struct {
+		key   string
+		value any
+		want  string
+	}{
+		{"front_end.lanez", 3, "unknown key"},
+		{"front_end", 3, "a section"},
+		{"units.x", 3, "no sub-keys"},
+		{"front_end.lanes", "many", "an integer"},
+		{"front_end.lanes", 2.5, "an integer"},
+		{"front_end.lanes", 0, "[1, 4096]"},
+	} {
+		err := c.Set("s.yaml", tc.key, tc.value)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "s.yaml") {
+			t.Errorf("Set(%s, %v) = %v, want ~%q", tc.key, tc.value, err, tc.want)
+		}
+	}
+}
+
+func TestConfigSetKeepsConfigOnError(t *testing.T) {
+	c, _ := DefaultConfig()
+	before := *c
+	if err := c.Set("s.yaml", "front_end.lanes", 0); err == nil {
+		t.Fatal("no error")
+	}
+	if c.FrontEnd.Lanes != before.FrontEnd.Lanes {
+		t.Errorf("failed Set changed lanes to %d", c.FrontEnd.Lanes)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,6 +11,7 @@ import (
 	"github.com/lrpsim/lrpsim/energy"
 	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/traces"
+	"github.com/lrpsim/lrpsim/traces/data"
 )
 
 type runFlags struct {
@@ -40,7 +40,7 @@ and stalls. With no flags it replays the bundled default trace on configs/leopar
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&f.config, "config", "c", "", "configuration YAML (overlays the default configs/leopard.yaml)")
-	fl.StringVarP(&f.trace, "trace", "t", "", "trace .npz file (default: the bundled trace)")
+	fl.StringVarP(&f.trace, "trace", "t", "", "trace .npz file, or bundled:NAME (default: the bundled default trace)")
 	fl.StringVar(&f.engine, "engine", sim.EngineEvent, "simulation engine: event or reference")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object")
 	fl.BoolVar(&f.csv, "csv", false, "print a CSV table, one row per simulated configuration")
@@ -152,13 +152,7 @@ func loadConfig(path string) (*sim.Config, error) {
 	return sim.LoadConfig(path)
 }
 
-// openTrace opens a trace file, or the bundled default when path is empty.
+// openTrace opens a trace file, "bundled:NAME", or the bundled default when path is empty.
 func openTrace(path string) (*traces.Reader, error) {
-	if path == "" {
-		return openBundledTrace()
-	}
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("trace: %w", err)
-	}
-	return traces.Open(path)
+	return data.Open(path)
 }

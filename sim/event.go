@@ -13,8 +13,7 @@ const never = math.MaxInt64
 // machine (pushing into its FIFO, waiting for a tile) it runs ahead of the event clock, jumping
 // from one lane decision to the next, so it costs work per decision, not per cycle.
 type feUnit struct {
-	gen     uint64
-	pending int64 // cycle of its scheduled wake, -1 if none
+	pending int64 // next cycle it must process, -1 if none (waiting for a pop or a tile)
 
 	seq, idx int // cursor: next task is tiles[seq].tasks[u][idx]
 	finished bool
@@ -44,10 +43,15 @@ type feUnit struct {
 	rec      []int // index of the lane's current record, when recording
 }
 
+// unitSched is a processing unit's entry in the event queue.
+type unitSched struct {
+	gen    uint64 // bumped when its queued event is superseded; stale events are dropped
+	queued int64  // cycle of its queued event, -1 if none
+}
+
 // beUnit is a back-end unit in the event engine.
 type beUnit struct {
-	gen       uint64
-	pending   int64
+	pending   int64 // next cycle it may pop, -1 if none
 	readyAt   int64
 	macEnd    int64
 	busyUntil int64
@@ -67,6 +71,9 @@ type eventEngine struct {
 	fe    []feUnit
 	be    []beUnit
 	fifo  []*arch.FIFO
+	// sched holds each processing unit's place in the queue; running is the unit being run.
+	sched   []unitSched
+	running int
 
 	states      []*tileState
 	nextLoad    int
@@ -87,9 +94,12 @@ func runEvent(cfg *Config, w *workload, opts Options) (*Stats, error) {
 		st: &Stats{Engine: "event", Config: cfg.Name,
 			FrontEnd: make([]FrontEndStats, units), BackEnd: make([]BackEndStats, units)},
 		fe: make([]feUnit, units), be: make([]beUnit, units), fifo: make([]*arch.FIFO, units),
-		waiters: map[int][]int{}, lastBusy: -1,
+		waiters: map[int][]int{}, lastBusy: -1, sched: make([]unitSched, units), running: -1,
 	}
 	lanes := cfg.FrontEnd.Lanes
+	for u := range e.sched {
+		e.sched[u].queued = -1
+	}
 	for u := 0; u < units; u++ {
 		e.fifo[u] = arch.NewFIFO(cfg.BackEnd.FIFODepth)
 		e.fe[u] = feUnit{pending: -1, stallFrom: -1, lanes: lanes,
@@ -103,21 +113,12 @@ func runEvent(cfg *Config, w *workload, opts Options) (*Stats, error) {
 	}
 	for e.q.Len() > 0 && e.err == nil {
 		ev := e.q.Pop()
-		if ev.prio >= prioFrontEnd {
-			u := int(ev.prio - prioFrontEnd)
-			if ev.gen != e.fe[u].gen {
-				continue
-			}
-			e.fe[u].pending = -1
-			e.runFrontEnd(u, ev.cycle)
-		} else {
-			u := int(ev.prio - prioBackEnd)
-			if ev.gen != e.be[u].gen {
-				continue
-			}
-			e.be[u].pending = -1
-			e.runBackEnd(u, ev.cycle)
+		u := int(ev.prio)
+		if ev.gen != e.sched[u].gen {
+			continue
 		}
+		e.sched[u].queued = -1
+		e.runUnit(u)
 	}
 	if e.err != nil {
 		return nil, e.err
@@ -143,24 +144,69 @@ func runEvent(cfg *Config, w *workload, opts Options) (*Stats, error) {
 	return st, nil
 }
 
+// wakeFE asks front-end unit u to process cycle at the latest.
 func (e *eventEngine) wakeFE(u int, cycle int64) {
 	f := &e.fe[u]
-	if f.pending >= 0 && f.pending <= cycle {
-		return
+	if f.pending < 0 || cycle < f.pending {
+		f.pending = cycle
 	}
-	f.gen++
-	f.pending = cycle
-	e.q.Push(cycle, int32(prioFrontEnd+u), f.gen)
+	e.kick(u, cycle)
 }
 
+// wakeBE asks back-end unit u to pop at cycle at the latest.
 func (e *eventEngine) wakeBE(u int, cycle int64) {
 	b := &e.be[u]
-	if b.pending >= 0 && b.pending <= cycle {
+	if b.pending < 0 || cycle < b.pending {
+		b.pending = cycle
+	}
+	e.kick(u, cycle)
+}
+
+// kick makes sure processing unit u (its front end and back end) has an event in the queue no
+// later than cycle, unless it is the unit running now, whose loop picks the wake up itself.
+func (e *eventEngine) kick(u int, cycle int64) {
+	s := &e.sched[u]
+	if e.running == u || (s.queued >= 0 && s.queued <= cycle) {
 		return
 	}
-	b.gen++
-	b.pending = cycle
-	e.q.Push(cycle, int32(prioBackEnd+u), b.gen)
+	s.gen++
+	s.queued = cycle
+	e.q.Push(cycle, int32(u), s.gen)
+}
+
+// runUnit advances processing unit u: its front end and back end interact only with each other
+// (through the FIFO) and, by arithmetic on known cycles, with the DRAM schedule, so the unit
+// runs its own events in (cycle, back end before front end) order, ahead of the queue, until it
+// has none left or its front end waits for a tile that is not scheduled yet. The other units'
+// progress decides when that tile arrives, so from then on the unit's events go through the
+// queue in global (cycle, priority, sequence) order until the tile is scheduled; the tile's
+// arrival is always later than the cycle at which it became known.
+func (e *eventEngine) runUnit(u int) {
+	e.running = u
+	defer func() { e.running = -1 }()
+	f, b := &e.fe[u], &e.be[u]
+	for first := true; e.err == nil; first = false {
+		switch {
+		case b.pending >= 0 && (f.pending < 0 || b.pending <= f.pending):
+			if f.waiting && !first {
+				// The front end waits for a tile that is not scheduled yet: the cycle it will
+				// resume at is decided by other units, so the back end may not run ahead of
+				// the queue. It takes its next pop through the queue instead.
+				e.running = -1
+				e.kick(u, b.pending)
+				return
+			}
+			c := b.pending
+			b.pending = -1
+			e.runBackEnd(u, c)
+		case f.pending >= 0:
+			c := f.pending
+			f.pending = -1
+			e.runFrontEnd(u, c)
+		default:
+			return
+		}
+	}
 }
 
 // scheduleLoads starts every DRAM load whose buffer is known to be free, in tile order.
@@ -548,10 +594,8 @@ func (e *eventEngine) runBackEnd(u int, c int64) {
 	ts.lastAct = max(ts.lastAct, completes)
 	e.tileProgress(en.Tile)
 	if f := &e.fe[u]; f.holding > 0 || f.markerWay {
-		// A slot freed: the refused push retries in this cycle. Front-end unit u interacts only
-		// with this back end's FIFO in cycle c, so it runs here rather than through the queue;
-		// any wake it had pending for this cycle is dropped so that the cycle runs once.
-		f.gen++
+		// A slot freed: the refused push retries in this very cycle, after the pop. Any later
+		// wake the front end had is recomputed from the cycle it processes now.
 		f.pending = -1
 		e.runFrontEnd(u, c)
 	}

@@ -322,7 +322,7 @@ func describe(n *yaml.Node) string {
 	return fmt.Sprintf("%q", n.Value)
 }
 
-// LaneParams returns the front-end parameters of the config for keys of bitsK bits.
+// frontEndParams returns the front-end parameters of the config for keys of bitsK bits.
 func (c *Config) frontEndParams(bitsK int) arch.FrontEndParams {
 	pol, _ := arch.ParsePolicy(c.FrontEnd.Scheduling)
 	return arch.FrontEndParams{

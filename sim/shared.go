@@ -27,6 +27,7 @@ type sharedHeads struct {
 	room    *sync.Cond
 	entries map[int]*sharedEntry
 	stopped bool // a user failed: nobody waits for room any more
+	maxLive int  // most entries alive at once (tests check the bound)
 }
 
 type sharedEntry struct {
@@ -47,12 +48,14 @@ func newSharedHeads(src HeadSource, users int) *sharedHeads {
 func (s *sharedHeads) get(idx int, compute func(*traces.Head) *pairTable) (*traces.Head, *pairTable, error) {
 	s.mu.Lock()
 	e, ok := s.entries[idx]
+	for !ok && len(s.entries) >= s.window && !s.stopped {
+		s.room.Wait()
+		e, ok = s.entries[idx] // another user may have made it while this one waited
+	}
 	if !ok {
-		for len(s.entries) >= s.window && !s.stopped {
-			s.room.Wait()
-		}
 		e = &sharedEntry{left: s.users}
 		s.entries[idx] = e
+		s.maxLive = max(s.maxLive, len(s.entries))
 	}
 	s.mu.Unlock()
 	e.once.Do(func() {

@@ -26,7 +26,7 @@ func newRootCmd() *cobra.Command {
 		Use:   "trace",
 		Short: "Inspect, validate and generate attention traces",
 	}
-	trace.AddCommand(newTraceInfoCmd(), newTraceValidateCmd(), newTraceGenCmd())
+	trace.AddCommand(newTraceInfoCmd(), newTraceValidateCmd(), newTraceGenCmd(), newTraceDumpRowsCmd())
 	root.AddCommand(newRunCmd(), newConfigCmd(), trace)
 	return root
 }

@@ -14,6 +14,12 @@ type PlaneKernel struct {
 	lut                       []int32 // [groups][256] sums of q over the set bits of a byte
 	bound                     []int64 // per step s (index s-1): (2^t - 1) * Q+ for the current row
 	lo                        []int   // per step: lowest plane consumed, t
+	weight                    []int64 // per plane b: its two's-complement weight
+
+	// The fast path for d <= 64: a plane is one 64-bit word and the tables a fixed array, so a
+	// plane sum is eight unrolled look-ups with no bounds checks.
+	planes64 []uint64 // [m][bitsK]
+	lut64    *[8][256]int32
 }
 
 // NewPlaneKernel transposes K ([m x d] row-major, bitsK-bit two's complement) into bit-planes.
@@ -36,6 +42,24 @@ func NewPlaneKernel(k []int32, m, d, bitsK, bitsPerCycle int) *PlaneKernel {
 			}
 		}
 	}
+	pk.weight = make([]int64, bitsK)
+	for b := range pk.weight {
+		pk.weight[b] = planeWeight(b, bitsK)
+	}
+	if d <= 64 {
+		pk.lut64 = new([8][256]int32)
+		pk.planes64 = make([]uint64, m*bitsK)
+		for j := 0; j < m; j++ {
+			for b := 0; b < bitsK; b++ {
+				var w uint64
+				for g := 0; g < groups; g++ {
+					w |= uint64(pk.planes[(j*bitsK+b)*groups+g]) << (8 * uint(g))
+				}
+				pk.planes64[j*bitsK+b] = w
+			}
+		}
+		pk.planes = nil
+	}
 	g := Steps(bitsK, bitsPerCycle)
 	pk.bound = make([]int64, g)
 	pk.lo = make([]int, g)
@@ -49,6 +73,9 @@ func NewPlaneKernel(k []int32, m, d, bitsK, bitsPerCycle int) *PlaneKernel {
 func (pk *PlaneKernel) SetQuery(q []int32) {
 	for g := 0; g < pk.groups; g++ {
 		t := pk.lut[g*256 : (g+1)*256]
+		if pk.lut64 != nil {
+			t = pk.lut64[g][:]
+		}
 		t[0] = 0
 		for mask := 1; mask < 256; mask++ {
 			i := g*8 + bits.TrailingZeros8(uint8(mask))
@@ -68,6 +95,9 @@ func (pk *PlaneKernel) SetQuery(q []int32) {
 // Term returns the step at which the lane decides key j against threshold T for the current
 // query row, and whether the key survives; it equals TermStep for the same operands.
 func (pk *PlaneKernel) Term(j int, T int64, earlyTermination bool) (step int, survive bool) {
+	if pk.lut64 != nil {
+		return pk.term64(j, T, earlyTermination)
+	}
 	var partial int64
 	b := pk.bitsK - 1
 	base := j * pk.bitsK * pk.groups
@@ -81,6 +111,31 @@ func (pk *PlaneKernel) Term(j int, T int64, earlyTermination bool) (step int, su
 				sum += int64(pk.lut[g*256+int(byt)])
 			}
 			partial += planeWeight(b, pk.bitsK) * sum
+		}
+		if lo == 0 {
+			return last, partial >= T
+		}
+		if earlyTermination && partial+pk.bound[s-1] < T {
+			return s, false
+		}
+	}
+	panic("arch: unreachable: the last step always has t = 0")
+}
+
+// term64 is Term for d <= 64.
+func (pk *PlaneKernel) term64(j int, T int64, earlyTermination bool) (step int, survive bool) {
+	lut := pk.lut64
+	planes := pk.planes64[j*pk.bitsK : (j+1)*pk.bitsK]
+	var partial int64
+	b := pk.bitsK - 1
+	last := len(pk.lo)
+	for s := 1; s <= last; s++ {
+		lo := pk.lo[s-1]
+		for ; b >= lo; b-- {
+			w := planes[b]
+			sum := lut[0][uint8(w)] + lut[1][uint8(w>>8)] + lut[2][uint8(w>>16)] + lut[3][uint8(w>>24)] +
+				lut[4][uint8(w>>32)] + lut[5][uint8(w>>40)] + lut[6][uint8(w>>48)] + lut[7][uint8(w>>56)]
+			partial += pk.weight[b] * int64(sum)
 		}
 		if lo == 0 {
 			return last, partial >= T

@@ -8,11 +8,11 @@ import (
 )
 
 // BenchmarkEventEngine simulates the default config on the trace in $LRPSIM_BENCH_TRACE (the
-// bench/ script generates a BERT-base-shaped one) or on a small synthetic head set.
+// go run ./bench measures the whole program side by side with a plain Q.K^T).
 func BenchmarkEventEngine(b *testing.B) {
 	path := os.Getenv("LRPSIM_BENCH_TRACE")
 	if path == "" {
-		b.Skip("set LRPSIM_BENCH_TRACE to a trace file (bench/run.sh does)")
+		b.Skip("set LRPSIM_BENCH_TRACE to a trace file, e.g. one written by lrpsim trace gen")
 	}
 	r, err := traces.Open(path)
 	if err != nil {

@@ -7,8 +7,8 @@ import (
 	"github.com/lrpsim/lrpsim/traces"
 )
 
-// BenchmarkEventEngine simulates the default config on the trace in $LRPSIM_BENCH_TRACE (the
-// go run ./bench measures the whole program side by side with a plain Q.K^T).
+// BenchmarkEventEngine simulates the default config on the trace in $LRPSIM_BENCH_TRACE; go run
+// ./bench measures the whole program side by side with a plain Q.K^T.
 func BenchmarkEventEngine(b *testing.B) {
 	path := os.Getenv("LRPSIM_BENCH_TRACE")
 	if path == "" {

@@ -27,7 +27,7 @@ func newRootCmd() *cobra.Command {
 		Short: "Inspect, validate and generate attention traces",
 	}
 	trace.AddCommand(newTraceInfoCmd(), newTraceValidateCmd(), newTraceGenCmd(), newTraceDumpRowsCmd())
-	root.AddCommand(newRunCmd(), newConfigCmd(), trace)
+	root.AddCommand(newRunCmd(), newConfigCmd(), trace, newTableCmd(), newPlotCmd(), newSweepCmd(), newMergeCmd())
 	return root
 }
 

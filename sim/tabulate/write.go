@@ -104,7 +104,7 @@ func (t Table) lines(times, percent, arrow, less string) (rows []cells, mean, pa
 		mean.metric = fmt.Sprintf("%s change %s (%s)", s.MetricName, sig(s.MetricChange), plural(s.MetricRows, "trace"))
 	}
 	p := PaperFigures()
-	paper = cells{model: p.Citation + ", reported", task: strconv.Itoa(p.Tasks) + " tasks",
+	paper = cells{model: "paper (ISCA 2022), reported", task: strconv.Itoa(p.Tasks) + " tasks",
 		speedup: num(p.Speedup, 1, times), energy: num(p.EnergyReduction, 1, times),
 		metric: fmt.Sprintf("accuracy loss %s %s", less, num(100*p.AccuracyLoss, 1, percent))}
 	return rows, mean, paper
@@ -172,8 +172,27 @@ func (t Table) markdown(b *bytes.Buffer) {
 	}
 	b.WriteString("\n")
 	for _, n := range t.notes() {
-		b.WriteString(n + "\n")
+		b.WriteString(wrap(n, 100))
 	}
+}
+
+// wrap breaks text into lines of at most width bytes at spaces, each ending in a newline.
+func wrap(text string, width int) string {
+	var b strings.Builder
+	line := 0
+	for i, word := range strings.Fields(text) {
+		if i > 0 && line+1+len(word) > width {
+			b.WriteString("\n")
+			line = 0
+		} else if i > 0 {
+			b.WriteString(" ")
+			line++
+		}
+		b.WriteString(word)
+		line += len(word)
+	}
+	b.WriteString("\n")
+	return b.String()
 }
 
 // csvHeader is the column list of the CSV format.

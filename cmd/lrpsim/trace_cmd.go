@@ -23,7 +23,7 @@ units and as the integer T of the comparator (keep iff q.k >= T), the scales, an
 allowed (query, key) pairs that survive, counted with a plain integer dot product.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := traces.Open(args[0])
+			r, err := openTrace(args[0]) // a file or bundled:NAME
 			if err != nil {
 				return err
 			}

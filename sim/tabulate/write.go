@@ -244,7 +244,8 @@ func (t Table) csv(b *bytes.Buffer) error {
 	return cw.Error()
 }
 
-// EscapeLaTeX escapes the characters LaTeX treats specially in text: \ & % $ # _ { } ~ ^.
+// EscapeLaTeX escapes the characters LaTeX treats specially in text, \ & % $ # _ { } ~ ^, and
+// | < >, which the default font encoding would print as other glyphs.
 func EscapeLaTeX(s string) string {
 	var b strings.Builder
 	for _, r := range s {
@@ -257,6 +258,12 @@ func EscapeLaTeX(s string) string {
 			b.WriteString(`\textasciitilde{}`)
 		case '^':
 			b.WriteString(`\textasciicircum{}`)
+		case '|':
+			b.WriteString(`\textbar{}`)
+		case '<':
+			b.WriteString(`\textless{}`)
+		case '>':
+			b.WriteString(`\textgreater{}`)
 		default:
 			b.WriteRune(r)
 		}

@@ -1,0 +1,297 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/lrpsim/lrpsim/energy"
+	"github.com/lrpsim/lrpsim/sim"
+	"github.com/lrpsim/lrpsim/sim/figures"
+	"github.com/lrpsim/lrpsim/sim/tabulate"
+)
+
+// plotFlags are the flags the plot subcommands share.
+type plotFlags struct {
+	out                      []string
+	config, engine           string
+	node, energyTable, trace string
+	jobs                     int
+	csv, x, y                string
+	group                    []string
+	logx                     bool
+	title, xlabel, ylabel    string
+}
+
+// newPlotCmd is `lrpsim plot bars|steps|energy|sweep ... --out FILE`.
+func newPlotCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "plot",
+		Short: "Draw figures (PNG or SVG): speedup and energy bars, termination steps, energy breakdown, sweeps",
+		Long: `plot draws a figure with gonum/plot and writes it to every --out file, as PNG or SVG by the
+file's extension (atomically; on any error no file is written):
+
+  lrpsim plot bars   --out bars.png [TRACE...]        speedup and energy reduction over dense per task, with the geomean
+  lrpsim plot steps  --trace T --out steps.svg        the termination-step histogram of one trace
+  lrpsim plot energy --trace T --out energy.png       energy by component, design and each baseline
+  lrpsim plot sweep  --csv sweep.csv --x front_end.lanes --y speedup_dense --out sweep.png`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("unknown figure %q (expected bars, steps, energy or sweep)", args[0])
+			}
+			return cmd.Help()
+		},
+	}
+	cmd.AddCommand(newPlotBarsCmd(), newPlotStepsCmd(), newPlotEnergyCmd(), newPlotSweepCmd())
+	return cmd
+}
+
+func addOutFlag(fl *pflag.FlagSet, f *plotFlags) {
+	fl.StringArrayVarP(&f.out, "out", "o", nil, "output file, .png or .svg (repeat the flag to write several)")
+}
+
+func addSimFlags(fl *pflag.FlagSet, f *plotFlags) {
+	fl.StringVarP(&f.config, "config", "c", "", "configuration YAML (overlays the default configs/leopard.yaml)")
+	fl.StringVar(&f.engine, "engine", sim.EngineEvent, "simulation engine: event or reference")
+	fl.StringVar(&f.node, "node", "45nm", "technology node of the built-in energy table")
+	fl.StringVar(&f.energyTable, "energy", "", "energy and area table YAML (default: the built-in table of --node)")
+}
+
+// checkOuts validates the output files before any work: at least one, each .png or .svg.
+func checkOuts(outs []string) error {
+	if len(outs) == 0 {
+		return errors.New("--out: expected an output file (.png or .svg)")
+	}
+	for _, o := range outs {
+		if _, err := figures.FormatOf(o); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+	}
+	return nil
+}
+
+// saveFigure renders every output before writing any, then writes each atomically.
+func saveFigure(fig figures.Figure, outs []string) error {
+	rendered := make([][]byte, len(outs))
+	for i, o := range outs {
+		format, err := figures.FormatOf(o)
+		if err != nil {
+			return err
+		}
+		if rendered[i], err = fig.Render(format); err != nil {
+			return fmt.Errorf("%s: %w", o, err)
+		}
+	}
+	for i, o := range outs {
+		b := rendered[i]
+		if err := sim.WriteFileAtomic(o, func(w io.Writer) error {
+			_, err := w.Write(b)
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// simSetup loads the config and the energy table of the plot flags.
+func (f plotFlags) simSetup() (*sim.Config, *energy.Table, error) {
+	cfg, err := loadConfig(f.config)
+	if err != nil {
+		return nil, nil, err
+	}
+	table, err := loadEnergyTable(runFlags{node: f.node, energyTable: f.energyTable})
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, table, nil
+}
+
+func newPlotBarsCmd() *cobra.Command {
+	var f plotFlags
+	cmd := &cobra.Command{
+		Use:   "bars --out FILE [TRACE...]",
+		Short: "Speedup and energy reduction over dense per task, with their geometric means",
+		Long: `bars simulates the design and the dense baseline on every TRACE (with none, every bundled
+trace) and draws the speedup and the energy reduction over dense as a pair of bars per task, the
+geometric means as the last pair, and a dashed line at 1x.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOuts(f.out); err != nil {
+				return err
+			}
+			if f.jobs < 0 {
+				return fmt.Errorf("--jobs: expected 0 (one per CPU) or more, got %d", f.jobs)
+			}
+			cfg, table, err := f.simSetup()
+			if err != nil {
+				return err
+			}
+			names := args
+			if len(names) == 0 {
+				names = tabulate.BundledNames()
+			}
+			jobs := f.jobs
+			if jobs == 0 {
+				jobs = runtime.GOMAXPROCS(0)
+			}
+			rows, err := tabulate.Build(cfg, names, f.engine, table, jobs)
+			if err != nil {
+				return err
+			}
+			fig, err := figures.Bars(rows)
+			if err != nil {
+				return err
+			}
+			return saveFigure(fig, f.out)
+		},
+	}
+	addOutFlag(cmd.Flags(), &f)
+	addSimFlags(cmd.Flags(), &f)
+	cmd.Flags().IntVarP(&f.jobs, "jobs", "j", 0, "traces simulated at once (0: one per CPU)")
+	return cmd
+}
+
+// simulateOne runs the design and the config's baselines on one trace for steps and energy.
+func (f plotFlags) simulateOne() (*sim.Result, error) {
+	cfg, table, err := f.simSetup()
+	if err != nil {
+		return nil, err
+	}
+	res, _, err := tabulate.Simulate(cfg, f.trace, f.engine, table)
+	return res, err
+}
+
+func newPlotStepsCmd() *cobra.Command {
+	var f plotFlags
+	cmd := &cobra.Command{
+		Use:   "steps [--trace T] --out FILE",
+		Short: "Histogram of the lane step at which each key was decided, pruned keys and survivors",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOuts(f.out); err != nil {
+				return err
+			}
+			res, err := f.simulateOne()
+			if err != nil {
+				return err
+			}
+			fig, err := figures.Steps(res)
+			if err != nil {
+				return err
+			}
+			return saveFigure(fig, f.out)
+		},
+	}
+	addOutFlag(cmd.Flags(), &f)
+	addSimFlags(cmd.Flags(), &f)
+	cmd.Flags().StringVarP(&f.trace, "trace", "t", "", "trace .npz file, or bundled:NAME (default: the bundled default trace)")
+	return cmd
+}
+
+func newPlotEnergyCmd() *cobra.Command {
+	var f plotFlags
+	cmd := &cobra.Command{
+		Use:   "energy [--trace T] --out FILE",
+		Short: "Energy by component of the design and each baseline, as stacked bars",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOuts(f.out); err != nil {
+				return err
+			}
+			res, err := f.simulateOne()
+			if err != nil {
+				return err
+			}
+			fig, err := figures.EnergyBreakdown(res)
+			if err != nil {
+				return err
+			}
+			return saveFigure(fig, f.out)
+		},
+	}
+	addOutFlag(cmd.Flags(), &f)
+	addSimFlags(cmd.Flags(), &f)
+	cmd.Flags().StringVarP(&f.trace, "trace", "t", "", "trace .npz file, or bundled:NAME (default: the bundled default trace)")
+	return cmd
+}
+
+func newPlotSweepCmd() *cobra.Command {
+	var f plotFlags
+	cmd := &cobra.Command{
+		Use:   "sweep --csv FILE --x COLUMN --y COLUMN --out FILE",
+		Short: "A metric against a swept parameter, from the CSV of lrpsim sweep, one line per trace",
+		Long: `sweep reads a tidy sweep CSV (a header line, then one row per point and trace) and draws the
+--y column against the --x column, one line per value of the --group columns (default: the trace
+and every other swept key, as listed in the manifest beside the CSV, FILE.json; without one, the
+trace). Columns are found by name, so any CSV with a header works. Numeric x gets
+a tick at every swept value; non-numeric x (e.g. front_end.scheduling) is drawn as categories.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOuts(f.out); err != nil {
+				return err
+			}
+			if f.csv == "" || f.x == "" || f.y == "" {
+				return errors.New("--csv, --x and --y are required")
+			}
+			file, err := os.Open(f.csv)
+			if err != nil {
+				return fmt.Errorf("--csv: %w", err)
+			}
+			defer file.Close()
+			sd, err := figures.ReadSweepCSV(file, f.csv)
+			if err != nil {
+				return err
+			}
+			opt := figures.SweepOptions{X: f.x, Y: f.y, LogX: f.logx, Title: f.title, XLabel: f.xlabel, YLabel: f.ylabel}
+			if cmd.Flags().Changed("group") {
+				opt.Group = []string{}
+				for _, g := range f.group {
+					if g = strings.TrimSpace(g); g != "" {
+						opt.Group = append(opt.Group, g)
+					}
+				}
+			} else {
+				opt.Keys = sweptKeys(f.csv)
+			}
+			fig, err := figures.Sweep(sd, opt)
+			if err != nil {
+				return err
+			}
+			return saveFigure(fig, f.out)
+		},
+	}
+	fl := cmd.Flags()
+	addOutFlag(fl, &f)
+	fl.StringVar(&f.csv, "csv", "", "sweep CSV with a header line (from lrpsim sweep)")
+	fl.StringVar(&f.x, "x", "", "column of the swept parameter, e.g. front_end.lanes")
+	fl.StringVar(&f.y, "y", "", "column of the metric, e.g. speedup_dense, energy_reduction_dense, cycles")
+	fl.StringSliceVar(&f.group, "group", nil, `columns whose values make one line each (default: trace; "" for one line)`)
+	fl.BoolVar(&f.logx, "logx", false, "logarithmic x axis")
+	fl.StringVar(&f.title, "title", "", "figure title (default: generated)")
+	fl.StringVar(&f.xlabel, "xlabel", "", "x axis label (default: the x column)")
+	fl.StringVar(&f.ylabel, "ylabel", "", "y axis label (default: the metric with its unit)")
+	return cmd
+}
+
+// sweptKeys reads the swept config keys from the manifest lrpsim sweep writes beside its CSV
+// (FILE.json, "keys"); nil when there is no readable manifest.
+func sweptKeys(csvPath string) []string {
+	b, err := os.ReadFile(csvPath + ".json")
+	if err != nil {
+		return nil
+	}
+	var m struct {
+		Keys []string `json:"keys"`
+	}
+	if json.Unmarshal(b, &m) != nil {
+		return nil
+	}
+	return m.Keys
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lrpsim/lrpsim/sim/sweep"
+)
+
+// newSweepCmd is `lrpsim sweep FILE.yaml --out results.csv`.
+func newSweepCmd() *cobra.Command {
+	var (
+		out, manifest, shardSpec string
+		jobs                     int
+		force                    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "sweep FILE.yaml --out results.csv",
+		Short: "Run a parameter sweep (a grid over config keys and traces) into one CSV and a manifest",
+		Long: `sweep simulates every point of a sweep file: a grid over any config keys (crossed, and
+zipped lists), crossed with traces. It writes one tidy CSV, a row per point (the swept values, and
+every metric of the design and its baselines, energy included), and a JSON manifest beside it
+(--manifest, default FILE.csv.json) with the lrpsim version and the hashes of the configs, traces
+and energy table. Points run in parallel (--jobs); the bytes written do not depend on it.
+
+Every finished point goes to a journal beside the CSV (FILE.csv.journal). Killed at any moment
+and run again, sweep finishes without recomputing finished points; run again on finished outputs,
+it does nothing. --shard i/N runs the points whose number modulo N is i (shards are numbered from
+0: 0/4, 1/4, 2/4, 3/4), for array jobs; lrpsim merge joins the shards into the bytes of an
+unsharded run. See configs/sweeps/ for the file format and examples.`,
+		Example: `  lrpsim sweep configs/sweeps/lanes-x-bpc.yaml --out lanes.csv
+  lrpsim sweep configs/sweeps/lanes-x-bpc.yaml --out shard$SLURM_ARRAY_TASK_ID.csv --shard $SLURM_ARRAY_TASK_ID/4
+  lrpsim merge --out lanes.csv shard0.csv shard1.csv shard2.csv shard3.csv`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var shard sweep.Shard
+			if cmd.Flags().Changed("shard") {
+				s, err := sweep.ParseShard(shardSpec)
+				if err != nil {
+					return err
+				}
+				shard = s
+			}
+			if !cmd.Flags().Changed("jobs") {
+				jobs = runtime.NumCPU()
+			}
+			if jobs < 1 {
+				return fmt.Errorf("--jobs %d: expected at least 1", jobs)
+			}
+			sw, err := sweep.Load(args[0])
+			if err != nil {
+				return err
+			}
+			plan, err := sw.Plan(version)
+			if err != nil {
+				return err
+			}
+			opt := sweep.Options{Out: out, Manifest: manifest, Jobs: jobs, Shard: shard, Force: force}
+			if isTerminal(cmd.ErrOrStderr()) {
+				opt.Progress = cmd.ErrOrStderr()
+			}
+			sum, err := sweep.Run(plan, opt)
+			if err != nil {
+				return err
+			}
+			name := sw.Name
+			if shard.Count > 0 {
+				name += " shard " + shard.String()
+			}
+			if sum.UpToDate {
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s: %d points: 0 computed, up to date in %s and %s\n",
+					name, sum.Points, sum.Out, sum.Manifest)
+				return err
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s: %d points: %d computed, %d from the journal; wrote %s and %s\n",
+				name, sum.Points, sum.Computed, sum.Resumed, sum.Out, sum.Manifest)
+			return err
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&out, "out", "o", "", "CSV to write (required); the journal is FILE.journal beside it")
+	fl.StringVar(&manifest, "manifest", "", "manifest to write (default: the CSV's path + .json)")
+	fl.IntVarP(&jobs, "jobs", "j", 0, "points simulated at once (default: the number of cores)")
+	fl.StringVar(&shardSpec, "shard", "", "run one slice of the sweep: i/N, the points whose number modulo N is i (0 <= i < N)")
+	fl.BoolVar(&force, "force", false, "start over: ignore the journal and finished outputs")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+// newMergeCmd is `lrpsim merge --out all.csv SHARD.csv...`.
+func newMergeCmd() *cobra.Command {
+	var out, manifest string
+	cmd := &cobra.Command{
+		Use:   "merge --out all.csv SHARD.csv...",
+		Short: "Join the shards of a sweep into the CSV and manifest of an unsharded run",
+		Long: `merge joins the CSVs written by lrpsim sweep --shard i/N (each with its manifest,
+SHARD.csv.json) into one CSV and manifest, byte for byte those of an unsharded run. The shards must
+be of one sweep and cover 0/N to N-1/N exactly once; otherwise merge writes nothing.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := sweep.Merge(out, manifest, args)
+			if err != nil {
+				return err
+			}
+			if manifest == "" {
+				manifest = sweep.ManifestPath(out)
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s: %d points from %d shards; wrote %s and %s\n",
+				m.Sweep, m.Rows, len(args), out, manifest)
+			return err
+		},
+	}
+	cmd.Flags().StringVarP(&out, "out", "o", "", "CSV to write (required)")
+	cmd.Flags().StringVar(&manifest, "manifest", "", "manifest to write (default: the CSV's path + .json)")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+// isTerminal reports whether w is a terminal (a character device), where a progress bar belongs.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Regenerates the table and the figures in results/ for the bundled traces (traces/data), with
+# the default configuration (configs/leopard.yaml) and the built-in 45 nm energy table:
+#
+#   results/regen.sh
+#
+# Every file is written atomically by lrpsim and the outputs are deterministic, so a rerun
+# changes nothing unless the simulator, the configs or the traces changed. It takes about 10 s.
+set -eu
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go build -o "$tmp/lrpsim" ./cmd/lrpsim
+lrpsim() { "$tmp/lrpsim" "$@"; }
+
+# The paper-style table over every bundled trace.
+lrpsim table --format md --out results/table.md
+lrpsim table --format csv --out results/table.csv
+lrpsim table --format latex --out results/table.tex
+
+# Figures: speedup and energy reduction per task, then the bundled default trace's termination
+# steps and energy breakdown.
+lrpsim plot bars --out results/bars.png --out results/bars.svg
+lrpsim plot steps --out results/steps.png --out results/steps.svg
+lrpsim plot energy --out results/energy.png --out results/energy.svg
+
+# A sweep (lanes x bit-planes per cycle) and its speedup against the number of lanes.
+lrpsim sweep configs/sweeps/lanes-x-bpc.yaml --force --out results/sweep-lanes-x-bpc.csv >/dev/null
+lrpsim plot sweep --csv results/sweep-lanes-x-bpc.csv --x front_end.lanes --y speedup_dense --logx \
+	--out results/sweep-lanes.png --out results/sweep-lanes.svg
+echo "results/: table.{md,csv,tex}, {bars,steps,energy,sweep-lanes}.{png,svg}, sweep-lanes-x-bpc.csv regenerated"

@@ -1,0 +1,189 @@
+package sweep
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"strconv"
+)
+
+// The journal records finished points beside the output, one line per point, appended and
+// synced to disk before the point counts as done:
+//
+//	{"sweep":"<sweep sha256>","shard":"i/N","point":7,"row":["7","bundled:...",...]} 1a2b3c4d
+//
+// The last field is the CRC-32 (IEEE) of the JSON before it, in 8 hex digits. A process killed
+// in the middle of a write leaves a last line without its newline or with a bad CRC: it is
+// ignored (and cut off before the next append), and the point is computed again. A point
+// recorded twice is taken once. A valid line of another sweep or shard is an error: the journal
+// is not this sweep's.
+
+type journalEntry struct {
+	Sweep string   `json:"sweep"`
+	Shard string   `json:"shard"`
+	Point int      `json:"point"`
+	Row   []string `json:"row"`
+}
+
+type journal struct {
+	f     *os.File
+	path  string
+	sweep string
+	shard string
+}
+
+// encodeJournalLine renders one journal line, newline included.
+func encodeJournalLine(e journalEntry) ([]byte, error) {
+	body, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("encoding journal line: %w", err)
+	}
+	line := append(body, ' ')
+	line = append(line, fmt.Sprintf("%08x", crc32.ChecksumIEEE(body))...)
+	return append(line, '\n'), nil
+}
+
+// decodeJournalLine parses one line (without its newline); ok is false for a torn or corrupt line.
+func decodeJournalLine(line []byte) (e journalEntry, ok bool) {
+	i := bytes.LastIndexByte(line, ' ')
+	if i < 0 || len(line)-i-1 != 8 {
+		return e, false
+	}
+	sum, err := strconv.ParseUint(string(line[i+1:]), 16, 32)
+	if err != nil || uint32(sum) != crc32.ChecksumIEEE(line[:i]) {
+		return e, false
+	}
+	if err := json.Unmarshal(line[:i], &e); err != nil {
+		return e, false
+	}
+	return e, true
+}
+
+// openJournal opens (creating it if need be) and locks the journal at path, cuts off a torn last
+// line, and returns the rows it records for this sweep and shard. With fresh, it empties the
+// journal first.
+func openJournal(path, sweepHash string, shard Shard, fresh bool, columns int) (*journal, map[int][]string, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening journal: %w", err)
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s is locked: another lrpsim sweep is writing to this output (%w)", path, err)
+	}
+	j := &journal{f: f, path: path, sweep: sweepHash, shard: shard.String()}
+	fail := func(err error) (*journal, map[int][]string, error) {
+		f.Close()
+		return nil, nil, err
+	}
+	if fresh {
+		if err := f.Truncate(0); err != nil {
+			return fail(fmt.Errorf("emptying journal %s: %w", path, err))
+		}
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fail(fmt.Errorf("reading journal %s: %w", path, err))
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return fail(fmt.Errorf("reading journal %s: %w", path, err))
+	}
+	rows := map[int][]string{}
+	complete := bytes.LastIndexByte(b, '\n') + 1
+	for _, line := range bytes.Split(b[:complete], []byte{'\n'}) {
+		e, ok := decodeJournalLine(line)
+		if !ok {
+			continue
+		}
+		if e.Sweep != sweepHash {
+			return fail(fmt.Errorf("%s is the journal of another sweep (sweep sha256 %.12s, this sweep %.12s: the sweep file, a trace, the energy table or the lrpsim version changed): remove it, or run with --force to start over",
+				path, e.Sweep, sweepHash))
+		}
+		if e.Shard != j.shard {
+			return fail(fmt.Errorf("%s is the journal of %s of this sweep, not of %s: give each shard its own --out",
+				path, shardName(e.Shard), shardName(j.shard)))
+		}
+		if _, dup := rows[e.Point]; dup || !shard.Has(e.Point) || len(e.Row) != columns || e.Row[0] != strconv.Itoa(e.Point) {
+			continue
+		}
+		rows[e.Point] = e.Row
+	}
+	if complete < len(b) {
+		// A torn last line: cut it off so that the next append starts a line of its own.
+		if err := f.Truncate(int64(complete)); err != nil {
+			return fail(fmt.Errorf("repairing journal %s: %w", path, err))
+		}
+		if err := f.Sync(); err != nil {
+			return fail(fmt.Errorf("repairing journal %s: %w", path, err))
+		}
+	}
+	return j, rows, nil
+}
+
+func shardName(s string) string {
+	if s == "" {
+		return "the whole sweep"
+	}
+	return "shard " + s
+}
+
+// append records a finished point and syncs it to disk: one write of one line, so that a crash
+// leaves either the whole line or a torn last line.
+func (j *journal) append(point int, row []string) error {
+	line, err := encodeJournalLine(journalEntry{Sweep: j.sweep, Shard: j.shard, Point: point, Row: row})
+	if err != nil {
+		return err
+	}
+	if _, err := j.f.Write(line); err != nil {
+		return fmt.Errorf("appending to journal %s: %w", j.path, err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("syncing journal %s: %w", j.path, err)
+	}
+	return nil
+}
+
+// close releases the journal, keeping the file.
+func (j *journal) close() error {
+	return j.f.Close()
+}
+
+// remove deletes the journal (its points are in the CSV) and releases it.
+func (j *journal) remove() error {
+	err := os.Remove(j.path)
+	if cerr := j.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("removing journal: %w", err)
+	}
+	return nil
+}
+
+// empty reports whether the journal holds no bytes.
+func (j *journal) empty() bool {
+	st, err := j.f.Stat()
+	return err == nil && st.Size() == 0
+}
+
+// JournalPoints lists the points a journal records as finished, in the order they were recorded,
+// skipping torn and corrupt lines but keeping repeats (a repeat means a point was computed twice).
+// It is a diagnostic for tests and for people watching a sweep.
+func JournalPoints(path string) ([]int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading journal: %w", err)
+	}
+	var out []int
+	complete := bytes.LastIndexByte(b, '\n') + 1
+	for _, line := range bytes.Split(b[:complete], []byte{'\n'}) {
+		if e, ok := decodeJournalLine(line); ok {
+			out = append(out, e.Point)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,331 @@
+package sweep
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/lrpsim/lrpsim/sim"
+	"github.com/lrpsim/lrpsim/traces"
+	"github.com/lrpsim/lrpsim/traces/data"
+)
+
+// Options control a sweep run.
+type Options struct {
+	// Out is the CSV to write (required). The journal is Out + ".journal".
+	Out string
+	// Manifest is the manifest to write (default Out + ".json").
+	Manifest string
+	// Jobs is the number of points simulated at once (at least 1).
+	Jobs int
+	// Shard restricts the run to one slice of the points; the zero Shard runs them all.
+	Shard Shard
+	// Force ignores a journal and finished outputs and computes every point again.
+	Force bool
+	// Progress, when set, receives a progress bar redrawn in place (a terminal).
+	Progress io.Writer
+}
+
+// Summary says what a run did.
+type Summary struct {
+	Points   int  // points of the run (of the shard, if sharded)
+	Computed int  // points simulated by this invocation
+	Resumed  int  // points taken from the journal of an earlier, interrupted invocation
+	UpToDate bool // the outputs were already complete for this sweep: nothing was done
+	Out      string
+	Manifest string
+}
+
+// JournalPath is the journal beside an output CSV.
+func JournalPath(out string) string { return out + ".journal" }
+
+// ManifestPath is the default manifest beside an output CSV.
+func ManifestPath(out string) string { return out + ".json" }
+
+// Run simulates the plan's points (those of opt.Shard), opt.Jobs at a time, recording each
+// finished point in the journal, and then writes the CSV (header and rows in point order) and the
+// manifest, each atomically, and removes the journal. Rerun after a crash, it takes the journal's
+// points as done and simulates the rest; the outputs are the same bytes whatever opt.Jobs and
+// however often the run was interrupted. When the outputs already hold this sweep (and no
+// journal is left), it does nothing.
+func Run(p *Plan, opt Options) (*Summary, error) {
+	if opt.Out == "" {
+		return nil, errors.New("no output: give --out FILE.csv")
+	}
+	if opt.Manifest == "" {
+		opt.Manifest = ManifestPath(opt.Out)
+	}
+	if opt.Jobs < 1 {
+		return nil, fmt.Errorf("--jobs %d: expected at least 1", opt.Jobs)
+	}
+	if filepath.Clean(opt.Manifest) == filepath.Clean(opt.Out) {
+		return nil, fmt.Errorf("--manifest %s: the manifest needs a file of its own, not the CSV", opt.Manifest)
+	}
+	if opt.Shard.Count < 0 || (opt.Shard.Count > 0 && (opt.Shard.Index < 0 || opt.Shard.Index >= opt.Shard.Count)) {
+		return nil, fmt.Errorf("shard %d/%d out of range: shards are numbered from 0", opt.Shard.Index, opt.Shard.Count)
+	}
+	sum := &Summary{Out: opt.Out, Manifest: opt.Manifest}
+	var mine []*Point
+	for i := range p.Points {
+		if opt.Shard.Has(i) {
+			mine = append(mine, &p.Points[i])
+		}
+	}
+	sum.Points = len(mine)
+
+	j, done, err := openJournal(JournalPath(opt.Out), p.Hash, opt.Shard, opt.Force, len(p.Columns))
+	if err != nil {
+		return nil, err
+	}
+	keep := true // keep the journal unless the run completes (or it recorded nothing)
+	defer func() {
+		if j == nil {
+			return
+		}
+		if !keep || j.empty() {
+			j.remove()
+		} else {
+			j.close()
+		}
+	}()
+	removeStaleTemps(opt.Out)
+	removeStaleTemps(opt.Manifest)
+	if len(done) == 0 && !opt.Force && p.upToDate(opt) {
+		sum.UpToDate = true
+		keep = false
+		return sum, nil
+	}
+
+	rows := make(map[int][]string, len(mine))
+	var todo []*Point
+	for _, pt := range mine {
+		if row, ok := done[pt.Index]; ok {
+			rows[pt.Index] = row
+			sum.Resumed++
+		} else {
+			todo = append(todo, pt)
+		}
+	}
+	bar := newProgress(opt.Progress, len(mine), sum.Resumed)
+	if err := p.compute(todo, opt.Jobs, func(pt *Point, row []string) error {
+		if err := j.append(pt.Index, row); err != nil {
+			return err
+		}
+		rows[pt.Index] = row
+		sum.Computed++
+		bar.step()
+		return nil
+	}); err != nil {
+		bar.finish()
+		if !j.empty() {
+			err = fmt.Errorf("%w (finished points are kept in %s: rerun to resume)", err, j.path)
+		}
+		return nil, err
+	}
+	bar.finish()
+
+	ordered := make([][]string, 0, len(mine))
+	for _, pt := range mine {
+		ordered = append(ordered, rows[pt.Index])
+	}
+	csvBytes, err := encodeCSV(p.Columns, ordered)
+	if err != nil {
+		return nil, err
+	}
+	man, err := p.manifest(opt.Shard, len(ordered), sha(csvBytes)).encode()
+	if err != nil {
+		return nil, err
+	}
+	if err := sim.WriteFileAtomic(opt.Out, writeBytes(csvBytes)); err != nil {
+		return nil, err
+	}
+	if err := sim.WriteFileAtomic(opt.Manifest, writeBytes(man)); err != nil {
+		return nil, err
+	}
+	keep = false
+	err = j.remove()
+	j = nil
+	if err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// upToDate reports whether the outputs already hold this sweep (or shard), complete.
+func (p *Plan) upToDate(opt Options) bool {
+	m, err := ReadManifest(opt.Manifest)
+	if err != nil || m.SweepHash != p.Hash {
+		return false
+	}
+	var shard Shard
+	if m.Shard != nil {
+		shard = *m.Shard
+	}
+	if shard != opt.Shard {
+		return false
+	}
+	b, err := os.ReadFile(opt.Out)
+	return err == nil && sha(b) == m.CSVSHA256
+}
+
+// removeStaleTemps removes the temporary files that sim.WriteFileAtomic leaves behind when the
+// process is killed in the middle of writing path. The journal's lock makes this run the only
+// writer of path.
+func removeStaleTemps(path string) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "."+base+".tmp-") && e.Type().IsRegular() {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// compute simulates the points, jobs at a time, and hands each finished row to record (called
+// from one goroutine at a time). On an error it stops handing out points, still records the
+// points in flight that finish, and returns the error of the lowest-numbered failed point.
+func (p *Plan) compute(todo []*Point, jobs int, record func(*Point, []string) error) error {
+	if len(todo) == 0 {
+		return nil
+	}
+	readers := map[int]*traces.Reader{}
+	defer func() {
+		for _, r := range readers {
+			r.Close()
+		}
+	}()
+	for _, pt := range todo {
+		if _, ok := readers[pt.Trace]; ok {
+			continue
+		}
+		r, err := data.Open(p.Traces[pt.Trace].path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.Traces[pt.Trace].Name, err)
+		}
+		readers[pt.Trace] = r
+	}
+	type result struct {
+		pt  *Point
+		row []string
+		err error
+	}
+	next := make(chan *Point)
+	results := make(chan result)
+	quit := make(chan struct{})
+	go func() {
+		defer close(next)
+		for _, pt := range todo {
+			select {
+			case next <- pt:
+			case <-quit:
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range min(jobs, len(todo)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for pt := range next {
+				row, err := p.simulate(pt, readers[pt.Trace])
+				results <- result{pt, row, err}
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+	var simErr, recErr error
+	failed := -1
+	for r := range results {
+		switch {
+		case r.err != nil:
+			if failed < 0 || r.pt.Index < failed {
+				failed, simErr = r.pt.Index, r.err
+			}
+		case recErr == nil:
+			recErr = record(r.pt, r.row)
+		}
+		if (r.err != nil || recErr != nil) && quit != nil {
+			close(quit)
+			quit = nil
+		}
+	}
+	if recErr != nil {
+		return recErr
+	}
+	return simErr
+}
+
+// simulate runs one point: the design and its baselines on the point's trace, priced.
+func (p *Plan) simulate(pt *Point, r *traces.Reader) ([]string, error) {
+	cfg := pt.Config.Clone()
+	res, err := sim.Run(cfg, r, p.Sweep.Engine, sim.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p.describePoint(pt), err)
+	}
+	if err := res.Price(p.Table); err != nil {
+		return nil, fmt.Errorf("%s: %w", p.describePoint(pt), err)
+	}
+	return p.row(pt, res), nil
+}
+
+// progress draws "[=====>    ] 12/40 points" in place on a terminal.
+type progress struct {
+	w           io.Writer
+	total, done int
+	resumed     int
+}
+
+func newProgress(w io.Writer, total, resumed int) *progress {
+	b := &progress{w: w, total: total, done: resumed, resumed: resumed}
+	b.draw()
+	return b
+}
+
+func (b *progress) step() {
+	b.done++
+	b.draw()
+}
+
+func (b *progress) draw() {
+	if b.w == nil {
+		return
+	}
+	const width = 30
+	fill := width
+	if b.total > 0 {
+		fill = width * b.done / b.total
+	}
+	var buf bytes.Buffer
+	buf.WriteString("\r[")
+	buf.WriteString(strings.Repeat("=", fill))
+	if fill < width {
+		buf.WriteString(">")
+		buf.WriteString(strings.Repeat(" ", width-fill-1))
+	}
+	fmt.Fprintf(&buf, "] %d/%d points", b.done, b.total)
+	if b.resumed > 0 {
+		fmt.Fprintf(&buf, " (%d from the journal)", b.resumed)
+	}
+	b.w.Write(buf.Bytes())
+}
+
+func (b *progress) finish() {
+	if b.w != nil {
+		io.WriteString(b.w, "\n")
+	}
+}

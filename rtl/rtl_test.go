@@ -293,6 +293,15 @@ func TestRTLMatchesModel(t *testing.T) {
 		if len(files) == 0 {
 			t.Skip("no bundled traces in traces/data")
 		}
+		// Each trace costs a bench build per parameter set: with many bundled traces, check a
+		// spread of at most maxTraces of them (in name order, first and last included).
+		if len(files) > maxTraces {
+			picked := make([]string, 0, maxTraces)
+			for i := range maxTraces {
+				picked = append(picked, files[i*(len(files)-1)/(maxTraces-1)])
+			}
+			files = picked
+		}
 		for fi, path := range files {
 			t.Run(filepath.Base(path), func(t *testing.T) {
 				t.Parallel()
@@ -309,6 +318,7 @@ func TestRTLMatchesModel(t *testing.T) {
 
 // Budget of the bundled-trace check, per trace file.
 const (
+	maxTraces  = 6   // bundled traces checked at most
 	traceHeads = 4   // heads taken from each trace, spread over it
 	traceRows  = 8   // rows taken from each head
 	traceKeys  = 256 // at most this many keys per row (the first ones) to bound the runtime

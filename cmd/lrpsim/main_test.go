@@ -44,7 +44,7 @@ func TestRunDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"bundled:", "SYNTHETIC", "design (leopard)", "dense", "speedup", "energy (table horowitz-45nm", "pruning rate by layer"} {
+	for _, want := range []string{"bundled:", "(real trace)", "design (leopard)", "dense", "speedup", "energy (table horowitz-45nm", "pruning rate by layer"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("default report lacks %q:\n%s", want, out)
 		}

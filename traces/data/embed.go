@@ -18,9 +18,9 @@ import (
 var FS embed.FS
 
 // Default is the trace `lrpsim run` replays when given none.
-const Default = "synthetic-default.npz"
+const Default = "use-lite.npz"
 
-// BundledPrefix marks a bundled trace in a trace name: "bundled:synthetic-default.npz".
+// BundledPrefix marks a bundled trace in a trace name: "bundled:use-lite.npz".
 const BundledPrefix = "bundled:"
 
 // Open opens a trace by name: "" is the default bundled trace, "bundled:NAME" a bundled trace,

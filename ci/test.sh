@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The project's tests, the README's test command. Installs nothing: .ci/run (CI) installs the
+# Debian and npm packages first; on a machine without them the tests that need them skip and
+# say so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+
+echo "== gofmt and go vet"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change: $unformatted"
+  exit 1
+fi
+go vet ./...
+
+echo "== Go tests"
+go test ./...
+
+echo "== sweep golden (configs/sweeps/ci-small.yaml), as SCALE-Sim's CI diffs its reports"
+sweep_out=$(mktemp -d)
+go run ./cmd/lrpsim sweep configs/sweeps/ci-small.yaml --out "$sweep_out/ci-small.csv" >/dev/null
+diff -u results/golden/ci-small.csv "$sweep_out/ci-small.csv"
+rm -rf "$sweep_out"
+
+py=${LRPSIM_PYTHON:-/usr/bin/python3}
+if "$py" -c 'import torch, numpy, pytest' 2>/dev/null; then
+  ci/python-tests.sh
+else
+  echo "== Python exporter tests SKIPPED: $py lacks torch, numpy or pytest (ci/install-python.sh installs them)"
+fi

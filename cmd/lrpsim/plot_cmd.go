@@ -169,37 +169,21 @@ func (f plotFlags) simulateOne() (*sim.Result, error) {
 }
 
 func newPlotStepsCmd() *cobra.Command {
-	var f plotFlags
-	cmd := &cobra.Command{
-		Use:   "steps [--trace T] --out FILE",
-		Short: "Histogram of the lane step at which each key was decided, pruned keys and survivors",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOuts(f.out); err != nil {
-				return err
-			}
-			res, err := f.simulateOne()
-			if err != nil {
-				return err
-			}
-			fig, err := figures.Steps(res)
-			if err != nil {
-				return err
-			}
-			return saveFigure(fig, f.out)
-		},
-	}
-	addOutFlag(cmd.Flags(), &f)
-	addSimFlags(cmd.Flags(), &f)
-	cmd.Flags().StringVarP(&f.trace, "trace", "t", "", "trace .npz file, or bundled:NAME (default: the bundled default trace)")
-	return cmd
+	return newPlotOneTraceCmd("steps",
+		"Histogram of the lane step at which each key was decided, pruned keys and survivors", figures.Steps)
 }
 
 func newPlotEnergyCmd() *cobra.Command {
+	return newPlotOneTraceCmd("energy",
+		"Energy by component of the design and each baseline, as stacked bars", figures.EnergyBreakdown)
+}
+
+// newPlotOneTraceCmd is a figure drawn from the simulation of one trace with its baselines.
+func newPlotOneTraceCmd(kind, short string, draw func(*sim.Result) (figures.Figure, error)) *cobra.Command {
 	var f plotFlags
 	cmd := &cobra.Command{
-		Use:   "energy [--trace T] --out FILE",
-		Short: "Energy by component of the design and each baseline, as stacked bars",
+		Use:   kind + " [--trace T] --out FILE",
+		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkOuts(f.out); err != nil {
@@ -209,7 +193,7 @@ func newPlotEnergyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fig, err := figures.EnergyBreakdown(res)
+			fig, err := draw(res)
 			if err != nil {
 				return err
 			}

@@ -17,6 +17,9 @@ lrpsim() { "$tmp/lrpsim" "$@"; }
 lrpsim table --format md --out results/table.md
 lrpsim table --format csv --out results/table.csv
 lrpsim table --format latex --out results/table.tex
+# The same with an ideal memory system (no DRAM latency, a very wide channel): the compute side
+# of pruning alone, since small heads are DRAM-latency bound under the default memory model.
+lrpsim table --format md --config configs/ideal-memory.yaml --out results/table-ideal-memory.md
 
 # Figures: speedup and energy reduction per task, then the bundled default trace's termination
 # steps and energy breakdown.

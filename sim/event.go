@@ -58,7 +58,6 @@ type beUnit struct {
 	waiting   bool
 	waitSince int64
 	stats     *BackEndStats
-	lastDone  int64
 }
 
 type eventEngine struct {
@@ -71,6 +70,9 @@ type eventEngine struct {
 	fe    []feUnit
 	be    []beUnit
 	fifo  []*arch.FIFO
+	// Config read on every decision and pop, resolved once.
+	lockstep bool
+	bep      arch.BackEndParams
 	// sched holds each processing unit's place in the queue; running is the unit being run.
 	sched   []unitSched
 	running int
@@ -91,6 +93,7 @@ func runEvent(cfg *Config, w *workload, opts Options) (*Stats, error) {
 	units := cfg.Units
 	e := &eventEngine{
 		cfg: cfg, w: w, opts: opts, units: units,
+		lockstep: cfg.FrontEnd.Scheduling == arch.Lockstep.String(), bep: cfg.backEndParams(),
 		st: &Stats{Engine: "event", Config: cfg.Name,
 			FrontEnd: make([]FrontEndStats, units), BackEnd: make([]BackEndStats, units)},
 		fe: make([]feUnit, units), be: make([]beUnit, units), fifo: make([]*arch.FIFO, units),
@@ -105,7 +108,7 @@ func runEvent(cfg *Config, w *workload, opts Options) (*Stats, error) {
 		e.fe[u] = feUnit{pending: -1, stallFrom: -1, lanes: lanes,
 			free: newLaneSet(lanes), hold: newLaneSet(lanes), deciding: newDecisionRing(lanes),
 			slot: make([]int, lanes), holdFrom: make([]int64, lanes), rec: make([]int, lanes)}
-		e.be[u] = beUnit{pending: -1, waiting: true, stats: &e.st.BackEnd[u], lastDone: -1}
+		e.be[u] = beUnit{pending: -1, waiting: true, stats: &e.st.BackEnd[u]}
 	}
 	e.scheduleLoads()
 	for u := 0; u < units && e.err == nil; u++ {
@@ -489,7 +492,7 @@ func (e *eventEngine) push(u int, en arch.Entry, c int64) {
 // assign gives free lanes their next keys at cycle c under the scheduling policy.
 func (e *eventEngine) assign(u int, c int64) {
 	f := &e.fe[u]
-	if e.cfg.FrontEnd.Scheduling == "lockstep" && (f.stepping > 0 || f.holding > 0) {
+	if e.lockstep && (f.stepping > 0 || f.holding > 0) {
 		return // the group has not finished
 	}
 	h := f.tl.h
@@ -520,8 +523,7 @@ func (e *eventEngine) nextInteresting(f *feUnit, c int64) int64 {
 		}
 	}
 	if f.next < f.tk.k1-f.tk.k0 {
-		lockstep := e.cfg.FrontEnd.Scheduling == "lockstep"
-		if (!lockstep && !f.free.empty()) || (lockstep && f.stepping == 0 && f.holding == 0) {
+		if (!e.lockstep && !f.free.empty()) || (e.lockstep && f.stepping == 0 && f.holding == 0) {
 			n = min(n, max(c+1, f.keysStart))
 		}
 	}
@@ -566,7 +568,7 @@ func (e *eventEngine) runBackEnd(u int, c int64) {
 		return
 	}
 	fifo.Pop()
-	p := e.cfg.backEndParams()
+	p := e.bep
 	var end, completes int64
 	if en.Marker {
 		n0 := max(c, b.macEnd)

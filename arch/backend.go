@@ -1,5 +1,10 @@
 package arch
 
+import "math"
+
+// Never is the cycle of an event that will not happen.
+const Never = math.MaxInt64
+
 // BackEndParams are the parameters of one softmax-and-V back-end unit.
 type BackEndParams struct {
 	Macs        int // multipliers: a survivor takes ceil(dv / Macs) cycles in them
@@ -11,9 +16,12 @@ type BackEndParams struct {
 type Entry struct {
 	Row, Key int
 	Marker   bool
-	Tile     int   // tile the entry belongs to (for buffer release)
-	DV       int   // width of the head's V rows
-	Visible  int64 // first cycle the back end may pop it (push cycle + 1)
+	// KeepMax: an end-of-row marker that also carries the row's largest score (a keep-max row
+	// that kept no key): the back end treats it as one survivor followed by the normalization.
+	KeepMax bool
+	Tag     int   // the pushing task's tag (the engines use the tile, for buffer release)
+	DV      int   // width of the head's V rows
+	Visible int64 // first cycle the back end may pop it (push cycle + 1)
 }
 
 // FIFO is the bounded survivor queue between a front-end unit and its back-end unit. CanPush is
@@ -69,64 +77,108 @@ func (f *FIFO) Pop() Entry {
 	return e
 }
 
-// BackEndUnit is the cycle-stepped model of one back-end unit (exp stage, multipliers,
-// normalization) as arch/README.md defines it.
+// BackEndUnit is one back-end unit (exp stage, multipliers, normalization) as arch/README.md
+// defines it. Step runs it cycle by cycle (the reference engine); NextEvent and PopAt run it
+// from one pop to the next (the event engine) and account the cycles in between in bulk.
 type BackEndUnit struct {
 	p         BackEndParams
-	ReadyAt   int64 // first cycle it may pop again
-	MacEnd    int64 // cycle after the last multiply cycle so far
-	BusyUntil int64 // cycle after the last busy cycle so far
+	readyAt   int64 // first cycle it may pop again
+	macEnd    int64 // cycle after the last multiply cycle so far
+	busyUntil int64 // cycle after the last busy cycle so far
 
-	Survivors      int64 // survivors processed
-	Rows           int64 // normalizations
-	MacCycles      int64 // cycles the multipliers ran
-	BusyCycles     int64
-	StarvedCycles  int64
-	LastCompletion int64 // last cycle of any activity, -1 if none
+	Survivors     int64 // survivors processed
+	KeptMax       int64 // keep-max markers (a row's maximum, processed like a survivor)
+	Rows          int64 // normalizations
+	MacCycles     int64 // cycles the multipliers ran
+	BusyCycles    int64
+	StarvedCycles int64
 }
 
 // NewBackEndUnit returns an idle unit.
-func NewBackEndUnit(p BackEndParams) *BackEndUnit {
-	return &BackEndUnit{p: p, LastCompletion: -1}
-}
+func NewBackEndUnit(p BackEndParams) *BackEndUnit { return &BackEndUnit{p: p} }
 
 // MacCyclesPerSurvivor is M = ceil(dv / macs).
 func (p BackEndParams) MacCyclesPerSurvivor(dv int) int64 {
 	return int64((dv + p.Macs - 1) / p.Macs)
 }
 
-// Step advances one cycle: it pops the oldest visible entry if the unit is ready, and does the
-// accounting. It returns the popped entry and the last cycle of its work, if it popped one.
-func (b *BackEndUnit) Step(cycle int64, f *FIFO) (popped *Entry, completes int64) {
-	if cycle >= b.ReadyAt {
-		e, ok := f.Peek()
-		if ok && e.Visible <= cycle {
+// pop is the unit's one rule for an entry popped at cycle c. It returns the cycle after the
+// entry's work (busy cycles are [c, end) beyond what earlier entries keep busy) and updates when
+// the unit may pop again.
+func (b *BackEndUnit) pop(c int64, e Entry) (end int64) {
+	if !e.Marker || e.KeepMax {
+		// A survivor: exp at c .. c+X-1, multipliers at c+X .. c+X+M-1; a new entry may enter
+		// the exp stage when the multipliers can take it M cycles later.
+		m := b.p.MacCyclesPerSurvivor(e.DV)
+		b.macEnd = c + int64(b.p.ExpLatency) + m
+		b.readyAt = c + m
+		end = b.macEnd
+		b.MacCycles += m
+		if !e.Marker {
+			b.Survivors++
+		} else {
+			b.KeptMax++
+		}
+	}
+	if e.Marker {
+		// The row's normalization starts when its last multiply has finished. Popping the
+		// marker occupies the unit in its pop cycle even with no normalization latency, so the
+		// unit is busy at least then (and pops again at the earliest in the next cycle).
+		n0 := max(c, b.macEnd)
+		end = max(n0+int64(b.p.NormLatency), c+1)
+		b.readyAt = end
+		b.Rows++
+	}
+	b.busyUntil = max(b.busyUntil, end)
+	return end
+}
+
+// Step runs cycle c: it pops the oldest entry of f if the unit is ready and the entry visible,
+// and counts the cycle as busy or starved. It returns the popped entry and the cycle after its
+// work.
+func (b *BackEndUnit) Step(c int64, f *FIFO) (popped *Entry, end int64) {
+	if c >= b.readyAt {
+		if e, ok := f.Peek(); ok && e.Visible <= c {
 			f.Pop()
 			popped = &e
-			if e.Marker {
-				n0 := max(cycle, b.MacEnd)
-				end := n0 + int64(b.p.NormLatency)
-				b.ReadyAt = max(end, cycle+1)
-				b.BusyUntil = max(b.BusyUntil, end)
-				completes = max(end-1, cycle)
-				b.Rows++
-			} else {
-				m := b.p.MacCyclesPerSurvivor(e.DV)
-				macStart := cycle + int64(b.p.ExpLatency)
-				b.MacEnd = macStart + m
-				b.ReadyAt = cycle + m
-				b.BusyUntil = max(b.BusyUntil, b.MacEnd)
-				completes = b.MacEnd - 1
-				b.Survivors++
-				b.MacCycles += m
-			}
-			b.LastCompletion = max(b.LastCompletion, completes)
+			end = b.pop(c, e)
 		} else {
 			b.StarvedCycles++
 		}
 	}
-	if cycle < b.BusyUntil {
+	if c < b.busyUntil {
 		b.BusyCycles++
 	}
-	return popped, completes
+	return popped, end
+}
+
+// NextEvent is the cycle of the unit's next pop from f, or Never while f is empty (a push
+// makes a new one).
+func (b *BackEndUnit) NextEvent(f *FIFO) int64 {
+	e, ok := f.Peek()
+	if !ok {
+		return Never
+	}
+	return max(e.Visible, b.readyAt)
+}
+
+// PopAt pops the oldest entry of f at cycle c, which must be NextEvent(f), and accounts the
+// cycles since the unit was last ready: starved until c, busy over the entry's new cycles.
+func (b *BackEndUnit) PopAt(c int64, f *FIFO) (popped Entry, end int64) {
+	e := f.Pop()
+	b.StarvedCycles += c - b.readyAt
+	before := max(c, b.busyUntil)
+	end = b.pop(c, e)
+	if end > before {
+		b.BusyCycles += end - before
+	}
+	return e, end
+}
+
+// Finish accounts, for the event engine, the cycles from the unit's last pop to the run's end
+// (cycles): starved while ready and never fed.
+func (b *BackEndUnit) Finish(cycles int64) {
+	if b.readyAt < cycles {
+		b.StarvedCycles += cycles - b.readyAt
+	}
 }

@@ -18,7 +18,8 @@ func RunModel(p Params, rows []Row) (*Result, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	u := arch.NewFrontEndUnit(p.FrontEnd())
+	rec := &modelRecorder{}
+	u := arch.NewFrontEndUnit(p.FrontEnd(), rec)
 	res := &Result{}
 	var cycle int64
 	for i := range rows {
@@ -32,7 +33,7 @@ func RunModel(p Params, rows []Row) (*Result, error) {
 			continue
 		}
 		task := arch.RowTask{
-			Row: r.Row, Keys: r.Keys, Last: r.Last,
+			Row: r.Row, N: len(r.Keys), Keys: r.Keys, Last: r.Last,
 			Steps: make([]uint8, len(r.Keys)), Survive: make([]bool, len(r.Keys)),
 		}
 		for s := range r.Keys {
@@ -46,11 +47,8 @@ func RunModel(p Params, rows []Row) (*Result, error) {
 			if c-cycle >= maxTaskCycles {
 				return nil, fmt.Errorf("rtl: model: task %d (row %d) did not end within %d cycles", i, r.Row, maxTaskCycles)
 			}
-			dec, push, ended := u.Step(c, r.RoomAt(c-cycle, p.Lanes))
-			tr.Decisions = append(tr.Decisions, dec...)
-			for _, ps := range push {
-				tr.Pushes = append(tr.Pushes, PushAt{Cycle: c, Push: ps})
-			}
+			rec.tr, rec.room = &tr, r.RoomAt(c-cycle, p.Lanes)
+			ended := u.Cycle(c, rec)
 			if ended {
 				tr.End = c
 				break
@@ -228,4 +226,24 @@ func operands(p Params, r *Row, s int) string {
 		p.D, p.BitsQ, p.BitsK, p.BitsPerCycle, p.Lanes, p.FillCycles, p.DrainCycles, p.Scheduling, p.EarlyTermination)
 	fmt.Fprintf(&b, "  q = %v\n  k = %v", q, k)
 	return b.String()
+}
+
+// modelRecorder is the survivor port the model's unit pushes into, with the room the row's
+// back-pressure pattern gives in the current cycle, and the listener that logs its decisions and
+// pushes as the bench logs the RTL's.
+type modelRecorder struct {
+	tr   *TaskResult
+	room int
+}
+
+func (m *modelRecorder) CanPush() bool { return m.room > 0 }
+
+func (m *modelRecorder) Push(arch.Entry) { m.room-- }
+
+func (m *modelRecorder) Decided(d arch.Decision) {
+	m.tr.Decisions = append(m.tr.Decisions, arch.Decision{Key: d.Key, Lane: d.Lane, Step: d.Step, Cycle: d.Cycle, Survive: d.Survive})
+}
+
+func (m *modelRecorder) Pushed(p arch.Push, c int64) {
+	m.tr.Pushes = append(m.tr.Pushes, PushAt{Cycle: c, Push: p})
 }

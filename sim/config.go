@@ -31,6 +31,10 @@ type Config struct {
 	Operands   Operands   `yaml:"operands"`
 	Thresholds Thresholds `yaml:"thresholds"`
 
+	// bitParallel: the bit-parallel baseline, which consumes all bit-planes of the trace's keys
+	// in one step whatever their width.
+	bitParallel bool
+
 	// lines maps a dotted key to its line in the file it came from, for error messages.
 	lines map[string]int
 	file  string
@@ -322,20 +326,6 @@ func describe(n *yaml.Node) string {
 	return fmt.Sprintf("%q", n.Value)
 }
 
-// frontEndParams returns the front-end parameters of the config for keys of bitsK bits.
-func (c *Config) frontEndParams(bitsK int) arch.FrontEndParams {
-	pol, _ := arch.ParsePolicy(c.FrontEnd.Scheduling)
-	return arch.FrontEndParams{
-		Lanes: c.FrontEnd.Lanes, BitsK: bitsK, BitsPerCycle: c.FrontEnd.BitsPerCycle, Policy: pol,
-		EarlyTermination: c.FrontEnd.EarlyTermination,
-		FillCycles:       c.FrontEnd.FillCycles, DrainCycles: c.FrontEnd.DrainCycles,
-	}
-}
-
-func (c *Config) backEndParams() arch.BackEndParams {
-	return arch.BackEndParams{Macs: c.BackEnd.Macs, ExpLatency: c.BackEnd.ExpLatency, NormLatency: c.BackEnd.NormLatency}
-}
-
 // Baseline derives a named baseline from the design config: the same substrate with early
 // termination and back-end pruning switched as the name says.
 func (c *Config) Baseline(name string) (*Config, error) {
@@ -350,7 +340,7 @@ func (c *Config) Baseline(name string) (*Config, error) {
 		b.FrontEnd.EarlyTermination, b.BackEnd.Pruning = false, true
 	case "bit_parallel":
 		b.FrontEnd.EarlyTermination, b.BackEnd.Pruning = false, false
-		b.FrontEnd.BitsPerCycle = c.Operands.BitsK
+		b.bitParallel = true
 	default:
 		return nil, fmt.Errorf("unknown baseline %q (want one of %s)", name, strings.Join(baselineNames, ", "))
 	}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"sort"
@@ -62,7 +63,7 @@ func randHead(r *rand.Rand, idx int) *traces.Head {
 	if len(dots) > 0 {
 		// T on the integer grid: th = T / sqrt(d) with unit scales maps back to T.
 		T := dots[r.IntN(len(dots))]
-		h.Threshold = float64(T) / sqrtF(d)
+		h.Threshold = float64(T) / math.Sqrt(float64(d))
 	}
 	return h
 }

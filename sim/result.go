@@ -1,9 +1,8 @@
 package sim
 
 import (
-	"fmt"
+	eng "github.com/lrpsim/lrpsim/sim/internal/engine"
 	"sort"
-	"sync"
 )
 
 // TraceInfo says what was replayed.
@@ -56,44 +55,13 @@ func Run(cfg *Config, src HeadSource, engine string, opts Options) (*Result, err
 		}
 		cfgs = append(cfgs, bc)
 	}
-	stats := make([]*Stats, len(cfgs))
-	errs := make([]error, len(cfgs))
-	switch res.Engine {
-	case EngineEvent:
-		shared := newSharedHeads(src, len(cfgs))
-		var wg sync.WaitGroup
-		for i, c := range cfgs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				w := newWorkload(c, src, PlaneKernel)
-				w.shared, w.sharedBPC = shared, cfg.FrontEnd.BitsPerCycle
-				o := Options{}
-				if i == 0 {
-					o = opts
-				}
-				stats[i], errs[i] = runEvent(c, w, o)
-				if errs[i] != nil {
-					shared.stop()
-				}
-			}()
-		}
-		wg.Wait()
-	default:
-		for i, c := range cfgs {
-			o := Options{}
-			if i == 0 {
-				o = opts
-			}
-			if stats[i], errs[i] = Simulate(c, src, engine, o); errs[i] != nil {
-				break
-			}
-		}
+	ps := make([]*eng.Params, len(cfgs))
+	for i, c := range cfgs {
+		ps[i] = c.engineParams()
 	}
-	for i, err := range errs {
-		if err != nil {
-			return nil, fmt.Errorf("simulating %s: %w", cfgs[i].Name, err)
-		}
+	stats, err := eng.RunAll(ps, src, res.Engine, opts)
+	if err != nil {
+		return nil, err
 	}
 	design := stats[0]
 	res.Design = design

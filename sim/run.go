@@ -1,29 +1,45 @@
-// Package sim replays attention traces on LeOPArd configurations. It holds the two engines (the
-// discrete-event engine and the cycle-stepped reference engine, held to identical results), the
-// configuration, and the run that puts a design beside its baselines.
+// Package sim replays attention traces on LeOPArd configurations: the configuration, the run
+// that puts a design beside its baselines, and its result. The engines themselves (the
+// discrete-event engine and the cycle-stepped reference engine, held to identical results) live
+// in sim/internal/engine, as schedulers over the hardware units of arch/; see README.md.
 package sim
 
 import (
-	"fmt"
-
+	"github.com/lrpsim/lrpsim/sim/internal/engine"
 	"github.com/lrpsim/lrpsim/traces"
 )
 
 // Engines selectable with --engine.
 const (
-	EngineEvent     = "event"
-	EngineReference = "reference"
+	EngineEvent     = engine.Event
+	EngineReference = engine.Reference
+)
+
+// The statistics of one simulation, as the engines fill them.
+type (
+	// Stats is what one simulation of one configuration measured.
+	Stats = engine.Stats
+	// FrontEndStats are one front-end unit's cycle counts.
+	FrontEndStats = engine.FrontEndStats
+	// BackEndStats are one back-end unit's cycle counts.
+	BackEndStats = engine.BackEndStats
+	// DRAMStats are the memory system's counts.
+	DRAMStats = engine.DRAMStats
+	// Actions are the hardware actions counted for energy.
+	Actions = engine.Actions
+	// PairRecord is one lane decision, kept when Options.Record is set.
+	PairRecord = engine.PairRecord
+	// HeadStats are per-head results that do not depend on timing.
+	HeadStats = engine.HeadStats
+	// Options tune a simulation.
+	Options = engine.Options
+	// HeadSource yields the heads of a trace in order; *traces.Reader is one.
+	HeadSource = engine.HeadSource
 )
 
 // Simulate runs one configuration over a trace with the named engine.
-func Simulate(cfg *Config, src HeadSource, engine string, opts Options) (*Stats, error) {
-	switch engine {
-	case EngineEvent, "":
-		return runEvent(cfg, newWorkload(cfg, src, PlaneKernel), opts)
-	case EngineReference:
-		return runReference(cfg, src, opts)
-	}
-	return nil, fmt.Errorf("unknown engine %q (want %s or %s)", engine, EngineEvent, EngineReference)
+func Simulate(cfg *Config, src HeadSource, engineName string, opts Options) (*Stats, error) {
+	return engine.Simulate(cfg.engineParams(), src, engineName, opts)
 }
 
 // Heads is an in-memory HeadSource.

@@ -324,7 +324,7 @@ func (r *Reader) Head(idx int) (*Head, error) {
 		Threshold: r.threshold[lh],
 		ScaleQ:    r.scaleQ[lh], ScaleK: r.scaleK[lh], ScaleV: r.scaleV[lh],
 		BitsQ: m.BitsQ, BitsK: m.BitsK, BitsV: m.BitsV,
-		Causal: m.Causal,
+		Causal: m.Causal, KeepMax: m.EmptyRow == EmptyRowKeepMax,
 	}
 	if fe := head.validate(); fe != nil {
 		return nil, r.fail(fe)

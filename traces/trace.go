@@ -57,6 +57,9 @@ type Head struct {
 	ScaleV              float64
 	BitsQ, BitsK, BitsV int
 	Causal              bool
+	// KeepMax: a query row that keeps no key keeps its largest score (meta.empty_row is
+	// keep_max); otherwise such a row's output is zero.
+	KeepMax bool
 }
 
 // IntThreshold maps a real threshold onto the integer comparator: keep iff q_int.k_int >= T.

@@ -1,6 +1,9 @@
-package sim
+package engine
 
-import "github.com/lrpsim/lrpsim/traces"
+import (
+	"github.com/lrpsim/lrpsim/arch"
+	"github.com/lrpsim/lrpsim/traces"
+)
 
 type headSrc = traces.Head
 
@@ -18,6 +21,14 @@ type Stats struct {
 	Pairs     int64 `json:"pairs"`     // allowed (query, key) pairs
 	Survivors int64 `json:"survivors"` // pairs with q.k >= T
 	Pushed    int64 `json:"pushed"`    // keys that reached the back end
+	// PlanesPerStep is the most key bit-planes a lane consumed in one step in the run: the
+	// configured bits per cycle, or a head's whole key width when it has fewer bits (and in the
+	// bit-parallel baseline, which consumes every plane of the trace's keys at once).
+	PlanesPerStep int `json:"planes_per_step"`
+	// MaxPassRows counts keep-max rows that kept no key and so made a second pass over their
+	// keys with early termination off to find their maximum; MaxPassKeys the keys stepped again.
+	MaxPassRows int64 `json:"max_pass_rows"`
+	MaxPassKeys int64 `json:"max_pass_keys"`
 	// StepHistogram[s-1] counts keys whose lane decided at step s (every key, survivors at G).
 	StepHistogram []int64 `json:"step_histogram"`
 	// PrunedStepHistogram[s-1] counts pruned keys that stopped at step s.
@@ -48,15 +59,11 @@ type BackEndStats struct {
 	Rows      int64 `json:"rows"`
 	MacCycles int64 `json:"mac_cycles"`
 	MaxFill   int   `json:"fifo_max_fill"`
+	KeptMax   int64 `json:"kept_max"` // keep-max markers: a row's maximum processed like a survivor
 }
 
-// DRAMStats are the DRAM channel's counts.
-type DRAMStats struct {
-	Bytes      int64 `json:"bytes"`
-	Loads      int64 `json:"loads"`
-	Busy       int64 `json:"busy"`        // cycles transferring (latency included)
-	WaitBuffer int64 `json:"wait_buffer"` // cycles a load waited for a free SRAM buffer
-}
+// DRAMStats are the memory system's counts.
+type DRAMStats = arch.DRAMStats
 
 // Actions are the hardware actions counted for energy (energy/ prices them).
 type Actions struct {
@@ -85,18 +92,38 @@ type PairRecord struct {
 	Decide, Push   int64
 }
 
-// Options tune a simulation.
-type Options struct {
-	// Record keeps every decision in Stats.Record (memory grows with the trace).
-	Record bool
+// newStats returns empty statistics of one simulation.
+func newStats(engine string, p *Params) *Stats {
+	return &Stats{Engine: engine, Config: p.Name,
+		FrontEnd: make([]FrontEndStats, p.Units), BackEnd: make([]BackEndStats, p.Units)}
 }
 
-// countLoad adds the DRAM read and SRAM writes of a tile's load.
+// finish reads the components' counters into the statistics once the run has ended at
+// s.Cycles.
+func (s *Stats) finish(fe []*arch.FrontEndUnit, be []*arch.BackEndUnit, fifo []*arch.FIFO,
+	disp *arch.StaticDispatcher, mem arch.Memory, w *workload) {
+	for u := range fe {
+		f := fe[u]
+		fs := &s.FrontEnd[u]
+		fs.Busy, fs.Stall, fs.Tasks = f.BusyCycles, f.StallCycles, f.Tasks
+		fs.LaneSteps, fs.LaneStalls = f.LaneStepCycles, f.LaneStallCycles
+		fs.WaitMemory = disp.WaitMemory(u)
+		fs.Idle = s.Cycles - fs.Busy - fs.WaitMemory
+		s.MaxPassRows += f.MaxPassRows
+		s.MaxPassKeys += f.MaxPassKeys
+		b := be[u]
+		s.BackEnd[u] = BackEndStats{Busy: b.BusyCycles, Starved: b.StarvedCycles, Survivors: b.Survivors,
+			Rows: b.Rows, MacCycles: b.MacCycles, MaxFill: fifo[u].MaxFill, KeptMax: b.KeptMax}
+	}
+	s.DRAM = mem.Stats()
+	s.Heads = w.Heads
+	s.PlanesPerStep = w.planes
+}
+
+// countLoad adds the SRAM writes of a tile's load (the memory system counts its DRAM side).
 func (s *Stats) countLoad(t *tile) {
 	h, th := t.h, t.h.src
-	s.DRAM.Bytes += t.bytes
-	s.DRAM.Loads++
-	s.Actions.DRAMBytes += t.bytes
+	s.Actions.DRAMBytes += t.Bytes
 	keys := int64(t.keyHi - t.keyLo)
 	s.Actions.KSRAMWrBits += keys * int64(th.D) * int64(th.BitsK)
 	s.Actions.VSRAMWrBits += keys * int64(th.DV) * int64(th.BitsV)
@@ -110,40 +137,51 @@ func (s *Stats) countTaskStart(th *headSrc) {
 	s.Actions.QSRAMReadBits += int64(th.D) * int64(th.BitsQ)
 }
 
-// countDecision adds one lane decision: the bit-planes read and stepped, the comparisons, the
-// step histograms, and whether the key went on to the back end.
-func (s *Stats) countDecision(th *headSrc, bitsPerCycle, step int, survive, pushed bool) {
+// countLaneWork adds the bit-planes a lane read and stepped through for one key and its
+// comparisons.
+func (s *Stats) countLaneWork(th *headSrc, bitsPerCycle, step int) {
 	planes := int64(min(step*bitsPerCycle, th.BitsK))
 	d := int64(th.D)
 	s.Actions.Accumulates += planes
 	s.Actions.BitProducts += planes * d
 	s.Actions.Compares += int64(step)
 	s.Actions.KSRAMReadBits += planes * d
+}
+
+// countDecision adds one lane decision: the lane's work, the step histograms, and whether the
+// key went on to the back end. A keep-max pass's decisions count only as lane work.
+func (s *Stats) countDecision(th *headSrc, bitsPerCycle int, d arch.Decision) {
+	s.countLaneWork(th, bitsPerCycle, d.Step)
+	if d.MaxPass {
+		return
+	}
+	step := d.Step
 	for len(s.StepHistogram) < step {
 		s.StepHistogram = append(s.StepHistogram, 0)
 		s.PrunedStepHistogram = append(s.PrunedStepHistogram, 0)
 	}
 	s.StepHistogram[step-1]++
 	s.Pairs++
-	if survive {
+	if d.Survive {
 		s.Survivors++
 	} else {
 		s.PrunedStepHistogram[step-1]++
 	}
-	if pushed {
+	if d.Pushed {
 		s.Pushed++
 	}
 }
 
 // countPop adds the back end's work on one popped entry.
-func (s *Stats) countPop(th *headSrc, marker bool) {
+func (s *Stats) countPop(th *headSrc, e arch.Entry) {
 	s.Actions.FIFOPops++
 	dv := int64(th.DV)
-	if marker {
-		s.Actions.Divides += dv
-		return
+	if !e.Marker || e.KeepMax {
+		s.Actions.VSRAMReadBits += dv * int64(th.BitsV)
+		s.Actions.Exps++
+		s.Actions.MACs += dv
 	}
-	s.Actions.VSRAMReadBits += dv * int64(th.BitsV)
-	s.Actions.Exps++
-	s.Actions.MACs += dv
+	if e.Marker {
+		s.Actions.Divides += dv
+	}
 }

@@ -1,16 +1,9 @@
-package sim
-
-// Event priorities inside one cycle: back-end units pop before front-end units push, and units
-// of one kind go in index order. This is the order arch/README.md defines.
-const (
-	prioBackEnd  = 0
-	prioFrontEnd = 1 << 20
-)
+package engine
 
 // event is one scheduled wake-up of a component.
 type event struct {
 	cycle int64
-	prio  int32  // kind and unit: prioBackEnd+u or prioFrontEnd+u
+	prio  int32  // the component: memoryID, then back ends, then front ends (event.go)
 	seq   uint64 // insertion order, the final tie-break
 	gen   uint64 // the component's generation when scheduled; stale events are dropped
 }
@@ -73,4 +66,11 @@ func (q *eventQueue) Pop() event {
 		i = m
 	}
 	return top
+}
+
+// precedes reports whether an event of component prio at cycle comes strictly before the
+// earliest queued event in (cycle, priority) order.
+func (q *eventQueue) precedes(cycle int64, prio int32) bool {
+	top := &q.heap[0]
+	return cycle < top.cycle || (cycle == top.cycle && prio < top.prio)
 }

@@ -1,4 +1,4 @@
-package sim
+package engine
 
 import (
 	"fmt"
@@ -8,20 +8,16 @@ import (
 	"github.com/lrpsim/lrpsim/traces"
 )
 
-// HeadSource yields the heads of a trace in order; *traces.Reader is one.
-type HeadSource interface {
-	NumHeads() int
-	Head(idx int) (*traces.Head, error)
-}
-
-// PairMethod says how a head's termination steps are computed.
-type PairMethod int
+// pairMethod says where the lanes' decisions come from.
+type pairMethod int
 
 const (
-	// PlaneKernel uses arch.PlaneKernel (the event engine).
-	PlaneKernel PairMethod = iota
-	// PerBit uses arch.TermStep, plane by plane and element by element (the reference engine).
-	PerBit
+	// planeKernel computes every pair's termination step ahead with arch.PlaneKernel (the
+	// event engine).
+	planeKernel pairMethod = iota
+	// bitSerial gives the tasks their operands, and bit-serial lanes compute each decision
+	// plane by plane as they step (the reference engine).
+	bitSerial
 )
 
 // head is one trace head prepared for one configuration.
@@ -33,7 +29,6 @@ type head struct {
 	keys    int   // valid keys
 	limit   []int // per row: allowed keys are [0, limit[r])
 	steps   []uint8
-	pushed  []bool // the key reaches the back end (a survivor, or every key without pruning)
 	survive []bool // q.k >= T
 	tiles   []*tile
 	freed   int // tiles of this head released
@@ -41,30 +36,20 @@ type head struct {
 
 func (h *head) pair(r, j int) int { return r*h.keys + j }
 
-// tile is a run of keys of one head that fits one K/V SRAM buffer, the unit of DRAM loads.
+// tile is a run of keys of one head that fits one K/V SRAM buffer: the unit of DRAM loads.
 type tile struct {
-	seq          int // position in the run's tile sequence
+	arch.Tile
 	h            *head
 	keyLo, keyHi int
-	bytes        int64
-	last         bool // last tile of its head
-	// tasks[u] are unit u's row tasks in this tile, in row order.
-	tasks [][]task
-}
-
-// task is one row task: keys [k0, k1) of row r in a tile; last pushes the end-of-row marker.
-type task struct {
-	r, k0, k1 int
-	last      bool
 }
 
 // workload turns a head source into the sequence of tiles a configuration simulates, preparing
 // heads on demand and dropping them once all their tiles are released, so memory stays bounded
-// by the few heads in flight.
+// by the few heads in flight. It is the engines' arch.TileSource.
 type workload struct {
-	cfg    *Config
+	p      *Params
 	src    HeadSource
-	method PairMethod
+	method pairMethod
 	// shared, when set, supplies heads and pair tables computed once for several
 	// configurations simulated side by side; sharedBPC is the bits per cycle of its steps.
 	shared    *sharedHeads
@@ -75,6 +60,7 @@ type workload struct {
 	nextH   int
 	done    bool
 	Heads   []HeadStats
+	planes  int // most planes per step seen
 }
 
 // HeadStats are per-head results that do not depend on timing.
@@ -85,11 +71,19 @@ type HeadStats struct {
 	Survivors          int64 // pairs with q.k >= T
 }
 
-func newWorkload(cfg *Config, src HeadSource, method PairMethod) *workload {
-	return &workload{cfg: cfg, src: src, method: method}
+func newWorkload(p *Params, src HeadSource, method pairMethod) *workload {
+	return &workload{p: p, src: src, method: method}
 }
 
-// tile returns tile seq, preparing heads as needed; nil when the run has no such tile.
+// Tile implements arch.TileSource: tile seq, preparing heads as needed; nil past the last.
+func (w *workload) Tile(seq int) (*arch.Tile, error) {
+	t, err := w.tile(seq)
+	if t == nil || err != nil {
+		return nil, err
+	}
+	return &t.Tile, nil
+}
+
 func (w *workload) tile(seq int) (*tile, error) {
 	for seq >= len(w.tiles) && !w.done {
 		if w.nextH >= w.src.NumHeads() {
@@ -102,7 +96,7 @@ func (w *workload) tile(seq int) (*tile, error) {
 		if w.shared != nil {
 			bpc := w.sharedBPC
 			th, table, err = w.shared.get(w.nextH, func(th *traces.Head) *pairTable {
-				return kernelTable(th, w.cfg.Thresholds.Scale, bpc)
+				return kernelTable(th, w.p.ThresholdScale, bpc)
 			})
 		} else {
 			th, err = w.src.Head(w.nextH)
@@ -116,7 +110,12 @@ func (w *workload) tile(seq int) (*tile, error) {
 		}
 		w.nextH++
 		for _, t := range h.tiles {
-			t.seq = len(w.tiles)
+			t.Seq = len(w.tiles)
+			for u := range t.Tasks {
+				for i := range t.Tasks[u] {
+					t.Tasks[u][i].Tag = t.Seq
+				}
+			}
 			w.tiles = append(w.tiles, t)
 		}
 	}
@@ -126,16 +125,20 @@ func (w *workload) tile(seq int) (*tile, error) {
 	return w.tiles[seq], nil
 }
 
-// release marks a tile's buffer reused; when all tiles of a head are, the head's operands and
-// pair tables are dropped (the small task lists stay for the engines' cursors).
-func (w *workload) release(t *tile) {
+// release marks a tile's buffer reused: its tasks are all done, so they are dropped, and when
+// all tiles of a head are released the head's operands and pair tables go too.
+func (w *workload) release(seq int) {
+	t := w.tiles[seq]
+	for u := range t.Tasks {
+		t.Tasks[u] = nil // cursors still on this tile see it as empty and move on
+	}
 	h := t.h
 	h.freed++
 	if h.freed == len(h.tiles) {
 		src := *h.src
 		src.Q, src.K, src.V = nil, nil, nil
 		h.src = &src
-		h.steps, h.survive, h.pushed = nil, nil, nil
+		h.steps, h.survive = nil, nil
 		if w.shared != nil {
 			w.shared.release(h.index)
 		}
@@ -143,13 +146,13 @@ func (w *workload) release(t *tile) {
 }
 
 func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head, error) {
-	cfg := w.cfg
+	p := w.p
 	where := fmt.Sprintf("head %d (input %d, layer %d, head %d)", index, th.Input, th.Layer, th.Index)
-	if th.BitsQ > cfg.Operands.BitsQ || th.BitsK > cfg.Operands.BitsK || th.BitsV > cfg.Operands.BitsV {
+	if th.BitsQ > p.BitsQ || th.BitsK > p.BitsK || th.BitsV > p.BitsV {
 		return nil, fmt.Errorf("%s: operands of %d/%d/%d bits (q/k/v) do not fit the datapath's operands.bits_q/bits_k/bits_v = %d/%d/%d",
-			where, th.BitsQ, th.BitsK, th.BitsV, cfg.Operands.BitsQ, cfg.Operands.BitsK, cfg.Operands.BitsV)
+			where, th.BitsQ, th.BitsK, th.BitsV, p.BitsQ, p.BitsK, p.BitsV)
 	}
-	if cfg.Thresholds.Granularity == "layer" {
+	if p.LayerThresholds {
 		if w.layerTh == nil {
 			w.layerTh = map[int]float64{}
 		}
@@ -160,49 +163,65 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 		w.layerTh[th.Layer] = th.Threshold
 	}
 	qBytes := ceilDiv(int64(th.ValidQ)*int64(th.D)*int64(th.BitsQ), 8)
-	if qBytes > cfg.Memory.SRAMQBytes {
-		return nil, fmt.Errorf("%s: Q needs %d bytes but memory.sram_q_bytes is %d", where, qBytes, cfg.Memory.SRAMQBytes)
+	if qBytes > p.SRAMQBytes {
+		return nil, fmt.Errorf("%s: Q needs %d bytes but memory.sram_q_bytes is %d", where, qBytes, p.SRAMQBytes)
 	}
 	keyBits := int64(th.D)*int64(th.BitsK) + int64(th.DV)*int64(th.BitsV)
-	perTile := cfg.Memory.SRAMKVBytes * 8 / 2 / keyBits
+	perTile := int(p.SRAMKVBytes * 8 / 2 / keyBits)
 	if perTile < 1 {
 		return nil, fmt.Errorf("%s: one key and value row needs %d bits but half of memory.sram_kv_bytes holds %d",
-			where, keyBits, cfg.Memory.SRAMKVBytes*8/2)
+			where, keyBits, p.SRAMKVBytes*8/2)
 	}
-	h := &head{src: th, index: index, T: headThreshold(th, cfg.Thresholds.Scale), rows: th.ValidQ, keys: th.ValidK}
+	h := &head{src: th, index: index, T: headThreshold(th, p.ThresholdScale), rows: th.ValidQ, keys: th.ValidK}
 	h.limit = rowLimits(th)
-	if table != nil && (!cfg.FrontEnd.EarlyTermination || cfg.FrontEnd.BitsPerCycle == w.sharedBPC) {
-		w.fromTable(h, cfg, table)
-	} else {
-		w.pairs(h, cfg)
+	bpc := p.planesPerStep(th.BitsK)
+	w.planes = max(w.planes, min(bpc, th.BitsK))
+	switch {
+	case w.method == bitSerial:
+		w.dots(h)
+	case table != nil && (!p.FrontEnd.EarlyTermination || bpc == w.sharedBPC):
+		h.steps, h.survive = table.steps, table.survive
+	default:
+		w.kernel(h, bpc)
 	}
 
 	hs := HeadStats{Input: th.Input, Layer: th.Layer, Head: th.Index, T: h.T}
+	empty := make([]bool, h.rows)
 	for r := 0; r < h.rows; r++ {
 		hs.Pairs += int64(h.limit[r])
+		kept := 0
 		for j := 0; j < h.limit[r]; j++ {
 			if h.survive[h.pair(r, j)] {
-				hs.Survivors++
+				kept++
 			}
 		}
+		hs.Survivors += int64(kept)
+		empty[r] = kept == 0 && h.limit[r] > 0
 	}
 	w.Heads = append(w.Heads, hs)
 
-	units := cfg.Units
-	for lo := 0; lo < h.keys; lo += int(perTile) {
-		hi := min(lo+int(perTile), h.keys)
-		t := &tile{h: h, keyLo: lo, keyHi: hi, tasks: make([][]task, units)}
-		t.bytes = ceilDiv(int64(hi-lo)*int64(th.D)*int64(th.BitsK), 8) + ceilDiv(int64(hi-lo)*int64(th.DV)*int64(th.BitsV), 8)
+	for lo := 0; lo < h.keys; lo += perTile {
+		hi := min(lo+perTile, h.keys)
+		t := &tile{h: h, keyLo: lo, keyHi: hi, Tile: arch.Tile{Tasks: make([][]arch.RowTask, p.Units)}}
+		t.Bytes = ceilDiv(int64(hi-lo)*int64(th.D)*int64(th.BitsK), 8) + ceilDiv(int64(hi-lo)*int64(th.DV)*int64(th.BitsV), 8)
 		if lo == 0 {
-			t.bytes += qBytes
+			t.Bytes += qBytes
 		}
-		t.last = hi == h.keys
 		h.tiles = append(h.tiles, t)
 	}
+	prunes := !p.FrontEnd.KeepAll
 	for r := 0; r < h.rows; r++ {
 		lastTile := 0
 		if h.limit[r] > 0 {
-			lastTile = (h.limit[r] - 1) / int(perTile)
+			lastTile = (h.limit[r] - 1) / perTile
+		}
+		if th.KeepMax && empty[r] && lastTile > 0 && prunes && p.FrontEnd.EarlyTermination {
+			return nil, fmt.Errorf("%s: query row %d keeps no key and the trace's empty_row is keep_max, but its %d keys span %d K/V tiles of %d keys (memory.sram_kv_bytes %d); the keep-max second pass is modelled within one tile: raise memory.sram_kv_bytes to at least %d or export the trace with empty_row zero",
+				where, r, h.limit[r], lastTile+1, perTile, p.SRAMKVBytes, 2*ceilDiv(int64(h.limit[r])*keyBits, 8))
+		}
+		var qplus int64
+		if w.method == bitSerial {
+			qplus = arch.QPlus(th.Q[r*th.D : (r+1)*th.D])
 		}
 		for ti, t := range h.tiles {
 			k0, k1 := t.keyLo, min(t.keyHi, h.limit[r])
@@ -212,8 +231,18 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 			if k1 == k0 && ti != lastTile {
 				continue // no key and no marker: skipped
 			}
-			u := r % units
-			t.tasks[u] = append(t.tasks[u], task{r: r, k0: k0, k1: k1, last: ti == lastTile})
+			last := ti == lastTile
+			tk := arch.RowTask{Row: r, N: k1 - k0, Key0: k0, Last: last, BitsK: th.BitsK, DV: th.DV,
+				KeepMax: last && th.KeepMax && (lastTile == 0 || empty[r])}
+			if w.method == bitSerial {
+				tk.Operands = &arch.TaskOperands{Q: th.Q[r*th.D : (r+1)*th.D], QPlus: qplus, T: h.T,
+					K: th.K[k0*th.D : k1*th.D], D: th.D}
+			} else {
+				base := h.pair(r, k0)
+				tk.Steps, tk.Survive = h.steps[base:base+k1-k0], h.survive[base:base+k1-k0]
+			}
+			u := r % p.Units
+			t.Tasks[u] = append(t.Tasks[u], tk)
 		}
 	}
 	return h, nil
@@ -261,66 +290,23 @@ func kernelTable(th *traces.Head, scale float64, bitsPerCycle int) *pairTable {
 	return t
 }
 
-// fromTable derives the head's steps and pushes for cfg from a shared pair table.
-func (w *workload) fromTable(h *head, cfg *Config, t *pairTable) {
-	g := uint8(arch.Steps(h.src.BitsK, cfg.FrontEnd.BitsPerCycle))
-	h.survive = t.survive
-	if cfg.FrontEnd.EarlyTermination {
-		h.steps = t.steps
-	} else {
-		h.steps = make([]uint8, len(t.steps))
-		for i := range h.steps {
-			h.steps[i] = g
-		}
-	}
-	h.pushed = make([]bool, len(t.survive))
-	for i, s := range t.survive {
-		h.pushed[i] = s || !cfg.BackEnd.Pruning
-	}
+// kernel fills the head's early-termination steps and survivors with the plane kernel.
+func (w *workload) kernel(h *head, bitsPerCycle int) {
+	t := kernelTable(h.src, w.p.ThresholdScale, bitsPerCycle)
+	h.steps, h.survive = t.steps, t.survive
 }
 
-// pairs fills the head's termination steps and survivor flags for the configuration.
-func (w *workload) pairs(h *head, cfg *Config) {
+// dots fills the head's survivors from plain integer dot products, independently of any lane
+// (the reference engine's lanes make their own decisions as they step).
+func (w *workload) dots(h *head) {
 	th := h.src
-	n := h.rows * h.keys
-	h.steps = make([]uint8, n)
-	h.survive = make([]bool, n)
-	h.pushed = make([]bool, n)
-	g := uint8(arch.Steps(th.BitsK, cfg.FrontEnd.BitsPerCycle))
-	et := cfg.FrontEnd.EarlyTermination
-	var pk *arch.PlaneKernel
-	if w.method == PlaneKernel {
-		pk = arch.NewPlaneKernel(th.K[:h.keys*th.D], h.keys, th.D, th.BitsK, cfg.FrontEnd.BitsPerCycle)
-	}
+	h.survive = make([]bool, h.rows*h.keys)
 	for r := 0; r < h.rows; r++ {
 		q := th.Q[r*th.D : (r+1)*th.D]
-		if pk != nil {
-			pk.SetQuery(q)
-		}
 		for j := 0; j < h.limit[r]; j++ {
-			var step int
-			var surv bool
-			if pk != nil {
-				step, surv = pk.Term(j, h.T, et)
-			} else {
-				step, surv = arch.TermStep(q, th.K[j*th.D:(j+1)*th.D], h.T, th.BitsK, cfg.FrontEnd.BitsPerCycle, et)
-			}
-			i := h.pair(r, j)
-			h.steps[i] = uint8(step)
-			if !et {
-				h.steps[i] = g
-			}
-			h.survive[i] = surv
-			h.pushed[i] = surv || !cfg.BackEnd.Pruning
+			h.survive[h.pair(r, j)] = arch.Dot(q, th.K[j*th.D:(j+1)*th.D]) >= h.T
 		}
 	}
 }
 
 func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
-
-// loadCycles is how long the DRAM channel takes to bring a tile in.
-func (c *Config) loadCycles(bytes int64) int64 {
-	return int64(c.Memory.DRAMLatency) + ceilDiv(bytes, int64(c.Memory.DRAMBytesPerCycle))
-}
-
-func sqrtF(d int) float64 { return math.Sqrt(float64(d)) }

@@ -1,4 +1,4 @@
-package sim
+package arch
 
 import "math/bits"
 

@@ -1,0 +1,239 @@
+package arch
+
+import "fmt"
+
+// Tile is the unit of DRAM loads: the K and V rows of one head that fit one K/V SRAM buffer
+// (with the head's Q when it is the head's first tile), and the row tasks of each front-end unit
+// that work inside it.
+type Tile struct {
+	Seq   int         // position in the run's sequence of loads
+	Bytes int64       // bytes the load brings from DRAM
+	Tasks [][]RowTask // Tasks[u]: unit u's row tasks in this tile, in order
+}
+
+// NumTasks is the number of row tasks of every unit in the tile.
+func (t *Tile) NumTasks() int {
+	n := 0
+	for _, ts := range t.Tasks {
+		n += len(ts)
+	}
+	return n
+}
+
+// TileSource yields the run's tiles in order; Tile returns nil past the last one. Asking for a
+// tile may prepare it (read its head, compute its decisions), so tiles are asked for in order.
+type TileSource interface {
+	Tile(seq int) (*Tile, error)
+}
+
+// DRAMStats are a memory system's counts.
+type DRAMStats struct {
+	Bytes      int64 `json:"bytes"`
+	Loads      int64 `json:"loads"`
+	Busy       int64 `json:"busy"`        // cycles transferring (latency included)
+	WaitBuffer int64 `json:"wait_buffer"` // cycles a load waited for a free SRAM buffer
+}
+
+// MemoryListener hears of a memory system's actions: a load starting (its tile usable from
+// ready) and a buffer being reused for a later tile (the earlier tile's data is gone).
+type MemoryListener interface {
+	LoadStarted(t *Tile, start, ready int64)
+	BufferReused(seq int)
+}
+
+// Memory is the memory system around the lanes: it brings tiles from DRAM into the on-chip
+// K/V buffers and frees a buffer once every use of its tile has ended, as the engines report.
+// An implementation defines both interfaces of a component: Step runs one cycle (the reference
+// engine calls it every cycle, before any unit), and NextEvent with Advance runs it from one of
+// its own actions to the next (the event engine). The two must agree on every cycle.
+type Memory interface {
+	// Ready is the first cycle tile seq is usable, and whether its load is scheduled yet.
+	Ready(seq int) (int64, bool)
+	// Step runs cycle c.
+	Step(c int64) error
+	// NextEvent is the next cycle after the last one processed at which the memory acts by
+	// itself (a load starts), or Never while that depends on work not yet reported.
+	NextEvent() int64
+	// Advance runs the memory's actions of cycle c, which NextEvent named.
+	Advance(c int64) error
+	// TaskEnded reports that a row task of tile seq ended at cycle c.
+	TaskEnded(seq int, c int64)
+	// EntryPushed reports a FIFO entry of tile seq; EntryRetired that the back end finished
+	// with one, its work ending at cycle last.
+	EntryPushed(seq int)
+	EntryRetired(seq int, last int64)
+	// AllLoaded reports whether every tile's load has started.
+	AllLoaded() bool
+	// Stats returns the counts so far.
+	Stats() DRAMStats
+}
+
+// SerialMemoryParams configure SerialMemory.
+type SerialMemoryParams struct {
+	BytesPerCycle int   // DRAM channel bandwidth
+	Latency       int64 // cycles before a load's first transfer
+}
+
+// LoadCycles is how long the channel takes to bring bytes in: the latency, then one cycle per
+// BytesPerCycle bytes.
+func (p SerialMemoryParams) LoadCycles(bytes int64) int64 {
+	return p.Latency + (bytes+int64(p.BytesPerCycle)-1)/int64(p.BytesPerCycle)
+}
+
+// SerialMemory is the first memory model (arch/README.md, "Memory"): one DRAM channel serving
+// one load at a time in tile order, each paying the full latency, into two K/V buffers (double
+// buffering). Tile c's load starts when the channel is free and tile c-2's buffer is free.
+type SerialMemory struct {
+	p        SerialMemoryParams
+	src      TileSource
+	listener MemoryListener
+
+	tiles       []*tileUse // index = seq, for tiles whose load started
+	next        int        // next tile to load
+	channelFree int64
+	allLoaded   bool
+	last        int64 // last cycle processed, -1 before the first
+	stats       DRAMStats
+}
+
+// tileUse is a loaded tile's buffer bookkeeping.
+type tileUse struct {
+	ready       int64 // first usable cycle
+	tasksLeft   int
+	outstanding int   // entries pushed and not yet retired
+	lastAct     int64 // last cycle of any of its work
+	freeAt      int64 // first cycle its buffer is free; -1 until known
+}
+
+// NewSerialMemory returns the serial model over the run's tiles.
+func NewSerialMemory(p SerialMemoryParams, src TileSource, l MemoryListener) *SerialMemory {
+	return &SerialMemory{p: p, src: src, listener: l, last: -1}
+}
+
+// Ready implements Memory.
+func (m *SerialMemory) Ready(seq int) (int64, bool) {
+	if seq < len(m.tiles) {
+		return m.tiles[seq].ready, true
+	}
+	return 0, false
+}
+
+// bufferFree is the first cycle the buffer of the next load is free, or -1 while unknown.
+func (m *SerialMemory) bufferFree() int64 {
+	if m.next < 2 {
+		return 0
+	}
+	return m.tiles[m.next-2].freeAt
+}
+
+// nextTile returns the next tile to load, nil when every tile has been loaded.
+func (m *SerialMemory) nextTile() (*Tile, error) {
+	if m.allLoaded {
+		return nil, nil
+	}
+	t, err := m.src.Tile(m.next)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		m.allLoaded = true
+	}
+	return t, nil
+}
+
+// Step implements Memory: in cycle c the load of the next tile starts if the channel is free
+// and so is its buffer; a free channel waiting for the buffer counts a wait cycle.
+func (m *SerialMemory) Step(c int64) error {
+	m.last = c
+	if c < m.channelFree {
+		return nil
+	}
+	t, err := m.nextTile()
+	if t == nil || err != nil {
+		return err
+	}
+	if free := m.bufferFree(); free < 0 || free > c {
+		m.stats.WaitBuffer++
+		return nil
+	}
+	m.start(t, c)
+	return nil
+}
+
+// NextEvent implements Memory.
+func (m *SerialMemory) NextEvent() int64 {
+	if m.allLoaded {
+		return Never
+	}
+	free := m.bufferFree()
+	if free < 0 {
+		return Never
+	}
+	return max(m.channelFree, free, m.last+1)
+}
+
+// Advance implements Memory: the next load starts at c, NextEvent's cycle; the cycles the
+// channel stood free waiting for the buffer are counted at once.
+func (m *SerialMemory) Advance(c int64) error {
+	m.last = c
+	t, err := m.nextTile()
+	if t == nil || err != nil {
+		return err
+	}
+	if free := m.bufferFree(); free < 0 || free > c || c < m.channelFree {
+		return fmt.Errorf("arch: serial memory advanced to cycle %d before its next load could start", c)
+	}
+	m.stats.WaitBuffer += c - m.channelFree
+	m.start(t, c)
+	return nil
+}
+
+func (m *SerialMemory) start(t *Tile, c int64) {
+	dur := m.p.LoadCycles(t.Bytes)
+	u := &tileUse{ready: c + dur, lastAct: c + dur - 1, freeAt: -1, tasksLeft: t.NumTasks()}
+	m.tiles = append(m.tiles, u)
+	m.channelFree = c + dur
+	m.stats.Busy += dur
+	m.stats.Bytes += t.Bytes
+	m.stats.Loads++
+	if m.listener != nil {
+		m.listener.LoadStarted(t, c, u.ready)
+		if m.next >= 2 {
+			m.listener.BufferReused(m.next - 2)
+		}
+	}
+	m.next++
+	m.settle(u)
+}
+
+// settle frees a tile's buffer on the cycle after its last work, once all of it is done.
+func (m *SerialMemory) settle(u *tileUse) {
+	if u.freeAt < 0 && u.tasksLeft == 0 && u.outstanding == 0 {
+		u.freeAt = u.lastAct + 1
+	}
+}
+
+// TaskEnded implements Memory.
+func (m *SerialMemory) TaskEnded(seq int, c int64) {
+	u := m.tiles[seq]
+	u.tasksLeft--
+	u.lastAct = max(u.lastAct, c)
+	m.settle(u)
+}
+
+// EntryPushed implements Memory.
+func (m *SerialMemory) EntryPushed(seq int) { m.tiles[seq].outstanding++ }
+
+// EntryRetired implements Memory.
+func (m *SerialMemory) EntryRetired(seq int, last int64) {
+	u := m.tiles[seq]
+	u.outstanding--
+	u.lastAct = max(u.lastAct, last)
+	m.settle(u)
+}
+
+// AllLoaded implements Memory.
+func (m *SerialMemory) AllLoaded() bool { return m.allLoaded }
+
+// Stats implements Memory.
+func (m *SerialMemory) Stats() DRAMStats { return m.stats }

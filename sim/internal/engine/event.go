@@ -1,0 +1,304 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/lrpsim/lrpsim/arch"
+)
+
+// Components of the machine, by event priority inside one cycle: the memory system, then the
+// back-end units in index order, then the front-end units in index order. The reference engine
+// steps them in the same order every cycle; arch/README.md defines it (a back end pops before
+// the front end pushes).
+const memoryID = 0
+
+// schedule is one component's place in the event queue.
+type schedule struct {
+	gen    uint64 // bumped when its queued event is superseded; stale events are dropped
+	queued int64  // cycle of its queued event, arch.Never if none
+}
+
+// feState is what the scheduler knows of a front-end unit between tasks.
+type feState struct {
+	last    int64 // last cycle the unit processed
+	pending bool  // a task waits to start at startAt
+	task    arch.RowTask
+	startAt int64
+	waiting bool // for the memory to schedule a tile
+	rec     []int
+}
+
+// eventEngine is the discrete-event engine: a scheduler over the arch components that wakes
+// each only at the cycles where its state can change (its NextEvent), in (cycle, priority,
+// sequence) order. It holds no rule of any unit: those live in arch.
+type eventEngine struct {
+	p     *Params
+	w     *workload
+	st    *Stats
+	opts  Options
+	units int
+
+	mem  arch.Memory
+	disp *arch.StaticDispatcher
+	fe   []*arch.FrontEndUnit
+	be   []*arch.BackEndUnit
+	fifo []*arch.FIFO
+	fes  []feState
+
+	q     eventQueue
+	sched []schedule
+	now   int64
+
+	lastBusy int64
+	err      error
+}
+
+// runEvent simulates one configuration with the discrete-event engine.
+func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
+	units := p.Units
+	e := &eventEngine{p: p, w: w, opts: opts, units: units, lastBusy: -1,
+		st:   newStats(Event, p),
+		fe:   make([]*arch.FrontEndUnit, units),
+		be:   make([]*arch.BackEndUnit, units),
+		fifo: make([]*arch.FIFO, units),
+		fes:  make([]feState, units),
+	}
+	e.mem = arch.NewSerialMemory(p.DRAM, w, loadCounter{st: e.st, w: w})
+	e.disp = arch.NewStaticDispatcher(units, w, e.mem)
+	e.sched = make([]schedule, 1+2*units)
+	for i := range e.sched {
+		e.sched[i].queued = arch.Never
+	}
+	for u := 0; u < units; u++ {
+		e.fifo[u] = arch.NewFIFO(p.FIFODepth)
+		e.be[u] = arch.NewBackEndUnit(p.BackEnd)
+		e.fe[u] = arch.NewFrontEndUnit(frontEndParams(p), &feListener{e: e, u: u})
+		e.fes[u] = feState{last: -1, rec: make([]int, p.FrontEnd.Lanes)}
+	}
+	e.reschedule(memoryID)
+	for u := 0; u < units && e.err == nil; u++ {
+		e.dispatch(u, 0)
+	}
+	for e.q.Len() > 0 && e.err == nil {
+		ev := e.q.Pop()
+		id := int(ev.prio)
+		s := &e.sched[id]
+		if ev.gen != s.gen {
+			continue
+		}
+		s.queued = arch.Never
+		e.now = ev.cycle
+		for e.err == nil {
+			e.process(id)
+			// A component whose next event comes before every queued one runs again at once,
+			// without a trip through the queue: the order is the same.
+			n := e.next(id)
+			if n == arch.Never || (e.q.Len() > 0 && !e.q.precedes(n, int32(id))) {
+				e.reschedule(id)
+				break
+			}
+			e.now = n
+		}
+	}
+	if e.err != nil {
+		return nil, e.err
+	}
+	if !e.mem.AllLoaded() {
+		return nil, fmt.Errorf("event engine: config %s: stopped before every tile was loaded", p.Name)
+	}
+	for u := 0; u < units; u++ {
+		if e.fe[u].Busy() || e.fifo[u].Len() > 0 || e.fes[u].pending || e.fes[u].waiting {
+			return nil, fmt.Errorf("event engine: config %s: unit %d stopped with work left", p.Name, u)
+		}
+	}
+	e.st.Cycles = e.lastBusy + 1
+	for u := 0; u < units; u++ {
+		e.be[u].Finish(e.st.Cycles)
+	}
+	e.st.finish(e.fe, e.be, e.fifo, e.disp, e.mem, w)
+	return e.st, nil
+}
+
+func (e *eventEngine) beID(u int) int { return 1 + u }
+func (e *eventEngine) feID(u int) int { return 1 + e.units + u }
+
+// process runs component id at cycle e.now and reschedules the other components it touched;
+// the caller reschedules id itself.
+func (e *eventEngine) process(id int) {
+	switch {
+	case id == memoryID:
+		if err := e.mem.Advance(e.now); err != nil {
+			e.err = err
+			return
+		}
+		for u := range e.fes {
+			if e.fes[u].waiting {
+				e.resume(u)
+			}
+		}
+	case id <= e.units:
+		u := id - 1
+		en, end := e.be[u].PopAt(e.now, e.fifo[u])
+		e.retire(en, e.now, end)
+		e.reschedule(e.feID(u))
+		e.reschedule(memoryID)
+	default:
+		u := id - 1 - e.units
+		e.runFrontEnd(u)
+		e.reschedule(e.beID(u))
+		e.reschedule(memoryID)
+	}
+}
+
+// runFrontEnd runs front-end unit u's cycle e.now, starting its pending task if due.
+func (e *eventEngine) runFrontEnd(u int) {
+	f, s := e.fe[u], &e.fes[u]
+	c := e.now
+	if !f.Busy() {
+		if !s.pending || s.startAt != c {
+			e.err = fmt.Errorf("event engine: front-end unit %d woke at cycle %d without work", u, c)
+			return
+		}
+		s.pending = false
+		e.start(u, s.task, c)
+	}
+	s.last = c
+	if f.Cycle(c, e.fifo[u]) {
+		e.taskEnded(u, c)
+		e.dispatch(u, c+1)
+	}
+}
+
+// start begins a task on unit u at cycle c and counts its q load.
+func (e *eventEngine) start(u int, t arch.RowTask, c int64) {
+	e.fe[u].Start(t, c)
+	e.st.countTaskStart(e.w.tiles[t.Tag].h.src)
+}
+
+func (e *eventEngine) taskEnded(u int, c int64) {
+	e.lastBusy = max(e.lastBusy, c)
+	e.mem.TaskEnded(e.fe[u].Task().Tag, c)
+}
+
+// retire does the bookkeeping of an entry popped at cycle c whose work ends before end.
+func (e *eventEngine) retire(en arch.Entry, c, end int64) {
+	e.st.countPop(e.w.tiles[en.Tag].h.src, en)
+	e.lastBusy = max(e.lastBusy, end-1)
+	e.mem.EntryRetired(en.Tag, max(c, end-1))
+}
+
+// dispatch asks for unit u's next task from cycle c.
+func (e *eventEngine) dispatch(u int, c int64) {
+	t, at, status, err := e.disp.Next(u, c)
+	e.took(u, t, at, status, err)
+}
+
+// resume asks again for the task of a unit that waited for the memory.
+func (e *eventEngine) resume(u int) {
+	e.fes[u].waiting = false
+	t, at, status, err := e.disp.Resume(u)
+	e.took(u, t, at, status, err)
+	e.reschedule(e.feID(u))
+}
+
+func (e *eventEngine) took(u int, t arch.RowTask, at int64, status int, err error) {
+	s := &e.fes[u]
+	switch {
+	case err != nil:
+		e.err = err
+	case status == arch.TaskReady:
+		s.pending, s.task, s.startAt = true, t, at
+	case status == arch.TaskWait:
+		s.waiting = true
+	}
+}
+
+// next is the cycle component id must run at next, or arch.Never.
+func (e *eventEngine) next(id int) int64 {
+	switch {
+	case id == memoryID:
+		return e.mem.NextEvent()
+	case id <= e.units:
+		u := id - 1
+		return e.be[u].NextEvent(e.fifo[u])
+	default:
+		u := id - 1 - e.units
+		f, s := e.fe[u], &e.fes[u]
+		if !f.Busy() {
+			if s.pending {
+				return s.startAt
+			}
+			return arch.Never
+		}
+		if f.Refused() && e.fifo[u].CanPush() && s.last < e.now {
+			return e.now // a slot freed in this cycle: the refused push retries at once
+		}
+		return f.NextEvent(s.last)
+	}
+}
+
+// reschedule puts component id's next event in the queue, superseding a queued one.
+func (e *eventEngine) reschedule(id int) {
+	n := e.next(id)
+	s := &e.sched[id]
+	if n == s.queued {
+		return
+	}
+	s.gen++
+	s.queued = n
+	if n != arch.Never {
+		if n < e.now {
+			e.err = fmt.Errorf("event engine: component %d scheduled at cycle %d before the clock %d", id, n, e.now)
+			return
+		}
+		e.q.Push(n, int32(id), s.gen)
+	}
+}
+
+// feListener counts one front-end unit's decisions and pushes.
+type feListener struct {
+	e *eventEngine
+	u int
+}
+
+func (l *feListener) Decided(d arch.Decision) {
+	e := l.e
+	h := e.w.tiles[e.fe[l.u].Task().Tag].h
+	e.st.countDecision(h.src, e.p.planesPerStep(h.src.BitsK), d)
+	if e.opts.Record && !d.MaxPass {
+		e.fes[l.u].rec[d.Lane] = len(e.st.Record)
+		e.st.Record = append(e.st.Record, PairRecord{Head: int32(h.index), Row: int32(d.Row),
+			Key: int32(d.Key), Step: uint8(d.Step), Decide: d.Cycle, Push: -1})
+	}
+}
+
+func (l *feListener) Pushed(p arch.Push, c int64) {
+	e := l.e
+	e.st.Actions.FIFOPushes++
+	e.mem.EntryPushed(e.fe[l.u].Task().Tag)
+	e.lastBusy = max(e.lastBusy, c)
+	if e.opts.Record && !p.Marker {
+		e.st.Record[e.fes[l.u].rec[p.Lane]].Push = c
+	}
+}
+
+// loadCounter counts the SRAM side of each load and lets the workload drop what a reused
+// buffer held.
+type loadCounter struct {
+	st *Stats
+	w  *workload
+}
+
+func (l loadCounter) LoadStarted(t *arch.Tile, start, ready int64) { l.st.countLoad(l.w.tiles[t.Seq]) }
+func (l loadCounter) BufferReused(seq int)                         { l.w.release(seq) }
+
+// frontEndParams are the units' parameters for the run: the bit-parallel baseline consumes
+// every plane of the widest key in one step.
+func frontEndParams(p *Params) arch.FrontEndParams {
+	fp := p.FrontEnd
+	fp.BitsK = p.BitsK
+	if p.BitParallel {
+		fp.BitsPerCycle = p.BitsK
+	}
+	return fp
+}

@@ -1,0 +1,101 @@
+package engine
+
+import (
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/lrpsim/lrpsim/arch"
+	"github.com/lrpsim/lrpsim/traces"
+)
+
+// heads is an in-memory HeadSource.
+type heads []*traces.Head
+
+func (hs heads) NumHeads() int                    { return len(hs) }
+func (hs heads) Head(i int) (*traces.Head, error) { return hs[i], nil }
+
+// smallHead is a random 8-bit head of up to 24 queries and keys.
+func smallHead(r *rand.Rand, layer int) *traces.Head {
+	n, m, d := 1+r.IntN(24), 1+r.IntN(24), 1+r.IntN(16)
+	h := &traces.Head{Layer: layer, N: n, M: m, D: d, DV: d, BitsQ: 8, BitsK: 8, BitsV: 8,
+		ScaleQ: 1, ScaleK: 1, ScaleV: 1, ValidQ: n, ValidK: m, Threshold: float64(r.IntN(200) - 100)}
+	fill := func(k int) []int32 {
+		out := make([]int32, k)
+		for i := range out {
+			out[i] = r.Int32N(256) - 128
+		}
+		return out
+	}
+	h.Q, h.K, h.V = fill(n*d), fill(m*d), fill(m*d)
+	return h
+}
+
+// testParams are a small configuration: 4 units of 4 lanes, a shallow FIFO, a slow channel.
+func testParams(name string, et, prune bool) *Params {
+	return &Params{Name: name, Units: 4,
+		FrontEnd: arch.FrontEndParams{Lanes: 4, BitsPerCycle: 1, EarlyTermination: et, KeepAll: !prune,
+			FillCycles: 1, DrainCycles: 1},
+		BackEnd: arch.BackEndParams{Macs: 4, ExpLatency: 2, NormLatency: 3}, FIFODepth: 4,
+		SRAMQBytes: 1 << 16, SRAMKVBytes: 1 << 16, DRAM: arch.SerialMemoryParams{BytesPerCycle: 8, Latency: 10},
+		BitsQ: 16, BitsK: 16, BitsV: 16, ThresholdScale: 1}
+}
+
+// countingSource counts how many heads are handed out and not yet dropped by the workload.
+type countingSource struct {
+	heads
+	mu    sync.Mutex
+	reads int
+}
+
+func (c *countingSource) Head(i int) (*traces.Head, error) {
+	c.mu.Lock()
+	c.reads++
+	c.mu.Unlock()
+	return c.heads[i], nil
+}
+
+// TestMemoryBounded: a design and three baselines simulated side by side over many heads read
+// each head once and never hold more than the shared window of heads at a time, and each
+// simulation keeps the pair tables of only the few heads in flight.
+func TestMemoryBounded(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 2))
+	var hs heads
+	for i := 0; i < 60; i++ {
+		hs = append(hs, smallHead(r, i))
+	}
+	ps := []*Params{testParams("design", true, true), testParams("dense", false, false),
+		testParams("et_only", true, false), testParams("prune_only", false, true)}
+	src := &countingSource{heads: hs}
+	shared := newSharedHeads(src, len(ps))
+	var wg sync.WaitGroup
+	live := make([]int, len(ps))
+	for i, p := range ps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := newWorkload(p, src, planeKernel)
+			w.shared, w.sharedBPC = shared, 1
+			if _, err := runEvent(p, w, Options{}); err != nil {
+				t.Error(err)
+			}
+			for _, tl := range w.tiles {
+				if tl.h.steps != nil && tl.keyLo == 0 {
+					live[i]++
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if src.reads != len(hs) {
+		t.Errorf("read %d heads for %d heads and %d configurations; want each read once", src.reads, len(hs), len(ps))
+	}
+	if shared.maxLive > shared.window {
+		t.Errorf("%d heads alive at once, window %d", shared.maxLive, shared.window)
+	}
+	for i, n := range live {
+		if n > 4 {
+			t.Errorf("configuration %d still holds the pair tables of %d heads at the end", i, n)
+		}
+	}
+}

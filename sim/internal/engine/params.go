@@ -1,0 +1,123 @@
+package engine
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/lrpsim/lrpsim/arch"
+	"github.com/lrpsim/lrpsim/traces"
+)
+
+// Params are one configuration's resolved parameters, as the engines take them: typed, checked
+// and with every choice made (the sim package builds them from a Config).
+type Params struct {
+	Name  string
+	Units int
+
+	// FrontEnd are the units' parameters; its BitsK is set per head from the trace.
+	FrontEnd arch.FrontEndParams
+	// BitParallel consumes every bit-plane of a key in one step: planes per step are each head's
+	// key width (the bit-parallel baseline), whatever FrontEnd.BitsPerCycle says.
+	BitParallel bool
+	BackEnd     arch.BackEndParams
+	FIFODepth   int
+
+	SRAMQBytes  int64 // Q buffer: a head's Q must fit
+	SRAMKVBytes int64 // K/V SRAM, two buffers
+	DRAM        arch.SerialMemoryParams
+
+	// The widest operands of the datapath.
+	BitsQ, BitsK, BitsV int
+
+	// LayerThresholds: one threshold register per layer (a per-head threshold is an error).
+	LayerThresholds bool
+	// ThresholdScale multiplies the trace's real thresholds.
+	ThresholdScale float64
+}
+
+// planesPerStep is the planes a lane consumes per step on keys of bitsK bits.
+func (p *Params) planesPerStep(bitsK int) int {
+	if p.BitParallel {
+		return bitsK
+	}
+	return p.FrontEnd.BitsPerCycle
+}
+
+// Options tune a simulation.
+type Options struct {
+	// Record keeps every decision in Stats.Record (memory grows with the trace).
+	Record bool
+}
+
+// HeadSource yields the heads of a trace in order; *traces.Reader is one.
+type HeadSource interface {
+	NumHeads() int
+	Head(idx int) (*traces.Head, error)
+}
+
+// Engines.
+const (
+	Event     = "event"
+	Reference = "reference"
+)
+
+// Simulate runs one configuration over a trace with the named engine, alone.
+func Simulate(p *Params, src HeadSource, engine string, opts Options) (*Stats, error) {
+	switch engine {
+	case Event, "":
+		return runEvent(p, newWorkload(p, src, planeKernel), opts)
+	case Reference:
+		return runReference(p, src, opts)
+	}
+	return nil, fmt.Errorf("unknown engine %q (want %s or %s)", engine, Event, Reference)
+}
+
+// RunAll simulates several configurations of one trace with one engine and returns their
+// statistics in order; opts apply to the first. With the event engine they run side by side,
+// one goroutine each, sharing each head's read and its bit-plane kernel pass (computed with the
+// first configuration's planes per step); every simulation is deterministic on its own, so the
+// result does not depend on how they interleave. The reference engine runs them one after the
+// other and shares nothing, as a reference should.
+func RunAll(ps []*Params, src HeadSource, engine string, opts Options) ([]*Stats, error) {
+	stats := make([]*Stats, len(ps))
+	errs := make([]error, len(ps))
+	optsFor := func(i int) Options {
+		if i == 0 {
+			return opts
+		}
+		return Options{}
+	}
+	switch engine {
+	case Event, "":
+		shared := newSharedHeads(src, len(ps))
+		bpc := ps[0].FrontEnd.BitsPerCycle
+		var wg sync.WaitGroup
+		for i, p := range ps {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				w := newWorkload(p, src, planeKernel)
+				w.shared, w.sharedBPC = shared, bpc
+				stats[i], errs[i] = runEvent(p, w, optsFor(i))
+				if errs[i] != nil {
+					shared.stop()
+				}
+			}()
+		}
+		wg.Wait()
+	case Reference:
+		for i, p := range ps {
+			if stats[i], errs[i] = runReference(p, src, optsFor(i)); errs[i] != nil {
+				break
+			}
+		}
+	default:
+		return nil, fmt.Errorf("unknown engine %q (want %s or %s)", engine, Event, Reference)
+	}
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("simulating %s: %w", ps[i].Name, err)
+		}
+	}
+	return stats, nil
+}

@@ -1,0 +1,129 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/lrpsim/lrpsim/arch"
+)
+
+// runReference is the reference engine: every cycle it steps the memory system, every back-end
+// unit and every front-end unit, in that order, over the same arch components as the event
+// engine, and its lanes are bit-serial: each consumes its key's bit-planes one step a cycle with
+// per-element arithmetic and decides from its own partial sum, with no precomputed step. It is
+// slow on purpose and exists to hold the event engine, the plane kernel and every component's
+// skip-ahead (NextEvent) to the per-cycle rules.
+func runReference(p *Params, src HeadSource, opts Options) (*Stats, error) {
+	w := newWorkload(p, src, bitSerial)
+	units := p.Units
+	st := newStats(Reference, p)
+	mem := arch.NewSerialMemory(p.DRAM, w, loadCounter{st: st, w: w})
+	disp := arch.NewStaticDispatcher(units, w, mem)
+	fe := make([]*arch.FrontEndUnit, units)
+	be := make([]*arch.BackEndUnit, units)
+	fifo := make([]*arch.FIFO, units)
+	r := &refRun{p: p, w: w, st: st, mem: mem, opts: opts, fe: fe, lastBusy: -1}
+	for u := 0; u < units; u++ {
+		be[u] = arch.NewBackEndUnit(p.BackEnd)
+		fifo[u] = arch.NewFIFO(p.FIFODepth)
+		fe[u] = arch.NewFrontEndUnit(frontEndParams(p), &refListener{r: r, u: u})
+	}
+	for c := int64(0); ; c++ {
+		r.now = c
+		if mem.AllLoaded() && c > r.lastBusy && !r.workLeft(disp, fifo) {
+			break
+		}
+		if c > 1<<40 {
+			return nil, fmt.Errorf("reference engine: no progress after %d cycles", c)
+		}
+		if err := mem.Step(c); err != nil {
+			return nil, err
+		}
+		for u := 0; u < units; u++ {
+			if en, end := be[u].Step(c, fifo[u]); en != nil {
+				st.countPop(w.tiles[en.Tag].h.src, *en)
+				r.lastBusy = max(r.lastBusy, end-1)
+				mem.EntryRetired(en.Tag, max(c, end-1))
+			}
+		}
+		for u := 0; u < units; u++ {
+			if !fe[u].Busy() {
+				t, ok, err := disp.StepCycle(u, c)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					continue
+				}
+				fe[u].Start(t, c)
+				st.countTaskStart(w.tiles[t.Tag].h.src)
+			}
+			if fe[u].Cycle(c, fifo[u]) {
+				r.lastBusy = max(r.lastBusy, c)
+				mem.TaskEnded(fe[u].Task().Tag, c)
+			}
+		}
+	}
+	st.Cycles = r.lastBusy + 1
+	if st.Cycles != r.now {
+		return nil, fmt.Errorf("reference engine: config %s: work ended at cycle %d but the run at %d", p.Name, st.Cycles, r.now)
+	}
+	st.finish(fe, be, fifo, disp, mem, w)
+	return st, nil
+}
+
+// refRun is the reference engine's state that its listeners share.
+type refRun struct {
+	p        *Params
+	w        *workload
+	st       *Stats
+	mem      arch.Memory
+	opts     Options
+	fe       []*arch.FrontEndUnit
+	now      int64
+	lastBusy int64
+}
+
+// workLeft reports whether any unit has a task in progress or to come, or an entry queued.
+func (r *refRun) workLeft(disp *arch.StaticDispatcher, fifo []*arch.FIFO) bool {
+	for u := range r.fe {
+		if r.fe[u].Busy() || fifo[u].Len() > 0 || disp.Pending(u) {
+			return true
+		}
+	}
+	return false
+}
+
+// refListener counts one front-end unit's decisions and pushes; a survivor's push cycle is
+// found by searching the records, as plainly as possible.
+type refListener struct {
+	r *refRun
+	u int
+}
+
+func (l *refListener) Decided(d arch.Decision) {
+	r := l.r
+	h := r.w.tiles[r.fe[l.u].Task().Tag].h
+	r.st.countDecision(h.src, r.p.planesPerStep(h.src.BitsK), d)
+	if r.opts.Record && !d.MaxPass {
+		r.st.Record = append(r.st.Record, PairRecord{Head: int32(h.index), Row: int32(d.Row),
+			Key: int32(d.Key), Step: uint8(d.Step), Decide: d.Cycle, Push: -1})
+	}
+}
+
+func (l *refListener) Pushed(p arch.Push, c int64) {
+	r := l.r
+	r.st.Actions.FIFOPushes++
+	tag := r.fe[l.u].Task().Tag
+	r.mem.EntryPushed(tag)
+	r.lastBusy = max(r.lastBusy, c)
+	if r.opts.Record && !p.Marker {
+		h := r.w.tiles[tag].h
+		for k := len(r.st.Record) - 1; k >= 0; k-- {
+			rec := &r.st.Record[k]
+			if rec.Head == int32(h.index) && rec.Row == int32(p.Row) && rec.Key == int32(p.Key) {
+				rec.Push = c
+				break
+			}
+		}
+	}
+}

@@ -1,0 +1,30 @@
+package sim
+
+import (
+	"github.com/lrpsim/lrpsim/arch"
+	"github.com/lrpsim/lrpsim/sim/internal/engine"
+)
+
+// engineParams resolves the configuration into the parameters the engines take.
+func (c *Config) engineParams() *engine.Params {
+	pol, _ := arch.ParsePolicy(c.FrontEnd.Scheduling)
+	return &engine.Params{
+		Name:  c.Name,
+		Units: c.Units,
+		FrontEnd: arch.FrontEndParams{
+			Lanes: c.FrontEnd.Lanes, BitsPerCycle: c.FrontEnd.BitsPerCycle, Policy: pol,
+			EarlyTermination: c.FrontEnd.EarlyTermination, KeepAll: !c.BackEnd.Pruning,
+			FillCycles: c.FrontEnd.FillCycles, DrainCycles: c.FrontEnd.DrainCycles,
+		},
+		BitParallel: c.bitParallel,
+		BackEnd:     arch.BackEndParams{Macs: c.BackEnd.Macs, ExpLatency: c.BackEnd.ExpLatency, NormLatency: c.BackEnd.NormLatency},
+		FIFODepth:   c.BackEnd.FIFODepth,
+		SRAMQBytes:  c.Memory.SRAMQBytes,
+		SRAMKVBytes: c.Memory.SRAMKVBytes,
+		DRAM: arch.SerialMemoryParams{BytesPerCycle: c.Memory.DRAMBytesPerCycle,
+			Latency: int64(c.Memory.DRAMLatency)},
+		BitsQ: c.Operands.BitsQ, BitsK: c.Operands.BitsK, BitsV: c.Operands.BitsV,
+		LayerThresholds: c.Thresholds.Granularity == "layer",
+		ThresholdScale:  c.Thresholds.Scale,
+	}
+}

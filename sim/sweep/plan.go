@@ -18,6 +18,7 @@ import (
 
 	"github.com/lrpsim/lrpsim/energy"
 	"github.com/lrpsim/lrpsim/sim"
+	"github.com/lrpsim/lrpsim/sim/report"
 	"github.com/lrpsim/lrpsim/traces/data"
 )
 
@@ -314,19 +315,10 @@ func sha(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-// designColumns returns the metric columns of the design, in three groups between which
-// columns() puts the baselines' ratios.
-func designColumns() (head, mid, tail []string) {
-	head = []string{"cycles"}
-	mid = []string{"pruning_rate", "mean_steps_per_key", "survivors", "pairs", "pushed",
-		"energy_pj", "dynamic_pj", "leakage_pj", "edp_pj_s"}
-	tail = []string{"area_um2", "lane_util", "fe_busy", "be_busy", "fe_stall", "lane_stalls",
-		"fe_wait_memory", "be_starved", "dram_bytes", "dram_loads", "dram_busy", "dram_wait_buffer"}
-	return head, mid, tail
-}
-
-// columns lays out the CSV: point, trace, model, task, the swept keys, the design's metrics and
-// the baselines' ratios and totals.
+// columns lays out the CSV: point, trace, model, task, the swept keys, then the registry's metrics
+// (report.Metrics) in their order: a metric of the design under its own name, a ratio as one
+// column per baseline (name_baseline), and last, for each metric marked PerBaseline, one column
+// per baseline with the baseline's value.
 func (p *Plan) columns() {
 	seen := map[string]bool{}
 	for _, pt := range p.Points {
@@ -341,20 +333,24 @@ func (p *Plan) columns() {
 	for _, a := range p.Sweep.Axes {
 		cols = append(cols, a.Key)
 	}
-	per := func(prefix string) {
+	per := func(name string) {
 		for _, b := range p.Baselines {
-			cols = append(cols, prefix+b)
+			cols = append(cols, name+"_"+b)
 		}
 	}
-	designHead, designMid, designTail := designColumns()
-	cols = append(cols, designHead...)
-	per("speedup_")
-	cols = append(cols, designMid...)
-	per("energy_reduction_")
-	per("edp_reduction_")
-	cols = append(cols, designTail...)
-	per("cycles_")
-	per("energy_pj_")
+	metrics := report.Metrics()
+	for _, m := range metrics {
+		if m.Ratio {
+			per(m.Name)
+		} else {
+			cols = append(cols, m.Name)
+		}
+	}
+	for _, m := range metrics {
+		if m.PerBaseline {
+			per(m.Name)
+		}
+	}
 	p.Columns = cols
 }
 
@@ -410,63 +406,35 @@ func (p *Plan) describePoint(pt *Point) string {
 	return fmt.Sprintf("point %d (%s)", pt.Index, strings.Join(parts, ", "))
 }
 
-// row formats one point's result as a CSV row in the plan's column order. Floats are written in
-// the shortest form that reads back to the same float64, so the bytes are stable.
+// row formats one point's result as a CSV row in the plan's column order, each value as
+// report.Value.String writes it (the shortest form that reads back to the same float64, so the
+// bytes are stable). A baseline the point did not simulate leaves its columns empty.
 func (p *Plan) row(pt *Point, res *sim.Result) []string {
-	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
-	i := func(x int64) string { return strconv.FormatInt(x, 10) }
 	tr := p.Traces[pt.Trace]
-	d := res.Design
-	u := sim.UtilizationOf(d, pt.Config)
 	row := []string{strconv.Itoa(pt.Index), tr.Name, tr.Model, tr.Task}
 	row = append(row, pt.Values...)
-	per := func(get func(name string) (string, bool)) {
+	design, _ := report.RunOf(res, report.DesignRun)
+	per := func(m report.Metric) {
 		for _, b := range p.Baselines {
-			v, ok := get(b)
-			if !ok {
-				v = ""
+			v := ""
+			if run, ok := report.RunOf(res, b); ok {
+				v = m.Of(run).String()
 			}
 			row = append(row, v)
 		}
 	}
-	hasBaseline := func(name string) bool { _, ok := res.Baselines[name]; return ok }
-	ratio := func(m map[string]float64) func(string) (string, bool) {
-		return func(name string) (string, bool) {
-			v, ok := m[name]
-			if !ok || !hasBaseline(name) {
-				return "", false
-			}
-			return f(v), true
+	metrics := report.Metrics()
+	for _, m := range metrics {
+		if m.Ratio {
+			per(m)
+		} else {
+			row = append(row, m.Of(design).String())
 		}
 	}
-	var es sim.EnergySummary
-	if res.Energy != nil {
-		es = res.Energy.Design
+	for _, m := range metrics {
+		if m.PerBaseline {
+			per(m)
+		}
 	}
-	row = append(row, i(d.Cycles))
-	per(ratio(res.Speedup))
-	row = append(row, f(res.PruningRate), f(res.MeanSteps), i(d.Survivors), i(d.Pairs), i(d.Pushed),
-		f(es.TotalPJ), f(es.DynamicPJ), f(es.LeakagePJ), f(es.EDP))
-	per(ratio(res.EnergyReduction))
-	per(ratio(res.EDPReduction))
-	row = append(row, f(es.AreaUM2), f(u.LaneUtil), f(u.FEBusy), f(u.BEBusy), i(u.FEStall), i(u.LaneStalls),
-		i(u.FEWaitMem), i(u.BEStarved), i(d.DRAM.Bytes), i(d.DRAM.Loads), i(d.DRAM.Busy), i(d.DRAM.WaitBuffer))
-	per(func(name string) (string, bool) {
-		s, ok := res.Baselines[name]
-		if !ok {
-			return "", false
-		}
-		return i(s.Cycles), true
-	})
-	per(func(name string) (string, bool) {
-		if res.Energy == nil || !hasBaseline(name) {
-			return "", false
-		}
-		e, ok := res.Energy.Baselines[name]
-		if !ok {
-			return "", false
-		}
-		return f(e.TotalPJ), true
-	})
 	return row
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/lrpsim/lrpsim/sim"
+	"github.com/lrpsim/lrpsim/sim/report"
 	"github.com/lrpsim/lrpsim/traces"
 )
 
@@ -182,6 +183,66 @@ func TestCSVMatchesRun(t *testing.T) {
 		if got := get(name); got != want {
 			t.Errorf("%s = %s, want %s", name, got, want)
 		}
+	}
+}
+
+// TestCSVMatchesRunCSV: the sweep CSV and `lrpsim run --csv` (report.WriteCSV) of the same
+// result use the same column names and write every shared value with the same bytes: the design's
+// metric X in column X of both, a baseline's in column X of its run row and X_baseline here.
+func TestCSVMatchesRunCSV(t *testing.T) {
+	dir, p := setup(t)
+	out := filepath.Join(dir, "o.csv")
+	run(t, p, Options{Out: out})
+	pt := &p.Points[3]
+	r, err := traces.Open(filepath.Join(dir, p.Traces[pt.Trace].Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	res, err := sim.Run(pt.Config.Clone(), r, "", sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Price(p.Table); err != nil {
+		t.Fatal(err)
+	}
+	var runCSV bytes.Buffer
+	if err := report.WriteCSV(&runCSV, res); err != nil {
+		t.Fatal(err)
+	}
+	runLines := strings.Split(strings.TrimSuffix(runCSV.String(), "\n"), "\n")
+	runCols := strings.Split(runLines[0], ",")
+	runRows := map[string][]string{}
+	for _, l := range runLines[1:] {
+		f := strings.Split(l, ",")
+		runRows[f[0]] = f
+	}
+	lines := strings.Split(string(read(t, out)), "\n")
+	cols := strings.Split(lines[0], ",")
+	row := strings.Split(lines[4], ",")
+	if row[0] != "3" {
+		t.Fatalf("row %q is not point 3", lines[4])
+	}
+	checked := 0
+	for i, col := range cols {
+		run, metric := "design", col
+		for _, b := range p.Baselines {
+			if name, ok := strings.CutSuffix(col, "_"+b); ok {
+				run, metric = b, name
+			}
+		}
+		if _, ok := report.MetricByName(metric); !ok {
+			continue // point, trace, model, task and the swept keys
+		}
+		j := slices.Index(runCols, metric)
+		if got := runRows[run][j]; got != row[i] {
+			t.Errorf("%s: run --csv has %q (run %s, column %s), the sweep CSV %q", col, got, run, metric, row[i])
+		}
+		checked++
+	}
+	// 22 metrics of the design, 3 ratios for each of the 2 baselines, and their cycles and energy.
+	if want := 22 + 3*2 + 2*2; checked != want {
+		t.Errorf("%d shared columns checked, want %d (columns %v)", checked, want, cols)
 	}
 }
 

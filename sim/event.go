@@ -93,7 +93,7 @@ func runEvent(cfg *Config, w *workload, opts Options) (*Stats, error) {
 	units := cfg.Units
 	e := &eventEngine{
 		cfg: cfg, w: w, opts: opts, units: units,
-		lockstep: cfg.FrontEnd.Scheduling == arch.Lockstep.String(), bep: cfg.backEndParams(),
+		lockstep: cfg.FrontEnd.Scheduling == arch.Lockstep, bep: cfg.backEndParams(),
 		st: &Stats{Engine: "event", Config: cfg.Name,
 			FrontEnd: make([]FrontEndStats, units), BackEnd: make([]BackEndStats, units)},
 		fe: make([]feUnit, units), be: make([]beUnit, units), fifo: make([]*arch.FIFO, units),

@@ -83,26 +83,26 @@ func (s *Sweep) Plan(version string) (*Plan, error) {
 		p.Base, err = sim.LoadConfig(s.resolve(s.Base))
 	}
 	if err != nil {
-		return nil, &Error{File: s.File, Line: s.baseLine, Key: "base", Msg: err.Error(), Err: err}
+		return nil, &Error{File: s.File, Line: s.baseLine, Key: "base", Err: err}
 	}
 	if s.BaselinesSet {
 		p.Base.Baselines = append([]string(nil), s.Baselines...)
 		if err := p.Base.Validate(); err != nil {
-			return nil, &Error{File: s.File, Line: s.baselinesLine, Key: "baselines", Msg: configMsg(err), Err: err}
+			return nil, configError(s.File, s.baselinesLine, "baselines", "", err)
 		}
 	}
 	if p.Table, err = s.loadTable(); err != nil {
 		return nil, err
 	}
 	for _, a := range s.Axes {
-		if msg := checkKey(a.Key); msg != "" {
-			return nil, &Error{File: s.File, Line: a.Line, Key: section(a) + " " + a.Key, Msg: msg}
+		if expected, got := checkKey(a.Key); expected != "" {
+			return nil, &Error{File: s.File, Line: a.Line, Key: section(a) + " " + a.Key, Expected: expected, Got: got}
 		}
 	}
 	for i, name := range s.Traces {
 		tr, err := s.loadTrace(name)
 		if err != nil {
-			return nil, &Error{File: s.File, Line: s.traceLines[i], Key: "traces", Msg: err.Error(), Err: err}
+			return nil, &Error{File: s.File, Line: s.traceLines[i], Key: "traces", Err: err}
 		}
 		p.Traces = append(p.Traces, tr)
 	}
@@ -123,24 +123,30 @@ func section(a Axis) string {
 	return "grid"
 }
 
-// configMsg is the message of a configuration error without its file and key, which the sweep
-// error gives.
-func configMsg(err error) string {
+// configError places a configuration error at a sweep file's key: what the configuration
+// expected, and what it got there, or at (the swept value and point) when at is given. A
+// configuration error about another key than the one swept names that key.
+func configError(file string, line int, key, at string, err error) error {
 	var ce *sim.ConfigError
-	if errors.As(err, &ce) {
-		msg := "expected " + ce.Expected
-		if ce.Got != "" {
-			msg += ", got " + ce.Got
-		}
-		return msg
+	if !errors.As(err, &ce) {
+		return &Error{File: file, Line: line, Key: key, Err: err}
 	}
-	return err.Error()
+	expected, got := ce.Expected, ce.Got
+	if !strings.HasSuffix(key, " "+ce.Key) && key != ce.Key {
+		expected = ce.Key + " " + expected
+	}
+	if at != "" {
+		got = at
+	}
+	return &Error{File: file, Line: line, Key: key, Expected: expected, Got: got, Err: err}
 }
 
-// checkKey says what is wrong with a dotted config key, or "" when sim.Config has it.
-func checkKey(key string) string {
+// checkKey says what is wrong with a dotted config key, as what was expected and what was got,
+// or "" when sim.Config has it.
+func checkKey(key string) (expected, got string) {
 	t := reflect.TypeOf(sim.Config{})
 	parts := strings.Split(key, ".")
+	unknown := fmt.Sprintf("unknown config key %q", key)
 	for i, part := range parts {
 		names := map[string]reflect.Type{}
 		var list []string
@@ -156,12 +162,12 @@ func checkKey(key string) string {
 		at := strings.Join(parts[:i+1], ".")
 		if !ok {
 			if i == 0 {
-				return "unknown config key: expected one of " + strings.Join(list, ", ")
+				return "a config key among " + strings.Join(list, ", "), unknown
 			}
-			return fmt.Sprintf("unknown config key: %s has no %s; expected one of %s", strings.Join(parts[:i], "."), part, strings.Join(list, ", "))
+			return fmt.Sprintf("a key of %s among %s", strings.Join(parts[:i], "."), strings.Join(list, ", ")), unknown
 		}
 		if i < len(parts)-1 && ft.Kind() != reflect.Struct {
-			return fmt.Sprintf("unknown config key: %s holds a value and has no sub-keys", at)
+			return "a config key", fmt.Sprintf("%s: %s holds a value and has no sub-keys", unknown, at)
 		}
 		if i == len(parts)-1 && ft.Kind() == reflect.Struct {
 			var sub []string
@@ -171,24 +177,24 @@ func checkKey(key string) string {
 				}
 			}
 			sort.Strings(sub)
-			return "a section, not a key: sweep one of " + strings.Join(sub, ", ")
+			return "a key holding a value: one of " + strings.Join(sub, ", "), "a section"
 		}
 		t = ft
 	}
-	return ""
+	return "", ""
 }
 
 func (s *Sweep) loadTable() (*energy.Table, error) {
 	if s.EnergyTable != "" {
 		t, err := energy.LoadTable(s.resolve(s.EnergyTable))
 		if err != nil {
-			return nil, &Error{File: s.File, Line: s.energyLine, Key: "energy.table", Msg: err.Error(), Err: err}
+			return nil, &Error{File: s.File, Line: s.energyLine, Key: "energy.table", Err: err}
 		}
 		return t, nil
 	}
 	t, err := energy.DefaultTable(s.EnergyNode)
 	if err != nil {
-		return nil, &Error{File: s.File, Line: s.energyLine, Key: "energy.node", Msg: err.Error(), Err: err}
+		return nil, &Error{File: s.File, Line: s.energyLine, Key: "energy.node", Err: err}
 	}
 	return t, nil
 }
@@ -251,7 +257,7 @@ func (p *Plan) enumerate() error {
 	}
 	total := combos * zipLen * len(p.Traces)
 	if combos > maxPoints || total > maxPoints {
-		return &Error{File: s.File, Msg: fmt.Sprintf("the sweep has more than %d points; split it", maxPoints)}
+		return &Error{File: s.File, Expected: fmt.Sprintf("at most %d points (split the sweep)", maxPoints), Got: "more"}
 	}
 	idx := make([]int, len(grid))
 	for c := 0; c < combos; c++ {
@@ -299,8 +305,8 @@ func (p *Plan) configFor(axes []Axis, vals []Value, point int) (*sim.Config, str
 			for j, b := range axes {
 				desc = append(desc, b.Key+"="+vals[j].Text)
 			}
-			return nil, "", &Error{File: p.Sweep.File, Line: vals[i].Line, Key: section(a) + " " + a.Key,
-				Msg: fmt.Sprintf("value %s (point %d: %s): %s", vals[i].Text, point, strings.Join(desc, ", "), configMsg(err)), Err: err}
+			return nil, "", configError(p.Sweep.File, vals[i].Line, section(a)+" "+a.Key,
+				fmt.Sprintf("value %s at point %d (%s)", vals[i].Text, point, strings.Join(desc, ", ")), err)
 		}
 	}
 	y, err := yaml.Marshal(cfg)

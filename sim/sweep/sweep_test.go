@@ -3,6 +3,7 @@ package sweep
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -493,6 +494,8 @@ func TestParseShard(t *testing.T) {
 	}
 }
 
+var showErrors = flag.Bool("show-errors", false, "log the message of every bad sweep file")
+
 // TestBadSweeps: every bad sweep file gives one error naming the file, the line and the key,
 // before anything is written.
 func TestBadSweeps(t *testing.T) {
@@ -518,7 +521,10 @@ func TestBadSweeps(t *testing.T) {
 		{"float for int", "grid:\n  units: [1.5]\n", []string{"s.yaml:2", "units", "an integer"}},
 		{"null value", "grid:\n  units: [1, ~]\n", []string{"s.yaml:2", "units", "null"}},
 		{"duplicate value", "grid:\n  units: [1, 2, 1]\n", []string{"s.yaml:2", "units", "twice"}},
-		{"duplicate key", "grid:\n  units: [1]\n  units: [2]\n", []string{"s.yaml:3", "units", "twice"}},
+		{"duplicate key", "grid:\n  units: [1]\n  units: [2]\n", []string{"s.yaml:3", "grid units", "each key once", `a second "units" (the first is on line 2)`}},
+		{"duplicate top key", "traces: [a.npz]\ngrid:\n  units: [1]\ntraces: [a.npz]\n", []string{"s.yaml:4", "traces", "each key once"}},
+		{"duplicate energy key", "energy:\n  node: 45nm\n  node: 65nm\ngrid:\n  units: [1]\n", []string{"s.yaml:3", "energy.node", "each key once"}},
+		{"duplicate zip key", "zip:\n  units: [1]\n  back_end.macs: [8]\n  units: [2]\n", []string{"s.yaml:4", "zip units", "each key once"}},
 		{"grid and zip", "grid:\n  units: [1]\nzip:\n  units: [2]\n", []string{"s.yaml:4", "units", "twice"}},
 		{"zip lengths", "zip:\n  units: [1, 2]\n  back_end.macs: [8]\n", []string{"s.yaml:3", "back_end.macs", "one length"}},
 		{"zip row twice", "zip:\n  units: [1, 2, 1]\n  back_end.macs: [8, 8, 8]\n", []string{"s.yaml:2", "row 3 repeats row 1"}},
@@ -550,6 +556,9 @@ func TestBadSweeps(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("error spans lines: %q", err)
+			}
+			if *showErrors {
+				t.Log(err)
 			}
 		})
 	}

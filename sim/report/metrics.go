@@ -67,9 +67,9 @@ type Value struct {
 	Absent bool
 }
 
-// count and real make Values.
-func count(x int64) Value  { return Value{Int: x, IsInt: true} }
-func real(x float64) Value { return Value{Float: x} }
+// count and number make Values.
+func count(x int64) Value    { return Value{Int: x, IsInt: true} }
+func number(x float64) Value { return Value{Float: x} }
 
 // Float64 returns the value as a float64 (0 when absent).
 func (v Value) Float64() float64 {
@@ -135,9 +135,9 @@ func Metrics() []Metric {
 				return ratioOf(r, r.Result.Speedup, func(Run) float64 { return ratio(r.Stats.Cycles, r.Result.Design.Cycles) })
 			}},
 		{Name: "pruning_rate", Unit: "fraction", Description: "fraction of the allowed (query, key) pairs below the threshold",
-			value: func(r Run) Value { return real(pruningRate(r.Stats)) }},
+			value: func(r Run) Value { return number(pruningRate(r.Stats)) }},
 		{Name: "mean_steps_per_key", Unit: "steps", Description: "mean number of lane steps per key",
-			value: func(r Run) Value { return real(meanSteps(r.Stats)) }},
+			value: func(r Run) Value { return number(meanSteps(r.Stats)) }},
 		{Name: "survivors", Unit: "pairs", Description: "pairs with a score at or above the threshold",
 			value: func(r Run) Value { return count(r.Stats.Survivors) }},
 		{Name: "pairs", Unit: "pairs", Description: "allowed (query, key) pairs decided",
@@ -145,13 +145,13 @@ func Metrics() []Metric {
 		{Name: "pushed", Unit: "pairs", Description: "keys pushed to the back end (all keys without back-end pruning)",
 			value: func(r Run) Value { return count(r.Stats.Pushed) }},
 		{Name: "energy_pj", Unit: "pJ", Description: "total energy, dynamic and leakage", Energy: true, PerBaseline: true,
-			value: func(r Run) Value { return real(r.Energy.TotalPJ) }},
+			value: func(r Run) Value { return number(r.Energy.TotalPJ) }},
 		{Name: "dynamic_pj", Unit: "pJ", Description: "dynamic energy: action counts times energy per action", Energy: true,
-			value: func(r Run) Value { return real(r.Energy.DynamicPJ) }},
+			value: func(r Run) Value { return number(r.Energy.DynamicPJ) }},
 		{Name: "leakage_pj", Unit: "pJ", Description: "leakage energy over the run's cycles", Energy: true,
-			value: func(r Run) Value { return real(r.Energy.LeakagePJ) }},
+			value: func(r Run) Value { return number(r.Energy.LeakagePJ) }},
 		{Name: "edp_pj_s", Unit: "pJ s", Description: "energy-delay product", Energy: true,
-			value: func(r Run) Value { return real(r.Energy.EDP) }},
+			value: func(r Run) Value { return number(r.Energy.EDP) }},
 		{Name: "energy_reduction", Unit: "x", Description: "the design's energy reduction over the run: the run's energy over the design's",
 			Ratio: true, Energy: true, value: func(r Run) Value {
 				return ratioOf(r, r.Result.EnergyReduction, func(Run) float64 { return r.Energy.TotalPJ / r.Result.Energy.Design.TotalPJ })
@@ -161,13 +161,13 @@ func Metrics() []Metric {
 				return ratioOf(r, r.Result.EDPReduction, func(Run) float64 { return r.Energy.EDP / r.Result.Energy.Design.EDP })
 			}},
 		{Name: "area_um2", Unit: "um^2", Description: "area of the run's configuration", Energy: true,
-			value: func(r Run) Value { return real(r.Energy.AreaUM2) }},
+			value: func(r Run) Value { return number(r.Energy.AreaUM2) }},
 		{Name: "lane_util", Unit: "fraction", Description: "lane-cycles stepping bit-planes over lane-cycles available",
-			value: func(r Run) Value { return real(u(r).LaneUtil) }},
+			value: func(r Run) Value { return number(u(r).LaneUtil) }},
 		{Name: "fe_busy", Unit: "fraction", Description: "front-end units' busy fraction",
-			value: func(r Run) Value { return real(u(r).FEBusy) }},
+			value: func(r Run) Value { return number(u(r).FEBusy) }},
 		{Name: "be_busy", Unit: "fraction", Description: "back-end units' busy fraction",
-			value: func(r Run) Value { return real(u(r).BEBusy) }},
+			value: func(r Run) Value { return number(u(r).BEBusy) }},
 		{Name: "fe_stall", Unit: "unit-cycles", Description: "front-end unit-cycles in which a full survivor FIFO refused a push",
 			value: func(r Run) Value { return count(u(r).FEStall) }},
 		{Name: "lane_stalls", Unit: "lane-cycles", Description: "lane-cycles holding a refused survivor",
@@ -201,12 +201,12 @@ func MetricByName(name string) (Metric, bool) {
 // else computed by fallback.
 func ratioOf(r Run, m map[string]float64, fallback func(Run) float64) Value {
 	if !r.Baseline {
-		return real(1)
+		return number(1)
 	}
 	if v, ok := m[r.Name]; ok {
-		return real(v)
+		return number(v)
 	}
-	return real(fallback(r))
+	return number(fallback(r))
 }
 
 // ratio is a / b, 0 when b is 0 (as sim computes speedups).

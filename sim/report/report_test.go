@@ -42,11 +42,11 @@ func TestValueString(t *testing.T) {
 	}{
 		{count(773), "773"},
 		{count(-2), "-2"},
-		{real(1), "1"},
-		{real(0.75), "0.75"},
-		{real(1.0 / 3), "0.3333333333333333"},
-		{real(2646978.386404865), "2.646978386404865e+06"},
-		{real(144467.6056197142), "144467.6056197142"},
+		{number(1), "1"},
+		{number(0.75), "0.75"},
+		{number(1.0 / 3), "0.3333333333333333"},
+		{number(2646978.386404865), "2.646978386404865e+06"},
+		{number(144467.6056197142), "144467.6056197142"},
 		{Value{Absent: true, Float: 3}, ""},
 	} {
 		if got := tc.v.String(); got != tc.want {
@@ -154,7 +154,7 @@ func TestTextNamesRegistryMetrics(t *testing.T) {
 					t.Errorf("column %q reads unknown metric %q", c.header, name)
 				}
 				calls[name] = true
-				return real(1)
+				return number(1)
 			})
 		}
 	}

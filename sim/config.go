@@ -1,10 +1,8 @@
 package sim
 
 import (
-	"bytes"
-	"errors"
+	"encoding"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/lrpsim/lrpsim/arch"
 	"github.com/lrpsim/lrpsim/configs"
+	"github.com/lrpsim/lrpsim/internal/yamlstrict"
 )
 
 // Config is one accelerator configuration. YAML keys are the snake_case names in the tags; a
@@ -42,12 +41,12 @@ type Config struct {
 
 // FrontEnd configures the bit-serial Q.K units.
 type FrontEnd struct {
-	Lanes            int    `yaml:"lanes"`
-	BitsPerCycle     int    `yaml:"bits_per_cycle"`
-	Scheduling       string `yaml:"scheduling"`
-	EarlyTermination bool   `yaml:"early_termination"`
-	FillCycles       int    `yaml:"fill_cycles"`
-	DrainCycles      int    `yaml:"drain_cycles"`
+	Lanes            int         `yaml:"lanes"`
+	BitsPerCycle     int         `yaml:"bits_per_cycle"`
+	Scheduling       arch.Policy `yaml:"scheduling"`
+	EarlyTermination bool        `yaml:"early_termination"`
+	FillCycles       int         `yaml:"fill_cycles"`
+	DrainCycles      int         `yaml:"drain_cycles"`
 }
 
 // BackEnd configures the survivor FIFO and the softmax-and-V units.
@@ -76,33 +75,41 @@ type Operands struct {
 
 // Thresholds configures the threshold registers.
 type Thresholds struct {
-	Granularity string  `yaml:"granularity"`
-	Scale       float64 `yaml:"scale"`
+	Granularity Granularity `yaml:"granularity"`
+	Scale       float64     `yaml:"scale"`
+}
+
+// Granularity says which threshold register a head uses: one per head, or one per layer shared
+// by its heads. It is read and checked when a config file is read.
+type Granularity string
+
+const (
+	// PerHead: each head has its own threshold (the trace's per-head thresholds).
+	PerHead Granularity = "head"
+	// PerLayer: the heads of a layer share one threshold.
+	PerLayer Granularity = "layer"
+)
+
+// valid reports whether g is one of the granularities.
+func (g Granularity) valid() bool { return g == PerHead || g == PerLayer }
+
+// UnmarshalText reads a granularity from its config spelling, head or layer.
+func (g *Granularity) UnmarshalText(text []byte) error {
+	v := Granularity(text)
+	if !v.valid() {
+		return fmt.Errorf("unknown threshold granularity %q (want head or layer)", text)
+	}
+	*g = v
+	return nil
 }
 
 // Baseline names accepted in `baselines`.
 var baselineNames = []string{"dense", "et_only", "prune_only", "bit_parallel"}
 
-// ConfigError is a bad configuration: the file, the line, the key and what was expected.
-type ConfigError struct {
-	File     string
-	Line     int
-	Key      string
-	Expected string
-	Got      string
-}
-
-func (e *ConfigError) Error() string {
-	loc := e.File
-	if e.Line > 0 {
-		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
-	}
-	msg := fmt.Sprintf("%s: %s: expected %s", loc, e.Key, e.Expected)
-	if e.Got != "" {
-		msg += ", got " + e.Got
-	}
-	return msg
-}
+// ConfigError is a bad configuration: the file, the line, the key, what was expected and what
+// was found. It is the one error shape of lrpsim's YAML inputs (internal/yamlstrict), shared
+// with the sweep file and the energy table.
+type ConfigError = yamlstrict.Error
 
 // DefaultConfig returns the embedded default configuration (configs/leopard.yaml).
 func DefaultConfig() (*Config, error) {
@@ -192,10 +199,11 @@ func (c *Config) Validate() error {
 	if !(c.ClockGHz > 0) || math.IsInf(c.ClockGHz, 0) {
 		return c.errAt("clock_ghz", "a positive number of GHz", c.ClockGHz)
 	}
-	if _, err := arch.ParsePolicy(c.FrontEnd.Scheduling); err != nil {
-		return c.errAt("front_end.scheduling", "dynamic or lockstep", fmt.Sprintf("%q", c.FrontEnd.Scheduling))
+	// A file's enums are checked as it is read; these catch a Config built in Go.
+	if c.FrontEnd.Scheduling != arch.Dynamic && c.FrontEnd.Scheduling != arch.Lockstep {
+		return c.errAt("front_end.scheduling", "dynamic or lockstep", fmt.Sprintf("policy %d", c.FrontEnd.Scheduling))
 	}
-	if c.Thresholds.Granularity != "head" && c.Thresholds.Granularity != "layer" {
+	if !c.Thresholds.Granularity.valid() {
 		return c.errAt("thresholds.granularity", "head or layer", fmt.Sprintf("%q", c.Thresholds.Granularity))
 	}
 	if !(c.Thresholds.Scale > 0) || math.IsInf(c.Thresholds.Scale, 0) {
@@ -226,64 +234,51 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// decodeStrict decodes YAML into out, rejecting unknown keys and wrong types with the file, the
-// line and the dotted key, and records each key's line for later range errors.
+// decodeStrict decodes YAML into out, rejecting unknown keys, duplicate keys and wrong types with
+// the file, the line and the dotted key, and records each key's line for later range errors. An
+// empty file changes nothing.
 func decodeStrict(file string, data []byte, c *Config) error {
 	c.file = file
 	if c.lines == nil {
 		c.lines = map[string]int{}
 	}
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil // an empty file changes nothing
-		}
-		return &ConfigError{File: file, Key: "(document)", Expected: "valid YAML", Got: err.Error()}
+	root, err := yamlstrict.Parse(file, data)
+	if err != nil || root == nil {
+		return err
 	}
-	if len(doc.Content) == 0 {
-		return nil
-	}
-	return decodeNode(file, doc.Content[0], reflect.ValueOf(c).Elem(), "", c.lines)
+	return decodeNode(file, root, reflect.ValueOf(c).Elem(), "", c.lines)
 }
 
+// decodeNode decodes n into v (a config struct or one of its fields) at the dotted key path.
 func decodeNode(file string, n *yaml.Node, v reflect.Value, path string, lines map[string]int) error {
+	n = yamlstrict.Deref(n)
 	if v.Kind() == reflect.Struct {
-		if n.Kind != yaml.MappingNode {
-			key := path
-			if key == "" {
-				key = "(document)"
-			}
-			return &ConfigError{File: file, Line: n.Line, Key: key, Expected: "a mapping of keys", Got: describe(n)}
-		}
 		fields := yamlFields(v.Type())
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, val := n.Content[i], n.Content[i+1]
-			full := k.Value
-			if path != "" {
-				full = path + "." + k.Value
-			}
-			idx, ok := fields[k.Value]
-			if !ok {
-				names := make([]string, 0, len(fields))
-				for name := range fields {
-					names = append(names, name)
-				}
-				sort.Strings(names)
-				return &ConfigError{File: file, Line: k.Line, Key: full, Expected: "one of " + strings.Join(names, ", "), Got: "unknown key"}
-			}
-			lines[full] = k.Line
-			if err := decodeNode(file, val, v.Field(idx), full, lines); err != nil {
+		names := make([]string, 0, len(fields))
+		for name := range fields {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		kv, err := yamlstrict.Mapping(file, n, path, "a mapping of keys", names)
+		if err != nil {
+			return err
+		}
+		for _, f := range kv {
+			full := yamlstrict.Join(path, f.Key)
+			lines[full] = f.KeyNode.Line
+			if err := decodeNode(file, f.Value, v.Field(fields[f.Key]), full, lines); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
 	tmp := reflect.New(v.Type())
-	// yaml.v3 truncates 2.5 into an int; an integer key takes only an integer.
-	intMismatch := (v.Kind() == reflect.Int || v.Kind() == reflect.Int64) && n.ShortTag() != "!!int"
+	// yaml.v3 truncates 2.5 into an int; an integer key takes only an integer. An enum (a
+	// TextUnmarshaler, such as arch.Policy) reads its own words.
+	_, enum := tmp.Interface().(encoding.TextUnmarshaler)
+	intMismatch := !enum && (v.Kind() == reflect.Int || v.Kind() == reflect.Int64) && n.ShortTag() != "!!int"
 	if err := n.Decode(tmp.Interface()); err != nil || intMismatch || (n.Kind != yaml.ScalarNode && v.Kind() != reflect.Slice) {
-		return &ConfigError{File: file, Line: n.Line, Key: path, Expected: kindName(v.Type()), Got: describe(n)}
+		return &ConfigError{File: file, Line: n.Line, Key: path, Expected: kindName(v.Type()), Got: yamlstrict.Describe(n)}
 	}
 	v.Set(tmp.Elem())
 	return nil
@@ -300,7 +295,14 @@ func yamlFields(t reflect.Type) map[string]int {
 	return out
 }
 
+// kindName says what a field of type t takes, for messages.
 func kindName(t reflect.Type) string {
+	switch t {
+	case reflect.TypeOf(arch.Policy(0)):
+		return "dynamic or lockstep"
+	case reflect.TypeOf(Granularity("")):
+		return "head or layer"
+	}
 	switch t.Kind() {
 	case reflect.Int, reflect.Int64:
 		return "an integer"
@@ -314,16 +316,6 @@ func kindName(t reflect.Type) string {
 		return "a list of strings"
 	}
 	return t.String()
-}
-
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	}
-	return fmt.Sprintf("%q", n.Value)
 }
 
 // Baseline derives a named baseline from the design config: the same substrate with early
@@ -385,7 +377,7 @@ func (c *Config) set(file, key string, value any) error {
 	}
 	var n yaml.Node
 	if err := n.Encode(value); err != nil {
-		return &ConfigError{File: file, Key: key, Expected: kindName(v.Type()), Got: fmt.Sprint(value)}
+		return &ConfigError{File: file, Key: key, Expected: kindName(v.Type()), Got: fmt.Sprint(value), Err: err}
 	}
 	c.file, c.lines = file, map[string]int{}
 	if err := decodeNode(file, &n, v, key, c.lines); err != nil {

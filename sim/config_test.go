@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lrpsim/lrpsim/arch"
 	"github.com/lrpsim/lrpsim/configs"
 )
 
@@ -17,8 +18,12 @@ func TestParseConfigErrors(t *testing.T) {
 		key        string
 		expected   string
 	}{
-		{"unknown top-level key", "name: x\nlanes: 4\n", 2, "lanes", "one of"},
-		{"unknown nested key", "front_end:\n  lanez: 4\n", 2, "front_end.lanez", "one of"},
+		{"unknown top-level key", "name: x\nlanes: 4\n", 2, "lanes", "a key among back_end, baselines"},
+		{"unknown nested key", "front_end:\n  lanez: 4\n", 2, "front_end.lanez", "a key among bits_per_cycle"},
+		{"duplicate top-level key", "units: 2\nname: x\nunits: 4\n", 3, "units", "each key once"},
+		{"duplicate nested key", "front_end:\n  lanes: 4\n  lanes: 8\n", 3, "front_end.lanes", "each key once"},
+		{"duplicate section", "front_end:\n  lanes: 4\nfront_end:\n  fill_cycles: 1\n", 3, "front_end", "each key once"},
+		{"two documents", "units: 2\n---\nunits: 4\n", 2, "", "a single YAML document"},
 		{"wrong type", "front_end:\n  lanes: many\n", 2, "front_end.lanes", "an integer"},
 		{"float for int", "units: 2.5\n", 1, "units", "an integer"},
 		{"mapping for scalar", "units:\n  a: 1\n", 2, "units", "an integer"},
@@ -29,8 +34,10 @@ func TestParseConfigErrors(t *testing.T) {
 		{"zero clock", "clock_ghz: 0\n", 1, "clock_ghz", "a positive number"},
 		{"bits out of range", "operands:\n  bits_k: 17\n", 2, "operands.bits_k", "[2, 16]"},
 		{"bad granularity", "thresholds:\n  granularity: token\n", 2, "thresholds.granularity", "head or layer"},
-		{"not yaml", "front_end: [\n", 0, "(document)", "valid YAML"},
-		{"top-level list", "- a\n- b\n", 1, "(document)", "a mapping"},
+		{"scheduling a number", "front_end:\n  scheduling: 1\n", 2, "front_end.scheduling", "dynamic or lockstep"},
+		{"scheduling a list", "front_end:\n  scheduling: [dynamic]\n", 2, "front_end.scheduling", "dynamic or lockstep"},
+		{"not yaml", "front_end: [\n", 2, "", "valid YAML"},
+		{"top-level list", "- a\n- b\n", 1, "", "a mapping"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,6 +128,13 @@ func TestConfigSet(t *testing.T) {
 	if err := c.Set("s.yaml", "thresholds.scale", 1.5); err != nil || c.Thresholds.Scale != 1.5 {
 		t.Fatalf("set scale: %v", err)
 	}
+	// Enums are resolved by Set as by a file: the engines see arch.Policy and Granularity.
+	if err := c.Set("s.yaml", "front_end.scheduling", "lockstep"); err != nil || c.FrontEnd.Scheduling != arch.Lockstep {
+		t.Fatalf("set scheduling: %v, %v", err, c.FrontEnd.Scheduling)
+	}
+	if err := c.Set("s.yaml", "thresholds.granularity", "layer"); err != nil || c.Thresholds.Granularity != PerLayer {
+		t.Fatalf("set granularity: %v, %q", err, c.Thresholds.Granularity)
+	}
 	for _, tc := range []struct {
 		key   string
 		value any
@@ -132,6 +146,9 @@ func TestConfigSet(t *testing.T) {
 		{"front_end.lanes", "many", "an integer"},
 		{"front_end.lanes", 2.5, "an integer"},
 		{"front_end.lanes", 0, "[1, 4096]"},
+		{"front_end.scheduling", "random", `front_end.scheduling: expected dynamic or lockstep, got "random"`},
+		{"front_end.scheduling", 3, `front_end.scheduling: expected dynamic or lockstep, got "3"`},
+		{"thresholds.granularity", "token", `thresholds.granularity: expected head or layer, got "token"`},
 	} {
 		err := c.Set("s.yaml", tc.key, tc.value)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "s.yaml") {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/lrpsim/lrpsim/arch"
 	"github.com/lrpsim/lrpsim/traces"
 )
 
@@ -76,7 +77,7 @@ func randConfig(r *rand.Rand) *Config {
 	c.Units = 1 + r.IntN(4)
 	c.FrontEnd.Lanes = 1 + r.IntN(6)
 	c.FrontEnd.BitsPerCycle = 1 + r.IntN(4)
-	c.FrontEnd.Scheduling = []string{"dynamic", "lockstep"}[r.IntN(2)]
+	c.FrontEnd.Scheduling = []arch.Policy{arch.Dynamic, arch.Lockstep}[r.IntN(2)]
 	c.FrontEnd.EarlyTermination = r.IntN(4) != 0
 	c.FrontEnd.FillCycles = r.IntN(3)
 	c.FrontEnd.DrainCycles = r.IntN(3)
@@ -147,7 +148,7 @@ func TestEnginesAgree(t *testing.T) {
 		covered["waiting for DRAM"] += b2i(waitMem > 0)
 		covered["DRAM waiting for a buffer"] += b2i(ref.DRAM.WaitBuffer > 0)
 		covered["tiled heads"] += b2i(ref.DRAM.Loads > int64(len(heads)))
-		covered["lockstep"] += b2i(cfg.FrontEnd.Scheduling == "lockstep")
+		covered["lockstep"] += b2i(cfg.FrontEnd.Scheduling == arch.Lockstep)
 		covered["early-terminated keys"] += b2i(sum(ref.PrunedStepHistogram[:max(len(ref.PrunedStepHistogram)-1, 0)]) > 0)
 	}
 	// The generator must keep exercising every mechanism, or agreement proves little.

@@ -7,7 +7,7 @@ import (
 
 // engineParams resolves the configuration into the parameters the engines take.
 func (c *Config) engineParams() *engine.Params {
-	pol, _ := arch.ParsePolicy(c.FrontEnd.Scheduling)
+	pol := c.FrontEnd.Scheduling
 	return &engine.Params{
 		Name:  c.Name,
 		Units: c.Units,
@@ -24,7 +24,7 @@ func (c *Config) engineParams() *engine.Params {
 		DRAM: arch.SerialMemoryParams{BytesPerCycle: c.Memory.DRAMBytesPerCycle,
 			Latency: int64(c.Memory.DRAMLatency)},
 		BitsQ: c.Operands.BitsQ, BitsK: c.Operands.BitsK, BitsV: c.Operands.BitsV,
-		LayerThresholds: c.Thresholds.Granularity == "layer",
+		LayerThresholds: c.Thresholds.Granularity == PerLayer,
 		ThresholdScale:  c.Thresholds.Scale,
 	}
 }

@@ -60,7 +60,7 @@ second, ... cycle, the last value repeating (empty: room for everything).`,
 				p.EarlyTermination = fe.EarlyTermination
 			}
 			if !fl.Changed("scheduling") {
-				scheduling = fe.Scheduling
+				scheduling = fe.Scheduling.String()
 			}
 			if p.Scheduling, err = arch.ParsePolicy(scheduling); err != nil {
 				return fmt.Errorf("--scheduling: %w", err)

@@ -142,7 +142,7 @@ func TestBadInput(t *testing.T) {
 		{"truncated trace", []string{"run", "--trace", truncated}, []string{"truncated.npz", "archive"}},
 		{"not a zip", []string{"run", "--trace", notZip}, []string{"text.npz", "archive"}},
 		{"impossible value", []string{"run", "--trace", good, "--config", badCfg}, []string{"bad.yaml:2", "front_end.lanes", "[1, 4096]"}},
-		{"unknown key", []string{"run", "--trace", good, "--config", unknownKey}, []string{"unknown.yaml:2", "front_end.lane", "one of"}},
+		{"unknown key", []string{"run", "--trace", good, "--config", unknownKey}, []string{"unknown.yaml:2", "front_end.lane", "a key among", `unknown key "lane"`}},
 		{"missing config", []string{"run", "--config", filepath.Join(dir, "none.yaml")}, []string{"none.yaml"}},
 		{"SRAM too small", []string{"run", "--trace", good, "--config", tinySRAM}, []string{"small.npz", "sram_kv_bytes"}},
 		{"operands too narrow", []string{"run", "--trace", good, "--config", narrow}, []string{"small.npz", "operands.bits_q/bits_k/bits_v"}},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/lrpsim/lrpsim/energy"
 	"github.com/lrpsim/lrpsim/sim"
+	"github.com/lrpsim/lrpsim/sim/report"
 	"github.com/lrpsim/lrpsim/traces"
 	"github.com/lrpsim/lrpsim/traces/data"
 )
@@ -93,12 +94,12 @@ func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
 	m := r.Meta()
 	res.Trace = sim.TraceInfo{Path: r.Path(), Model: m.Model, Task: m.Task, Source: m.Source, Synthetic: m.Synthetic,
 		Heads: r.NumHeads(), Inputs: m.Inputs, Layers: m.Layers, HeadsPer: m.Heads}
-	write := res.WriteText
+	write := func(w io.Writer) error { return report.WriteText(w, res) }
 	switch {
 	case f.json:
-		write = res.WriteJSON
+		write = func(w io.Writer) error { return report.WriteJSON(w, res) }
 	case f.csv:
-		write = res.WriteCSV
+		write = func(w io.Writer) error { return report.WriteCSV(w, res) }
 	}
 	if f.actions != "" {
 		if err := sim.WriteFileAtomic(f.actions, res.WriteActionsCSV); err != nil {

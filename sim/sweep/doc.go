@@ -27,7 +27,9 @@
 //
 // The CSV has the columns point, trace, model, task, one per swept key (its value as written),
 // then the design's metrics and, for each baseline, speedup, energy and EDP reductions, cycles
-// and energy (see Plan.Columns). Floats are written in the shortest form that reads back exactly.
+// and energy (see Plan.Columns). The metrics, their names and their number format are those of
+// the registry in sim/report (report.Metrics), shared with `lrpsim run --csv`: floats in the
+// shortest form that reads back exactly.
 //
 // A run records every finished point in a journal beside the CSV (see [JournalPath]), appended
 // and synced, so that a run killed at any moment resumes where it stopped; the CSV and the

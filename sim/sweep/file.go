@@ -1,44 +1,23 @@
 package sweep
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/lrpsim/lrpsim/internal/yamlstrict"
 	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/traces/data"
 )
 
 // Error is a problem with a sweep file: the file, the line (0 when it has none), the key or
-// section at fault, and what is wrong.
-type Error struct {
-	File string
-	Line int
-	Key  string
-	Msg  string
-	Err  error // the underlying error, if any
-}
-
-// Error formats the error as "file:line: key: message".
-func (e *Error) Error() string {
-	loc := e.File
-	if e.Line > 0 {
-		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
-	}
-	if e.Key == "" {
-		return loc + ": " + e.Msg
-	}
-	return fmt.Sprintf("%s: %s: %s", loc, e.Key, e.Msg)
-}
-
-// Unwrap returns the underlying error.
-func (e *Error) Unwrap() error { return e.Err }
+// section at fault, what was expected and what was found, or the underlying error (a base
+// config, trace or energy table that does not load). It is the one error shape of lrpsim's YAML
+// inputs (internal/yamlstrict), shared with the configuration and the energy table.
+type Error = yamlstrict.Error
 
 // Sweep is a parsed sweep file: a base configuration, the keys to vary and their values, and the
 // traces to replay each point on.
@@ -104,40 +83,29 @@ func Load(path string) (*Sweep, error) {
 // [Sweep.Plan].
 func Parse(file string, b []byte) (*Sweep, error) {
 	s := &Sweep{File: file}
-	errAt := func(n *yaml.Node, key, msg string) error {
-		line := 0
-		if n != nil {
-			line = n.Line
-		}
-		return &Error{File: file, Line: line, Key: key, Msg: msg}
+	errAt := func(n *yaml.Node, key, expected, got string) error {
+		return yamlstrict.At(file, n, key, expected, got)
 	}
-	var doc yaml.Node
-	if err := yaml.NewDecoder(bytes.NewReader(b)).Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &Error{File: file, Msg: "empty sweep: expected a mapping with a grid or a zip of config keys"}
-		}
-		return nil, &Error{File: file, Msg: "expected valid YAML, got " + err.Error(), Err: err}
+	root, err := yamlstrict.Parse(file, b)
+	if err != nil {
+		return nil, err
 	}
-	if len(doc.Content) == 0 {
-		return nil, &Error{File: file, Msg: "empty sweep: expected a mapping with a grid or a zip of config keys"}
+	if root == nil {
+		return nil, &Error{File: file, Line: 1, Expected: "a mapping with a grid or a zip of config keys", Got: "an empty sweep"}
 	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return nil, errAt(root, "(document)", "expected a mapping of "+strings.Join(topKeys(), ", ")+", got "+describe(root))
-	}
-	fields, err := mappingFields(file, root, "", topKeys())
+	fields, err := yamlstrict.Mapping(file, root, "", "a mapping of "+strings.Join(topKeys(), ", "), topKeys())
 	if err != nil {
 		return nil, err
 	}
 	for _, f := range fields {
-		k, v := f.key, f.val
-		switch k.Value {
+		k, v := f.KeyNode, f.Value
+		switch f.Key {
 		case "name":
 			if s.Name, err = scalarString(file, v, "name"); err != nil {
 				return nil, err
 			}
 			if strings.TrimSpace(s.Name) == "" {
-				return nil, errAt(v, "name", "expected a non-empty name")
+				return nil, errAt(v, "name", "a non-empty name", `""`)
 			}
 		case "base":
 			if s.Base, err = scalarString(file, v, "base"); err != nil {
@@ -146,10 +114,10 @@ func Parse(file string, b []byte) (*Sweep, error) {
 			s.baseLine = v.Line
 		case "traces":
 			if v.Kind != yaml.SequenceNode {
-				return nil, errAt(v, "traces", "expected a list of trace files or bundled:NAME, got "+describe(v))
+				return nil, errAt(v, "traces", "a list of trace files or bundled:NAME", describe(v))
 			}
 			if len(v.Content) == 0 {
-				return nil, errAt(v, "traces", "expected at least one trace, got an empty list")
+				return nil, errAt(v, "traces", "at least one trace", "an empty list")
 			}
 			seen := map[string]int{}
 			for _, item := range v.Content {
@@ -158,10 +126,10 @@ func Parse(file string, b []byte) (*Sweep, error) {
 					return nil, err
 				}
 				if t == "" {
-					return nil, errAt(item, "traces", "expected a trace file or bundled:NAME, got an empty string")
+					return nil, errAt(item, "traces", "a trace file or bundled:NAME", "an empty string")
 				}
 				if line, dup := seen[t]; dup {
-					return nil, errAt(item, "traces", fmt.Sprintf("%q is listed twice (also line %d)", t, line))
+					return nil, errAt(item, "traces", "each trace once", fmt.Sprintf("%q twice (also line %d)", t, line))
 				}
 				seen[t] = item.Line
 				s.Traces = append(s.Traces, t)
@@ -178,7 +146,7 @@ func Parse(file string, b []byte) (*Sweep, error) {
 				return nil, err
 			}
 			if s.Engine != sim.EngineEvent && s.Engine != sim.EngineReference {
-				return nil, errAt(v, "engine", fmt.Sprintf("expected %s or %s, got %q", sim.EngineEvent, sim.EngineReference, s.Engine))
+				return nil, errAt(v, "engine", sim.EngineEvent+" or "+sim.EngineReference, fmt.Sprintf("%q", s.Engine))
 			}
 			s.engineLine = v.Line
 		case "energy":
@@ -187,7 +155,7 @@ func Parse(file string, b []byte) (*Sweep, error) {
 			}
 		case "baselines":
 			if v.Kind != yaml.SequenceNode {
-				return nil, errAt(v, "baselines", "expected a list of baseline names, got "+describe(v))
+				return nil, errAt(v, "baselines", "a list of baseline names", describe(v))
 			}
 			s.Baselines, s.BaselinesSet, s.baselinesLine = []string{}, true, v.Line
 			for _, item := range v.Content {
@@ -212,12 +180,13 @@ func Parse(file string, b []byte) (*Sweep, error) {
 	seenKey := map[string]int{}
 	for _, a := range s.Axes {
 		if line, dup := seenKey[a.Key]; dup {
-			return nil, &Error{File: file, Line: a.Line, Key: a.Key, Msg: fmt.Sprintf("swept twice (also line %d); a key goes in grid or in zip, once", line)}
+			return nil, &Error{File: file, Line: a.Line, Key: a.Key, Expected: "each key swept once, in grid or in zip",
+				Got: fmt.Sprintf("%s swept twice (also line %d)", a.Key, line)}
 		}
 		seenKey[a.Key] = a.Line
 	}
 	if len(s.Axes) == 0 {
-		return nil, &Error{File: file, Msg: "empty grid: expected at least one config key with a list of values under grid or zip"}
+		return nil, &Error{File: file, Expected: "at least one config key with a list of values under grid or zip", Got: "an empty grid"}
 	}
 	if s.Name == "" {
 		s.Name = strings.TrimSuffix(strings.TrimSuffix(filepath.Base(file), ".yaml"), ".yml")
@@ -236,30 +205,27 @@ func Parse(file string, b []byte) (*Sweep, error) {
 }
 
 func (s *Sweep) parseEnergy(v *yaml.Node) error {
-	if v.Kind != yaml.MappingNode {
-		return &Error{File: s.File, Line: v.Line, Key: "energy", Msg: "expected a mapping with node or table, got " + describe(v)}
-	}
-	fields, err := mappingFields(s.File, v, "energy", []string{"node", "table"})
+	fields, err := yamlstrict.Mapping(s.File, v, "energy", "a mapping with node or table", []string{"node", "table"})
 	if err != nil {
 		return err
 	}
 	s.energyLine = v.Line
 	for _, f := range fields {
-		val, err := scalarString(s.File, f.val, "energy."+f.key.Value)
+		val, err := scalarString(s.File, f.Value, "energy."+f.Key)
 		if err != nil {
 			return err
 		}
-		if f.key.Value == "node" {
+		if f.Key == "node" {
 			s.EnergyNode = val
 		} else {
 			s.EnergyTable = val
 		}
 	}
 	if s.EnergyNode != "" && s.EnergyTable != "" {
-		return &Error{File: s.File, Line: v.Line, Key: "energy", Msg: "expected node or table, not both"}
+		return &Error{File: s.File, Line: v.Line, Key: "energy", Expected: "node or table, not both", Got: "both"}
 	}
 	if len(fields) == 0 {
-		return &Error{File: s.File, Line: v.Line, Key: "energy", Msg: "expected node or table, got an empty mapping"}
+		return &Error{File: s.File, Line: v.Line, Key: "energy", Expected: "node or table", Got: "an empty mapping"}
 	}
 	return nil
 }
@@ -267,42 +233,45 @@ func (s *Sweep) parseEnergy(v *yaml.Node) error {
 // parseAxes reads grid or zip: a mapping of config keys to non-empty lists of values (of one
 // length, for zip).
 func parseAxes(file, section string, n *yaml.Node) ([]Axis, error) {
-	if n.Kind != yaml.MappingNode {
-		return nil, &Error{File: file, Line: n.Line, Key: section, Msg: "expected a mapping of config keys to lists of values, got " + describe(n)}
-	}
-	fields, err := mappingFields(file, n, section, nil)
+	fields, err := yamlstrict.Mapping(file, n, section, "a mapping of config keys to lists of values", nil)
 	if err != nil {
+		// Name a swept key as everywhere else in sweep errors: "grid front_end.lanes".
+		if e, ok := err.(*Error); ok && strings.HasPrefix(e.Key, section+".") {
+			e.Key = section + " " + strings.TrimPrefix(e.Key, section+".")
+		}
 		return nil, err
 	}
 	if len(fields) == 0 {
-		return nil, &Error{File: file, Line: n.Line, Key: section, Msg: "empty grid: expected at least one config key with a list of values"}
+		return nil, &Error{File: file, Line: n.Line, Key: section, Expected: "at least one config key with a list of values", Got: "an empty grid"}
 	}
 	var axes []Axis
 	for _, f := range fields {
-		key := f.key.Value
+		key := f.Key
 		where := section + " " + key
-		if f.val.Kind != yaml.SequenceNode {
-			return nil, &Error{File: file, Line: f.val.Line, Key: where, Msg: "expected a list of values, got " + describe(f.val)}
+		if f.Value.Kind != yaml.SequenceNode {
+			return nil, &Error{File: file, Line: f.Value.Line, Key: where, Expected: "a list of values", Got: describe(f.Value)}
 		}
-		if len(f.val.Content) == 0 {
-			return nil, &Error{File: file, Line: f.val.Line, Key: where, Msg: "empty grid: expected at least one value, got an empty list"}
+		if len(f.Value.Content) == 0 {
+			return nil, &Error{File: file, Line: f.Value.Line, Key: where, Expected: "at least one value", Got: "an empty list (an empty grid)"}
 		}
-		a := Axis{Key: key, Zip: section == "zip", Line: f.key.Line}
+		a := Axis{Key: key, Zip: section == "zip", Line: f.KeyNode.Line}
 		texts := map[string]int{}
-		for _, item := range f.val.Content {
+		for _, item := range f.Value.Content {
 			v, err := parseValue(file, where, item)
 			if err != nil {
 				return nil, err
 			}
 			if line, dup := texts[v.Text]; dup && section == "grid" {
-				return nil, &Error{File: file, Line: item.Line, Key: where, Msg: fmt.Sprintf("value %s is listed twice (also line %d)", v.Text, line)}
+				return nil, &Error{File: file, Line: item.Line, Key: where, Expected: "each value once",
+					Got: fmt.Sprintf("value %s twice (also line %d)", v.Text, line)}
 			}
 			texts[v.Text] = item.Line
 			a.Values = append(a.Values, v)
 		}
 		if a.Zip && len(axes) > 0 && len(a.Values) != len(axes[0].Values) {
-			return nil, &Error{File: file, Line: f.val.Line, Key: where, Msg: fmt.Sprintf("zipped lists must have one length: %s here, %s for %s (line %d)",
-				values(len(a.Values)), values(len(axes[0].Values)), axes[0].Key, axes[0].Line)}
+			return nil, &Error{File: file, Line: f.Value.Line, Key: where,
+				Expected: fmt.Sprintf("zipped lists of one length: %s, as for %s (line %d)", values(len(axes[0].Values)), axes[0].Key, axes[0].Line),
+				Got:      values(len(a.Values))}
 		}
 		axes = append(axes, a)
 	}
@@ -316,7 +285,8 @@ func parseAxes(file, section string, n *yaml.Node) ([]Axis, error) {
 			}
 			k := strings.Join(key, "\x00")
 			if j, dup := rows[k]; dup {
-				return nil, &Error{File: file, Line: axes[0].Values[i].Line, Key: section, Msg: fmt.Sprintf("row %d repeats row %d (%s): the same point twice", i+1, j+1, strings.Join(key, ", "))}
+				return nil, &Error{File: file, Line: axes[0].Values[i].Line, Key: section, Expected: "each row of the zip once",
+					Got: fmt.Sprintf("row %d repeats row %d (%s): the same point twice", i+1, j+1, strings.Join(key, ", "))}
 			}
 			rows[k] = i
 		}
@@ -328,7 +298,7 @@ func parseAxes(file, section string, n *yaml.Node) ([]Axis, error) {
 // (baselines).
 func parseValue(file, where string, n *yaml.Node) (Value, error) {
 	bad := func(got string) error {
-		return &Error{File: file, Line: n.Line, Key: where, Msg: "expected a value or a list of values, got " + got}
+		return &Error{File: file, Line: n.Line, Key: where, Expected: "a value or a list of values", Got: got}
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
@@ -359,64 +329,17 @@ func parseValue(file, where string, n *yaml.Node) (Value, error) {
 	return Value{}, bad(describe(n))
 }
 
-type field struct{ key, val *yaml.Node }
-
-// mappingFields lists a mapping's key-value pairs, rejecting duplicate keys and, when allowed is
-// non-nil, keys not in allowed.
-func mappingFields(file string, n *yaml.Node, path string, allowed []string) ([]field, error) {
-	var out []field
-	seen := map[string]int{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		full := k.Value
-		if path != "" {
-			full = path + "." + k.Value
-		}
-		if k.Kind != yaml.ScalarNode {
-			return nil, &Error{File: file, Line: k.Line, Key: path, Msg: "expected string keys, got " + describe(k)}
-		}
-		if allowed != nil && !contains(allowed, k.Value) {
-			return nil, &Error{File: file, Line: k.Line, Key: full, Msg: "unknown key: expected one of " + strings.Join(allowed, ", ")}
-		}
-		if line, dup := seen[k.Value]; dup {
-			return nil, &Error{File: file, Line: k.Line, Key: full, Msg: fmt.Sprintf("given twice (also line %d)", line)}
-		}
-		seen[k.Value] = k.Line
-		out = append(out, field{k, v})
-	}
-	return out, nil
-}
-
+// scalarString returns the scalar n as text; anything else, null included, is an error at key.
 func scalarString(file string, n *yaml.Node, key string) (string, error) {
+	n = yamlstrict.Deref(n)
 	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
-		return "", &Error{File: file, Line: n.Line, Key: key, Msg: "expected a string, got " + describe(n)}
+		return "", &Error{File: file, Line: n.Line, Key: key, Expected: "a string", Got: describe(n)}
 	}
 	return n.Value, nil
 }
 
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.AliasNode:
-		return "an alias"
-	}
-	if n.ShortTag() == "!!null" {
-		return "null"
-	}
-	return fmt.Sprintf("%q", n.Value)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+// describe says what n is, for the "got" part of errors.
+func describe(n *yaml.Node) string { return yamlstrict.Describe(n) }
 
 // resolve anchors a path written in the sweep file to the file's directory; bundled: names and
 // absolute paths are kept.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/lrpsim/lrpsim/energy"
 	"github.com/lrpsim/lrpsim/sim"
+	"github.com/lrpsim/lrpsim/sim/report"
 	"github.com/lrpsim/lrpsim/traces/data"
 )
 
@@ -82,26 +83,26 @@ func (s *Sweep) Plan(version string) (*Plan, error) {
 		p.Base, err = sim.LoadConfig(s.resolve(s.Base))
 	}
 	if err != nil {
-		return nil, &Error{File: s.File, Line: s.baseLine, Key: "base", Msg: err.Error(), Err: err}
+		return nil, &Error{File: s.File, Line: s.baseLine, Key: "base", Err: err}
 	}
 	if s.BaselinesSet {
 		p.Base.Baselines = append([]string(nil), s.Baselines...)
 		if err := p.Base.Validate(); err != nil {
-			return nil, &Error{File: s.File, Line: s.baselinesLine, Key: "baselines", Msg: configMsg(err), Err: err}
+			return nil, configError(s.File, s.baselinesLine, "baselines", "", err)
 		}
 	}
 	if p.Table, err = s.loadTable(); err != nil {
 		return nil, err
 	}
 	for _, a := range s.Axes {
-		if msg := checkKey(a.Key); msg != "" {
-			return nil, &Error{File: s.File, Line: a.Line, Key: section(a) + " " + a.Key, Msg: msg}
+		if expected, got := checkKey(a.Key); expected != "" {
+			return nil, &Error{File: s.File, Line: a.Line, Key: section(a) + " " + a.Key, Expected: expected, Got: got}
 		}
 	}
 	for i, name := range s.Traces {
 		tr, err := s.loadTrace(name)
 		if err != nil {
-			return nil, &Error{File: s.File, Line: s.traceLines[i], Key: "traces", Msg: err.Error(), Err: err}
+			return nil, &Error{File: s.File, Line: s.traceLines[i], Key: "traces", Err: err}
 		}
 		p.Traces = append(p.Traces, tr)
 	}
@@ -122,24 +123,30 @@ func section(a Axis) string {
 	return "grid"
 }
 
-// configMsg is the message of a configuration error without its file and key, which the sweep
-// error gives.
-func configMsg(err error) string {
+// configError places a configuration error at a sweep file's key: what the configuration
+// expected, and what it got there, or at (the swept value and point) when at is given. A
+// configuration error about another key than the one swept names that key.
+func configError(file string, line int, key, at string, err error) error {
 	var ce *sim.ConfigError
-	if errors.As(err, &ce) {
-		msg := "expected " + ce.Expected
-		if ce.Got != "" {
-			msg += ", got " + ce.Got
-		}
-		return msg
+	if !errors.As(err, &ce) {
+		return &Error{File: file, Line: line, Key: key, Err: err}
 	}
-	return err.Error()
+	expected, got := ce.Expected, ce.Got
+	if !strings.HasSuffix(key, " "+ce.Key) && key != ce.Key {
+		expected = ce.Key + " " + expected
+	}
+	if at != "" {
+		got = at
+	}
+	return &Error{File: file, Line: line, Key: key, Expected: expected, Got: got, Err: err}
 }
 
-// checkKey says what is wrong with a dotted config key, or "" when sim.Config has it.
-func checkKey(key string) string {
+// checkKey says what is wrong with a dotted config key, as what was expected and what was got,
+// or "" when sim.Config has it.
+func checkKey(key string) (expected, got string) {
 	t := reflect.TypeOf(sim.Config{})
 	parts := strings.Split(key, ".")
+	unknown := fmt.Sprintf("unknown config key %q", key)
 	for i, part := range parts {
 		names := map[string]reflect.Type{}
 		var list []string
@@ -155,12 +162,12 @@ func checkKey(key string) string {
 		at := strings.Join(parts[:i+1], ".")
 		if !ok {
 			if i == 0 {
-				return "unknown config key: expected one of " + strings.Join(list, ", ")
+				return "a config key among " + strings.Join(list, ", "), unknown
 			}
-			return fmt.Sprintf("unknown config key: %s has no %s; expected one of %s", strings.Join(parts[:i], "."), part, strings.Join(list, ", "))
+			return fmt.Sprintf("a key of %s among %s", strings.Join(parts[:i], "."), strings.Join(list, ", ")), unknown
 		}
 		if i < len(parts)-1 && ft.Kind() != reflect.Struct {
-			return fmt.Sprintf("unknown config key: %s holds a value and has no sub-keys", at)
+			return "a config key", fmt.Sprintf("%s: %s holds a value and has no sub-keys", unknown, at)
 		}
 		if i == len(parts)-1 && ft.Kind() == reflect.Struct {
 			var sub []string
@@ -170,24 +177,24 @@ func checkKey(key string) string {
 				}
 			}
 			sort.Strings(sub)
-			return "a section, not a key: sweep one of " + strings.Join(sub, ", ")
+			return "a key holding a value: one of " + strings.Join(sub, ", "), "a section"
 		}
 		t = ft
 	}
-	return ""
+	return "", ""
 }
 
 func (s *Sweep) loadTable() (*energy.Table, error) {
 	if s.EnergyTable != "" {
 		t, err := energy.LoadTable(s.resolve(s.EnergyTable))
 		if err != nil {
-			return nil, &Error{File: s.File, Line: s.energyLine, Key: "energy.table", Msg: err.Error(), Err: err}
+			return nil, &Error{File: s.File, Line: s.energyLine, Key: "energy.table", Err: err}
 		}
 		return t, nil
 	}
 	t, err := energy.DefaultTable(s.EnergyNode)
 	if err != nil {
-		return nil, &Error{File: s.File, Line: s.energyLine, Key: "energy.node", Msg: err.Error(), Err: err}
+		return nil, &Error{File: s.File, Line: s.energyLine, Key: "energy.node", Err: err}
 	}
 	return t, nil
 }
@@ -250,7 +257,7 @@ func (p *Plan) enumerate() error {
 	}
 	total := combos * zipLen * len(p.Traces)
 	if combos > maxPoints || total > maxPoints {
-		return &Error{File: s.File, Msg: fmt.Sprintf("the sweep has more than %d points; split it", maxPoints)}
+		return &Error{File: s.File, Expected: fmt.Sprintf("at most %d points (split the sweep)", maxPoints), Got: "more"}
 	}
 	idx := make([]int, len(grid))
 	for c := 0; c < combos; c++ {
@@ -298,8 +305,8 @@ func (p *Plan) configFor(axes []Axis, vals []Value, point int) (*sim.Config, str
 			for j, b := range axes {
 				desc = append(desc, b.Key+"="+vals[j].Text)
 			}
-			return nil, "", &Error{File: p.Sweep.File, Line: vals[i].Line, Key: section(a) + " " + a.Key,
-				Msg: fmt.Sprintf("value %s (point %d: %s): %s", vals[i].Text, point, strings.Join(desc, ", "), configMsg(err)), Err: err}
+			return nil, "", configError(p.Sweep.File, vals[i].Line, section(a)+" "+a.Key,
+				fmt.Sprintf("value %s at point %d (%s)", vals[i].Text, point, strings.Join(desc, ", ")), err)
 		}
 	}
 	y, err := yaml.Marshal(cfg)
@@ -314,19 +321,10 @@ func sha(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-// designColumns returns the metric columns of the design, in three groups between which
-// columns() puts the baselines' ratios.
-func designColumns() (head, mid, tail []string) {
-	head = []string{"cycles"}
-	mid = []string{"pruning_rate", "mean_steps_per_key", "survivors", "pairs", "pushed",
-		"energy_pj", "dynamic_pj", "leakage_pj", "edp_pj_s"}
-	tail = []string{"area_um2", "lane_util", "fe_busy", "be_busy", "fe_stall", "lane_stalls",
-		"fe_wait_memory", "be_starved", "dram_bytes", "dram_loads", "dram_busy", "dram_wait_buffer"}
-	return head, mid, tail
-}
-
-// columns lays out the CSV: point, trace, model, task, the swept keys, the design's metrics and
-// the baselines' ratios and totals.
+// columns lays out the CSV: point, trace, model, task, the swept keys, then the registry's metrics
+// (report.Metrics) in their order: a metric of the design under its own name, a ratio as one
+// column per baseline (name_baseline), and last, for each metric marked PerBaseline, one column
+// per baseline with the baseline's value.
 func (p *Plan) columns() {
 	seen := map[string]bool{}
 	for _, pt := range p.Points {
@@ -341,20 +339,24 @@ func (p *Plan) columns() {
 	for _, a := range p.Sweep.Axes {
 		cols = append(cols, a.Key)
 	}
-	per := func(prefix string) {
+	per := func(name string) {
 		for _, b := range p.Baselines {
-			cols = append(cols, prefix+b)
+			cols = append(cols, name+"_"+b)
 		}
 	}
-	designHead, designMid, designTail := designColumns()
-	cols = append(cols, designHead...)
-	per("speedup_")
-	cols = append(cols, designMid...)
-	per("energy_reduction_")
-	per("edp_reduction_")
-	cols = append(cols, designTail...)
-	per("cycles_")
-	per("energy_pj_")
+	metrics := report.Metrics()
+	for _, m := range metrics {
+		if m.Ratio {
+			per(m.Name)
+		} else {
+			cols = append(cols, m.Name)
+		}
+	}
+	for _, m := range metrics {
+		if m.PerBaseline {
+			per(m.Name)
+		}
+	}
 	p.Columns = cols
 }
 
@@ -410,63 +412,35 @@ func (p *Plan) describePoint(pt *Point) string {
 	return fmt.Sprintf("point %d (%s)", pt.Index, strings.Join(parts, ", "))
 }
 
-// row formats one point's result as a CSV row in the plan's column order. Floats are written in
-// the shortest form that reads back to the same float64, so the bytes are stable.
+// row formats one point's result as a CSV row in the plan's column order, each value as
+// report.Value.String writes it (the shortest form that reads back to the same float64, so the
+// bytes are stable). A baseline the point did not simulate leaves its columns empty.
 func (p *Plan) row(pt *Point, res *sim.Result) []string {
-	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
-	i := func(x int64) string { return strconv.FormatInt(x, 10) }
 	tr := p.Traces[pt.Trace]
-	d := res.Design
-	u := sim.UtilizationOf(d, pt.Config)
 	row := []string{strconv.Itoa(pt.Index), tr.Name, tr.Model, tr.Task}
 	row = append(row, pt.Values...)
-	per := func(get func(name string) (string, bool)) {
+	design, _ := report.RunOf(res, report.DesignRun)
+	per := func(m report.Metric) {
 		for _, b := range p.Baselines {
-			v, ok := get(b)
-			if !ok {
-				v = ""
+			v := ""
+			if run, ok := report.RunOf(res, b); ok {
+				v = m.Of(run).String()
 			}
 			row = append(row, v)
 		}
 	}
-	hasBaseline := func(name string) bool { _, ok := res.Baselines[name]; return ok }
-	ratio := func(m map[string]float64) func(string) (string, bool) {
-		return func(name string) (string, bool) {
-			v, ok := m[name]
-			if !ok || !hasBaseline(name) {
-				return "", false
-			}
-			return f(v), true
+	metrics := report.Metrics()
+	for _, m := range metrics {
+		if m.Ratio {
+			per(m)
+		} else {
+			row = append(row, m.Of(design).String())
 		}
 	}
-	var es sim.EnergySummary
-	if res.Energy != nil {
-		es = res.Energy.Design
+	for _, m := range metrics {
+		if m.PerBaseline {
+			per(m)
+		}
 	}
-	row = append(row, i(d.Cycles))
-	per(ratio(res.Speedup))
-	row = append(row, f(res.PruningRate), f(res.MeanSteps), i(d.Survivors), i(d.Pairs), i(d.Pushed),
-		f(es.TotalPJ), f(es.DynamicPJ), f(es.LeakagePJ), f(es.EDP))
-	per(ratio(res.EnergyReduction))
-	per(ratio(res.EDPReduction))
-	row = append(row, f(es.AreaUM2), f(u.LaneUtil), f(u.FEBusy), f(u.BEBusy), i(u.FEStall), i(u.LaneStalls),
-		i(u.FEWaitMem), i(u.BEStarved), i(d.DRAM.Bytes), i(d.DRAM.Loads), i(d.DRAM.Busy), i(d.DRAM.WaitBuffer))
-	per(func(name string) (string, bool) {
-		s, ok := res.Baselines[name]
-		if !ok {
-			return "", false
-		}
-		return i(s.Cycles), true
-	})
-	per(func(name string) (string, bool) {
-		if res.Energy == nil || !hasBaseline(name) {
-			return "", false
-		}
-		e, ok := res.Energy.Baselines[name]
-		if !ok {
-			return "", false
-		}
-		return f(e.TotalPJ), true
-	})
 	return row
 }

@@ -3,6 +3,7 @@ package sweep
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/lrpsim/lrpsim/sim"
+	"github.com/lrpsim/lrpsim/sim/report"
 	"github.com/lrpsim/lrpsim/traces"
 )
 
@@ -182,6 +184,66 @@ func TestCSVMatchesRun(t *testing.T) {
 		if got := get(name); got != want {
 			t.Errorf("%s = %s, want %s", name, got, want)
 		}
+	}
+}
+
+// TestCSVMatchesRunCSV: the sweep CSV and `lrpsim run --csv` (report.WriteCSV) of the same
+// result use the same column names and write every shared value with the same bytes: the design's
+// metric X in column X of both, a baseline's in column X of its run row and X_baseline here.
+func TestCSVMatchesRunCSV(t *testing.T) {
+	dir, p := setup(t)
+	out := filepath.Join(dir, "o.csv")
+	run(t, p, Options{Out: out})
+	pt := &p.Points[3]
+	r, err := traces.Open(filepath.Join(dir, p.Traces[pt.Trace].Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	res, err := sim.Run(pt.Config.Clone(), r, "", sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Price(p.Table); err != nil {
+		t.Fatal(err)
+	}
+	var runCSV bytes.Buffer
+	if err := report.WriteCSV(&runCSV, res); err != nil {
+		t.Fatal(err)
+	}
+	runLines := strings.Split(strings.TrimSuffix(runCSV.String(), "\n"), "\n")
+	runCols := strings.Split(runLines[0], ",")
+	runRows := map[string][]string{}
+	for _, l := range runLines[1:] {
+		f := strings.Split(l, ",")
+		runRows[f[0]] = f
+	}
+	lines := strings.Split(string(read(t, out)), "\n")
+	cols := strings.Split(lines[0], ",")
+	row := strings.Split(lines[4], ",")
+	if row[0] != "3" {
+		t.Fatalf("row %q is not point 3", lines[4])
+	}
+	checked := 0
+	for i, col := range cols {
+		run, metric := "design", col
+		for _, b := range p.Baselines {
+			if name, ok := strings.CutSuffix(col, "_"+b); ok {
+				run, metric = b, name
+			}
+		}
+		if _, ok := report.MetricByName(metric); !ok {
+			continue // point, trace, model, task and the swept keys
+		}
+		j := slices.Index(runCols, metric)
+		if got := runRows[run][j]; got != row[i] {
+			t.Errorf("%s: run --csv has %q (run %s, column %s), the sweep CSV %q", col, got, run, metric, row[i])
+		}
+		checked++
+	}
+	// 22 metrics of the design, 3 ratios for each of the 2 baselines, and their cycles and energy.
+	if want := 22 + 3*2 + 2*2; checked != want {
+		t.Errorf("%d shared columns checked, want %d (columns %v)", checked, want, cols)
 	}
 }
 
@@ -432,6 +494,8 @@ func TestParseShard(t *testing.T) {
 	}
 }
 
+var showErrors = flag.Bool("show-errors", false, "log the message of every bad sweep file")
+
 // TestBadSweeps: every bad sweep file gives one error naming the file, the line and the key,
 // before anything is written.
 func TestBadSweeps(t *testing.T) {
@@ -457,7 +521,10 @@ func TestBadSweeps(t *testing.T) {
 		{"float for int", "grid:\n  units: [1.5]\n", []string{"s.yaml:2", "units", "an integer"}},
 		{"null value", "grid:\n  units: [1, ~]\n", []string{"s.yaml:2", "units", "null"}},
 		{"duplicate value", "grid:\n  units: [1, 2, 1]\n", []string{"s.yaml:2", "units", "twice"}},
-		{"duplicate key", "grid:\n  units: [1]\n  units: [2]\n", []string{"s.yaml:3", "units", "twice"}},
+		{"duplicate key", "grid:\n  units: [1]\n  units: [2]\n", []string{"s.yaml:3", "grid units", "each key once", `a second "units" (the first is on line 2)`}},
+		{"duplicate top key", "traces: [a.npz]\ngrid:\n  units: [1]\ntraces: [a.npz]\n", []string{"s.yaml:4", "traces", "each key once"}},
+		{"duplicate energy key", "energy:\n  node: 45nm\n  node: 65nm\ngrid:\n  units: [1]\n", []string{"s.yaml:3", "energy.node", "each key once"}},
+		{"duplicate zip key", "zip:\n  units: [1]\n  back_end.macs: [8]\n  units: [2]\n", []string{"s.yaml:4", "zip units", "each key once"}},
 		{"grid and zip", "grid:\n  units: [1]\nzip:\n  units: [2]\n", []string{"s.yaml:4", "units", "twice"}},
 		{"zip lengths", "zip:\n  units: [1, 2]\n  back_end.macs: [8]\n", []string{"s.yaml:3", "back_end.macs", "one length"}},
 		{"zip row twice", "zip:\n  units: [1, 2, 1]\n  back_end.macs: [8, 8, 8]\n", []string{"s.yaml:2", "row 3 repeats row 1"}},
@@ -489,6 +556,9 @@ func TestBadSweeps(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("error spans lines: %q", err)
+			}
+			if *showErrors {
+				t.Log(err)
 			}
 		})
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lrpsim/lrpsim/energy"
 	"github.com/lrpsim/lrpsim/sim"
+	"github.com/lrpsim/lrpsim/sim/report"
 	"github.com/lrpsim/lrpsim/traces"
 	"github.com/lrpsim/lrpsim/traces/data"
 )
@@ -174,11 +175,18 @@ func RowOf(trace string, res *sim.Result, metric map[string]any) (Row, error) {
 	if err != nil {
 		return Row{}, fmt.Errorf("%s: %w", trace, err)
 	}
+	// The row's numbers are the registry's metrics (sim/report), as in the other reports.
+	design, _ := report.RunOf(res, report.DesignRun)
+	dense, _ := report.RunOf(res, Dense)
+	get := func(r report.Run, name string) report.Value {
+		metric, _ := report.MetricByName(name)
+		return metric.Of(r)
+	}
 	return Row{
 		Trace: trace, Model: res.Trace.Model, Task: res.Trace.Task, Synthetic: res.Trace.Synthetic,
-		Pairs: res.Design.Pairs, PruningRate: res.PruningRate, MeanSteps: res.MeanSteps,
-		MaxSteps: len(res.Design.StepHistogram), Speedup: res.Speedup[Dense],
-		EnergyReduction: res.EnergyReduction[Dense], Metric: m,
+		Pairs: get(design, "pairs").Int, PruningRate: get(design, "pruning_rate").Float,
+		MeanSteps: get(design, "mean_steps_per_key").Float, MaxSteps: len(res.Design.StepHistogram),
+		Speedup: get(dense, "speedup").Float, EnergyReduction: get(dense, "energy_reduction").Float, Metric: m,
 	}, nil
 }
 

@@ -1,0 +1,21 @@
+package arch
+
+import "testing"
+
+// TestPolicyText: the text form of each policy reads back; an unknown word is an error.
+func TestPolicyText(t *testing.T) {
+	for _, p := range []Policy{Dynamic, Lockstep} {
+		b, err := p.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var q Policy
+		if err := q.UnmarshalText(b); err != nil || q != p {
+			t.Errorf("%v: %q read back as %v, %v", p, b, q, err)
+		}
+	}
+	q := Lockstep
+	if err := q.UnmarshalText([]byte("random")); err == nil || q != Lockstep {
+		t.Errorf("random: %v, policy now %v", err, q)
+	}
+}

@@ -1,0 +1,281 @@
+package report
+
+import (
+	"strconv"
+
+	"github.com/lrpsim/lrpsim/sim"
+)
+
+// Run is one simulated configuration of a [sim.Result]: the design or one of its baselines,
+// the unit every metric is read from.
+type Run struct {
+	// Name is "design" or the baseline's name (dense, et_only, ...).
+	Name string
+	// Baseline is false for the design.
+	Baseline bool
+	// Stats are the run's counts.
+	Stats *sim.Stats
+	// Energy is the run's priced energy and area; nil when the result is not priced.
+	Energy *sim.EnergySummary
+	// Result is the invocation the run belongs to (its config, the design, the ratios).
+	Result *sim.Result
+}
+
+// DesignRun is the name of the design's run in Run.Name and in the run column of `run --csv`.
+const DesignRun = "design"
+
+// Runs lists the runs of res: the design first, then the baselines in res.Order.
+func Runs(res *sim.Result) []Run {
+	energyOf := func(name string) *sim.EnergySummary {
+		if res.Energy == nil {
+			return nil
+		}
+		if name == DesignRun {
+			return &res.Energy.Design
+		}
+		es, ok := res.Energy.Baselines[name]
+		if !ok {
+			return nil
+		}
+		return &es
+	}
+	runs := []Run{{Name: DesignRun, Stats: res.Design, Energy: energyOf(DesignRun), Result: res}}
+	for _, name := range res.Order {
+		runs = append(runs, Run{Name: name, Baseline: true, Stats: res.Baselines[name], Energy: energyOf(name), Result: res})
+	}
+	return runs
+}
+
+// RunOf returns the run of res named name ("design" or a baseline) and whether it exists.
+func RunOf(res *sim.Result, name string) (Run, bool) {
+	for _, r := range Runs(res) {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Run{}, false
+}
+
+// Value is one metric of one run: an integer count or a real number, or absent (an energy
+// metric of an unpriced result).
+type Value struct {
+	// Int holds a count when IsInt; Float holds a real number otherwise.
+	Int   int64
+	Float float64
+	IsInt bool
+	// Absent is set when the run has no value for the metric.
+	Absent bool
+}
+
+// count and number make Values.
+func count(x int64) Value    { return Value{Int: x, IsInt: true} }
+func number(x float64) Value { return Value{Float: x} }
+
+// Float64 returns the value as a float64 (0 when absent).
+func (v Value) Float64() float64 {
+	if v.IsInt {
+		return float64(v.Int)
+	}
+	return v.Float
+}
+
+// String is the value as both CSVs write it: a count in decimal, a real number in the shortest
+// form that reads back to the same float64 (so the bytes are stable and nothing is rounded
+// away), and the empty string when absent.
+func (v Value) String() string {
+	switch {
+	case v.Absent:
+		return ""
+	case v.IsInt:
+		return strconv.FormatInt(v.Int, 10)
+	}
+	return strconv.FormatFloat(v.Float, 'g', -1, 64)
+}
+
+// Metric is one quantity read from a run. Its Name is the CSV column of `lrpsim run --csv`; the
+// sweep CSV uses the same name for the design's value and, for ratios and for metrics with
+// PerBaseline set, Name + "_" + baseline for each baseline's.
+type Metric struct {
+	// Name is the column name (snake_case).
+	Name string
+	// Unit is the unit of the value, e.g. "cycles", "pJ", "fraction" or "x" for a ratio.
+	Unit string
+	// Description says what the value is, in one sentence.
+	Description string
+	// Ratio marks a comparison of a run with the design (baseline over design): 1 for the design
+	// itself; the sweep CSV has one column per baseline and none for the design.
+	Ratio bool
+	// PerBaseline marks a metric the sweep CSV also lists for each baseline, after the design's
+	// metrics.
+	PerBaseline bool
+	// Energy marks a metric that needs a priced result (absent otherwise).
+	Energy bool
+
+	value func(Run) Value
+}
+
+// Of reads the metric of run r.
+func (m Metric) Of(r Run) Value {
+	if m.Energy && r.Energy == nil {
+		return Value{Absent: true}
+	}
+	return m.value(r)
+}
+
+// Metrics returns the registry: every metric lrpsim reports, in the order of the CSV columns.
+// A metric added here appears in `lrpsim run --csv` and in the sweep CSV, with one name and one
+// number format.
+func Metrics() []Metric {
+	u := func(r Run) Utilization { return UtilizationOf(r.Stats, r.Result.Config) }
+	return []Metric{
+		{Name: "cycles", Unit: "cycles", Description: "cycles from the first DRAM request to the last normalization",
+			PerBaseline: true, value: func(r Run) Value { return count(r.Stats.Cycles) }},
+		{Name: "speedup", Unit: "x", Description: "the design's speedup over the run: the run's cycles over the design's",
+			Ratio: true, value: func(r Run) Value {
+				return ratioOf(r, r.Result.Speedup, func(Run) float64 { return ratio(r.Stats.Cycles, r.Result.Design.Cycles) })
+			}},
+		{Name: "pruning_rate", Unit: "fraction", Description: "fraction of the allowed (query, key) pairs below the threshold",
+			value: func(r Run) Value { return number(pruningRate(r.Stats)) }},
+		{Name: "mean_steps_per_key", Unit: "steps", Description: "mean number of lane steps per key",
+			value: func(r Run) Value { return number(meanSteps(r.Stats)) }},
+		{Name: "survivors", Unit: "pairs", Description: "pairs with a score at or above the threshold",
+			value: func(r Run) Value { return count(r.Stats.Survivors) }},
+		{Name: "pairs", Unit: "pairs", Description: "allowed (query, key) pairs decided",
+			value: func(r Run) Value { return count(r.Stats.Pairs) }},
+		{Name: "pushed", Unit: "pairs", Description: "keys pushed to the back end (all keys without back-end pruning)",
+			value: func(r Run) Value { return count(r.Stats.Pushed) }},
+		{Name: "energy_pj", Unit: "pJ", Description: "total energy, dynamic and leakage", Energy: true, PerBaseline: true,
+			value: func(r Run) Value { return number(r.Energy.TotalPJ) }},
+		{Name: "dynamic_pj", Unit: "pJ", Description: "dynamic energy: action counts times energy per action", Energy: true,
+			value: func(r Run) Value { return number(r.Energy.DynamicPJ) }},
+		{Name: "leakage_pj", Unit: "pJ", Description: "leakage energy over the run's cycles", Energy: true,
+			value: func(r Run) Value { return number(r.Energy.LeakagePJ) }},
+		{Name: "edp_pj_s", Unit: "pJ s", Description: "energy-delay product", Energy: true,
+			value: func(r Run) Value { return number(r.Energy.EDP) }},
+		{Name: "energy_reduction", Unit: "x", Description: "the design's energy reduction over the run: the run's energy over the design's",
+			Ratio: true, Energy: true, value: func(r Run) Value {
+				return ratioOf(r, r.Result.EnergyReduction, func(Run) float64 { return r.Energy.TotalPJ / r.Result.Energy.Design.TotalPJ })
+			}},
+		{Name: "edp_reduction", Unit: "x", Description: "the design's energy-delay product reduction over the run",
+			Ratio: true, Energy: true, value: func(r Run) Value {
+				return ratioOf(r, r.Result.EDPReduction, func(Run) float64 { return r.Energy.EDP / r.Result.Energy.Design.EDP })
+			}},
+		{Name: "area_um2", Unit: "um^2", Description: "area of the run's configuration", Energy: true,
+			value: func(r Run) Value { return number(r.Energy.AreaUM2) }},
+		{Name: "lane_util", Unit: "fraction", Description: "lane-cycles stepping bit-planes over lane-cycles available",
+			value: func(r Run) Value { return number(u(r).LaneUtil) }},
+		{Name: "fe_busy", Unit: "fraction", Description: "front-end units' busy fraction",
+			value: func(r Run) Value { return number(u(r).FEBusy) }},
+		{Name: "be_busy", Unit: "fraction", Description: "back-end units' busy fraction",
+			value: func(r Run) Value { return number(u(r).BEBusy) }},
+		{Name: "fe_stall", Unit: "unit-cycles", Description: "front-end unit-cycles in which a full survivor FIFO refused a push",
+			value: func(r Run) Value { return count(u(r).FEStall) }},
+		{Name: "lane_stalls", Unit: "lane-cycles", Description: "lane-cycles holding a refused survivor",
+			value: func(r Run) Value { return count(u(r).LaneStalls) }},
+		{Name: "fe_wait_memory", Unit: "unit-cycles", Description: "front-end unit-cycles waiting for DRAM",
+			value: func(r Run) Value { return count(u(r).FEWaitMem) }},
+		{Name: "be_starved", Unit: "unit-cycles", Description: "back-end unit-cycles ready with an empty FIFO",
+			value: func(r Run) Value { return count(u(r).BEStarved) }},
+		{Name: "dram_bytes", Unit: "bytes", Description: "bytes loaded from DRAM",
+			value: func(r Run) Value { return count(r.Stats.DRAM.Bytes) }},
+		{Name: "dram_loads", Unit: "loads", Description: "DRAM loads (tiles)",
+			value: func(r Run) Value { return count(r.Stats.DRAM.Loads) }},
+		{Name: "dram_busy", Unit: "cycles", Description: "cycles the DRAM channel was transferring, latency included",
+			value: func(r Run) Value { return count(r.Stats.DRAM.Busy) }},
+		{Name: "dram_wait_buffer", Unit: "cycles", Description: "cycles a DRAM load waited for a free SRAM buffer",
+			value: func(r Run) Value { return count(r.Stats.DRAM.WaitBuffer) }},
+	}
+}
+
+// MetricByName returns the registry's metric called name.
+func MetricByName(name string) (Metric, bool) {
+	for _, m := range Metrics() {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return Metric{}, false
+}
+
+// ratioOf is a ratio metric of r: 1 for the design, the result's ratio for a baseline it holds,
+// else computed by fallback.
+func ratioOf(r Run, m map[string]float64, fallback func(Run) float64) Value {
+	if !r.Baseline {
+		return number(1)
+	}
+	if v, ok := m[r.Name]; ok {
+		return number(v)
+	}
+	return number(fallback(r))
+}
+
+// ratio is a / b, 0 when b is 0 (as sim computes speedups).
+func ratio(a, b int64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// pruningRate is the fraction of s's allowed pairs below the threshold, as sim.Run computes
+// Result.PruningRate for the design.
+func pruningRate(s *sim.Stats) float64 {
+	if s.Pairs == 0 {
+		return 0
+	}
+	return 1 - float64(s.Survivors)/float64(s.Pairs)
+}
+
+// meanSteps is the mean number of lane steps per key of s, as sim.Run computes Result.MeanSteps
+// for the design.
+func meanSteps(s *sim.Stats) float64 {
+	if s.Pairs == 0 {
+		return 0
+	}
+	var steps int64
+	for i, n := range s.StepHistogram {
+		steps += int64(i+1) * n
+	}
+	return float64(steps) / float64(s.Pairs)
+}
+
+// Utilization summarizes one simulation's units: front-end lane utilization (lane-cycles
+// stepping bit-planes over lane-cycles available), the front ends' and back ends' busy fractions,
+// and the unit-cycles lost by cause.
+type Utilization struct {
+	LaneUtil float64 // lane-cycles stepping over lane-cycles available
+	FEBusy   float64 // front-end busy fraction
+	BEBusy   float64 // back-end busy fraction
+
+	FEStall    int64 // unit-cycles in which a full survivor FIFO refused a push
+	FEWaitMem  int64 // unit-cycles the front ends waited for DRAM
+	LaneStalls int64 // lane-cycles holding a refused survivor
+	BEStarved  int64 // unit-cycles a ready back end found its FIFO empty
+	DRAMWait   int64 // cycles a DRAM load waited for a free SRAM buffer
+}
+
+// UtilizationOf computes the utilization of s, a simulation of cfg (whose lane count gives the
+// lane-cycles available).
+func UtilizationOf(s *sim.Stats, cfg *sim.Config) Utilization {
+	var u Utilization
+	var laneSteps, feBusy, beBusy int64
+	for _, f := range s.FrontEnd {
+		laneSteps += f.LaneSteps
+		feBusy += f.Busy
+		u.FEStall += f.Stall
+		u.FEWaitMem += f.WaitMemory
+		u.LaneStalls += f.LaneStalls
+	}
+	for _, b := range s.BackEnd {
+		beBusy += b.Busy
+		u.BEStarved += b.Starved
+	}
+	u.DRAMWait = s.DRAM.WaitBuffer
+	units := int64(len(s.FrontEnd))
+	if s.Cycles > 0 && units > 0 {
+		u.LaneUtil = float64(laneSteps) / float64(s.Cycles*units*int64(cfg.FrontEnd.Lanes))
+		u.FEBusy = float64(feBusy) / float64(s.Cycles*units)
+		u.BEBusy = float64(beBusy) / float64(s.Cycles*units)
+	}
+	return u
+}

@@ -62,23 +62,23 @@ func Dot(q, k []int32) int64 {
 // checks the early-termination bound after every step. The reference engine steps one Lane per
 // busy lane every cycle; TermStep runs one to the end.
 type Lane struct {
-	q, k         []int32
-	threshold    int64
-	qplus        int64
-	bitsK, bpc   int
-	et           bool
-	step         int   // steps done
-	partial      int64 // P_t = q . ((k >> t) << t) after the steps done
-	decided      bool
-	survive      bool
-	steps, plane int
+	q, k       []int32
+	threshold  int64
+	qplus      int64
+	bitsK, bpc int
+	et         bool
+	step       int   // steps done
+	partial    int64 // P_t = q . ((k >> t) << t) after the steps done
+	decided    bool
+	survive    bool
+	plane      int // highest plane not yet consumed
 }
 
 // Load puts a key on the lane: q (with its Q+), k, the integer threshold T, the key width,
 // the planes per step and whether early termination is on.
 func (l *Lane) Load(q, k []int32, qplus, T int64, bitsK, bitsPerCycle int, earlyTermination bool) {
 	*l = Lane{q: q, k: k, threshold: T, qplus: qplus, bitsK: bitsK, bpc: bitsPerCycle,
-		et: earlyTermination, steps: Steps(bitsK, bitsPerCycle), plane: bitsK - 1}
+		et: earlyTermination, plane: bitsK - 1}
 }
 
 // Step consumes the next planes and runs the comparator. It reports whether the lane decided

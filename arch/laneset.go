@@ -8,9 +8,8 @@ type laneSet []uint64
 
 func newLaneSet(lanes int) laneSet { return make(laneSet, (lanes+63)/64) }
 
-func (s laneSet) add(i int)      { s[i>>6] |= 1 << uint(i&63) }
-func (s laneSet) remove(i int)   { s[i>>6] &^= 1 << uint(i&63) }
-func (s laneSet) has(i int) bool { return s[i>>6]>>uint(i&63)&1 != 0 }
+func (s laneSet) add(i int)    { s[i>>6] |= 1 << uint(i&63) }
+func (s laneSet) remove(i int) { s[i>>6] &^= 1 << uint(i&63) }
 
 func (s laneSet) empty() bool {
 	for _, w := range s {
@@ -19,14 +18,6 @@ func (s laneSet) empty() bool {
 		}
 	}
 	return true
-}
-
-func (s laneSet) count() int {
-	n := 0
-	for _, w := range s {
-		n += bits.OnesCount64(w)
-	}
-	return n
 }
 
 // first returns the lowest lane at or after i, or -1.

@@ -6,13 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
 
-echo "== gofmt and go vet"
+echo "== gofmt, go vet and staticcheck"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*'))
 if [ -n "$unformatted" ]; then
   echo "gofmt would change: $unformatted"
   exit 1
 fi
 go vet ./...
+# staticcheck is pinned as a tool in go.mod (go get -tool), so the module proxy brings it.
+go tool staticcheck ./...
 
 echo "== Go tests"
 go test ./...

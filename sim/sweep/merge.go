@@ -31,7 +31,6 @@ func Merge(out, manifest string, shards []string) (*Manifest, error) {
 	type input struct {
 		path string
 		m    *Manifest
-		rows [][]string
 	}
 	var ins []input
 	for _, path := range shards {

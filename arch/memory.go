@@ -1,6 +1,5 @@
 package arch
 
-import "fmt"
 
 // Tile is the unit of DRAM loads: the K and V rows of one head that fit one K/V SRAM buffer
 // (with the head's Q when it is the head's first tile), and the row tasks of each front-end unit
@@ -47,12 +46,13 @@ type MemoryListener interface {
 // engine calls it every cycle, before any unit), and NextEvent with Advance runs it from one of
 // its own actions to the next (the event engine). The two must agree on every cycle.
 type Memory interface {
-	// Ready is the first cycle tile seq is usable, and whether its load is scheduled yet.
+	// Ready is the first cycle tile seq is usable, and whether its load has completed (the
+	// tile is delivered to the buffer: an event of the memory system).
 	Ready(seq int) (int64, bool)
 	// Step runs cycle c.
 	Step(c int64) error
-	// NextEvent is the next cycle after the last one processed at which the memory acts by
-	// itself (a load starts), or Never while that depends on work not yet reported.
+	// NextEvent is the next cycle at which the memory acts by itself (a load starts or
+	// completes), or Never while that depends on work not yet reported.
 	NextEvent() int64
 	// Advance runs the memory's actions of cycle c, which NextEvent named.
 	Advance(c int64) error
@@ -62,7 +62,7 @@ type Memory interface {
 	// with one, its work ending at cycle last.
 	EntryPushed(seq int)
 	EntryRetired(seq int, last int64)
-	// AllLoaded reports whether every tile's load has started.
+	// AllLoaded reports whether every tile has been loaded.
 	AllLoaded() bool
 	// Stats returns the counts so far.
 	Stats() DRAMStats
@@ -90,9 +90,9 @@ type SerialMemory struct {
 
 	tiles       []*tileUse // index = seq, for tiles whose load started
 	next        int        // next tile to load
+	delivered   int        // tiles whose load has completed (loads complete in order)
 	channelFree int64
 	allLoaded   bool
-	last        int64 // last cycle processed, -1 before the first
 	stats       DRAMStats
 }
 
@@ -107,15 +107,22 @@ type tileUse struct {
 
 // NewSerialMemory returns the serial model over the run's tiles.
 func NewSerialMemory(p SerialMemoryParams, src TileSource, l MemoryListener) *SerialMemory {
-	return &SerialMemory{p: p, src: src, listener: l, last: -1}
+	return &SerialMemory{p: p, src: src, listener: l}
 }
 
 // Ready implements Memory.
 func (m *SerialMemory) Ready(seq int) (int64, bool) {
-	if seq < len(m.tiles) {
+	if seq < m.delivered {
 		return m.tiles[seq].ready, true
 	}
 	return 0, false
+}
+
+// deliver completes every load whose data is usable by cycle c.
+func (m *SerialMemory) deliver(c int64) {
+	for m.delivered < len(m.tiles) && m.tiles[m.delivered].ready <= c {
+		m.delivered++
+	}
 }
 
 // bufferFree is the first cycle the buffer of the next load is free, or -1 while unknown.
@@ -144,7 +151,7 @@ func (m *SerialMemory) nextTile() (*Tile, error) {
 // Step implements Memory: in cycle c the load of the next tile starts if the channel is free
 // and so is its buffer; a free channel waiting for the buffer counts a wait cycle.
 func (m *SerialMemory) Step(c int64) error {
-	m.last = c
+	m.deliver(c)
 	if c < m.channelFree {
 		return nil
 	}
@@ -162,26 +169,32 @@ func (m *SerialMemory) Step(c int64) error {
 
 // NextEvent implements Memory.
 func (m *SerialMemory) NextEvent() int64 {
-	if m.allLoaded {
-		return Never
+	n := int64(Never)
+	if m.delivered < len(m.tiles) {
+		n = m.tiles[m.delivered].ready
 	}
-	free := m.bufferFree()
-	if free < 0 {
-		return Never
+	if !m.allLoaded {
+		if free := m.bufferFree(); free >= 0 {
+			n = min(n, max(m.channelFree, free))
+		}
 	}
-	return max(m.channelFree, free, m.last+1)
+	return n
 }
 
-// Advance implements Memory: the next load starts at c, NextEvent's cycle; the cycles the
-// channel stood free waiting for the buffer are counted at once.
+// Advance implements Memory: at c, NextEvent's cycle, the loads due complete and the next load
+// starts if the channel and its buffer are free; the cycles the channel stood free waiting for
+// the buffer are counted at once.
 func (m *SerialMemory) Advance(c int64) error {
-	m.last = c
+	m.deliver(c)
+	if m.allLoaded || c < m.channelFree {
+		return nil
+	}
+	if free := m.bufferFree(); free < 0 || free > c {
+		return nil
+	}
 	t, err := m.nextTile()
 	if t == nil || err != nil {
 		return err
-	}
-	if free := m.bufferFree(); free < 0 || free > c || c < m.channelFree {
-		return fmt.Errorf("arch: serial memory advanced to cycle %d before its next load could start", c)
 	}
 	m.stats.WaitBuffer += c - m.channelFree
 	m.start(t, c)
@@ -232,8 +245,8 @@ func (m *SerialMemory) EntryRetired(seq int, last int64) {
 	m.settle(u)
 }
 
-// AllLoaded implements Memory.
-func (m *SerialMemory) AllLoaded() bool { return m.allLoaded }
+// AllLoaded implements Memory: every tile's load has started and completed.
+func (m *SerialMemory) AllLoaded() bool { return m.allLoaded && m.delivered == len(m.tiles) }
 
 // Stats implements Memory.
 func (m *SerialMemory) Stats() DRAMStats { return m.stats }

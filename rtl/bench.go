@@ -41,6 +41,7 @@ type NotInstalledError struct {
 	Reason    string
 }
 
+// Error names the simulator and why it cannot run the bench.
 func (e *NotInstalledError) Error() string {
 	return fmt.Sprintf("rtl: %s cannot run the bench: %s", e.Simulator, e.Reason)
 }

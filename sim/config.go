@@ -58,12 +58,44 @@ type BackEnd struct {
 	NormLatency int  `yaml:"norm_latency"`
 }
 
-// Memory configures on-chip SRAM and the DRAM channel.
+// Memory configures on-chip SRAM and the memory system.
 type Memory struct {
-	SRAMQBytes        int64 `yaml:"sram_q_bytes"`
-	SRAMKVBytes       int64 `yaml:"sram_kv_bytes"`
-	DRAMBytesPerCycle int   `yaml:"dram_bytes_per_cycle"`
-	DRAMLatency       int   `yaml:"dram_latency"`
+	// Model is the memory system: serial (one load at a time, double buffered; the first
+	// model) or pipelined (requests in flight over channels, a buffer pool).
+	Model             MemoryModel `yaml:"model"`
+	SRAMQBytes        int64       `yaml:"sram_q_bytes"`
+	SRAMKVBytes       int64       `yaml:"sram_kv_bytes"`
+	DRAMBytesPerCycle int         `yaml:"dram_bytes_per_cycle"`
+	DRAMLatency       int         `yaml:"dram_latency"`
+	// KVBuffers splits the K/V SRAM into that many tile buffers (pipelined; serial is 2).
+	KVBuffers int `yaml:"kv_buffers"`
+	// Channels, BurstBytes and MaxRequests shape the pipelined model: independent channels of
+	// dram_bytes_per_cycle each, requests of burst_bytes, max_requests in flight per channel.
+	Channels    int `yaml:"channels"`
+	BurstBytes  int `yaml:"burst_bytes"`
+	MaxRequests int `yaml:"max_requests"`
+}
+
+// MemoryModel names a memory system model.
+type MemoryModel string
+
+const (
+	// SerialMemory: one DRAM load at a time in tile order, each paying the full latency, into
+	// two K/V buffers (arch.SerialMemory).
+	SerialMemory MemoryModel = "serial"
+	// PipelinedMemory: requests in flight over several channels and a pool of K/V buffers
+	// (arch.PipelinedMemory).
+	PipelinedMemory MemoryModel = "pipelined"
+)
+
+// UnmarshalText reads a memory model from its config spelling, serial or pipelined.
+func (m *MemoryModel) UnmarshalText(text []byte) error {
+	v := MemoryModel(text)
+	if v != SerialMemory && v != PipelinedMemory {
+		return fmt.Errorf("unknown memory model %q (want serial or pipelined)", text)
+	}
+	*m = v
+	return nil
 }
 
 // Operands are the widest two's-complement operands the datapath holds.
@@ -187,6 +219,10 @@ func (c *Config) Validate() error {
 		{"memory.sram_kv_bytes", c.Memory.SRAMKVBytes, 2, 1 << 40},
 		{"memory.dram_bytes_per_cycle", int64(c.Memory.DRAMBytesPerCycle), 1, 1 << 20},
 		{"memory.dram_latency", int64(c.Memory.DRAMLatency), 0, 1 << 30},
+		{"memory.kv_buffers", int64(c.Memory.KVBuffers), 2, 1 << 16},
+		{"memory.channels", int64(c.Memory.Channels), 1, 1024},
+		{"memory.burst_bytes", int64(c.Memory.BurstBytes), 1, 1 << 20},
+		{"memory.max_requests", int64(c.Memory.MaxRequests), 1, 1 << 16},
 		{"operands.bits_q", int64(c.Operands.BitsQ), 2, 16},
 		{"operands.bits_k", int64(c.Operands.BitsK), 2, 16},
 		{"operands.bits_v", int64(c.Operands.BitsV), 2, 16},
@@ -205,6 +241,15 @@ func (c *Config) Validate() error {
 	}
 	if !c.Thresholds.Granularity.valid() {
 		return c.errAt("thresholds.granularity", "head or layer", fmt.Sprintf("%q", c.Thresholds.Granularity))
+	}
+	switch c.Memory.Model {
+	case SerialMemory:
+		if c.Memory.KVBuffers != 2 {
+			return c.errAt("memory.kv_buffers", "2 with memory.model serial (it is double buffered; use pipelined for a buffer pool)", c.Memory.KVBuffers)
+		}
+	case PipelinedMemory:
+	default:
+		return c.errAt("memory.model", "serial or pipelined", fmt.Sprintf("%q", c.Memory.Model))
 	}
 	if !(c.Thresholds.Scale > 0) || math.IsInf(c.Thresholds.Scale, 0) {
 		return c.errAt("thresholds.scale", "a positive finite number", c.Thresholds.Scale)
@@ -302,6 +347,8 @@ func kindName(t reflect.Type) string {
 		return "dynamic or lockstep"
 	case reflect.TypeOf(Granularity("")):
 		return "head or layer"
+	case reflect.TypeOf(MemoryModel("")):
+		return "serial or pipelined"
 	}
 	switch t.Kind() {
 	case reflect.Int, reflect.Int64:

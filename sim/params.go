@@ -8,7 +8,7 @@ import (
 // engineParams resolves the configuration into the parameters the engines take.
 func (c *Config) engineParams() *engine.Params {
 	pol := c.FrontEnd.Scheduling
-	return &engine.Params{
+	ep := &engine.Params{
 		Name:  c.Name,
 		Units: c.Units,
 		FrontEnd: arch.FrontEndParams{
@@ -21,10 +21,17 @@ func (c *Config) engineParams() *engine.Params {
 		FIFODepth:   c.BackEnd.FIFODepth,
 		SRAMQBytes:  c.Memory.SRAMQBytes,
 		SRAMKVBytes: c.Memory.SRAMKVBytes,
+		KVBuffers:   c.Memory.KVBuffers,
 		DRAM: arch.SerialMemoryParams{BytesPerCycle: c.Memory.DRAMBytesPerCycle,
 			Latency: int64(c.Memory.DRAMLatency)},
 		BitsQ: c.Operands.BitsQ, BitsK: c.Operands.BitsK, BitsV: c.Operands.BitsV,
 		LayerThresholds: c.Thresholds.Granularity == PerLayer,
 		ThresholdScale:  c.Thresholds.Scale,
 	}
+	if c.Memory.Model == PipelinedMemory {
+		ep.Pipelined = &arch.PipelinedMemoryParams{Channels: c.Memory.Channels,
+			BytesPerCycle: c.Memory.DRAMBytesPerCycle, Latency: int64(c.Memory.DRAMLatency),
+			BurstBytes: c.Memory.BurstBytes, MaxInFlight: c.Memory.MaxRequests, Buffers: c.Memory.KVBuffers}
+	}
+	return ep
 }

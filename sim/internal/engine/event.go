@@ -63,7 +63,7 @@ func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
 		fifo: make([]*arch.FIFO, units),
 		fes:  make([]feState, units),
 	}
-	e.mem = arch.NewSerialMemory(p.DRAM, w, loadCounter{st: e.st, w: w})
+	e.mem = p.newMemory(w, loadCounter{st: e.st, w: w})
 	e.disp = arch.NewStaticDispatcher(units, w, e.mem)
 	e.sched = make([]schedule, 1+2*units)
 	for i := range e.sched {

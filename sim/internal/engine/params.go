@@ -23,8 +23,11 @@ type Params struct {
 	FIFODepth   int
 
 	SRAMQBytes  int64 // Q buffer: a head's Q must fit
-	SRAMKVBytes int64 // K/V SRAM, two buffers
-	DRAM        arch.SerialMemoryParams
+	SRAMKVBytes int64 // K/V SRAM, split into KVBuffers tile buffers
+	KVBuffers   int
+	// DRAM is the serial model's channel; Pipelined, when set, selects the pipelined model.
+	DRAM      arch.SerialMemoryParams
+	Pipelined *arch.PipelinedMemoryParams
 
 	// The widest operands of the datapath.
 	BitsQ, BitsK, BitsV int
@@ -33,6 +36,14 @@ type Params struct {
 	LayerThresholds bool
 	// ThresholdScale multiplies the trace's real thresholds.
 	ThresholdScale float64
+}
+
+// newMemory builds the configured memory system over the workload's tiles.
+func (p *Params) newMemory(w *workload, l arch.MemoryListener) arch.Memory {
+	if p.Pipelined != nil {
+		return arch.NewPipelinedMemory(*p.Pipelined, w, l)
+	}
+	return arch.NewSerialMemory(p.DRAM, w, l)
 }
 
 // planesPerStep is the planes a lane consumes per step on keys of bitsK bits.

@@ -16,7 +16,7 @@ func runReference(p *Params, src HeadSource, opts Options) (*Stats, error) {
 	w := newWorkload(p, src, bitSerial)
 	units := p.Units
 	st := newStats(Reference, p)
-	mem := arch.NewSerialMemory(p.DRAM, w, loadCounter{st: st, w: w})
+	mem := p.newMemory(w, loadCounter{st: st, w: w})
 	disp := arch.NewStaticDispatcher(units, w, mem)
 	fe := make([]*arch.FrontEndUnit, units)
 	be := make([]*arch.BackEndUnit, units)

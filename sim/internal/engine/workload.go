@@ -167,10 +167,10 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 		return nil, fmt.Errorf("%s: Q needs %d bytes but memory.sram_q_bytes is %d", where, qBytes, p.SRAMQBytes)
 	}
 	keyBits := int64(th.D)*int64(th.BitsK) + int64(th.DV)*int64(th.BitsV)
-	perTile := int(p.SRAMKVBytes * 8 / 2 / keyBits)
+	perTile := int(p.SRAMKVBytes * 8 / int64(p.KVBuffers) / keyBits)
 	if perTile < 1 {
-		return nil, fmt.Errorf("%s: one key and value row needs %d bits but half of memory.sram_kv_bytes holds %d",
-			where, keyBits, p.SRAMKVBytes*8/2)
+		return nil, fmt.Errorf("%s: one key and value row needs %d bits but one of the %d buffers of memory.sram_kv_bytes holds %d",
+			where, keyBits, p.KVBuffers, p.SRAMKVBytes*8/int64(p.KVBuffers))
 	}
 	h := &head{src: th, index: index, T: headThreshold(th, p.ThresholdScale), rows: th.ValidQ, keys: th.ValidK}
 	h.limit = rowLimits(th)
@@ -217,7 +217,7 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 		}
 		if th.KeepMax && empty[r] && lastTile > 0 && prunes && p.FrontEnd.EarlyTermination {
 			return nil, fmt.Errorf("%s: query row %d keeps no key and the trace's empty_row is keep_max, but its %d keys span %d K/V tiles of %d keys (memory.sram_kv_bytes %d); the keep-max second pass is modelled within one tile: raise memory.sram_kv_bytes to at least %d or export the trace with empty_row zero",
-				where, r, h.limit[r], lastTile+1, perTile, p.SRAMKVBytes, 2*ceilDiv(int64(h.limit[r])*keyBits, 8))
+				where, r, h.limit[r], lastTile+1, perTile, p.SRAMKVBytes, int64(p.KVBuffers)*ceilDiv(int64(h.limit[r])*keyBits, 8))
 		}
 		var qplus int64
 		if w.method == bitSerial {

@@ -1,0 +1,285 @@
+package arch
+
+import "fmt"
+
+// PipelinedMemoryParams configure PipelinedMemory.
+type PipelinedMemoryParams struct {
+	Channels      int   // independent DRAM channels
+	BytesPerCycle int   // data bandwidth of one channel
+	Latency       int64 // cycles from a request's issue to its first data cycle
+	BurstBytes    int   // bytes one request brings
+	MaxInFlight   int   // requests a channel holds outstanding at once
+	Buffers       int   // K/V buffers in the pool (2 is double buffering)
+}
+
+// Validate checks that every parameter is in range.
+func (p PipelinedMemoryParams) Validate() error {
+	switch {
+	case p.Channels < 1:
+		return fmt.Errorf("arch: pipelined memory needs at least one channel, got %d", p.Channels)
+	case p.BytesPerCycle < 1:
+		return fmt.Errorf("arch: pipelined memory needs a channel bandwidth of at least 1 byte per cycle, got %d", p.BytesPerCycle)
+	case p.Latency < 0:
+		return fmt.Errorf("arch: pipelined memory latency %d is negative", p.Latency)
+	case p.BurstBytes < 1:
+		return fmt.Errorf("arch: pipelined memory burst of %d bytes", p.BurstBytes)
+	case p.MaxInFlight < 1:
+		return fmt.Errorf("arch: pipelined memory needs at least one request in flight per channel, got %d", p.MaxInFlight)
+	case p.Buffers < 2:
+		return fmt.Errorf("arch: pipelined memory needs at least 2 K/V buffers, got %d", p.Buffers)
+	}
+	return nil
+}
+
+// burstCycles is how many data cycles a request of bytes occupies its channel's bus.
+func (p PipelinedMemoryParams) burstCycles(bytes int64) int64 {
+	return (bytes + int64(p.BytesPerCycle) - 1) / int64(p.BytesPerCycle)
+}
+
+// PipelinedMemory is a memory system with requests in flight (arch/README.md, "Pipelined
+// memory"): a tile's load is cut into requests of BurstBytes, dealt to the channels in turn
+// (request k of the run to channel k mod Channels); each channel issues its requests in order,
+// at most one per cycle and at most MaxInFlight outstanding, and the latency of one request
+// overlaps the transfers of others; a tile is usable the cycle after its last request's last
+// data cycle. Tiles take buffers from a pool of Buffers in tile order: a tile's load starts when
+// a buffer is free, so up to Buffers-1 tiles are prefetched while one is in use.
+type PipelinedMemory struct {
+	p        PipelinedMemoryParams
+	src      TileSource
+	listener MemoryListener
+
+	tiles     []*tileUse
+	pending   []int // request count still to complete, per started tile
+	next      int   // next tile to start
+	delivered int
+	allLoaded bool
+	inUse     int   // buffers held by started tiles whose buffer is not free yet
+	freeing   []int // started tiles whose buffer frees at a known cycle, not yet returned
+	requests  int64 // requests dealt so far (channel of the next: requests mod Channels)
+	ch        []pipeChannel
+	last      int64 // last cycle processed
+	stats     DRAMStats
+}
+
+// pipeChannel is one channel's queue and in-flight window.
+type pipeChannel struct {
+	queue   []pipeRequest // dealt, not issued, in order
+	ends    []int64       // last data cycle of the requests issued, in issue order (kept: MaxInFlight)
+	busFree int64         // first cycle its data bus is free
+	issued  int64         // cycle of its last issue, -1 before the first
+}
+
+type pipeRequest struct {
+	tile  int
+	bytes int64
+	ready int64 // first cycle it may issue (its tile's start)
+}
+
+// NewPipelinedMemory returns the pipelined model over the run's tiles.
+func NewPipelinedMemory(p PipelinedMemoryParams, src TileSource, l MemoryListener) *PipelinedMemory {
+	m := &PipelinedMemory{p: p, src: src, listener: l, ch: make([]pipeChannel, p.Channels), last: -1}
+	for i := range m.ch {
+		m.ch[i].issued = -1
+	}
+	return m
+}
+
+// Ready implements Memory.
+func (m *PipelinedMemory) Ready(seq int) (int64, bool) {
+	if seq < m.delivered {
+		return m.tiles[seq].ready, true
+	}
+	return 0, false
+}
+
+// AllLoaded implements Memory.
+func (m *PipelinedMemory) AllLoaded() bool { return m.allLoaded && m.delivered == len(m.tiles) }
+
+// Stats implements Memory.
+func (m *PipelinedMemory) Stats() DRAMStats { return m.stats }
+
+// TaskEnded implements Memory.
+func (m *PipelinedMemory) TaskEnded(seq int, c int64) {
+	u := m.tiles[seq]
+	u.tasksLeft--
+	u.lastAct = max(u.lastAct, c)
+	m.settle(seq)
+}
+
+// EntryPushed implements Memory.
+func (m *PipelinedMemory) EntryPushed(seq int) { m.tiles[seq].outstanding++ }
+
+// EntryRetired implements Memory.
+func (m *PipelinedMemory) EntryRetired(seq int, last int64) {
+	u := m.tiles[seq]
+	u.outstanding--
+	u.lastAct = max(u.lastAct, last)
+	m.settle(seq)
+}
+
+// settle fixes when a delivered tile's buffer frees, once all its work is done.
+func (m *PipelinedMemory) settle(seq int) {
+	u := m.tiles[seq]
+	if u.freeAt < 0 && seq < m.delivered && u.tasksLeft == 0 && u.outstanding == 0 {
+		u.freeAt = u.lastAct + 1
+		m.freeing = append(m.freeing, seq)
+	}
+}
+
+// returnBuffers gives back the buffers of tiles whose work ended before cycle c.
+func (m *PipelinedMemory) returnBuffers(c int64) {
+	kept := m.freeing[:0]
+	for _, seq := range m.freeing {
+		if m.tiles[seq].freeAt <= c {
+			m.inUse--
+			if m.listener != nil {
+				m.listener.BufferReused(seq)
+			}
+		} else {
+			kept = append(kept, seq)
+		}
+	}
+	m.freeing = kept
+}
+
+// startTiles starts the loads of the next tiles while a buffer is free at cycle c; it reports
+// whether a tile is left waiting for a buffer.
+func (m *PipelinedMemory) startTiles(c int64) (waiting bool, err error) {
+	for !m.allLoaded {
+		t, err := m.src.Tile(m.next)
+		if err != nil {
+			return false, err
+		}
+		if t == nil {
+			m.allLoaded = true
+			return false, nil
+		}
+		if m.inUse == m.p.Buffers {
+			return true, nil
+		}
+		m.inUse++
+		m.next++
+		u := &tileUse{ready: -1, lastAct: c, freeAt: -1, tasksLeft: t.NumTasks()}
+		m.tiles = append(m.tiles, u)
+		n := 0
+		for off := int64(0); off < t.Bytes; off += int64(m.p.BurstBytes) {
+			ch := &m.ch[m.requests%int64(m.p.Channels)]
+			ch.queue = append(ch.queue, pipeRequest{tile: t.Seq, bytes: min(int64(m.p.BurstBytes), t.Bytes-off), ready: c})
+			m.requests++
+			n++
+		}
+		m.pending = append(m.pending, n)
+		m.stats.Bytes += t.Bytes
+		m.stats.Loads++
+		if m.listener != nil {
+			m.listener.LoadStarted(t, c, -1)
+		}
+		if n == 0 {
+			u.ready = c + 1
+		}
+	}
+	return false, nil
+}
+
+// issue sends channel ch's next request at cycle c and fixes its data cycles: its first data
+// cycle is Latency after the issue, or later when the bus is still busy with earlier requests.
+func (m *PipelinedMemory) issue(ch *pipeChannel, c int64) {
+	r := ch.queue[0]
+	ch.queue = ch.queue[1:]
+	start := max(c+m.p.Latency, ch.busFree)
+	end := start + m.p.burstCycles(r.bytes) - 1
+	ch.busFree = end + 1
+	ch.issued = c
+	ch.ends = append(ch.ends, end)
+	if len(ch.ends) > m.p.MaxInFlight {
+		ch.ends = ch.ends[1:]
+	}
+	m.stats.Busy += end - c + 1
+	u := m.tiles[r.tile]
+	u.ready = max(u.ready, end+1)
+	m.pending[r.tile]--
+}
+
+// canIssue is the first cycle from which channel ch may issue its next request: one issue per
+// cycle, the request's tile started, and a slot in the in-flight window (the request
+// MaxInFlight issues earlier has completed).
+func (m *PipelinedMemory) canIssue(ch *pipeChannel) int64 {
+	at := max(ch.issued+1, ch.queue[0].ready)
+	if len(ch.ends) == m.p.MaxInFlight {
+		at = max(at, ch.ends[0]+1)
+	}
+	return at
+}
+
+// deliver completes the tiles, in order, whose requests have all been issued and whose data has
+// arrived by cycle c.
+func (m *PipelinedMemory) deliver(c int64) {
+	for m.delivered < len(m.tiles) && m.pending[m.delivered] == 0 && m.tiles[m.delivered].ready <= c {
+		m.delivered++
+		m.settle(m.delivered - 1)
+	}
+}
+
+// Step implements Memory: in cycle c the buffers of finished tiles return to the pool, loads
+// due complete, new tiles take free buffers, and each channel issues its next request if its
+// window has room.
+func (m *PipelinedMemory) Step(c int64) error {
+	return m.cycle(c, true)
+}
+
+// Advance implements Memory: the same as Step at one of NextEvent's cycles, with the cycles
+// since the last one processed accounted in bulk (nothing changes in them).
+func (m *PipelinedMemory) Advance(c int64) error {
+	return m.cycle(c, false)
+}
+
+func (m *PipelinedMemory) cycle(c int64, perCycle bool) error {
+	if !perCycle && m.last >= 0 && m.waitingForBuffer() {
+		// The event engine skipped the cycles since the last one processed: a tile that waited
+		// for a buffer then waited in each of them.
+		m.stats.WaitBuffer += c - m.last - 1
+	}
+	m.last = c
+	m.returnBuffers(c)
+	m.deliver(c)
+	waiting, err := m.startTiles(c)
+	if err != nil {
+		return err
+	}
+	if waiting {
+		m.stats.WaitBuffer++
+	}
+	for i := range m.ch {
+		ch := &m.ch[i]
+		if len(ch.queue) > 0 && m.canIssue(ch) <= c {
+			m.issue(ch, c)
+		}
+	}
+	m.deliver(c)
+	return nil
+}
+
+// waitingForBuffer reports whether a next tile exists that waits for a free buffer.
+func (m *PipelinedMemory) waitingForBuffer() bool {
+	return !m.allLoaded && m.inUse == m.p.Buffers
+}
+
+// NextEvent implements Memory.
+func (m *PipelinedMemory) NextEvent() int64 {
+	n := int64(Never)
+	if m.delivered < len(m.tiles) && m.pending[m.delivered] == 0 {
+		n = m.tiles[m.delivered].ready
+	}
+	for i := range m.ch {
+		if len(m.ch[i].queue) > 0 {
+			n = min(n, m.canIssue(&m.ch[i]))
+		}
+	}
+	for _, seq := range m.freeing {
+		n = min(n, m.tiles[seq].freeAt)
+	}
+	if !m.allLoaded && m.inUse < m.p.Buffers {
+		n = min(n, m.last+1)
+	}
+	return max(n, m.last+1)
+}

@@ -1,0 +1,118 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestEnginesAgreePipelinedMemory holds the engines to each other with the pipelined memory
+// model: several channels, bursts, windows of requests in flight and pools of buffers, so that
+// the model's per-cycle Step and its NextEvent/Advance jumps are checked against each other.
+func TestEnginesAgreePipelinedMemory(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 3))
+	iters := 300
+	if testing.Short() {
+		iters = 50
+	}
+	covered := map[string]int{"several loads in flight": 0, "a full request window": 0, "a tile waiting for a buffer": 0}
+	for it := 0; it < iters; it++ {
+		cfg := randConfig(r)
+		cfg.Memory.Model = PipelinedMemory
+		cfg.Memory.Channels = 1 + r.IntN(4)
+		cfg.Memory.BurstBytes = 1 + r.IntN(32)
+		cfg.Memory.MaxRequests = 1 + r.IntN(4)
+		cfg.Memory.KVBuffers = 2 + r.IntN(4)
+		var heads Heads
+		for i := 0; i < 1+r.IntN(5); i++ {
+			heads = append(heads, randHead(r, i))
+		}
+		for _, h := range heads {
+			need := int64(h.D*h.BitsK+h.DV*h.BitsV+7) / 8 * int64(cfg.Memory.KVBuffers)
+			cfg.Memory.SRAMKVBytes = max(cfg.Memory.SRAMKVBytes, need)
+		}
+		name := fmt.Sprintf("iter %d: memory %+v", it, cfg.Memory)
+		ref, err := Simulate(cfg, heads, EngineReference, Options{Record: true})
+		if err != nil {
+			t.Fatalf("%s: reference: %v", name, err)
+		}
+		ev, err := Simulate(cfg, heads, EngineEvent, Options{Record: true})
+		if err != nil {
+			t.Fatalf("%s: event: %v", name, err)
+		}
+		compareStats(t, name, ref, ev)
+		// Request-cycles in flight above the run's cycles mean requests overlapped.
+		covered["several loads in flight"] += b2i(ref.DRAM.Busy > ref.Cycles)
+		covered["a full request window"] += b2i(cfg.Memory.MaxRequests == 1 && ref.DRAM.Bytes > int64(2*cfg.Memory.BurstBytes))
+		covered["a tile waiting for a buffer"] += b2i(ref.DRAM.WaitBuffer > 0)
+	}
+	for what, n := range covered {
+		if n < iters/20 {
+			t.Errorf("only %d of %d random cases exercised %s", n, iters, what)
+		}
+	}
+}
+
+// TestPipelinedMemoryHandWorked: one head, one unit, one lane, a load cut into requests that
+// overlap their latency on two channels.
+//
+//	Head: 1 query, 2 keys, d = dv = 2, 4-bit operands: K 2x2x4 bits = 2 B, V 2 B, Q 1 B: 5 B.
+//	Bursts of 2 B: requests r0 (2 B, channel 0), r1 (2 B, channel 1), r2 (1 B, channel 0).
+//	1 B per cycle per channel, latency 3, 4 requests in flight per channel, 2 buffers.
+//	Cycle 0: the tile takes a buffer; channel 0 issues r0 (data 3..4), channel 1 issues r1
+//	(data 3..4). Cycle 1: channel 0 issues r2; its data would start at 1+3 = 4, but the bus is
+//	busy until 4, so it comes at 5. The tile is usable at 6 (serially: 3 + 5 = 8).
+//	Keys: k0 = (2, -1) survives (q.k = 8 >= 0, 4 steps 6..9, pushed 9); k1 = (-8, 5) is pruned
+//	at step 1 (cycle 10). Drain 0: the marker is pushed at 10.
+//	Back end: survivor popped 10, exp 0, 2 MAC cycles 10..11; marker popped 11 (visible 11),
+//	normalization from 12 (after the MACs) for 1 cycle: busy until 12; 13 cycles.
+//	DRAM: 5 bytes, 1 load; request-cycles in flight r0 0..4 (5), r1 0..4 (5), r2 1..5 (5) = 15.
+func TestPipelinedMemoryHandWorked(t *testing.T) {
+	cfg := tinyConfig(t, 1, 2, 1, 0, 0, 0, 1, 3, 1)
+	cfg.Memory.Model = PipelinedMemory
+	cfg.Memory.Channels, cfg.Memory.BurstBytes, cfg.Memory.MaxRequests, cfg.Memory.KVBuffers = 2, 2, 4, 2
+	h := head4([2]int32{2, -1}, [2]int32{-8, 5})
+	for _, st := range bothEngines(t, cfg, Heads{h}) {
+		if st.Cycles != 13 {
+			t.Errorf("%s: cycles = %d, want 13", st.Engine, st.Cycles)
+		}
+		if st.FrontEnd[0].WaitMemory != 6 {
+			t.Errorf("%s: front end waited %d cycles for memory, want 6", st.Engine, st.FrontEnd[0].WaitMemory)
+		}
+		want := DRAMStats{Bytes: 5, Loads: 1, Busy: 15}
+		if st.DRAM != want {
+			t.Errorf("%s: DRAM %+v, want %+v", st.Engine, st.DRAM, want)
+		}
+	}
+	// The same head with the serial model: one load of 5 B after the latency, usable at 8.
+	cfg.Memory.Model = SerialMemory
+	for _, st := range bothEngines(t, cfg, Heads{h}) {
+		if st.Cycles != 15 || st.FrontEnd[0].WaitMemory != 8 {
+			t.Errorf("%s: serial: cycles %d, wait %d; want 15 and 8", st.Engine, st.Cycles, st.FrontEnd[0].WaitMemory)
+		}
+	}
+}
+
+// TestPipelinedMemoryBufferPool: more buffers let the memory fetch further ahead. Ten one-key
+// heads on one unit whose work is slow: with a pool of 4 buffers the loads run further ahead
+// than with 2, and the run is never longer.
+func TestPipelinedMemoryBufferPool(t *testing.T) {
+	var heads Heads
+	for i := 0; i < 10; i++ {
+		h := head4([2]int32{2, -1})
+		h.Layer = i
+		heads = append(heads, h)
+	}
+	cycles := map[int]int64{}
+	for _, buffers := range []int{2, 4} {
+		cfg := tinyConfig(t, 1, 2, 1, 0, 0, 0, 1, 20, 1)
+		cfg.Memory.Model = PipelinedMemory
+		cfg.Memory.Channels, cfg.Memory.BurstBytes, cfg.Memory.MaxRequests, cfg.Memory.KVBuffers = 1, 8, 8, buffers
+		for _, st := range bothEngines(t, cfg, heads) {
+			cycles[buffers] = st.Cycles
+		}
+	}
+	if cycles[4] >= cycles[2] {
+		t.Errorf("cycles with 4 buffers %d, with 2 buffers %d: want fewer with more prefetch", cycles[4], cycles[2])
+	}
+}

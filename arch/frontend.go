@@ -55,6 +55,9 @@ type RowTask struct {
 	Key0 int   // slot s is key Key0+s, unless Keys is set
 	Keys []int // explicit key numbers, increasing (len N); nil for Key0..Key0+N-1
 	Last bool  // the row's last task: it pushes the end-of-row marker
+	// RowID identifies a row whose keys span several tiles (its tasks must share a unit's back
+	// end); -1 for a row within one tile.
+	RowID int64
 
 	// Steps[s] and Survive[s]: the step at which slot s's lane decides and whether its key
 	// survives (q.k >= T), computed ahead; nil when Operands is set.

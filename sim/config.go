@@ -20,9 +20,12 @@ import (
 // Config is one accelerator configuration. YAML keys are the snake_case names in the tags; a
 // config file overlays configs/leopard.yaml, so it names only what it changes.
 type Config struct {
-	Name       string     `yaml:"name"`
-	ClockGHz   float64    `yaml:"clock_ghz"`
-	Units      int        `yaml:"units"`
+	Name     string  `yaml:"name"`
+	ClockGHz float64 `yaml:"clock_ghz"`
+	Units    int     `yaml:"units"`
+	// Dispatch: static (query row r of a head to unit r mod units) or dynamic (a free unit
+	// takes the next row task of any loaded head).
+	Dispatch   Dispatch   `yaml:"dispatch"`
 	Baselines  []string   `yaml:"baselines"`
 	FrontEnd   FrontEnd   `yaml:"front_end"`
 	BackEnd    BackEnd    `yaml:"back_end"`
@@ -74,6 +77,27 @@ type Memory struct {
 	Channels    int `yaml:"channels"`
 	BurstBytes  int `yaml:"burst_bytes"`
 	MaxRequests int `yaml:"max_requests"`
+}
+
+// Dispatch names how row tasks reach the front-end units.
+type Dispatch string
+
+const (
+	// StaticDispatch binds query row r of a head to unit r mod units (arch.StaticDispatcher).
+	StaticDispatch Dispatch = "static"
+	// DynamicDispatch lets a free unit take the next row task of any loaded head
+	// (arch.DynamicDispatcher).
+	DynamicDispatch Dispatch = "dynamic"
+)
+
+// UnmarshalText reads a dispatch policy from its config spelling, static or dynamic.
+func (d *Dispatch) UnmarshalText(text []byte) error {
+	v := Dispatch(text)
+	if v != StaticDispatch && v != DynamicDispatch {
+		return fmt.Errorf("unknown dispatch %q (want static or dynamic)", text)
+	}
+	*d = v
+	return nil
 }
 
 // MemoryModel names a memory system model.
@@ -242,6 +266,9 @@ func (c *Config) Validate() error {
 	if !c.Thresholds.Granularity.valid() {
 		return c.errAt("thresholds.granularity", "head or layer", fmt.Sprintf("%q", c.Thresholds.Granularity))
 	}
+	if c.Dispatch != StaticDispatch && c.Dispatch != DynamicDispatch {
+		return c.errAt("dispatch", "static or dynamic", fmt.Sprintf("%q", c.Dispatch))
+	}
 	switch c.Memory.Model {
 	case SerialMemory:
 		if c.Memory.KVBuffers != 2 {
@@ -349,6 +376,8 @@ func kindName(t reflect.Type) string {
 		return "head or layer"
 	case reflect.TypeOf(MemoryModel("")):
 		return "serial or pipelined"
+	case reflect.TypeOf(Dispatch("")):
+		return "static or dynamic"
 	}
 	switch t.Kind() {
 	case reflect.Int, reflect.Int64:

@@ -25,6 +25,7 @@ func (c *Config) engineParams() *engine.Params {
 		DRAM: arch.SerialMemoryParams{BytesPerCycle: c.Memory.DRAMBytesPerCycle,
 			Latency: int64(c.Memory.DRAMLatency)},
 		BitsQ: c.Operands.BitsQ, BitsK: c.Operands.BitsK, BitsV: c.Operands.BitsV,
+		DynamicDispatch: c.Dispatch == DynamicDispatch,
 		LayerThresholds: c.Thresholds.Granularity == PerLayer,
 		ThresholdScale:  c.Thresholds.Scale,
 	}

@@ -39,7 +39,7 @@ type eventEngine struct {
 	units int
 
 	mem  arch.Memory
-	disp *arch.StaticDispatcher
+	disp arch.Dispatcher
 	fe   []*arch.FrontEndUnit
 	be   []*arch.BackEndUnit
 	fifo []*arch.FIFO
@@ -64,7 +64,7 @@ func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
 		fes:  make([]feState, units),
 	}
 	e.mem = p.newMemory(w, loadCounter{st: e.st, w: w})
-	e.disp = arch.NewStaticDispatcher(units, w, e.mem)
+	e.disp = p.newDispatcher(w, e.mem)
 	e.sched = make([]schedule, 1+2*units)
 	for i := range e.sched {
 		e.sched[i].queued = arch.Never
@@ -196,7 +196,7 @@ func (e *eventEngine) dispatch(u int, c int64) {
 // resume asks again for the task of a unit that waited for the memory.
 func (e *eventEngine) resume(u int) {
 	e.fes[u].waiting = false
-	t, at, status, err := e.disp.Resume(u)
+	t, at, status, err := e.disp.Resume(u, e.now)
 	e.took(u, t, at, status, err)
 	e.reschedule(e.feID(u))
 }

@@ -32,6 +32,10 @@ type Params struct {
 	// The widest operands of the datapath.
 	BitsQ, BitsK, BitsV int
 
+	// DynamicDispatch hands row tasks to any free unit (arch.DynamicDispatcher); otherwise
+	// query row r of a head goes to unit r mod Units (arch.StaticDispatcher).
+	DynamicDispatch bool
+
 	// LayerThresholds: one threshold register per layer (a per-head threshold is an error).
 	LayerThresholds bool
 	// ThresholdScale multiplies the trace's real thresholds.
@@ -44,6 +48,23 @@ func (p *Params) newMemory(w *workload, l arch.MemoryListener) arch.Memory {
 		return arch.NewPipelinedMemory(*p.Pipelined, w, l)
 	}
 	return arch.NewSerialMemory(p.DRAM, w, l)
+}
+
+// newDispatcher builds the configured dispatcher.
+func (p *Params) newDispatcher(w *workload, mem arch.Memory) arch.Dispatcher {
+	if p.DynamicDispatch {
+		return arch.NewDynamicDispatcher(p.Units, w, mem)
+	}
+	return arch.NewStaticDispatcher(p.Units, w, mem)
+}
+
+// buckets is the number of task lists of a tile: one per unit under static dispatch, one shared
+// list under dynamic dispatch.
+func (p *Params) buckets() int {
+	if p.DynamicDispatch {
+		return 1
+	}
+	return p.Units
 }
 
 // planesPerStep is the planes a lane consumes per step on keys of bitsK bits.

@@ -17,7 +17,7 @@ func runReference(p *Params, src HeadSource, opts Options) (*Stats, error) {
 	units := p.Units
 	st := newStats(Reference, p)
 	mem := p.newMemory(w, loadCounter{st: st, w: w})
-	disp := arch.NewStaticDispatcher(units, w, mem)
+	disp := p.newDispatcher(w, mem)
 	fe := make([]*arch.FrontEndUnit, units)
 	be := make([]*arch.BackEndUnit, units)
 	fifo := make([]*arch.FIFO, units)
@@ -84,7 +84,7 @@ type refRun struct {
 }
 
 // workLeft reports whether any unit has a task in progress or to come, or an entry queued.
-func (r *refRun) workLeft(disp *arch.StaticDispatcher, fifo []*arch.FIFO) bool {
+func (r *refRun) workLeft(disp arch.Dispatcher, fifo []*arch.FIFO) bool {
 	for u := range r.fe {
 		if r.fe[u].Busy() || fifo[u].Len() > 0 || disp.Pending(u) {
 			return true

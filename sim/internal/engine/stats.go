@@ -101,7 +101,7 @@ func newStats(engine string, p *Params) *Stats {
 // finish reads the components' counters into the statistics once the run has ended at
 // s.Cycles.
 func (s *Stats) finish(fe []*arch.FrontEndUnit, be []*arch.BackEndUnit, fifo []*arch.FIFO,
-	disp *arch.StaticDispatcher, mem arch.Memory, w *workload) {
+	disp arch.Dispatcher, mem arch.Memory, w *workload) {
 	for u := range fe {
 		f := fe[u]
 		fs := &s.FrontEnd[u]

@@ -202,7 +202,7 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 
 	for lo := 0; lo < h.keys; lo += perTile {
 		hi := min(lo+perTile, h.keys)
-		t := &tile{h: h, keyLo: lo, keyHi: hi, Tile: arch.Tile{Tasks: make([][]arch.RowTask, p.Units)}}
+		t := &tile{h: h, keyLo: lo, keyHi: hi, Tile: arch.Tile{Tasks: make([][]arch.RowTask, p.buckets())}}
 		t.Bytes = ceilDiv(int64(hi-lo)*int64(th.D)*int64(th.BitsK), 8) + ceilDiv(int64(hi-lo)*int64(th.DV)*int64(th.BitsV), 8)
 		if lo == 0 {
 			t.Bytes += qBytes
@@ -232,7 +232,7 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 				continue // no key and no marker: skipped
 			}
 			last := ti == lastTile
-			tk := arch.RowTask{Row: r, N: k1 - k0, Key0: k0, Last: last, BitsK: th.BitsK, DV: th.DV,
+			tk := arch.RowTask{Row: r, N: k1 - k0, Key0: k0, Last: last, BitsK: th.BitsK, DV: th.DV, RowID: -1,
 				KeepMax: last && th.KeepMax && (lastTile == 0 || empty[r])}
 			if w.method == bitSerial {
 				tk.Operands = &arch.TaskOperands{Q: th.Q[r*th.D : (r+1)*th.D], QPlus: qplus, T: h.T,
@@ -241,7 +241,10 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 				base := h.pair(r, k0)
 				tk.Steps, tk.Survive = h.steps[base:base+k1-k0], h.survive[base:base+k1-k0]
 			}
-			u := r % p.Units
+			if lastTile > 0 {
+				tk.RowID = int64(index)<<32 | int64(r)
+			}
+			u := r % p.buckets()
 			t.Tasks[u] = append(t.Tasks[u], tk)
 		}
 	}

@@ -1,0 +1,99 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestEnginesAgreeDynamicDispatch holds the engines to each other when any free unit takes the
+// next row task, with both memory models, so that the dynamic dispatcher's event form (tasks
+// handed out as units free or tiles arrive) agrees with its per-cycle form.
+func TestEnginesAgreeDynamicDispatch(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 5))
+	iters := 300
+	if testing.Short() {
+		iters = 50
+	}
+	covered := map[string]int{"rows spanning tiles": 0, "several units": 0, "pipelined memory": 0}
+	for it := 0; it < iters; it++ {
+		cfg := randConfig(r)
+		cfg.Dispatch = DynamicDispatch
+		if r.IntN(2) == 0 {
+			cfg.Memory.Model = PipelinedMemory
+			cfg.Memory.Channels = 1 + r.IntN(3)
+			cfg.Memory.BurstBytes = 1 + r.IntN(32)
+			cfg.Memory.MaxRequests = 1 + r.IntN(4)
+			cfg.Memory.KVBuffers = 2 + r.IntN(4)
+		}
+		var heads Heads
+		for i := 0; i < 1+r.IntN(5); i++ {
+			heads = append(heads, randHead(r, i))
+		}
+		for _, h := range heads {
+			need := int64(h.D*h.BitsK+h.DV*h.BitsV+7) / 8 * int64(cfg.Memory.KVBuffers)
+			cfg.Memory.SRAMKVBytes = max(cfg.Memory.SRAMKVBytes, need)
+		}
+		name := fmt.Sprintf("iter %d: units %d, memory %+v", it, cfg.Units, cfg.Memory)
+		ref, err := Simulate(cfg, heads, EngineReference, Options{Record: true})
+		if err != nil {
+			t.Fatalf("%s: reference: %v", name, err)
+		}
+		ev, err := Simulate(cfg, heads, EngineEvent, Options{Record: true})
+		if err != nil {
+			t.Fatalf("%s: event: %v", name, err)
+		}
+		compareStats(t, name, ref, ev)
+		covered["rows spanning tiles"] += b2i(ref.DRAM.Loads > int64(len(heads)))
+		covered["several units"] += b2i(cfg.Units > 1)
+		covered["pipelined memory"] += b2i(cfg.Memory.Model == PipelinedMemory)
+	}
+	for what, n := range covered {
+		if n < iters/20 {
+			t.Errorf("only %d of %d random cases exercised %s", n, iters, what)
+		}
+	}
+}
+
+// TestDynamicDispatchSpreadsSingleQueryHeads: heads of one query row each (MemN2N's shape). With
+// static dispatch every head's only row goes to unit 0, so 1 and 4 units take the same cycles;
+// with dynamic dispatch and a memory that prefetches, the 4 units share them.
+//
+//	Six heads, each 1 query x 4 keys, d = dv = 2, 4-bit: 8 lane steps of work per head on one
+//	lane. Pipelined memory, latency 0, 64 B per cycle, 8 buffers: every tile is usable at cycle
+//	1 or 2, so with 4 units four heads run at once.
+func TestDynamicDispatchSpreadsSingleQueryHeads(t *testing.T) {
+	var heads Heads
+	for i := 0; i < 6; i++ {
+		h := head4([2]int32{2, -1}, [2]int32{-8, 5}, [2]int32{2, -1}, [2]int32{-8, 5})
+		h.Layer = i
+		heads = append(heads, h)
+	}
+	cycles := map[string]int64{}
+	for _, dispatch := range []Dispatch{StaticDispatch, DynamicDispatch} {
+		for _, units := range []int{1, 4} {
+			cfg := tinyConfig(t, 1, 4, 2, 0, 0, 0, 1, 0, 64)
+			cfg.Units, cfg.Dispatch = units, dispatch
+			cfg.Memory.Model, cfg.Memory.KVBuffers, cfg.Memory.BurstBytes = PipelinedMemory, 8, 64
+			var got int64
+			for _, st := range bothEngines(t, cfg, heads) {
+				got = st.Cycles
+				if units == 4 && dispatch == DynamicDispatch {
+					for u, fe := range st.FrontEnd {
+						if fe.Tasks == 0 {
+							t.Errorf("%s: dynamic dispatch left unit %d without a task: %+v", st.Engine, u, st.FrontEnd)
+						}
+					}
+				}
+			}
+			cycles[fmt.Sprintf("%s/%d", dispatch, units)] = got
+		}
+	}
+	t.Logf("cycles: %v", cycles)
+	if cycles["static/1"] != cycles["static/4"] {
+		t.Errorf("static dispatch: 1 unit %d cycles, 4 units %d: single-query heads all go to unit 0, want equal", cycles["static/1"], cycles["static/4"])
+	}
+	if 2*cycles["dynamic/4"] > cycles["dynamic/1"] {
+		t.Errorf("dynamic dispatch: 4 units take %d cycles, 1 unit %d: want at most half", cycles["dynamic/4"], cycles["dynamic/1"])
+	}
+}

@@ -20,6 +20,7 @@ type Entry struct {
 	// that kept no key): the back end treats it as one survivor followed by the normalization.
 	KeepMax bool
 	Tag     int   // the pushing task's tag (the engines use the tile, for buffer release)
+	Head    int   // the pushing task's head
 	DV      int   // width of the head's V rows
 	Visible int64 // first cycle the back end may pop it (push cycle + 1)
 }

@@ -58,6 +58,7 @@ type RowTask struct {
 	// RowID identifies a row whose keys span several tiles (its tasks must share a unit's back
 	// end); -1 for a row within one tile.
 	RowID int64
+	Head  int // the head's index in the run (for the engines' statistics)
 
 	// Steps[s] and Survive[s]: the step at which slot s's lane decides and whether its key
 	// survives (q.k >= T), computed ahead; nil when Operands is set.
@@ -243,7 +244,7 @@ func (u *FrontEndUnit) Cycle(c int64, port SurvivorPort) (ended bool) {
 		}
 		s := u.slot[li]
 		key := u.task.Key(s)
-		port.Push(Entry{Row: u.task.Row, Key: key, Tag: u.task.Tag, DV: u.task.DV, Visible: c + 1})
+		port.Push(Entry{Row: u.task.Row, Key: key, Tag: u.task.Tag, Head: u.task.Head, DV: u.task.DV, Visible: c + 1})
 		if u.listener != nil {
 			u.listener.Pushed(Push{Row: u.task.Row, Key: key, Lane: li}, c)
 		}
@@ -266,7 +267,8 @@ func (u *FrontEndUnit) Cycle(c int64, port SurvivorPort) (ended bool) {
 		case !u.task.Last:
 			ended = true
 		case port.CanPush():
-			port.Push(Entry{Row: u.task.Row, Key: -1, Marker: true, KeepMax: u.keepMarker, Tag: u.task.Tag, DV: u.task.DV, Visible: c + 1})
+			port.Push(Entry{Row: u.task.Row, Key: -1, Marker: true, KeepMax: u.keepMarker, Tag: u.task.Tag, Head: u.task.Head,
+				DV: u.task.DV, Visible: c + 1})
 			if u.listener != nil {
 				u.listener.Pushed(Push{Row: u.task.Row, Key: -1, Lane: -1, Marker: true}, c)
 			}

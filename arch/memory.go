@@ -1,6 +1,5 @@
 package arch
 
-
 // Tile is the unit of DRAM loads: the K and V rows of one head that fit one K/V SRAM buffer
 // (with the head's Q when it is the head's first tile), and the row tasks of each front-end unit
 // that work inside it.

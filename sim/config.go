@@ -77,6 +77,9 @@ type Memory struct {
 	Channels    int `yaml:"channels"`
 	BurstBytes  int `yaml:"burst_bytes"`
 	MaxRequests int `yaml:"max_requests"`
+	// PackHeads loads consecutive small heads together when they fit one K/V buffer and the Q
+	// buffer: one load (one latency) for several heads.
+	PackHeads bool `yaml:"pack_heads"`
 }
 
 // Dispatch names how row tasks reach the front-end units.

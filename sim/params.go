@@ -22,6 +22,7 @@ func (c *Config) engineParams() *engine.Params {
 		SRAMQBytes:  c.Memory.SRAMQBytes,
 		SRAMKVBytes: c.Memory.SRAMKVBytes,
 		KVBuffers:   c.Memory.KVBuffers,
+		PackHeads:   c.Memory.PackHeads,
 		DRAM: arch.SerialMemoryParams{BytesPerCycle: c.Memory.DRAMBytesPerCycle,
 			Latency: int64(c.Memory.DRAMLatency)},
 		BitsQ: c.Operands.BitsQ, BitsK: c.Operands.BitsK, BitsV: c.Operands.BitsV,

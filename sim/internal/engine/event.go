@@ -172,7 +172,7 @@ func (e *eventEngine) runFrontEnd(u int) {
 // start begins a task on unit u at cycle c and counts its q load.
 func (e *eventEngine) start(u int, t arch.RowTask, c int64) {
 	e.fe[u].Start(t, c)
-	e.st.countTaskStart(e.w.tiles[t.Tag].h.src)
+	e.st.countTaskStart(e.w.head(t.Head).src)
 }
 
 func (e *eventEngine) taskEnded(u int, c int64) {
@@ -182,7 +182,7 @@ func (e *eventEngine) taskEnded(u int, c int64) {
 
 // retire does the bookkeeping of an entry popped at cycle c whose work ends before end.
 func (e *eventEngine) retire(en arch.Entry, c, end int64) {
-	e.st.countPop(e.w.tiles[en.Tag].h.src, en)
+	e.st.countPop(e.w.head(en.Head).src, en)
 	e.lastBusy = max(e.lastBusy, end-1)
 	e.mem.EntryRetired(en.Tag, max(c, end-1))
 }
@@ -263,7 +263,7 @@ type feListener struct {
 
 func (l *feListener) Decided(d arch.Decision) {
 	e := l.e
-	h := e.w.tiles[e.fe[l.u].Task().Tag].h
+	h := e.w.head(e.fe[l.u].Task().Head)
 	e.st.countDecision(h.src, e.p.planesPerStep(h.src.BitsK), d)
 	if e.opts.Record && !d.MaxPass {
 		e.fes[l.u].rec[d.Lane] = len(e.st.Record)

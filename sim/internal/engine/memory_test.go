@@ -79,8 +79,8 @@ func TestMemoryBounded(t *testing.T) {
 			if _, err := runEvent(p, w, Options{}); err != nil {
 				t.Error(err)
 			}
-			for _, tl := range w.tiles {
-				if tl.h.steps != nil && tl.keyLo == 0 {
+			for _, h := range w.heads {
+				if h.steps != nil {
 					live[i]++
 				}
 			}

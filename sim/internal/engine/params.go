@@ -32,6 +32,9 @@ type Params struct {
 	// The widest operands of the datapath.
 	BitsQ, BitsK, BitsV int
 
+	// PackHeads loads consecutive heads that fit one K/V buffer (and the Q buffer) together,
+	// in one load.
+	PackHeads bool
 	// DynamicDispatch hands row tasks to any free unit (arch.DynamicDispatcher); otherwise
 	// query row r of a head goes to unit r mod Units (arch.StaticDispatcher).
 	DynamicDispatch bool

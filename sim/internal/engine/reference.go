@@ -40,7 +40,7 @@ func runReference(p *Params, src HeadSource, opts Options) (*Stats, error) {
 		}
 		for u := 0; u < units; u++ {
 			if en, end := be[u].Step(c, fifo[u]); en != nil {
-				st.countPop(w.tiles[en.Tag].h.src, *en)
+				st.countPop(w.head(en.Head).src, *en)
 				r.lastBusy = max(r.lastBusy, end-1)
 				mem.EntryRetired(en.Tag, max(c, end-1))
 			}
@@ -55,7 +55,7 @@ func runReference(p *Params, src HeadSource, opts Options) (*Stats, error) {
 					continue
 				}
 				fe[u].Start(t, c)
-				st.countTaskStart(w.tiles[t.Tag].h.src)
+				st.countTaskStart(w.head(t.Head).src)
 			}
 			if fe[u].Cycle(c, fifo[u]) {
 				r.lastBusy = max(r.lastBusy, c)
@@ -102,7 +102,7 @@ type refListener struct {
 
 func (l *refListener) Decided(d arch.Decision) {
 	r := l.r
-	h := r.w.tiles[r.fe[l.u].Task().Tag].h
+	h := r.w.head(r.fe[l.u].Task().Head)
 	r.st.countDecision(h.src, r.p.planesPerStep(h.src.BitsK), d)
 	if r.opts.Record && !d.MaxPass {
 		r.st.Record = append(r.st.Record, PairRecord{Head: int32(h.index), Row: int32(d.Row),
@@ -113,11 +113,11 @@ func (l *refListener) Decided(d arch.Decision) {
 func (l *refListener) Pushed(p arch.Push, c int64) {
 	r := l.r
 	r.st.Actions.FIFOPushes++
-	tag := r.fe[l.u].Task().Tag
-	r.mem.EntryPushed(tag)
+	task := r.fe[l.u].Task()
+	r.mem.EntryPushed(task.Tag)
 	r.lastBusy = max(r.lastBusy, c)
 	if r.opts.Record && !p.Marker {
-		h := r.w.tiles[tag].h
+		h := r.w.head(task.Head)
 		for k := len(r.st.Record) - 1; k >= 0; k-- {
 			rec := &r.st.Record[k]
 			if rec.Head == int32(h.index) && rec.Row == int32(p.Row) && rec.Key == int32(p.Key) {

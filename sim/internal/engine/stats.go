@@ -122,14 +122,10 @@ func (s *Stats) finish(fe []*arch.FrontEndUnit, be []*arch.BackEndUnit, fifo []*
 
 // countLoad adds the SRAM writes of a tile's load (the memory system counts its DRAM side).
 func (s *Stats) countLoad(t *tile) {
-	h, th := t.h, t.h.src
 	s.Actions.DRAMBytes += t.Bytes
-	keys := int64(t.keyHi - t.keyLo)
-	s.Actions.KSRAMWrBits += keys * int64(th.D) * int64(th.BitsK)
-	s.Actions.VSRAMWrBits += keys * int64(th.DV) * int64(th.BitsV)
-	if t.keyLo == 0 {
-		s.Actions.QSRAMWrBits += int64(h.rows) * int64(th.D) * int64(th.BitsQ)
-	}
+	s.Actions.KSRAMWrBits += t.kBits
+	s.Actions.VSRAMWrBits += t.vBits
+	s.Actions.QSRAMWrBits += t.qBits
 }
 
 // countTaskStart adds the q load of a row task into the unit's registers.

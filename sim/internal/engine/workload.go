@@ -30,17 +30,20 @@ type head struct {
 	limit   []int // per row: allowed keys are [0, limit[r])
 	steps   []uint8
 	survive []bool // q.k >= T
-	tiles   []*tile
-	freed   int // tiles of this head released
+	ntiles  int    // tiles holding this head
+	freed   int    // of them released
 }
 
 func (h *head) pair(r, j int) int { return r*h.keys + j }
 
-// tile is a run of keys of one head that fits one K/V SRAM buffer: the unit of DRAM loads.
+// tile is the unit of DRAM loads: a block of query rows of one head against a run of its keys
+// that fits one K/V buffer (the block's Q comes with its first key tile), or, with head packing,
+// several small heads whole.
 type tile struct {
 	arch.Tile
-	h            *head
-	keyLo, keyHi int
+	heads []*head
+	// SRAM bits the load writes.
+	qBits, kBits, vBits int64
 }
 
 // workload turns a head source into the sequence of tiles a configuration simulates, preparing
@@ -55,6 +58,10 @@ type workload struct {
 	shared    *sharedHeads
 	sharedBPC int
 	tiles     []*tile // index = tile seq
+	heads     []*head // index = head index
+	// pending are the tiles of prepared heads not yet in the sequence: with head packing the
+	// last one may still take the next head.
+	pending []*tile
 	// layerTh is the threshold of each layer seen so far, when the hardware holds one per layer.
 	layerTh map[int]float64
 	nextH   int
@@ -87,6 +94,7 @@ func (w *workload) Tile(seq int) (*arch.Tile, error) {
 func (w *workload) tile(seq int) (*tile, error) {
 	for seq >= len(w.tiles) && !w.done {
 		if w.nextH >= w.src.NumHeads() {
+			w.commit(len(w.pending))
 			w.done = true
 			break
 		}
@@ -104,19 +112,21 @@ func (w *workload) tile(seq int) (*tile, error) {
 		if err != nil {
 			return nil, err
 		}
-		h, err := w.prepare(th, w.nextH, table)
+		h, tiles, err := w.prepare(th, w.nextH, table)
 		if err != nil {
 			return nil, err
 		}
+		w.heads = append(w.heads, h)
 		w.nextH++
-		for _, t := range h.tiles {
-			t.Seq = len(w.tiles)
-			for u := range t.Tasks {
-				for i := range t.Tasks[u] {
-					t.Tasks[u][i].Tag = t.Seq
-				}
-			}
-			w.tiles = append(w.tiles, t)
+		if n := len(w.pending); n > 0 && len(tiles) == 1 && w.p.PackHeads && w.fits(w.pending[n-1], tiles[0]) {
+			w.pack(w.pending[n-1], tiles[0])
+			continue
+		}
+		// The pending tiles are final: only the last tile can take more heads.
+		w.commit(len(w.pending))
+		w.pending = tiles
+		if !w.p.PackHeads || len(tiles) > 1 {
+			w.commit(len(w.pending))
 		}
 	}
 	if seq >= len(w.tiles) {
@@ -125,6 +135,43 @@ func (w *workload) tile(seq int) (*tile, error) {
 	return w.tiles[seq], nil
 }
 
+// commit appends the first n pending tiles to the run's sequence.
+func (w *workload) commit(n int) {
+	for _, t := range w.pending[:n] {
+		t.Seq = len(w.tiles)
+		for u := range t.Tasks {
+			for i := range t.Tasks[u] {
+				t.Tasks[u][i].Tag = t.Seq
+			}
+		}
+		for _, h := range t.heads {
+			h.ntiles++
+		}
+		w.tiles = append(w.tiles, t)
+	}
+	w.pending = w.pending[n:]
+}
+
+// fits reports whether a one-tile head's tile b can join the packed tile a: their K and V share
+// one buffer and their Q the Q buffer.
+func (w *workload) fits(a, b *tile) bool {
+	buffer := w.p.SRAMKVBytes * 8 / int64(w.p.KVBuffers)
+	return a.kBits+a.vBits+b.kBits+b.vBits <= buffer && a.qBits+b.qBits <= w.p.SRAMQBytes*8
+}
+
+// pack adds tile b (one head) to tile a: one load brings both.
+func (w *workload) pack(a, b *tile) {
+	a.heads = append(a.heads, b.heads...)
+	a.Bytes += b.Bytes
+	a.qBits, a.kBits, a.vBits = a.qBits+b.qBits, a.kBits+b.kBits, a.vBits+b.vBits
+	for u := range a.Tasks {
+		a.Tasks[u] = append(a.Tasks[u], b.Tasks[u]...)
+	}
+}
+
+// head returns prepared head idx.
+func (w *workload) head(idx int) *head { return w.heads[idx] }
+
 // release marks a tile's buffer reused: its tasks are all done, so they are dropped, and when
 // all tiles of a head are released the head's operands and pair tables go too.
 func (w *workload) release(seq int) {
@@ -132,24 +179,28 @@ func (w *workload) release(seq int) {
 	for u := range t.Tasks {
 		t.Tasks[u] = nil // cursors still on this tile see it as empty and move on
 	}
-	h := t.h
-	h.freed++
-	if h.freed == len(h.tiles) {
-		src := *h.src
-		src.Q, src.K, src.V = nil, nil, nil
-		h.src = &src
-		h.steps, h.survive = nil, nil
-		if w.shared != nil {
-			w.shared.release(h.index)
+	for _, h := range t.heads {
+		h.freed++
+		if h.freed == h.ntiles {
+			src := *h.src
+			src.Q, src.K, src.V = nil, nil, nil
+			h.src = &src
+			h.steps, h.survive = nil, nil
+			if w.shared != nil {
+				w.shared.release(h.index)
+			}
 		}
 	}
 }
 
-func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head, error) {
+// prepare checks a head against the configuration, finds its pairs' decisions (or their
+// survivors, for bit-serial lanes), and cuts it into tiles: blocks of query rows whose Q fits the
+// Q buffer, each against runs of keys whose K and V fit one K/V buffer.
+func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head, []*tile, error) {
 	p := w.p
 	where := fmt.Sprintf("head %d (input %d, layer %d, head %d)", index, th.Input, th.Layer, th.Index)
 	if th.BitsQ > p.BitsQ || th.BitsK > p.BitsK || th.BitsV > p.BitsV {
-		return nil, fmt.Errorf("%s: operands of %d/%d/%d bits (q/k/v) do not fit the datapath's operands.bits_q/bits_k/bits_v = %d/%d/%d",
+		return nil, nil, fmt.Errorf("%s: operands of %d/%d/%d bits (q/k/v) do not fit the datapath's operands.bits_q/bits_k/bits_v = %d/%d/%d",
 			where, th.BitsQ, th.BitsK, th.BitsV, p.BitsQ, p.BitsK, p.BitsV)
 	}
 	if p.LayerThresholds {
@@ -157,19 +208,20 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 			w.layerTh = map[int]float64{}
 		}
 		if th0, ok := w.layerTh[th.Layer]; ok && th0 != th.Threshold {
-			return nil, fmt.Errorf("%s: threshold %g differs from %g of an earlier head of layer %d, but thresholds.granularity is layer (one threshold register per layer); use head",
+			return nil, nil, fmt.Errorf("%s: threshold %g differs from %g of an earlier head of layer %d, but thresholds.granularity is layer (one threshold register per layer); use head",
 				where, th.Threshold, th0, th.Layer)
 		}
 		w.layerTh[th.Layer] = th.Threshold
 	}
-	qBytes := ceilDiv(int64(th.ValidQ)*int64(th.D)*int64(th.BitsQ), 8)
-	if qBytes > p.SRAMQBytes {
-		return nil, fmt.Errorf("%s: Q needs %d bytes but memory.sram_q_bytes is %d", where, qBytes, p.SRAMQBytes)
+	qRowBits := int64(th.D) * int64(th.BitsQ)
+	qPer := int(p.SRAMQBytes * 8 / qRowBits)
+	if qPer < 1 {
+		return nil, nil, fmt.Errorf("%s: one query row needs %d bits but memory.sram_q_bytes holds %d", where, qRowBits, p.SRAMQBytes*8)
 	}
 	keyBits := int64(th.D)*int64(th.BitsK) + int64(th.DV)*int64(th.BitsV)
 	perTile := int(p.SRAMKVBytes * 8 / int64(p.KVBuffers) / keyBits)
 	if perTile < 1 {
-		return nil, fmt.Errorf("%s: one key and value row needs %d bits but one of the %d buffers of memory.sram_kv_bytes holds %d",
+		return nil, nil, fmt.Errorf("%s: one key and value row needs %d bits but one of the %d buffers of memory.sram_kv_bytes holds %d",
 			where, keyBits, p.KVBuffers, p.SRAMKVBytes*8/int64(p.KVBuffers))
 	}
 	h := &head{src: th, index: index, T: headThreshold(th, p.ThresholdScale), rows: th.ValidQ, keys: th.ValidK}
@@ -200,55 +252,70 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 	}
 	w.Heads = append(w.Heads, hs)
 
-	for lo := 0; lo < h.keys; lo += perTile {
-		hi := min(lo+perTile, h.keys)
-		t := &tile{h: h, keyLo: lo, keyHi: hi, Tile: arch.Tile{Tasks: make([][]arch.RowTask, p.buckets())}}
-		t.Bytes = ceilDiv(int64(hi-lo)*int64(th.D)*int64(th.BitsK), 8) + ceilDiv(int64(hi-lo)*int64(th.DV)*int64(th.BitsV), 8)
-		if lo == 0 {
-			t.Bytes += qBytes
-		}
-		h.tiles = append(h.tiles, t)
-	}
+	var tiles []*tile
 	prunes := !p.FrontEnd.KeepAll
-	for r := 0; r < h.rows; r++ {
-		lastTile := 0
-		if h.limit[r] > 0 {
-			lastTile = (h.limit[r] - 1) / perTile
+	for q0 := 0; q0 < max(h.rows, 1); q0 += qPer {
+		q1 := min(q0+qPer, h.rows)
+		keys := 1 // keys of the block's tiles: up to the largest limit of its rows, one tile at least
+		for r := q0; r < q1; r++ {
+			keys = max(keys, h.limit[r])
 		}
-		if th.KeepMax && empty[r] && lastTile > 0 && prunes && p.FrontEnd.EarlyTermination {
-			return nil, fmt.Errorf("%s: query row %d keeps no key and the trace's empty_row is keep_max, but its %d keys span %d K/V tiles of %d keys (memory.sram_kv_bytes %d); the keep-max second pass is modelled within one tile: raise memory.sram_kv_bytes to at least %d or export the trace with empty_row zero",
-				where, r, h.limit[r], lastTile+1, perTile, p.SRAMKVBytes, int64(p.KVBuffers)*ceilDiv(int64(h.limit[r])*keyBits, 8))
-		}
-		var qplus int64
-		if w.method == bitSerial {
-			qplus = arch.QPlus(th.Q[r*th.D : (r+1)*th.D])
-		}
-		for ti, t := range h.tiles {
-			k0, k1 := t.keyLo, min(t.keyHi, h.limit[r])
-			if k1 < k0 {
-				k1 = k0
+		keys = min(keys, max(h.keys, 1))
+		first := len(tiles)
+		for lo := 0; lo < keys; lo += perTile {
+			hi := min(lo+perTile, keys)
+			t := &tile{heads: []*head{h}, Tile: arch.Tile{Tasks: make([][]arch.RowTask, p.buckets())}}
+			t.kBits = int64(hi-lo) * int64(th.D) * int64(th.BitsK)
+			t.vBits = int64(hi-lo) * int64(th.DV) * int64(th.BitsV)
+			t.Bytes = ceilDiv(t.kBits, 8) + ceilDiv(t.vBits, 8)
+			if lo == 0 {
+				t.qBits = int64(q1-q0) * qRowBits
+				t.Bytes += ceilDiv(t.qBits, 8)
 			}
-			if k1 == k0 && ti != lastTile {
-				continue // no key and no marker: skipped
+			tiles = append(tiles, t)
+		}
+		for r := q0; r < q1; r++ {
+			lastTile := 0
+			if h.limit[r] > 0 {
+				lastTile = (h.limit[r] - 1) / perTile
 			}
-			last := ti == lastTile
-			tk := arch.RowTask{Row: r, N: k1 - k0, Key0: k0, Last: last, BitsK: th.BitsK, DV: th.DV, RowID: -1,
-				KeepMax: last && th.KeepMax && (lastTile == 0 || empty[r])}
+			if th.KeepMax && empty[r] && lastTile > 0 && prunes && p.FrontEnd.EarlyTermination {
+				return nil, nil, fmt.Errorf("%s: query row %d keeps no key and the trace's empty_row is keep_max, but its %d keys span %d K/V tiles of %d keys (memory.sram_kv_bytes %d); the keep-max second pass is modelled within one tile: raise memory.sram_kv_bytes to at least %d or export the trace with empty_row zero",
+					where, r, h.limit[r], lastTile+1, perTile, p.SRAMKVBytes, int64(p.KVBuffers)*ceilDiv(int64(h.limit[r])*keyBits, 8))
+			}
+			var qplus int64
 			if w.method == bitSerial {
-				tk.Operands = &arch.TaskOperands{Q: th.Q[r*th.D : (r+1)*th.D], QPlus: qplus, T: h.T,
-					K: th.K[k0*th.D : k1*th.D], D: th.D}
-			} else {
-				base := h.pair(r, k0)
-				tk.Steps, tk.Survive = h.steps[base:base+k1-k0], h.survive[base:base+k1-k0]
+				qplus = arch.QPlus(th.Q[r*th.D : (r+1)*th.D])
 			}
-			if lastTile > 0 {
-				tk.RowID = int64(index)<<32 | int64(r)
+			for ti := 0; ti <= (keys-1)/perTile; ti++ {
+				lo := ti * perTile
+				k0, k1 := lo, min(lo+perTile, h.limit[r])
+				if k1 < k0 {
+					k1 = k0
+				}
+				if k1 == k0 && ti != lastTile {
+					continue // no key and no marker: skipped
+				}
+				last := ti == lastTile
+				tk := arch.RowTask{Row: r, N: k1 - k0, Key0: k0, Last: last, BitsK: th.BitsK, DV: th.DV, RowID: -1,
+					Head: index, KeepMax: last && th.KeepMax && (lastTile == 0 || empty[r])}
+				if lastTile > 0 {
+					tk.RowID = int64(index)<<32 | int64(r)
+				}
+				if w.method == bitSerial {
+					tk.Operands = &arch.TaskOperands{Q: th.Q[r*th.D : (r+1)*th.D], QPlus: qplus, T: h.T,
+						K: th.K[k0*th.D : k1*th.D], D: th.D}
+				} else {
+					base := h.pair(r, k0)
+					tk.Steps, tk.Survive = h.steps[base:base+k1-k0], h.survive[base:base+k1-k0]
+				}
+				t := tiles[first+ti]
+				u := r % p.buckets()
+				t.Tasks[u] = append(t.Tasks[u], tk)
 			}
-			u := r % p.buckets()
-			t.Tasks[u] = append(t.Tasks[u], tk)
 		}
 	}
-	return h, nil
+	return h, tiles, nil
 }
 
 // headThreshold is the integer threshold of a head with its real threshold scaled.

@@ -10,6 +10,13 @@ type BackEndParams struct {
 	Macs        int // multipliers: a survivor takes ceil(dv / Macs) cycles in them
 	ExpLatency  int // X: pipelined exp stage ahead of the multipliers
 	NormLatency int // N: per-row normalization
+	// NormOverlap: the normalizer is a unit of its own, so a row's normalization overlaps the
+	// exp and multiplies of the next rows' entries (one normalization at a time); otherwise
+	// the back end waits for it before it pops again.
+	NormOverlap bool
+	// SkipEmptyRows: a row that sent no entry (its output is zero) costs only its marker's pop:
+	// no normalization, no divides; otherwise it is normalized like any row.
+	SkipEmptyRows bool
 }
 
 // Entry is one survivor FIFO entry as the back end sees it.
@@ -19,6 +26,8 @@ type Entry struct {
 	// KeepMax: an end-of-row marker that also carries the row's largest score (a keep-max row
 	// that kept no key): the back end treats it as one survivor followed by the normalization.
 	KeepMax bool
+	// Empty: an end-of-row marker of a row that sent the back end no entry.
+	Empty   bool
 	Tag     int   // the pushing task's tag (the engines use the tile, for buffer release)
 	Head    int   // the pushing task's head
 	DV      int   // width of the head's V rows
@@ -86,10 +95,12 @@ type BackEndUnit struct {
 	readyAt   int64 // first cycle it may pop again
 	macEnd    int64 // cycle after the last multiply cycle so far
 	busyUntil int64 // cycle after the last busy cycle so far
+	normFree  int64 // first cycle the normalizer is free (NormOverlap)
 
 	Survivors     int64 // survivors processed
 	KeptMax       int64 // keep-max markers (a row's maximum, processed like a survivor)
 	Rows          int64 // normalizations
+	SkippedRows   int64 // empty rows that cost only their marker's pop (SkipEmptyRows)
 	MacCycles     int64 // cycles the multipliers ran
 	BusyCycles    int64
 	StarvedCycles int64
@@ -106,6 +117,12 @@ func (p BackEndParams) MacCyclesPerSurvivor(dv int) int64 {
 // pop is the unit's one rule for an entry popped at cycle c. It returns the cycle after the
 // entry's work (busy cycles are [c, end) beyond what earlier entries keep busy) and updates when
 // the unit may pop again.
+
+// Normalized reports whether an entry's pop runs a normalization (and its divides).
+func (p BackEndParams) Normalized(e Entry) bool {
+	return e.Marker && !(e.Empty && p.SkipEmptyRows)
+}
+
 func (b *BackEndUnit) pop(c int64, e Entry) (end int64) {
 	if !e.Marker || e.KeepMax {
 		// A survivor: exp at c .. c+X-1, multipliers at c+X .. c+X+M-1; a new entry may enter
@@ -121,13 +138,27 @@ func (b *BackEndUnit) pop(c int64, e Entry) (end int64) {
 			b.KeptMax++
 		}
 	}
-	if e.Marker {
-		// The row's normalization starts when its last multiply has finished. Popping the
-		// marker occupies the unit in its pop cycle even with no normalization latency, so the
-		// unit is busy at least then (and pops again at the earliest in the next cycle).
-		n0 := max(c, b.macEnd)
-		end = max(n0+int64(b.p.NormLatency), c+1)
+	switch {
+	case e.Marker && e.Empty && b.p.SkipEmptyRows:
+		// Nothing to normalize: the pop is the row's whole cost.
+		end = c + 1
 		b.readyAt = end
+		b.SkippedRows++
+	case e.Marker:
+		// The row's normalization starts when its last multiply has finished (and, overlapped,
+		// when the normalizer is free). Popping the marker occupies the unit in its pop cycle
+		// even with no normalization latency, so the unit is busy at least then.
+		n0 := max(c, b.macEnd)
+		if b.p.NormOverlap {
+			n0 = max(n0, b.normFree)
+			b.normFree = n0 + int64(b.p.NormLatency)
+		}
+		end = max(n0+int64(b.p.NormLatency), c+1)
+		if b.p.NormOverlap {
+			b.readyAt = max(b.readyAt, c+1) // a keep-max marker's multiplies still hold it
+		} else {
+			b.readyAt = end
+		}
 		b.Rows++
 	}
 	b.busyUntil = max(b.busyUntil, end)

@@ -134,15 +134,20 @@ type FrontEndUnit struct {
 	p        FrontEndParams
 	listener FrontEndListener
 
-	busy       bool
-	task       RowTask
-	bitsK      int
-	r0         int64
-	keysStart  int64
-	slots      int // key slots of the task: N, or 2N once a keep-max pass is added
-	next       int // next slot to assign
-	done       int // slots finished (pruned, or survivor pushed)
-	kept       int // survivors pushed in the task
+	busy      bool
+	task      RowTask
+	bitsK     int
+	r0        int64
+	keysStart int64
+	slots     int // key slots of the task: N, or 2N once a keep-max pass is added
+	next      int // next slot to assign
+	done      int // slots finished (pruned, or survivor pushed)
+	kept      int // survivors pushed in the task
+	entries   int // keys pushed in the task
+	// rowEntries counts the keys pushed so far for each open row that spans several tiles
+	// (RowTask.RowID): one bit of state per open row tells its end-of-row marker whether the row
+	// sent the back end anything.
+	rowEntries map[int64]int
 	maxPass    bool
 	markerDue  int64 // cycle from which the marker (or the end) is due; -1 until known
 	markerWay  bool  // the marker is due and was refused
@@ -199,7 +204,7 @@ func (u *FrontEndUnit) Start(t RowTask, cycle int64) {
 		u.bitsK = u.p.BitsK
 	}
 	u.keysStart = cycle + int64(u.p.FillCycles)
-	u.slots, u.next, u.done, u.kept = t.N, 0, 0, 0
+	u.slots, u.next, u.done, u.kept, u.entries = t.N, 0, 0, 0, 0
 	u.maxPass, u.keepMarker, u.markerWay = false, false, false
 	u.markerDue = -1
 	if t.N == 0 {
@@ -249,6 +254,7 @@ func (u *FrontEndUnit) Cycle(c int64, port SurvivorPort) (ended bool) {
 			u.listener.Pushed(Push{Row: u.task.Row, Key: key, Lane: li}, c)
 		}
 		u.LaneStallCycles += c - u.holdFrom[li]
+		u.entries++
 		u.hold.remove(li)
 		u.free.add(li)
 		u.holding--
@@ -266,9 +272,20 @@ func (u *FrontEndUnit) Cycle(c int64, port SurvivorPort) (ended bool) {
 		switch {
 		case !u.task.Last:
 			ended = true
+			if u.task.RowID >= 0 {
+				if u.rowEntries == nil {
+					u.rowEntries = map[int64]int{}
+				}
+				u.rowEntries[u.task.RowID] += u.entries
+			}
 		case port.CanPush():
-			port.Push(Entry{Row: u.task.Row, Key: -1, Marker: true, KeepMax: u.keepMarker, Tag: u.task.Tag, Head: u.task.Head,
-				DV: u.task.DV, Visible: c + 1})
+			sent := u.entries
+			if u.task.RowID >= 0 {
+				sent += u.rowEntries[u.task.RowID]
+				delete(u.rowEntries, u.task.RowID)
+			}
+			port.Push(Entry{Row: u.task.Row, Key: -1, Marker: true, KeepMax: u.keepMarker, Empty: sent == 0 && !u.keepMarker,
+				Tag: u.task.Tag, Head: u.task.Head, DV: u.task.DV, Visible: c + 1})
 			if u.listener != nil {
 				u.listener.Pushed(Push{Row: u.task.Row, Key: -1, Lane: -1, Marker: true}, c)
 			}

@@ -59,6 +59,10 @@ type BackEnd struct {
 	Macs        int  `yaml:"macs"`
 	ExpLatency  int  `yaml:"exp_latency"`
 	NormLatency int  `yaml:"norm_latency"`
+	// NormOverlap: a row's normalization overlaps the next rows' exp and multiplies.
+	NormOverlap bool `yaml:"norm_overlap"`
+	// SkipEmptyRows: a row that sent no entry costs only its marker's pop.
+	SkipEmptyRows bool `yaml:"skip_empty_rows"`
 }
 
 // Memory configures on-chip SRAM and the memory system.

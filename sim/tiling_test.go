@@ -8,17 +8,19 @@ import (
 )
 
 // TestEnginesAgreeTilingAndPacking holds the engines to each other with query tiling (a Q buffer
-// smaller than a head's Q) and head packing, under both dispatchers and both memory models.
+// smaller than a head's Q), head packing and the back end's overlapped normalization and skipped
+// empty rows, under both dispatchers and both memory models.
 func TestEnginesAgreeTilingAndPacking(t *testing.T) {
 	r := rand.New(rand.NewPCG(29, 7))
 	iters := 300
 	if testing.Short() {
 		iters = 50
 	}
-	covered := map[string]int{"query blocks": 0, "packed heads": 0}
+	covered := map[string]int{"query blocks": 0, "packed heads": 0, "skipped empty rows": 0, "overlapped normalization": 0}
 	for it := 0; it < iters; it++ {
 		cfg := randConfig(r)
 		cfg.Memory.PackHeads = r.IntN(2) == 0
+		cfg.BackEnd.NormOverlap, cfg.BackEnd.SkipEmptyRows = r.IntN(2) == 0, r.IntN(2) == 0
 		if r.IntN(2) == 0 {
 			cfg.Dispatch = DynamicDispatch
 		}
@@ -58,6 +60,12 @@ func TestEnginesAgreeTilingAndPacking(t *testing.T) {
 		}
 		covered["query blocks"] += b2i(int64(qRows)*qRow > cfg.Memory.SRAMQBytes*int64(len(heads)))
 		covered["packed heads"] += b2i(ref.DRAM.Loads < int64(len(heads)))
+		var skipped int64
+		for _, b := range ref.BackEnd {
+			skipped += b.SkippedRows
+		}
+		covered["skipped empty rows"] += b2i(skipped > 0)
+		covered["overlapped normalization"] += b2i(cfg.BackEnd.NormOverlap && cfg.BackEnd.NormLatency > 0)
 	}
 	for what, n := range covered {
 		if n < iters/20 {

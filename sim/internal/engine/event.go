@@ -182,7 +182,7 @@ func (e *eventEngine) taskEnded(u int, c int64) {
 
 // retire does the bookkeeping of an entry popped at cycle c whose work ends before end.
 func (e *eventEngine) retire(en arch.Entry, c, end int64) {
-	e.st.countPop(e.w.head(en.Head).src, en)
+	e.st.countPop(e.w.head(en.Head).src, en, e.p.BackEnd.Normalized(en))
 	e.lastBusy = max(e.lastBusy, end-1)
 	e.mem.EntryRetired(en.Tag, max(c, end-1))
 }

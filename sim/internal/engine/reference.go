@@ -40,7 +40,7 @@ func runReference(p *Params, src HeadSource, opts Options) (*Stats, error) {
 		}
 		for u := 0; u < units; u++ {
 			if en, end := be[u].Step(c, fifo[u]); en != nil {
-				st.countPop(w.head(en.Head).src, *en)
+				st.countPop(w.head(en.Head).src, *en, p.BackEnd.Normalized(*en))
 				r.lastBusy = max(r.lastBusy, end-1)
 				mem.EntryRetired(en.Tag, max(c, end-1))
 			}

@@ -60,6 +60,8 @@ type BackEndStats struct {
 	MacCycles int64 `json:"mac_cycles"`
 	MaxFill   int   `json:"fifo_max_fill"`
 	KeptMax   int64 `json:"kept_max"` // keep-max markers: a row's maximum processed like a survivor
+	// SkippedRows are empty rows that cost only their marker's pop (back_end.skip_empty_rows).
+	SkippedRows int64 `json:"skipped_rows"`
 }
 
 // DRAMStats are the memory system's counts.
@@ -113,7 +115,8 @@ func (s *Stats) finish(fe []*arch.FrontEndUnit, be []*arch.BackEndUnit, fifo []*
 		s.MaxPassKeys += f.MaxPassKeys
 		b := be[u]
 		s.BackEnd[u] = BackEndStats{Busy: b.BusyCycles, Starved: b.StarvedCycles, Survivors: b.Survivors,
-			Rows: b.Rows, MacCycles: b.MacCycles, MaxFill: fifo[u].MaxFill, KeptMax: b.KeptMax}
+			Rows: b.Rows, MacCycles: b.MacCycles, MaxFill: fifo[u].MaxFill, KeptMax: b.KeptMax,
+			SkippedRows: b.SkippedRows}
 	}
 	s.DRAM = mem.Stats()
 	s.Heads = w.Heads
@@ -169,7 +172,7 @@ func (s *Stats) countDecision(th *headSrc, bitsPerCycle int, d arch.Decision) {
 }
 
 // countPop adds the back end's work on one popped entry.
-func (s *Stats) countPop(th *headSrc, e arch.Entry) {
+func (s *Stats) countPop(th *headSrc, e arch.Entry, normalized bool) {
 	s.Actions.FIFOPops++
 	dv := int64(th.DV)
 	if !e.Marker || e.KeepMax {
@@ -177,7 +180,7 @@ func (s *Stats) countPop(th *headSrc, e arch.Entry) {
 		s.Actions.Exps++
 		s.Actions.MACs += dv
 	}
-	if e.Marker {
+	if normalized {
 		s.Actions.Divides += dv
 	}
 }

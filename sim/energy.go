@@ -114,6 +114,7 @@ type Share struct {
 type EnergyResult struct {
 	Table     string                   `json:"table"`
 	Node      string                   `json:"node"`
+	Source    string                   `json:"table_source"` // where the table's numbers come from
 	Design    EnergySummary            `json:"design"`
 	Baselines map[string]EnergySummary `json:"baselines"`
 }
@@ -133,7 +134,7 @@ func (r *Result) Price(table *energy.Table) error {
 		}
 		return es, nil
 	}
-	er := &EnergyResult{Table: table.Name, Node: table.Node, Baselines: map[string]EnergySummary{}}
+	er := &EnergyResult{Table: table.Name, Node: table.Node, Source: table.Source, Baselines: map[string]EnergySummary{}}
 	var err error
 	if er.Design, err = price(r.Design, r.Config); err != nil {
 		return err

@@ -352,7 +352,7 @@ def generate(cfg: dict, config_path: str, node: str, dram: str) -> tuple[dict, s
     comps.update(backend_entries(p, cfg))
     comps.update(unit_entries(p, cfg))
     v = versions()
-    name = f"hwc-{cfg.get('name', 'config')}-{node}"
+    name = f"hwcomponents-{cfg.get('name', 'config')}-{node}"
     ops = cfg["operands"]
     table = {
         "name": name,

@@ -2,8 +2,9 @@
 # Regenerates the energy tables of energy/tables/hwc/ from the hwcomponents models (CACTI,
 # Aladdin, DRAM presets) and their manifest. Needs the venv of ci/install-energy.sh.
 #   energy/gen/regen.sh           rewrite energy/tables/hwc/*.yaml and MANIFEST.yaml
-#   energy/gen/regen.sh --check   regenerate the 45 nm table into a temporary file and compare it
-#                                 byte for byte with the committed one (CI)
+#   energy/gen/regen.sh --check   run the generator's tests, regenerate the 45 nm table into a
+#                                 temporary file and compare it byte for byte with the committed
+#                                 one (ci/test.sh)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="/usr/local/go/bin:$PATH"
@@ -18,6 +19,7 @@ trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/lrpsim" ./cmd/lrpsim
 nodes=(45nm 28nm 65nm)
 if [ "${1:-}" = "--check" ]; then
+  LRPSIM_BIN="$tmp/lrpsim" "$py" -W ignore::ResourceWarning -m unittest energy/gen/test_gen_table.py
   "$py" energy/gen/gen_table.py --config configs/leopard.yaml --node 45nm --dram LPDDR4 \
     --lrpsim "$tmp/lrpsim" --out "$tmp/leopard-45nm.yaml"
   cmp energy/tables/hwc/leopard-45nm.yaml "$tmp/leopard-45nm.yaml"

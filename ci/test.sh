@@ -25,6 +25,16 @@ go run ./cmd/lrpsim sweep configs/sweeps/ci-small.yaml --out "$sweep_out/ci-smal
 diff -u results/golden/ci-small.csv "$sweep_out/ci-small.csv"
 rm -rf "$sweep_out"
 
+energy_py=${LRPSIM_ENERGY_VENV:-energy/gen/.venv}/bin/python
+if [ -x "$energy_py" ]; then
+  echo "== energy table regenerated from the hwcomponents models equals the committed one"
+  start=$SECONDS
+  energy/gen/regen.sh --check
+  echo "   $((SECONDS - start)) s"
+else
+  echo "== energy table check SKIPPED: $energy_py missing (ci/install-energy.sh makes it; needs python3.12)"
+fi
+
 py=${LRPSIM_PYTHON:-/usr/bin/python3}
 if "$py" -c 'import torch, numpy, pytest' 2>/dev/null; then
   ci/python-tests.sh

@@ -26,15 +26,25 @@ func nodeParams() map[string]struct{ nm, volts float64 } {
 	}
 }
 
-// DefaultNodes returns the nodes [DefaultTable] knows, in sorted order.
+// DefaultNodes returns the nodes [DefaultTable] knows, in sorted order: the Horowitz nodes
+// (45nm and the nodes scaled from it) and the selectors of the generated tables (e.g. 28nm-hwc).
 func DefaultNodes() []string {
+	return append(sortedKeys(nodeParams()), sortedKeys(generatedNodes())...)
+}
+
+// horowitzNodes returns the nodes of the Horowitz table and its scalings, in sorted order.
+func horowitzNodes() []string {
 	return sortedKeys(nodeParams())
 }
 
 // DefaultTable returns a fresh copy of the built-in table for node: "45nm" is
 // energy/tables/45nm.yaml (Horowitz, ISSCC 2014); "28nm" and "65nm" are scaled from it by
-// [NodeScaling].
+// [NodeScaling]; "45nm-hwc", "28nm-hwc" and "65nm-hwc" are the tables generated from the
+// hwcomponents models for configs/leopard.yaml (energy/tables/hwc/, energy/gen/).
 func DefaultTable(node string) (*Table, error) {
+	if t, ok, err := generatedTable(node); ok {
+		return t, err
+	}
 	if _, ok := nodeParams()[node]; !ok {
 		return nil, fmt.Errorf("energy: no built-in table for node %q (known: %s)", node, strings.Join(DefaultNodes(), ", "))
 	}
@@ -75,11 +85,11 @@ func NodeScaling(from, to string) (Scaling, error) {
 	params := nodeParams()
 	f, ok := params[from]
 	if !ok {
-		return Scaling{}, fmt.Errorf("energy: unknown node %q (known: %s)", from, strings.Join(DefaultNodes(), ", "))
+		return Scaling{}, fmt.Errorf("energy: unknown node %q (known: %s)", from, strings.Join(horowitzNodes(), ", "))
 	}
 	t, ok := params[to]
 	if !ok {
-		return Scaling{}, fmt.Errorf("energy: unknown node %q (known: %s)", to, strings.Join(DefaultNodes(), ", "))
+		return Scaling{}, fmt.Errorf("energy: unknown node %q (known: %s)", to, strings.Join(horowitzNodes(), ", "))
 	}
 	l := t.nm / f.nm
 	v := t.volts / f.volts

@@ -114,6 +114,11 @@ func runCounts() Counts {
 	c.SetAttribute(VSRAM, AttrSizeBytes, 32768)
 	c.SetAttribute(FIFO, AttrDepth, 1024)
 	c.SetAttribute(FIFO, AttrWidthBits, 64) // 1024*64/8 = 8192 bytes
+	for _, comp := range []string{Lane, Comparator} {
+		c.SetAttribute(comp, AttrBitsQ, 16)
+		c.SetAttribute(comp, AttrPlanesPerStep, 2)
+		c.SetAttribute(comp, AttrPsumBits, 38) // 16 + 16 + log2 64
+	}
 	return c
 }
 

@@ -45,6 +45,15 @@ const (
 	AttrSizeBytes = "size_bytes" // SRAM capacity in bytes
 	AttrDepth     = "depth"      // FIFO depth in entries
 	AttrWidthBits = "width_bits" // FIFO entry width in bits
+
+	// AttrBitsQ is the width in bits of a q element the lane holds (the configured operands.bits_q).
+	AttrBitsQ = "bits_q"
+	// AttrPlanesPerStep is the number of K bit-planes a lane consumes per step,
+	// min(bits_per_cycle, bits_k): the lane has that many AND arrays and adder trees.
+	AttrPlanesPerStep = "planes_per_step"
+	// AttrPsumBits is the width of the lane's partial sum and of the comparator,
+	// bits_q + bits_k + log2(64) for the nominal 64 elements per lane.
+	AttrPsumBits = "psum_bits"
 )
 
 // Vocabulary returns the component names this package knows, each with its actions in sorted

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math/bits"
 	"sort"
 	"strconv"
 
@@ -13,6 +14,24 @@ import (
 // fifoEntryBits is the width of a survivor FIFO entry: key index (16 bits), query row (16 bits)
 // and the 22-bit partial sum that is the score, rounded up to a 64-bit word (assumption).
 const fifoEntryBits = 64
+
+// laneElements is the number of q elements a lane's adder tree sums, the nominal d = 64 of the
+// energy tables (energy/README.md, R3): the configuration does not name the lane's width in
+// elements, and a trace of smaller d leaves part of the tree idle.
+const laneElements = 64
+
+// setLaneAttributes sets the attributes by which a table scales the lane and the comparator
+// (energy/README.md, R6): the q width the datapath holds, the K bit-planes consumed per step
+// and the partial-sum width.
+func setLaneAttributes(c *energy.Counts, cfg *Config) {
+	planes := min(cfg.FrontEnd.BitsPerCycle, cfg.Operands.BitsK)
+	psum := cfg.Operands.BitsQ + cfg.Operands.BitsK + bits.Len(laneElements-1)
+	for _, comp := range []string{energy.Lane, energy.Comparator} {
+		c.SetAttribute(comp, energy.AttrBitsQ, float64(cfg.Operands.BitsQ))
+		c.SetAttribute(comp, energy.AttrPlanesPerStep, float64(planes))
+		c.SetAttribute(comp, energy.AttrPsumBits, float64(psum))
+	}
+}
 
 // EnergyCounts turns a simulation's action counts into the energy package's counts: what each
 // component of the configured machine did, how many instances it has, and its attributes.
@@ -26,6 +45,7 @@ func EnergyCounts(s *Stats, cfg *Config) energy.Counts {
 	a := s.Actions
 
 	c.SetInstances(energy.Lane, lanes)
+	setLaneAttributes(&c, cfg)
 	c.Add(energy.Lane, energy.BitProduct, a.BitProducts)
 	c.Add(energy.Lane, energy.Accumulate, a.Accumulates)
 	c.SetInstances(energy.Comparator, lanes)
@@ -94,6 +114,7 @@ type Share struct {
 type EnergyResult struct {
 	Table     string                   `json:"table"`
 	Node      string                   `json:"node"`
+	Source    string                   `json:"table_source"` // where the table's numbers come from
 	Design    EnergySummary            `json:"design"`
 	Baselines map[string]EnergySummary `json:"baselines"`
 }
@@ -113,7 +134,7 @@ func (r *Result) Price(table *energy.Table) error {
 		}
 		return es, nil
 	}
-	er := &EnergyResult{Table: table.Name, Node: table.Node, Baselines: map[string]EnergySummary{}}
+	er := &EnergyResult{Table: table.Name, Node: table.Node, Source: table.Source, Baselines: map[string]EnergySummary{}}
 	var err error
 	if er.Design, err = price(r.Design, r.Config); err != nil {
 		return err

@@ -23,8 +23,13 @@ const laneElements = 64
 // setLaneAttributes sets the attributes by which a table scales the lane and the comparator
 // (energy/README.md, R6): the q width the datapath holds, the K bit-planes consumed per step
 // and the partial-sum width.
-func setLaneAttributes(c *energy.Counts, cfg *Config) {
+func setLaneAttributes(c *energy.Counts, cfg *Config, s *Stats) {
 	planes := min(cfg.FrontEnd.BitsPerCycle, cfg.Operands.BitsK)
+	if s.PlanesPerStep > 0 {
+		// What the run's lanes consumed per step: the bit-parallel baseline takes every plane
+		// of the trace's keys, whatever bits_per_cycle says.
+		planes = s.PlanesPerStep
+	}
 	psum := cfg.Operands.BitsQ + cfg.Operands.BitsK + bits.Len(laneElements-1)
 	for _, comp := range []string{energy.Lane, energy.Comparator} {
 		c.SetAttribute(comp, energy.AttrBitsQ, float64(cfg.Operands.BitsQ))
@@ -45,7 +50,7 @@ func EnergyCounts(s *Stats, cfg *Config) energy.Counts {
 	a := s.Actions
 
 	c.SetInstances(energy.Lane, lanes)
-	setLaneAttributes(&c, cfg)
+	setLaneAttributes(&c, cfg, s)
 	c.Add(energy.Lane, energy.BitProduct, a.BitProducts)
 	c.Add(energy.Lane, energy.Accumulate, a.Accumulates)
 	c.SetInstances(energy.Comparator, lanes)

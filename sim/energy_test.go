@@ -101,7 +101,9 @@ func TestLaneScalesWithPlanesAndWidths(t *testing.T) {
 		})
 	}
 
-	// The design and its bit-parallel baseline differ in lane area by the planes per step.
+	// The design and its bit-parallel baseline differ in lane area by the planes per step: the
+	// bit-parallel lane consumes all 4 planes of the trace's 4-bit keys in one step (issue 10,
+	// item 6: the trace's K width, not operands.bits_k = 16).
 	cfg := tinyConfig(t, 2, 2, 1, 1, 1, 1, 1, 5, 4)
 	cfg.Baselines = []string{"bit_parallel"}
 	h := head4([2]int32{-8, 5}, [2]int32{2, -1})
@@ -113,7 +115,7 @@ func TestLaneScalesWithPlanesAndWidths(t *testing.T) {
 		t.Fatal(err)
 	}
 	design, parallel := res.Energy.Design.Breakdown[energy.Lane].AreaUM2, res.Energy.Baselines["bit_parallel"].Breakdown[energy.Lane].AreaUM2
-	if want := float64(cfg.Operands.BitsK); parallel != want*design {
+	if want := float64(h.BitsK); parallel != want*design {
 		t.Errorf("bit_parallel lane area %v, design %v: want %v times the design's", parallel, design, want)
 	}
 }

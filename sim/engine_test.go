@@ -15,11 +15,15 @@ import (
 
 // randHead builds a random head with extremes of two's complement mixed in, a threshold near
 // the middle of its scores, and optionally a causal mask and short valid lengths.
-func randHead(r *rand.Rand, idx int) *traces.Head {
+func randHead(r *rand.Rand, idx int) *traces.Head { return randHeadKeys(r, idx, 1, 24) }
+
+// randHeadKeys is randHead with minKeys..maxKeys keys; a head of more than one key at least is
+// never causal (its keys would be limited to its at most 20 queries).
+func randHeadKeys(r *rand.Rand, idx, minKeys, maxKeys int) *traces.Head {
 	bitsQ, bitsK, bitsV := 2+r.IntN(15), 2+r.IntN(15), 2+r.IntN(15)
-	n, m := 1+r.IntN(20), 1+r.IntN(24)
+	n, m := 1+r.IntN(20), minKeys+r.IntN(maxKeys-minKeys+1)
 	d, dv := 1+r.IntN(20), 1+r.IntN(20)
-	causal := r.IntN(3) == 0
+	causal := r.IntN(3) == 0 && minKeys == 1
 	if causal {
 		m = n
 	}
@@ -134,7 +138,7 @@ func TestEnginesAgree(t *testing.T) {
 	}
 	covered := map[string]int{"back-pressure": 0, "waiting for DRAM": 0, "DRAM waiting for a buffer": 0,
 		"tiled heads": 0, "lockstep": 0, "early-terminated keys": 0, "keep-max pass": 0, "keep-max marker": 0,
-		"lanes > 64": 0, "bit-parallel": 0, "norm_latency 0": 0, "keep-max row across tiles refused": 0}
+		"lanes > 64 at work": 0, "bit-parallel": 0, "norm_latency 0": 0, "keep-max row across tiles refused": 0}
 	for it := 0; it < iters; it++ {
 		cfg := randConfig(r)
 		var heads Heads
@@ -143,10 +147,25 @@ func TestEnginesAgree(t *testing.T) {
 			h.KeepMax = r.IntN(3) == 0 // empty_row keep_max in about a third of the heads
 			heads = append(heads, h)
 		}
+		var wide *traces.Head
+		if cfg.FrontEnd.Lanes > 64 {
+			// A head of 65..150 keys, mostly in one tile, so that lanes above 64 take keys.
+			wide = randHeadKeys(r, len(heads), 65, 150)
+			wide.KeepMax = r.IntN(3) == 0
+			heads = append(heads, wide)
+			if r.IntN(3) != 0 {
+				cfg.Memory.SRAMKVBytes = max(cfg.Memory.SRAMKVBytes, 2*int64(wide.M*(wide.D*wide.BitsK+wide.DV*wide.BitsV)+7)/8)
+			}
+		}
 		// The SRAM must hold at least one key row of every head and Q.
 		for _, h := range heads {
 			need := int64(h.D*h.BitsK+h.DV*h.BitsV+7) / 8 * 2
 			cfg.Memory.SRAMKVBytes = max(cfg.Memory.SRAMKVBytes, need)
+		}
+		wideLanes := false
+		if wide != nil {
+			perTile := cfg.Memory.SRAMKVBytes * 8 / 2 / int64(wide.D*wide.BitsK+wide.DV*wide.BitsV)
+			wideLanes = min(perTile, int64(wide.ValidK)) > 64
 		}
 		name := fmt.Sprintf("iter %d: %+v", it, *cfg)
 		ref, rerr := Simulate(cfg, heads, EngineReference, Options{Record: true})
@@ -186,7 +205,7 @@ func TestEnginesAgree(t *testing.T) {
 			keptMax += b.KeptMax
 		}
 		covered["keep-max marker"] += b2i(keptMax > 0)
-		covered["lanes > 64"] += b2i(cfg.FrontEnd.Lanes > 64)
+		covered["lanes > 64 at work"] += b2i(wideLanes)
 		covered["bit-parallel"] += b2i(cfg.bitParallel)
 		covered["norm_latency 0"] += b2i(cfg.BackEnd.NormLatency == 0)
 	}
@@ -194,7 +213,7 @@ func TestEnginesAgree(t *testing.T) {
 	// The generator must keep exercising every mechanism, or agreement proves little.
 	// The keep-max cases and wide lane sets are drawn rarely (to keep the test fast), so they
 	// need half the share of the others.
-	rare := map[string]bool{"keep-max pass": true, "keep-max marker": true, "lanes > 64": true,
+	rare := map[string]bool{"keep-max pass": true, "keep-max marker": true, "lanes > 64 at work": true,
 		"keep-max row across tiles refused": true}
 	for what, n := range covered {
 		need := iters / 20

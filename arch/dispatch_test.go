@@ -109,8 +109,7 @@ func runDispatchEvents(t *testing.T, dc dispatchCase) dispatchResult {
 	res := dispatchResult{Starts: make([][]string, units), Wait: make([]int64, units)}
 	waiting := make([]bool, units)
 	// A unit runs its ready tasks back to back until it must wait or has none left.
-	var drain func(u int, tk RowTask, at int64, status int, err error)
-	drain = func(u int, tk RowTask, at int64, status int, err error) {
+	drain := func(u int, tk RowTask, at int64, status int, err error) {
 		for {
 			if err != nil {
 				t.Fatal(err)

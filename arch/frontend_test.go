@@ -320,3 +320,39 @@ func TestFrontEndKeepMaxPassHandWorked(t *testing.T) {
 		}
 	}
 }
+
+// TestFrontEndKeepMaxPassTwoLanes: TestFrontEndKeepMaxPassHandWorked's row on two lanes. The
+// second pass starts the cycle after the first pass's last decision and hands keys out lowest
+// lane first.
+//
+//	fill at 0; 1: lane 0 takes k0 (decides 1), lane 1 k1 (1..2, decides 2); 2: lane 0 takes k2
+//	(2..4, decides 4). Second pass from 5: lane 0 k0, lane 1 k1 (5..8, decide 8); 9: lane 0 k2
+//	(9..12). z = 12, drain 1: the marker at 13; busy 0..13 = 14, lane steps 1+2+3+3*4 = 18.
+func TestFrontEndKeepMaxPassTwoLanes(t *testing.T) {
+	q, k := []int32{3, -2}, []int32{-8, 5, -7, -3, 1, 2}
+	tk := RowTask{N: 3, Last: true, KeepMax: true, BitsK: 4, DV: 2, Steps: []uint8{1, 2, 3}, Survive: make([]bool, 3),
+		Operands: &TaskOperands{Q: q, QPlus: QPlus(q), T: 0, K: k, D: 2}}
+	fc := feCase{p: FrontEndParams{Lanes: 2, BitsK: 4, BitsPerCycle: 1, EarlyTermination: true, FillCycles: 1, DrainCycles: 1},
+		be: BackEndParams{Macs: 1, ExpLatency: 0, NormLatency: 1}, depth: 2, tasks: []RowTask{tk}}
+	want := []struct {
+		key, lane, step int
+		cycle           int64
+	}{{0, 0, 1, 1}, {1, 1, 2, 2}, {2, 0, 3, 4}, {0, 0, 4, 8}, {1, 1, 4, 8}, {2, 0, 4, 12}}
+	for name, res := range map[string]feResult{"per-cycle": runFrontEndPerCycle(t, fc, false),
+		"bit-serial": runFrontEndPerCycle(t, fc, true), "events": runFrontEndEvents(t, fc)} {
+		ds := res.Log.Decisions
+		if len(ds) != len(want) {
+			t.Fatalf("%s: %d decisions, want %d: %+v", name, len(ds), len(want), ds)
+		}
+		for i, w := range want {
+			d := ds[i]
+			if d.Key != w.key || d.Lane != w.lane || d.Step != w.step || d.Cycle != w.cycle || d.MaxPass != (i >= 3) {
+				t.Errorf("%s: decision %d = %+v, want key %d on lane %d after %d steps at %d", name, i, d, w.key, w.lane, w.step, w.cycle)
+			}
+		}
+		if !reflect.DeepEqual(res.Log.Ends, []int64{13}) || res.Busy != 14 || res.LaneSteps != 18 || res.MaxPassKeys != 3 {
+			t.Errorf("%s: ends %v, busy %d, lane steps %d, max-pass keys %d; want [13], 14, 18, 3",
+				name, res.Log.Ends, res.Busy, res.LaneSteps, res.MaxPassKeys)
+		}
+	}
+}

@@ -224,6 +224,31 @@ func TestHandWorkedKeepMaxSecondPass(t *testing.T) {
 	}
 }
 
+// TestHandWorkedKeepMaxSecondPassTwoLanes: the same row on two lanes; the second pass starts the
+// cycle after the first pass's last decision, lowest lane first.
+//
+//	load 7 B: usable at 7. 7: lane 0 takes k0 (decides 7), lane 1 k1 (7..8, decides 8);
+//	8: lane 0 takes k2 (8..10, decides 10). Second pass from 11: lanes 0 and 1 take k0 and k1
+//	(11..14), lane 0 then k2 (15..18). The keep-max marker at 18: front end busy 7..18 = 12,
+//	lane steps 1+2+3 + 3*4 = 18.
+//	back end: popped 19, exp 19, MACs 20..21, normalization 22..23: busy 5, starved 0..18 = 19,
+//	run 24 cycles.
+func TestHandWorkedKeepMaxSecondPassTwoLanes(t *testing.T) {
+	cfg := tinyConfig(t, 2, 2, 1, 0, 0, 1, 2, 0, 1)
+	for _, st := range bothEngines(t, cfg, Heads{keepMaxHead()}) {
+		checkRun(t, st, wantRun{cycles: 24, feBusy: 12, feWait: 7, laneSteps: 18, beBusy: 5, beStarved: 19,
+			keptMax: 1, beRows: 1, macCycles: 2})
+		checkRecords(t, st, []PairRecord{
+			{Key: 0, Step: 1, Decide: 7, Push: -1},
+			{Key: 1, Step: 2, Decide: 8, Push: -1},
+			{Key: 2, Step: 3, Decide: 10, Push: -1},
+		})
+		if st.MaxPassRows != 1 || st.MaxPassKeys != 3 {
+			t.Errorf("%s: max-pass rows/keys %d/%d, want 1/3", st.Engine, st.MaxPassRows, st.MaxPassKeys)
+		}
+	}
+}
+
 // TestHandWorkedKeepMaxPruneOnly: early termination off (prune_only): every score is whole after
 // the first pass, so no second pass is made, but the marker still carries the maximum.
 //

@@ -17,8 +17,8 @@ import (
 // the middle of its scores, and optionally a causal mask and short valid lengths.
 func randHead(r *rand.Rand, idx int) *traces.Head { return randHeadKeys(r, idx, 1, 24) }
 
-// randHeadKeys is randHead with minKeys..maxKeys keys; a head of more than one key at least is
-// never causal (its keys would be limited to its at most 20 queries).
+// randHeadKeys is randHead with minKeys..maxKeys keys. With minKeys above 1 the head is never
+// causal: a causal head has as many keys as queries, at most 20.
 func randHeadKeys(r *rand.Rand, idx, minKeys, maxKeys int) *traces.Head {
 	bitsQ, bitsK, bitsV := 2+r.IntN(15), 2+r.IntN(15), 2+r.IntN(15)
 	n, m := 1+r.IntN(20), minKeys+r.IntN(maxKeys-minKeys+1)

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/lrpsim/lrpsim/arch"
@@ -14,11 +15,15 @@ import (
 
 // randHead builds a random head with extremes of two's complement mixed in, a threshold near
 // the middle of its scores, and optionally a causal mask and short valid lengths.
-func randHead(r *rand.Rand, idx int) *traces.Head {
+func randHead(r *rand.Rand, idx int) *traces.Head { return randHeadKeys(r, idx, 1, 24) }
+
+// randHeadKeys is randHead with minKeys..maxKeys keys. With minKeys above 1 the head is never
+// causal: a causal head has as many keys as queries, at most 20.
+func randHeadKeys(r *rand.Rand, idx, minKeys, maxKeys int) *traces.Head {
 	bitsQ, bitsK, bitsV := 2+r.IntN(15), 2+r.IntN(15), 2+r.IntN(15)
-	n, m := 1+r.IntN(20), 1+r.IntN(24)
+	n, m := 1+r.IntN(20), minKeys+r.IntN(maxKeys-minKeys+1)
 	d, dv := 1+r.IntN(20), 1+r.IntN(20)
-	causal := r.IntN(3) == 0
+	causal := r.IntN(3) == 0 && minKeys == 1
 	if causal {
 		m = n
 	}
@@ -69,6 +74,8 @@ func randHead(r *rand.Rand, idx int) *traces.Head {
 	return h
 }
 
+// randConfig draws a configuration: sometimes more than 64 lanes (a lane set of several
+// words), often norm_latency 0, and now and then the bit-parallel baseline of the draw.
 func randConfig(r *rand.Rand) *Config {
 	c, err := DefaultConfig()
 	if err != nil {
@@ -76,6 +83,9 @@ func randConfig(r *rand.Rand) *Config {
 	}
 	c.Units = 1 + r.IntN(4)
 	c.FrontEnd.Lanes = 1 + r.IntN(6)
+	if r.IntN(10) == 0 {
+		c.FrontEnd.Lanes = 65 + r.IntN(66)
+	}
 	c.FrontEnd.BitsPerCycle = 1 + r.IntN(4)
 	c.FrontEnd.Scheduling = []arch.Policy{arch.Dynamic, arch.Lockstep}[r.IntN(2)]
 	c.FrontEnd.EarlyTermination = r.IntN(4) != 0
@@ -86,9 +96,19 @@ func randConfig(r *rand.Rand) *Config {
 	c.BackEnd.Macs = 1 + r.IntN(8)
 	c.BackEnd.ExpLatency = r.IntN(4)
 	c.BackEnd.NormLatency = r.IntN(4)
+	if r.IntN(3) == 0 {
+		c.BackEnd.NormLatency = 0
+	}
 	c.Memory.SRAMKVBytes = int64(40 + r.IntN(400)) // small: heads get tiled
 	c.Memory.DRAMBytesPerCycle = 1 + r.IntN(16)
 	c.Memory.DRAMLatency = r.IntN(20)
+	if r.IntN(6) == 0 {
+		bp, err := c.Baseline("bit_parallel")
+		if err != nil {
+			panic(err)
+		}
+		return bp
+	}
 	return c
 }
 
@@ -112,33 +132,62 @@ func sortedRecords(rs []PairRecord) []PairRecord {
 // counts, and every decision (pair, termination step, decision cycle, push cycle).
 func TestEnginesAgree(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 11))
-	iters := 400
+	iters := 800
 	if testing.Short() {
-		iters = 60
+		iters = 120
 	}
 	covered := map[string]int{"back-pressure": 0, "waiting for DRAM": 0, "DRAM waiting for a buffer": 0,
-		"tiled heads": 0, "lockstep": 0, "early-terminated keys": 0}
+		"tiled heads": 0, "lockstep": 0, "early-terminated keys": 0, "keep-max pass": 0, "keep-max marker": 0,
+		"lanes > 64 at work": 0, "bit-parallel": 0, "norm_latency 0": 0, "keep-max row across tiles refused": 0}
 	for it := 0; it < iters; it++ {
 		cfg := randConfig(r)
 		var heads Heads
 		for i := 0; i < 1+r.IntN(4); i++ {
-			heads = append(heads, randHead(r, i))
+			h := randHead(r, i)
+			h.KeepMax = r.IntN(3) == 0 // empty_row keep_max in about a third of the heads
+			heads = append(heads, h)
+		}
+		var wide *traces.Head
+		if cfg.FrontEnd.Lanes > 64 {
+			// A head of 65..150 keys, mostly in one tile, so that lanes above 64 take keys.
+			wide = randHeadKeys(r, len(heads), 65, 150)
+			wide.KeepMax = r.IntN(3) == 0
+			heads = append(heads, wide)
+			if r.IntN(3) != 0 {
+				cfg.Memory.SRAMKVBytes = max(cfg.Memory.SRAMKVBytes, 2*int64(wide.M*(wide.D*wide.BitsK+wide.DV*wide.BitsV)+7)/8)
+			}
 		}
 		// The SRAM must hold at least one key row of every head and Q.
 		for _, h := range heads {
 			need := int64(h.D*h.BitsK+h.DV*h.BitsV+7) / 8 * 2
 			cfg.Memory.SRAMKVBytes = max(cfg.Memory.SRAMKVBytes, need)
 		}
-		name := fmt.Sprintf("iter %d: %+v", it, *cfg)
-		ref, err := Simulate(cfg, heads, EngineReference, Options{Record: true})
-		if err != nil {
-			t.Fatalf("%s: reference: %v", name, err)
+		wideLanes := false
+		if wide != nil {
+			perTile := cfg.Memory.SRAMKVBytes * 8 / 2 / int64(wide.D*wide.BitsK+wide.DV*wide.BitsV)
+			wideLanes = min(perTile, int64(wide.ValidK)) > 64
 		}
-		ev, err := Simulate(cfg, heads, EngineEvent, Options{Record: true})
-		if err != nil {
-			t.Fatalf("%s: event: %v", name, err)
+		name := fmt.Sprintf("iter %d: %+v", it, *cfg)
+		ref, rerr := Simulate(cfg, heads, EngineReference, Options{Record: true})
+		ev, eerr := Simulate(cfg, heads, EngineEvent, Options{Record: true})
+		if rerr != nil || eerr != nil {
+			// The one error a valid draw may meet: a keep-max row that kept nothing spread
+			// over several tiles, which both engines must refuse alike.
+			if rerr == nil || eerr == nil || rerr.Error() != eerr.Error() || !strings.Contains(rerr.Error(), "keep_max") {
+				t.Fatalf("%s: reference error %v, event error %v", name, rerr, eerr)
+			}
+			covered["keep-max row across tiles refused"]++
+			continue
 		}
 		compareStats(t, name, ref, ev)
+		if ref.MaxPassRows != ev.MaxPassRows || ref.MaxPassKeys != ev.MaxPassKeys || ref.PlanesPerStep != ev.PlanesPerStep {
+			t.Fatalf("%s: max-pass rows/keys, planes per step: reference %d/%d/%d, event %d/%d/%d", name,
+				ref.MaxPassRows, ref.MaxPassKeys, ref.PlanesPerStep, ev.MaxPassRows, ev.MaxPassKeys, ev.PlanesPerStep)
+		}
+		checkPlanesPerStep(t, name, cfg, heads, ref)
+		if int64(len(ref.Record)) != ref.Pairs {
+			t.Fatalf("%s: %d decisions recorded for %d pairs: a keep-max pass must not be recorded", name, len(ref.Record), ref.Pairs)
+		}
 		var stall, waitMem int64
 		for _, f := range ref.FrontEnd {
 			stall += f.Stall
@@ -150,12 +199,50 @@ func TestEnginesAgree(t *testing.T) {
 		covered["tiled heads"] += b2i(ref.DRAM.Loads > int64(len(heads)))
 		covered["lockstep"] += b2i(cfg.FrontEnd.Scheduling == arch.Lockstep)
 		covered["early-terminated keys"] += b2i(sum(ref.PrunedStepHistogram[:max(len(ref.PrunedStepHistogram)-1, 0)]) > 0)
+		covered["keep-max pass"] += b2i(ref.MaxPassKeys > 0)
+		var keptMax int64
+		for _, b := range ref.BackEnd {
+			keptMax += b.KeptMax
+		}
+		covered["keep-max marker"] += b2i(keptMax > 0)
+		covered["lanes > 64 at work"] += b2i(wideLanes)
+		covered["bit-parallel"] += b2i(cfg.bitParallel)
+		covered["norm_latency 0"] += b2i(cfg.BackEnd.NormLatency == 0)
 	}
+	t.Logf("cases exercising each mechanism, of %d: %v", iters, covered)
 	// The generator must keep exercising every mechanism, or agreement proves little.
+	// The keep-max cases and wide lane sets are drawn rarely (to keep the test fast), so they
+	// need half the share of the others.
+	rare := map[string]bool{"keep-max pass": true, "keep-max marker": true, "lanes > 64 at work": true,
+		"keep-max row across tiles refused": true}
 	for what, n := range covered {
-		if n < iters/20 {
+		need := iters / 20
+		if rare[what] {
+			need = iters / 40
+		}
+		if n < need {
 			t.Errorf("only %d of %d random cases exercised %s", n, iters, what)
 		}
+	}
+}
+
+// checkPlanesPerStep: the run's planes per step is the most planes any head's lanes took in a
+// step: the head's whole key width in the bit-parallel baseline, else min(bits_per_cycle, width).
+func checkPlanesPerStep(t *testing.T, name string, cfg *Config, heads Heads, st *Stats) {
+	t.Helper()
+	want := 0
+	for _, h := range heads {
+		if cfg.bitParallel {
+			want = max(want, h.BitsK)
+		} else {
+			want = max(want, min(cfg.FrontEnd.BitsPerCycle, h.BitsK))
+		}
+	}
+	if st.PlanesPerStep != want {
+		t.Fatalf("%s: planes per step %d, want %d", name, st.PlanesPerStep, want)
+	}
+	if cfg.bitParallel && len(st.StepHistogram) > 1 {
+		t.Fatalf("%s: bit-parallel keys took up to %d steps, want 1", name, len(st.StepHistogram))
 	}
 }
 

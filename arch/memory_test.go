@@ -1,0 +1,252 @@
+package arch
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"sort"
+	"testing"
+)
+
+// tileList is a TileSource over fixed tiles.
+type tileList []*Tile
+
+func (ts tileList) Tile(seq int) (*Tile, error) {
+	if seq >= len(ts) {
+		return nil, nil
+	}
+	return ts[seq], nil
+}
+
+// memEvent is one report of the units to the memory: kinds in the order a cycle makes them
+// (the back end retires before the front end pushes, and a task ends after its last push).
+type memEvent struct {
+	cycle int64
+	kind  int // 0 retire, 1 push, 2 task end
+	seq   int
+	last  int64 // retire: the cycle the entry's work ends
+}
+
+// memLoad is one load as the listener heard it.
+type memLoad struct {
+	seq          int
+	start, ready int64
+}
+
+// memWork is the units' use of each tile once loaded: task ends and entries (push, retire,
+// end of work), as offsets from the tile's ready cycle.
+type memWork struct {
+	taskEnds            []int64
+	pushes, retires, by []int64
+}
+
+// memDriver plays the units against a memory: when a tile's load starts it schedules the
+// tile's reports; a driver delivers them at their cycles.
+type memDriver struct {
+	mem     Memory
+	work    []memWork
+	pending []memEvent
+	loads   []memLoad
+	reused  []int
+}
+
+func (d *memDriver) LoadStarted(t *Tile, start, ready int64) {
+	d.loads = append(d.loads, memLoad{t.Seq, start, ready})
+	w := d.work[t.Seq]
+	for _, e := range w.taskEnds {
+		d.pending = append(d.pending, memEvent{cycle: ready + e, kind: 2, seq: t.Seq})
+	}
+	for i := range w.pushes {
+		d.pending = append(d.pending, memEvent{cycle: ready + w.pushes[i], kind: 1, seq: t.Seq})
+		d.pending = append(d.pending, memEvent{cycle: ready + w.retires[i], kind: 0, seq: t.Seq,
+			last: ready + w.retires[i] + w.by[i]})
+	}
+	sort.SliceStable(d.pending, func(a, b int) bool {
+		x, y := d.pending[a], d.pending[b]
+		if x.cycle != y.cycle {
+			return x.cycle < y.cycle
+		}
+		return x.kind < y.kind
+	})
+}
+
+func (d *memDriver) BufferReused(seq int) { d.reused = append(d.reused, seq) }
+
+// deliver reports every pending event of cycle c.
+func (d *memDriver) deliver(c int64) {
+	for len(d.pending) > 0 && d.pending[0].cycle == c {
+		e := d.pending[0]
+		d.pending = d.pending[1:]
+		switch e.kind {
+		case 0:
+			d.mem.EntryRetired(e.seq, e.last)
+		case 1:
+			d.mem.EntryPushed(e.seq)
+		default:
+			d.mem.TaskEnded(e.seq, e.cycle)
+		}
+	}
+}
+
+func (d *memDriver) nextReport() int64 {
+	if len(d.pending) == 0 {
+		return Never
+	}
+	return d.pending[0].cycle
+}
+
+// memResult is what the two interfaces are compared on.
+type memResult struct {
+	loads  []memLoad
+	reused []int
+	ready  []int64
+	stats  DRAMStats
+}
+
+func (d *memDriver) result(tiles int) memResult {
+	r := memResult{loads: d.loads, reused: d.reused, stats: d.mem.Stats()}
+	for s := 0; s < tiles; s++ {
+		c, ok := d.mem.Ready(s)
+		if !ok {
+			c = -1
+		}
+		r.ready = append(r.ready, c)
+	}
+	return r
+}
+
+// runMemoryPerCycle steps the memory every cycle, before the units' reports of that cycle.
+func runMemoryPerCycle(t *testing.T, p SerialMemoryParams, tiles tileList, work []memWork) memResult {
+	d := &memDriver{work: work}
+	d.mem = NewSerialMemory(p, tiles, d)
+	for c := int64(0); !d.mem.AllLoaded() || len(d.pending) > 0; c++ {
+		if c > 1<<20 {
+			t.Fatal("per-cycle memory made no progress")
+		}
+		if err := d.mem.Step(c); err != nil {
+			t.Fatal(err)
+		}
+		d.deliver(c)
+	}
+	return d.result(len(tiles))
+}
+
+// runMemoryEvents advances the memory only at the cycles its NextEvent names, delivering the
+// reports that come first (a report in the cycle of a memory event comes after it).
+func runMemoryEvents(t *testing.T, p SerialMemoryParams, tiles tileList, work []memWork) memResult {
+	d := &memDriver{work: work}
+	d.mem = NewSerialMemory(p, tiles, d)
+	for {
+		n, e := d.mem.NextEvent(), d.nextReport()
+		if n == Never && e == Never {
+			break
+		}
+		if e < n {
+			d.deliver(e)
+			continue
+		}
+		if err := d.mem.Advance(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !d.mem.AllLoaded() {
+		t.Fatal("event-driven memory stopped before every tile was loaded")
+	}
+	return d.result(len(tiles))
+}
+
+// randMemoryCase draws tiles and the units' use of each: tasks ending up to slow cycles after
+// the tile is usable, entries pushed no later than the last task end and retired later.
+func randMemoryCase(r *rand.Rand, ntiles, slow int) (tileList, []memWork) {
+	var tiles tileList
+	var work []memWork
+	for s := 0; s < ntiles; s++ {
+		ntasks := r.IntN(4)
+		if s == 0 || r.IntN(6) != 0 {
+			ntasks++ // now and then a tile none of the units uses
+		}
+		t := &Tile{Seq: s, Bytes: int64(1 + r.IntN(200)), Tasks: [][]RowTask{make([]RowTask, ntasks)}}
+		tiles = append(tiles, t)
+		var w memWork
+		lastEnd := int64(0)
+		for i := 0; i < ntasks; i++ {
+			e := int64(r.IntN(slow + 1))
+			w.taskEnds = append(w.taskEnds, e)
+			lastEnd = max(lastEnd, e)
+		}
+		if ntasks > 0 {
+			for i := r.IntN(4); i > 0; i-- {
+				push := int64(r.IntN(int(lastEnd) + 1))
+				retire := push + 1 + int64(r.IntN(slow+1))
+				w.pushes = append(w.pushes, push)
+				w.retires = append(w.retires, retire)
+				w.by = append(w.by, int64(r.IntN(4)))
+			}
+		}
+		work = append(work, w)
+	}
+	return tiles, work
+}
+
+// TestSerialMemoryHandWorked: three tiles of 10 bytes at 2 B/cycle, latency 3 (8 cycles a load).
+//
+//	tile 0: 0..7, ready 8; tile 1 (buffer free): 8..15, ready 16. Tile 0's one task ends at
+//	8+20 = 28, so its buffer is free at 29: tile 2 waits on the free channel 16..28 (13 cycles)
+//	and loads 29..36, ready 37. Busy 24 cycles, 30 bytes, 3 loads.
+func TestSerialMemoryHandWorked(t *testing.T) {
+	var tiles tileList
+	for s := 0; s < 3; s++ {
+		tiles = append(tiles, &Tile{Seq: s, Bytes: 10, Tasks: [][]RowTask{make([]RowTask, 1)}})
+	}
+	work := []memWork{{taskEnds: []int64{20}}, {taskEnds: []int64{0}}, {taskEnds: []int64{0}}}
+	p := SerialMemoryParams{BytesPerCycle: 2, Latency: 3}
+	want := memResult{loads: []memLoad{{0, 0, 8}, {1, 8, 16}, {2, 29, 37}}, reused: []int{0}, ready: []int64{8, 16, 37},
+		stats: DRAMStats{Bytes: 30, Loads: 3, Busy: 24, WaitBuffer: 13}}
+	for name, run := range map[string]func(*testing.T, SerialMemoryParams, tileList, []memWork) memResult{
+		"per-cycle": runMemoryPerCycle, "events": runMemoryEvents} {
+		if got := run(t, p, tiles, work); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", name, got, want)
+		}
+	}
+}
+
+// TestSerialMemorySkipAheadMatchesStep: NextEvent/Advance start the same loads at the same
+// cycles, free the same buffers and count the same busy and buffer-wait cycles as Step run
+// every cycle, from channel-bound to buffer-bound cases.
+func TestSerialMemorySkipAheadMatchesStep(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 1))
+	for _, tc := range []struct {
+		name            string
+		maxLat, maxBW   int
+		maxTiles, slow  int
+		wantBufferWaits bool
+	}{
+		{"channel-bound", 50, 4, 8, 5, false},
+		{"buffer-bound", 2, 64, 8, 80, true},
+		{"mixed", 20, 16, 12, 30, true},
+		{"one tile", 10, 8, 1, 10, false},
+	} {
+		waits := 0
+		for it := 0; it < 150; it++ {
+			p := SerialMemoryParams{BytesPerCycle: 1 + r.IntN(tc.maxBW), Latency: int64(r.IntN(tc.maxLat + 1))}
+			tiles, work := randMemoryCase(r, 1+r.IntN(tc.maxTiles), tc.slow)
+			want, got := runMemoryPerCycle(t, p, tiles, work), runMemoryEvents(t, p, tiles, work)
+			if !reflect.DeepEqual(want, got) {
+				t.Fatalf("%s, iter %d, %+v, work %+v:\nper-cycle %+v\nevents    %+v", tc.name, it, p, work, want, got)
+			}
+			if want.stats.Loads != int64(len(tiles)) {
+				t.Fatalf("%s, iter %d: %d loads for %d tiles", tc.name, it, want.stats.Loads, len(tiles))
+			}
+			waits += b2i(want.stats.WaitBuffer > 0)
+		}
+		if tc.wantBufferWaits && waits < 30 {
+			t.Errorf("%s: only %d of 150 cases waited for a buffer", tc.name, waits)
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

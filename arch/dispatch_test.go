@@ -132,7 +132,7 @@ func runDispatchEvents(t *testing.T, dc dispatchCase) dispatchResult {
 		}
 		for u := 0; u < units; u++ {
 			if waiting[u] {
-				tk, at, status, err := d.Resume(u)
+				tk, at, status, err := d.Resume(u, n)
 				drain(u, tk, at, status, err)
 			}
 		}

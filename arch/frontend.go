@@ -372,10 +372,10 @@ func (u *FrontEndUnit) needsMaxPass() bool {
 // reports whether a pass was added (with early termination off every score is already whole).
 func (u *FrontEndUnit) addMaxPass() bool {
 	u.maxPass, u.keepMarker = true, true
-	u.MaxPassRows++
 	if !u.p.EarlyTermination {
 		return false
 	}
+	u.MaxPassRows++
 	u.slots += u.task.N
 	u.MaxPassKeys += int64(u.task.N)
 	return true

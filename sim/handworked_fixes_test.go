@@ -271,8 +271,8 @@ func TestHandWorkedKeepMaxPruneOnly(t *testing.T) {
 			{Key: 1, Step: 4, Decide: 14, Push: -1},
 			{Key: 2, Step: 4, Decide: 18, Push: -1},
 		})
-		if st.MaxPassKeys != 0 {
-			t.Errorf("%s: max-pass keys %d, want 0 (no second pass with early termination off)", st.Engine, st.MaxPassKeys)
+		if st.MaxPassKeys != 0 || st.MaxPassRows != 0 {
+			t.Errorf("%s: max-pass keys %d, rows %d, want 0 (no second pass with early termination off)", st.Engine, st.MaxPassKeys, st.MaxPassRows)
 		}
 		want := Actions{BitProducts: 24, Accumulates: 12, Compares: 12, QSRAMReadBits: 8, KSRAMReadBits: 24,
 			VSRAMReadBits: 8, QSRAMWrBits: 8, KSRAMWrBits: 24, VSRAMWrBits: 24, DRAMBytes: 7,
@@ -361,7 +361,7 @@ func TestKeepMaxAcrossTilesRejected(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, st := range bothEngines(t, po, Heads{keepMaxHead()}) {
-		if st.BackEnd[0].KeptMax != 1 || st.MaxPassKeys != 0 {
+		if st.BackEnd[0].KeptMax != 1 || st.MaxPassKeys != 0 || st.MaxPassRows != 0 {
 			t.Errorf("%s: prune_only over 2 tiles: kept max %d, max-pass keys %d, want 1, 0", st.Engine, st.BackEnd[0].KeptMax, st.MaxPassKeys)
 		}
 	}

@@ -80,7 +80,7 @@ func testHeads(meta Meta, shape shapeFunc, seed uint64) []*Head {
 					Threshold: th[l*H+h],
 					ScaleQ:    sc[l*H+h][0], ScaleK: sc[l*H+h][1], ScaleV: sc[l*H+h][2],
 					BitsQ: meta.BitsQ, BitsK: meta.BitsK, BitsV: meta.BitsV,
-					Causal: meta.Causal,
+					Causal: meta.Causal, KeepMax: meta.EmptyRow == EmptyRowKeepMax,
 				})
 			}
 		}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -160,5 +161,36 @@ func TestTextNamesRegistryMetrics(t *testing.T) {
 	}
 	if len(calls) < 10 {
 		t.Errorf("text tables read %d metrics, want at least 10", len(calls))
+	}
+}
+
+// TestJSONMetricsAreTheRegistry: --json carries every registry metric of every run, with the
+// same numbers as run --csv.
+func TestJSONMetricsAreTheRegistry(t *testing.T) {
+	res := handResult()
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Metrics map[string]map[string]json.RawMessage `json:"metrics"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	runs := Runs(res)
+	if len(got.Metrics) != len(runs) {
+		t.Fatalf("metrics for %d runs, want %d", len(got.Metrics), len(runs))
+	}
+	for _, r := range runs {
+		for _, m := range Metrics() {
+			want := m.Of(r).String()
+			if want == "" {
+				want = "null"
+			}
+			if g := string(got.Metrics[r.Name][m.Name]); g != want {
+				t.Errorf("run %s metric %s: JSON %s, registry %s", r.Name, m.Name, g, want)
+			}
+		}
 	}
 }

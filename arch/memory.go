@@ -32,6 +32,22 @@ type DRAMStats struct {
 	WaitBuffer int64 `json:"wait_buffer"` // cycles a load waited for a free SRAM buffer
 }
 
+// Request is one DRAM read as a memory system issued it: a part of a tile's load.
+type Request struct {
+	Tile    int   // the tile whose load it belongs to
+	Channel int   // the channel that served it
+	Offset  int64 // its first byte's offset in the tile's load
+	Bytes   int64
+	Issue   int64 // cycle it was issued
+	First   int64 // its first data cycle
+	Last    int64 // its last data cycle
+}
+
+// RequestListener, when a MemoryListener also implements it, hears of every DRAM request.
+type RequestListener interface {
+	RequestIssued(r Request)
+}
+
 // MemoryListener hears of a memory system's actions: a load starting (its tile usable from
 // ready) and a buffer being reused for a later tile (the earlier tile's data is gone).
 type MemoryListener interface {
@@ -210,6 +226,10 @@ func (m *SerialMemory) start(t *Tile, c int64) {
 	m.stats.Loads++
 	if m.listener != nil {
 		m.listener.LoadStarted(t, c, u.ready)
+		if rl, ok := m.listener.(RequestListener); ok {
+			// The serial channel brings the whole tile as one request.
+			rl.RequestIssued(Request{Tile: t.Seq, Bytes: t.Bytes, Issue: c, First: c + m.p.Latency, Last: c + dur - 1})
+		}
 		if m.next >= 2 {
 			m.listener.BufferReused(m.next - 2)
 		}

@@ -71,6 +71,7 @@ type pipeChannel struct {
 
 type pipeRequest struct {
 	tile  int
+	off   int64 // offset in the tile's load
 	bytes int64
 	ready int64 // first cycle it may issue (its tile's start)
 }
@@ -164,7 +165,7 @@ func (m *PipelinedMemory) startTiles(c int64) (waiting bool, err error) {
 		n := 0
 		for off := int64(0); off < t.Bytes; off += int64(m.p.BurstBytes) {
 			ch := &m.ch[m.requests%int64(m.p.Channels)]
-			ch.queue = append(ch.queue, pipeRequest{tile: t.Seq, bytes: min(int64(m.p.BurstBytes), t.Bytes-off), ready: c})
+			ch.queue = append(ch.queue, pipeRequest{tile: t.Seq, off: off, bytes: min(int64(m.p.BurstBytes), t.Bytes-off), ready: c})
 			m.requests++
 			n++
 		}
@@ -183,7 +184,7 @@ func (m *PipelinedMemory) startTiles(c int64) (waiting bool, err error) {
 
 // issue sends channel ch's next request at cycle c and fixes its data cycles: its first data
 // cycle is Latency after the issue, or later when the bus is still busy with earlier requests.
-func (m *PipelinedMemory) issue(ch *pipeChannel, c int64) {
+func (m *PipelinedMemory) issue(ch *pipeChannel, index int, c int64) {
 	r := ch.queue[0]
 	ch.queue = ch.queue[1:]
 	start := max(c+m.p.Latency, ch.busFree)
@@ -195,6 +196,9 @@ func (m *PipelinedMemory) issue(ch *pipeChannel, c int64) {
 		ch.ends = ch.ends[1:]
 	}
 	m.stats.Busy += end - c + 1
+	if rl, ok := m.listener.(RequestListener); ok {
+		rl.RequestIssued(Request{Tile: r.tile, Channel: index, Offset: r.off, Bytes: r.bytes, Issue: c, First: start, Last: end})
+	}
 	u := m.tiles[r.tile]
 	u.ready = max(u.ready, end+1)
 	m.pending[r.tile]--
@@ -252,7 +256,7 @@ func (m *PipelinedMemory) cycle(c int64, perCycle bool) error {
 	for i := range m.ch {
 		ch := &m.ch[i]
 		if len(ch.queue) > 0 && m.canIssue(ch) <= c {
-			m.issue(ch, c)
+			m.issue(ch, i, c)
 		}
 	}
 	m.deliver(c)

@@ -35,6 +35,10 @@ type (
 	Options = engine.Options
 	// HeadSource yields the heads of a trace in order; *traces.Reader is one.
 	HeadSource = engine.HeadSource
+	// Observer hears what every unit does, for timelines and DRAM traces (Options.Observer).
+	Observer = engine.Observer
+	// Segment is a contiguous range of DRAM a load reads.
+	Segment = engine.Segment
 )
 
 // Simulate runs one configuration over a trace with the named engine.

@@ -26,6 +26,7 @@ type feState struct {
 	startAt int64
 	waiting bool // for the memory to schedule a tile
 	rec     []int
+	started int64 // cycle the task in progress started
 }
 
 // eventEngine is the discrete-event engine: a scheduler over the arch components that wakes
@@ -63,7 +64,7 @@ func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
 		fifo: make([]*arch.FIFO, units),
 		fes:  make([]feState, units),
 	}
-	e.mem = p.newMemory(w, loadCounter{st: e.st, w: w})
+	e.mem = p.newMemory(w, &memoryObserver{st: e.st, w: w, obs: opts.Observer, now: func() int64 { return e.now }})
 	e.disp = p.newDispatcher(w, e.mem)
 	e.sched = make([]schedule, 1+2*units)
 	for i := range e.sched {
@@ -140,6 +141,10 @@ func (e *eventEngine) process(id int) {
 		u := id - 1
 		en, end := e.be[u].PopAt(e.now, e.fifo[u])
 		e.retire(en, e.now, end)
+		if o := e.opts.Observer; o != nil {
+			o.BackEndWork(u, en.Head, en.Row, en.Marker, en.KeepMax, e.now, end)
+			o.FIFOFill(u, e.now, e.fifo[u].Len())
+		}
 		e.reschedule(e.feID(u))
 		e.reschedule(memoryID)
 	default:
@@ -172,12 +177,17 @@ func (e *eventEngine) runFrontEnd(u int) {
 // start begins a task on unit u at cycle c and counts its q load.
 func (e *eventEngine) start(u int, t arch.RowTask, c int64) {
 	e.fe[u].Start(t, c)
+	e.fes[u].started = c
 	e.st.countTaskStart(e.w.head(t.Head).src)
 }
 
 func (e *eventEngine) taskEnded(u int, c int64) {
 	e.lastBusy = max(e.lastBusy, c)
-	e.mem.TaskEnded(e.fe[u].Task().Tag, c)
+	t := e.fe[u].Task()
+	e.mem.TaskEnded(t.Tag, c)
+	if o := e.opts.Observer; o != nil {
+		o.RowTask(u, t.Head, t.Row, e.fes[u].started, c)
+	}
 }
 
 // retire does the bookkeeping of an entry popped at cycle c whose work ends before end.
@@ -280,17 +290,10 @@ func (l *feListener) Pushed(p arch.Push, c int64) {
 	if e.opts.Record && !p.Marker {
 		e.st.Record[e.fes[l.u].rec[p.Lane]].Push = c
 	}
+	if o := e.opts.Observer; o != nil {
+		o.FIFOFill(l.u, c, e.fifo[l.u].Len())
+	}
 }
-
-// loadCounter counts the SRAM side of each load and lets the workload drop what a reused
-// buffer held.
-type loadCounter struct {
-	st *Stats
-	w  *workload
-}
-
-func (l loadCounter) LoadStarted(t *arch.Tile, start, ready int64) { l.st.countLoad(l.w.tiles[t.Seq]) }
-func (l loadCounter) BufferReused(seq int)                         { l.w.release(seq) }
 
 // frontEndParams are the units' parameters for the run: the bit-parallel baseline consumes
 // every plane of the widest key in one step.

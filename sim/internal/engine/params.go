@@ -82,6 +82,8 @@ func (p *Params) planesPerStep(bitsK int) int {
 type Options struct {
 	// Record keeps every decision in Stats.Record (memory grows with the trace).
 	Record bool
+	// Observer, when set, hears what every unit does (timelines, DRAM traces).
+	Observer Observer
 }
 
 // HeadSource yields the heads of a trace in order; *traces.Reader is one.

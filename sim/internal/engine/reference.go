@@ -16,19 +16,22 @@ func runReference(p *Params, src HeadSource, opts Options) (*Stats, error) {
 	w := newWorkload(p, src, bitSerial)
 	units := p.Units
 	st := newStats(Reference, p)
-	mem := p.newMemory(w, loadCounter{st: st, w: w})
+	var now int64
+	mem := p.newMemory(w, &memoryObserver{st: st, w: w, obs: opts.Observer, now: func() int64 { return now }})
 	disp := p.newDispatcher(w, mem)
 	fe := make([]*arch.FrontEndUnit, units)
 	be := make([]*arch.BackEndUnit, units)
 	fifo := make([]*arch.FIFO, units)
-	r := &refRun{p: p, w: w, st: st, mem: mem, opts: opts, fe: fe, lastBusy: -1}
+	r := &refRun{p: p, w: w, st: st, mem: mem, opts: opts, fe: fe, fifo: fifo, lastBusy: -1}
 	for u := 0; u < units; u++ {
 		be[u] = arch.NewBackEndUnit(p.BackEnd)
 		fifo[u] = arch.NewFIFO(p.FIFODepth)
 		fe[u] = arch.NewFrontEndUnit(frontEndParams(p), &refListener{r: r, u: u})
 	}
+	started := make([]int64, units)
+	obs := opts.Observer
 	for c := int64(0); ; c++ {
-		r.now = c
+		r.now, now = c, c
 		if mem.AllLoaded() && c > r.lastBusy && !r.workLeft(disp, fifo) {
 			break
 		}
@@ -43,6 +46,10 @@ func runReference(p *Params, src HeadSource, opts Options) (*Stats, error) {
 				st.countPop(w.head(en.Head).src, *en, p.BackEnd.Normalized(*en))
 				r.lastBusy = max(r.lastBusy, end-1)
 				mem.EntryRetired(en.Tag, max(c, end-1))
+				if obs != nil {
+					obs.BackEndWork(u, en.Head, en.Row, en.Marker, en.KeepMax, c, end)
+					obs.FIFOFill(u, c, fifo[u].Len())
+				}
 			}
 		}
 		for u := 0; u < units; u++ {
@@ -55,11 +62,16 @@ func runReference(p *Params, src HeadSource, opts Options) (*Stats, error) {
 					continue
 				}
 				fe[u].Start(t, c)
+				started[u] = c
 				st.countTaskStart(w.head(t.Head).src)
 			}
 			if fe[u].Cycle(c, fifo[u]) {
 				r.lastBusy = max(r.lastBusy, c)
-				mem.TaskEnded(fe[u].Task().Tag, c)
+				t := fe[u].Task()
+				mem.TaskEnded(t.Tag, c)
+				if obs != nil {
+					obs.RowTask(u, t.Head, t.Row, started[u], c)
+				}
 			}
 		}
 	}
@@ -79,6 +91,7 @@ type refRun struct {
 	mem      arch.Memory
 	opts     Options
 	fe       []*arch.FrontEndUnit
+	fifo     []*arch.FIFO
 	now      int64
 	lastBusy int64
 }
@@ -116,6 +129,9 @@ func (l *refListener) Pushed(p arch.Push, c int64) {
 	task := r.fe[l.u].Task()
 	r.mem.EntryPushed(task.Tag)
 	r.lastBusy = max(r.lastBusy, c)
+	if r.opts.Observer != nil {
+		r.opts.Observer.FIFOFill(l.u, c, r.fifo[l.u].Len())
+	}
 	if r.opts.Record && !p.Marker {
 		h := r.w.head(task.Head)
 		for k := len(r.st.Record) - 1; k >= 0; k-- {

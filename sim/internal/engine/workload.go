@@ -44,6 +44,8 @@ type tile struct {
 	heads []*head
 	// SRAM bits the load writes.
 	qBits, kBits, vBits int64
+	// segs are the DRAM ranges the load reads, in load order (Q, K, V of each head).
+	segs []Segment
 }
 
 // workload turns a head source into the sequence of tiles a configuration simulates, preparing
@@ -66,6 +68,9 @@ type workload struct {
 	layerTh map[int]float64
 	nextH   int
 	done    bool
+	// nextAddr is where the next head's tensors go in the DRAM address map (Q, then K, then V,
+	// each 64-byte aligned; heads 4 KiB aligned, in trace order).
+	nextAddr int64
 	Heads   []HeadStats
 	planes  int // most planes per step seen
 }
@@ -164,6 +169,7 @@ func (w *workload) pack(a, b *tile) {
 	a.heads = append(a.heads, b.heads...)
 	a.Bytes += b.Bytes
 	a.qBits, a.kBits, a.vBits = a.qBits+b.qBits, a.kBits+b.kBits, a.vBits+b.vBits
+	a.segs = append(a.segs, b.segs...)
 	for u := range a.Tasks {
 		a.Tasks[u] = append(a.Tasks[u], b.Tasks[u]...)
 	}
@@ -254,6 +260,11 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 
 	var tiles []*tile
 	prunes := !p.FrontEnd.KeepAll
+	// The head's place in DRAM.
+	qBase := w.nextAddr
+	kBase := qBase + alignUp(ceilDiv(int64(h.rows)*qRowBits, 8), 64)
+	vBase := kBase + alignUp(ceilDiv(int64(h.keys)*int64(th.D)*int64(th.BitsK), 8), 64)
+	w.nextAddr = alignUp(vBase+ceilDiv(int64(h.keys)*int64(th.DV)*int64(th.BitsV), 8), 4096)
 	for q0 := 0; q0 < max(h.rows, 1); q0 += qPer {
 		q1 := min(q0+qPer, h.rows)
 		keys := 1 // keys of the block's tiles: up to the largest limit of its rows, one tile at least
@@ -271,7 +282,11 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 			if lo == 0 {
 				t.qBits = int64(q1-q0) * qRowBits
 				t.Bytes += ceilDiv(t.qBits, 8)
+				t.segs = append(t.segs, Segment{Addr: qBase + int64(q0)*qRowBits/8, Bytes: ceilDiv(t.qBits, 8)})
 			}
+			t.segs = append(t.segs,
+				Segment{Addr: kBase + int64(lo)*int64(th.D)*int64(th.BitsK)/8, Bytes: ceilDiv(t.kBits, 8)},
+				Segment{Addr: vBase + int64(lo)*int64(th.DV)*int64(th.BitsV)/8, Bytes: ceilDiv(t.vBits, 8)})
 			tiles = append(tiles, t)
 		}
 		for r := q0; r < q1; r++ {
@@ -380,3 +395,6 @@ func (w *workload) dots(h *head) {
 }
 
 func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
+
+// alignUp rounds a up to a multiple of b.
+func alignUp(a, b int64) int64 { return ceilDiv(a, b) * b }

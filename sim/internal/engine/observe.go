@@ -1,0 +1,62 @@
+package engine
+
+import "github.com/lrpsim/lrpsim/arch"
+
+// Observer hears what the units do, cycle by cycle, for timelines and DRAM traces. Both engines
+// call it at the same points of the cycle model, so they tell the same story; the calls come in
+// nondecreasing cycle order per unit, not globally.
+type Observer interface {
+	// RowTask: front-end unit ran a row task of a head (its index in the run) over cycles
+	// [start, end].
+	RowTask(unit, head, row int, start, end int64)
+	// BackEndWork: back-end unit popped an entry at pop; its work keeps the unit busy until
+	// end (exclusive). A marker ends its row (keepMax: it also carries the row's maximum).
+	BackEndWork(unit, head, row int, marker, keepMax bool, pop, end int64)
+	// FIFOFill: unit's survivor FIFO holds entries after a push or a pop in cycle.
+	FIFOFill(unit int, cycle int64, entries int)
+	// LoadStarted: the memory started tile's load at cycle; segs are the DRAM ranges it reads,
+	// in load order (offsets in arch.Request count through them).
+	LoadStarted(tile int, cycle int64, segs []Segment)
+	// Request: one DRAM request of a tile's load.
+	Request(r arch.Request)
+	// BuffersInUse: K/V buffers holding a tile not yet overwritten, after a change in cycle.
+	BuffersInUse(cycle int64, n int)
+}
+
+// Segment is a contiguous range of DRAM a load reads.
+type Segment struct {
+	Addr, Bytes int64
+}
+
+// memoryObserver is the engines' memory listener: it counts each load's SRAM writes, lets the
+// workload drop what a reused buffer held, and tells the observer, if any.
+type memoryObserver struct {
+	st    *Stats
+	w     *workload
+	obs   Observer
+	now   func() int64
+	inUse int
+}
+
+func (l *memoryObserver) LoadStarted(t *arch.Tile, start, ready int64) {
+	l.st.countLoad(l.w.tiles[t.Seq])
+	if l.obs != nil {
+		l.inUse++
+		l.obs.LoadStarted(t.Seq, start, l.w.tiles[t.Seq].segs)
+		l.obs.BuffersInUse(start, l.inUse)
+	}
+}
+
+func (l *memoryObserver) BufferReused(seq int) {
+	l.w.release(seq)
+	if l.obs != nil {
+		l.inUse--
+		l.obs.BuffersInUse(l.now(), l.inUse)
+	}
+}
+
+func (l *memoryObserver) RequestIssued(r arch.Request) {
+	if l.obs != nil {
+		l.obs.Request(r)
+	}
+}

@@ -28,6 +28,8 @@ type Dispatcher interface {
 	Pending(u int) bool
 	// WaitMemory is the number of cycles unit u waited for memory so far.
 	WaitMemory(u int) int64
+	// SetOnWait sets a callback that hears each run of cycles [from, to) a unit waited.
+	SetOnWait(f func(u int, from, to int64))
 }
 
 // StaticDispatcher hands each front-end unit the row tasks the workload bound to it, tile by
@@ -40,6 +42,8 @@ type StaticDispatcher struct {
 	src TileSource
 	mem Memory
 	cur []dispatchCursor
+	// OnWait, when set, hears each run of cycles [from, to) unit u spent waiting for memory.
+	OnWait func(u int, from, to int64)
 }
 
 type dispatchCursor struct {
@@ -76,6 +80,9 @@ func (d *StaticDispatcher) Next(u int, c int64) (RowTask, int64, int, error) {
 		}
 		if ready > c {
 			cu.WaitMemory += ready - c
+			if d.OnWait != nil {
+				d.OnWait(u, c, ready)
+			}
 			c = ready
 		}
 		if cu.idx < len(t.Tasks[u]) {
@@ -104,6 +111,9 @@ func (d *StaticDispatcher) StepCycle(u int, c int64) (RowTask, bool, error) {
 		}
 		if ready, ok := d.mem.Ready(cu.seq); !ok || ready > c {
 			cu.WaitMemory++
+			if d.OnWait != nil {
+				d.OnWait(u, c, c+1)
+			}
 			return RowTask{}, false, nil
 		}
 		if cu.idx < len(t.Tasks[u]) {
@@ -142,6 +152,8 @@ type DynamicDispatcher struct {
 	taken map[int][]bool // per tile from seq on: which tasks were taken
 	owner map[int64]int  // multi-tile row (RowTask.RowID) -> the unit that took its first task
 	cur   []dynamicUnit
+	// OnWait, when set, hears each run of cycles [from, to) unit u spent waiting for memory.
+	OnWait func(u int, from, to int64)
 }
 
 type dynamicUnit struct {
@@ -246,6 +258,9 @@ func (d *DynamicDispatcher) Resume(u int, now int64) (RowTask, int64, int, error
 		d.cur[u].clock = from
 	} else {
 		d.cur[u].WaitMemory += now - from
+		if d.OnWait != nil && now > from {
+			d.OnWait(u, from, now)
+		}
 	}
 	return tk, start, status, err
 }
@@ -256,6 +271,9 @@ func (d *DynamicDispatcher) StepCycle(u int, c int64) (RowTask, bool, error) {
 	if err != nil || seq < 0 {
 		if wait {
 			d.cur[u].WaitMemory++
+			if d.OnWait != nil {
+				d.OnWait(u, c, c+1)
+			}
 		}
 		return RowTask{}, false, err
 	}
@@ -267,3 +285,9 @@ func (d *DynamicDispatcher) Pending(u int) bool {
 	seq, _, wait, err := d.find(u, Never-1)
 	return err != nil || wait || seq >= 0
 }
+
+// SetOnWait implements Dispatcher.
+func (d *StaticDispatcher) SetOnWait(f func(u int, from, to int64)) { d.OnWait = f }
+
+// SetOnWait implements Dispatcher.
+func (d *DynamicDispatcher) SetOnWait(f func(u int, from, to int64)) { d.OnWait = f }

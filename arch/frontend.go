@@ -119,10 +119,12 @@ type SurvivorPort interface {
 	Push(e Entry)
 }
 
-// FrontEndListener is told of every decision and push, in the order the unit makes them.
+// FrontEndListener is told of every decision and push, in the order the unit makes them, and of
+// every run of cycles [from, to) in which the port refused the unit (a stall).
 type FrontEndListener interface {
 	Decided(d Decision)
 	Pushed(p Push, cycle int64)
+	Stalled(from, to int64)
 }
 
 // FrontEndUnit is one front-end processing unit: one query row at a time, its lanes, the key
@@ -299,6 +301,9 @@ func (u *FrontEndUnit) Cycle(c int64, port SurvivorPort) (ended bool) {
 		u.stallFrom = c
 	} else if !refused && u.stallFrom >= 0 {
 		u.StallCycles += c - u.stallFrom
+		if u.listener != nil {
+			u.listener.Stalled(u.stallFrom, c)
+		}
 		u.stallFrom = -1
 	}
 	if ended {

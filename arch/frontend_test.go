@@ -13,9 +13,11 @@ type feLog struct {
 	Pushes    []string
 	Ends      []int64
 	Pops      []string
+	Stalls    [][2]int64
 }
 
-func (l *feLog) Decided(d Decision) { l.Decisions = append(l.Decisions, d) }
+func (l *feLog) Decided(d Decision)     { l.Decisions = append(l.Decisions, d) }
+func (l *feLog) Stalled(from, to int64) { l.Stalls = append(l.Stalls, [2]int64{from, to}) }
 func (l *feLog) Pushed(p Push, c int64) {
 	l.Pushes = append(l.Pushes, fmt.Sprintf("%d:%+v", c, p))
 }

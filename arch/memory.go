@@ -43,9 +43,11 @@ type Request struct {
 	Last    int64 // its last data cycle
 }
 
-// RequestListener, when a MemoryListener also implements it, hears of every DRAM request.
+// RequestListener, when a MemoryListener also implements it, hears of every DRAM request and of
+// every run of cycles [from, to) in which the next tile's load waited for a free buffer.
 type RequestListener interface {
 	RequestIssued(r Request)
+	BufferWaited(from, to int64)
 }
 
 // MemoryListener hears of a memory system's actions: a load starting (its tile usable from
@@ -176,6 +178,9 @@ func (m *SerialMemory) Step(c int64) error {
 	}
 	if free := m.bufferFree(); free < 0 || free > c {
 		m.stats.WaitBuffer++
+		if rl, ok := m.listener.(RequestListener); ok {
+			rl.BufferWaited(c, c+1)
+		}
 		return nil
 	}
 	m.start(t, c)
@@ -212,6 +217,9 @@ func (m *SerialMemory) Advance(c int64) error {
 		return err
 	}
 	m.stats.WaitBuffer += c - m.channelFree
+	if rl, ok := m.listener.(RequestListener); ok && c > m.channelFree {
+		rl.BufferWaited(m.channelFree, c)
+	}
 	m.start(t, c)
 	return nil
 }

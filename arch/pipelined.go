@@ -242,6 +242,9 @@ func (m *PipelinedMemory) cycle(c int64, perCycle bool) error {
 		// The event engine skipped the cycles since the last one processed: a tile that waited
 		// for a buffer then waited in each of them.
 		m.stats.WaitBuffer += c - m.last - 1
+		if rl, ok := m.listener.(RequestListener); ok && c > m.last+1 {
+			rl.BufferWaited(m.last+1, c)
+		}
 	}
 	m.last = c
 	m.returnBuffers(c)
@@ -252,6 +255,9 @@ func (m *PipelinedMemory) cycle(c int64, perCycle bool) error {
 	}
 	if waiting {
 		m.stats.WaitBuffer++
+		if rl, ok := m.listener.(RequestListener); ok {
+			rl.BufferWaited(c, c+1)
+		}
 	}
 	for i := range m.ch {
 		ch := &m.ch[i]

@@ -244,6 +244,9 @@ func (m *modelRecorder) Decided(d arch.Decision) {
 	m.tr.Decisions = append(m.tr.Decisions, arch.Decision{Key: d.Key, Lane: d.Lane, Step: d.Step, Cycle: d.Cycle, Survive: d.Survive})
 }
 
+// Stalled implements arch.FrontEndListener; the bench counts stall cycles per task instead.
+func (m *modelRecorder) Stalled(from, to int64) {}
+
 func (m *modelRecorder) Pushed(p arch.Push, c int64) {
 	m.tr.Pushes = append(m.tr.Pushes, PushAt{Cycle: c, Push: p})
 }

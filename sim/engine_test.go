@@ -286,11 +286,48 @@ func compareStats(t *testing.T, name string, ref, ev *Stats) {
 		{"step histogram", ref.StepHistogram, ev.StepHistogram},
 		{"pruned step histogram", ref.PrunedStepHistogram, ev.PrunedStepHistogram},
 		{"heads", ref.Heads, ev.Heads},
+		{"bound", ref.Bound, ev.Bound},
 		{"pairs/survivors/pushed", [3]int64{ref.Pairs, ref.Survivors, ref.Pushed}, [3]int64{ev.Pairs, ev.Survivors, ev.Pushed}},
 	}
+	checkBound(t, name, ref)
 	for _, c := range checks {
 		if !reflect.DeepEqual(c.ref, c.got) {
 			t.Fatalf("%s: %s differ:\nreference %+v\nevent     %+v", name, c.what, c.ref, c.got)
 		}
+	}
+}
+
+// checkBound holds a run's bound to its statistics: every unit-cycle goes to one cause; the
+// front ends' busy cycles are the lane and stall cycles; their waits are the memory causes.
+func checkBound(t *testing.T, name string, st *Stats) {
+	t.Helper()
+	b := st.Bound
+	if b == nil {
+		t.Fatalf("%s: no bound", name)
+	}
+	var sum, busy, stall, wait int64
+	for _, c := range b.Cycles {
+		sum += c
+	}
+	for _, f := range st.FrontEnd {
+		busy += f.Busy
+		stall += f.Stall
+		wait += f.WaitMemory
+	}
+	if sum != b.UnitCycles || b.UnitCycles != st.Cycles*int64(len(st.FrontEnd)) {
+		t.Fatalf("%s: bound attributes %d unit-cycles of %d (%d cycles x %d units)", name, sum, b.UnitCycles, st.Cycles, len(st.FrontEnd))
+	}
+	lanes, memory := b.Cycles[0], b.Cycles[2]+b.Cycles[3]+b.Cycles[4]
+	if lanes != busy-stall || memory != wait {
+		t.Fatalf("%s: bound lanes %d, memory %d; want busy - stall = %d and waits %d", name, lanes, memory, busy-stall, wait)
+	}
+	var perLayer int64
+	for _, l := range b.Layers {
+		for c := 0; c < 5; c++ {
+			perLayer += l.Cycles[c]
+		}
+	}
+	if perLayer > sum-b.Cycles[5] {
+		t.Fatalf("%s: layers hold %d unit-cycles, more than the %d not idle", name, perLayer, sum-b.Cycles[5])
 	}
 }

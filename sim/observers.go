@@ -57,3 +57,21 @@ func (f fanout) BuffersInUse(cycle int64, n int) {
 		o.BuffersInUse(cycle, n)
 	}
 }
+
+func (f fanout) Stalled(unit int, from, to int64) {
+	for _, o := range f {
+		o.Stalled(unit, from, to)
+	}
+}
+
+func (f fanout) Waited(unit int, from, to int64) {
+	for _, o := range f {
+		o.Waited(unit, from, to)
+	}
+}
+
+func (f fanout) BufferWaited(from, to int64) {
+	for _, o := range f {
+		o.BufferWaited(from, to)
+	}
+}

@@ -39,7 +39,14 @@ type (
 	Observer = engine.Observer
 	// Segment is a contiguous range of DRAM a load reads.
 	Segment = engine.Segment
+	// Bound says what bounded a run: every unit-cycle attributed to a Cause.
+	Bound = engine.Bound
+	// Cause is a resource a unit-cycle went to.
+	Cause = engine.Cause
 )
+
+// Causes lists the causes of a Bound in report order.
+func Causes() []Cause { return engine.Causes() }
 
 // Simulate runs one configuration over a trace with the named engine.
 func Simulate(cfg *Config, src HeadSource, engineName string, opts Options) (*Stats, error) {

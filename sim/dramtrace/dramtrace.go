@@ -73,6 +73,15 @@ func (r *Recorder) FIFOFill(unit int, cycle int64, entries int) {}
 // BuffersInUse implements sim.Observer (nothing to record).
 func (r *Recorder) BuffersInUse(cycle int64, n int) {}
 
+// Stalled implements sim.Observer (nothing to record).
+func (r *Recorder) Stalled(unit int, from, to int64) {}
+
+// Waited implements sim.Observer (nothing to record).
+func (r *Recorder) Waited(unit int, from, to int64) {}
+
+// BufferWaited implements sim.Observer (nothing to record).
+func (r *Recorder) BufferWaited(from, to int64) {}
+
 // Requests is the number of requests recorded.
 func (r *Recorder) Requests() int { return len(r.requests) }
 

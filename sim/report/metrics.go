@@ -127,7 +127,7 @@ func (m Metric) Of(r Run) Value {
 // number format.
 func Metrics() []Metric {
 	u := func(r Run) Utilization { return UtilizationOf(r.Stats, r.Result.Config) }
-	return []Metric{
+	metrics := []Metric{
 		{Name: "cycles", Unit: "cycles", Description: "cycles from the first DRAM request to the last normalization",
 			PerBaseline: true, value: func(r Run) Value { return count(r.Stats.Cycles) }},
 		{Name: "speedup", Unit: "x", Description: "the design's speedup over the run: the run's cycles over the design's",
@@ -185,6 +185,12 @@ func Metrics() []Metric {
 		{Name: "dram_wait_buffer", Unit: "cycles", Description: "cycles a DRAM load waited for a free SRAM buffer",
 			value: func(r Run) Value { return count(r.Stats.DRAM.WaitBuffer) }},
 	}
+	for _, c := range sim.Causes() {
+		metrics = append(metrics, Metric{Name: "bound_" + c.Name(), Unit: "fraction",
+			Description: "share of the run's unit-cycles (units x cycles) that went to " + c.Short() + " (what bounds the run; arch/README.md)",
+			value:       func(r Run) Value { return number(r.Stats.Bound.Share(c)) }})
+	}
+	return metrics
 }
 
 // MetricByName returns the registry's metric called name.

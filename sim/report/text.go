@@ -143,6 +143,13 @@ func WriteText(w io.Writer, res *sim.Result) error {
 	fmt.Fprintf(&b, "stalls by cause (design): FIFO back-pressure %s unit-cycles (%s lane-cycles), waiting for DRAM %s unit-cycles, back end starved %s unit-cycles, DRAM waiting for a free buffer %s cycles\n",
 		m("fe_stall"), m("lane_stalls"), m("fe_wait_memory"), m("be_starved"), m("dram_wait_buffer"))
 	fmt.Fprintf(&b, "DRAM: %s bytes in %s loads, %s busy cycles\n", m("dram_bytes"), m("dram_loads"), m("dram_busy"))
+	if bd := d.Bound; bd != nil {
+		shares := make([]string, 0, len(sim.Causes()))
+		for _, c := range sim.Causes() {
+			shares = append(shares, fmt.Sprintf("%s %.0f%%", c.Short(), 100*bd.Share(c)))
+		}
+		fmt.Fprintf(&b, "bound (design): %s (unit-cycles: %s)\n", bd.Verdict(), strings.Join(shares, ", "))
+	}
 	fmt.Fprintf(&b, "\npruning rate by layer (and by head):\n")
 	for _, lp := range sim.PruningByLayer(d) {
 		hs := make([]string, len(lp.Heads))
@@ -150,6 +157,13 @@ func WriteText(w io.Writer, res *sim.Result) error {
 			hs[i] = fmt.Sprintf("%.0f", 100*h)
 		}
 		fmt.Fprintf(&b, "  layer %2d: %5.1f%%  [%s]\n", lp.Layer, 100*lp.Rate, strings.Join(hs, " "))
+	}
+	if bd := d.Bound; bd != nil && len(bd.Layers) > 0 {
+		fmt.Fprintf(&b, "\nbound by layer (design; the layer's unit-cycles, idle ones excluded):\n")
+		for _, l := range bd.LayerOrder() {
+			top, share := bd.Layers[l].LayerTop()
+			fmt.Fprintf(&b, "  layer %2d: %s %.0f%%\n", l, top.Short(), 100*share)
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

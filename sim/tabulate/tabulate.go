@@ -52,6 +52,11 @@ type Row struct {
 	// Speedup is dense cycles over design cycles; EnergyReduction dense energy over design energy.
 	Speedup         float64
 	EnergyReduction float64
+	// Bound is what bounded the design's run (its top cause, sim.Bound) and BoundShare that
+	// cause's share of the unit-cycles; BoundShares are every cause's, in sim.Causes order.
+	Bound       string
+	BoundShare  float64
+	BoundShares []float64
 	// Metric is the trace's task metric, nil when its meta has none.
 	Metric *Metric
 }
@@ -182,12 +187,20 @@ func RowOf(trace string, res *sim.Result, metric map[string]any) (Row, error) {
 		metric, _ := report.MetricByName(name)
 		return metric.Of(r)
 	}
-	return Row{
+	row := Row{
 		Trace: trace, Model: res.Trace.Model, Task: res.Trace.Task, Synthetic: res.Trace.Synthetic,
 		Pairs: get(design, "pairs").Int, PruningRate: get(design, "pruning_rate").Float,
 		MeanSteps: get(design, "mean_steps_per_key").Float, MaxSteps: len(res.Design.StepHistogram),
 		Speedup: get(dense, "speedup").Float, EnergyReduction: get(dense, "energy_reduction").Float, Metric: m,
-	}, nil
+	}
+	if bd := res.Design.Bound; bd != nil {
+		top := bd.Top()
+		row.Bound, row.BoundShare = top.Short(), get(design, "bound_"+top.Name()).Float
+		for _, c := range sim.Causes() {
+			row.BoundShares = append(row.BoundShares, get(design, "bound_"+c.Name()).Float)
+		}
+	}
+	return row, nil
 }
 
 // ParseMetric reads a trace's meta.metric: nil for an absent or empty object, else it must hold

@@ -44,17 +44,17 @@ func (t Table) Write(w io.Writer, format string) error {
 
 // cells are the display texts of one table line, shared by Markdown and LaTeX.
 type cells struct {
-	model, task, trace, data, pairs, pruned, steps, speedup, energy, metric string
+	model, task, trace, data, pairs, pruned, steps, speedup, energy, bound, metric string
 }
 
 func (c cells) list() []string {
-	return []string{c.model, c.task, c.trace, c.data, c.pairs, c.pruned, c.steps, c.speedup, c.energy, c.metric}
+	return []string{c.model, c.task, c.trace, c.data, c.pairs, c.pruned, c.steps, c.speedup, c.energy, c.bound, c.metric}
 }
 
 // headers are the column titles; rightAligned marks the numeric columns.
 func headers() []string {
 	return []string{"model", "task", "trace", "data", "pairs", "pruned", "lane steps/key", "speedup", "energy reduction",
-		"metric: dense -> pruned (change)"}
+		"bound (design)", "metric: dense -> pruned (change)"}
 }
 
 func rightAligned(col int) bool { return col >= 4 && col <= 8 }
@@ -92,6 +92,9 @@ func (t Table) lines(times, percent, arrow, less string) (rows []cells, mean, pa
 			pairs: strconv.FormatInt(r.Pairs, 10), pruned: num(100*r.PruningRate, 1, percent),
 			steps:   num(r.MeanSteps, 2, "") + " of " + strconv.Itoa(r.MaxSteps),
 			speedup: num(r.Speedup, 2, times), energy: num(r.EnergyReduction, 2, times), metric: "-"}
+		if r.Bound != "" {
+			c.bound = r.Bound + " " + num(100*r.BoundShare, 0, percent)
+		}
 		if m := r.Metric; m != nil {
 			c.metric = fmt.Sprintf("%s %s %s %s (%s)", m.Name, sig(m.Dense), arrow, sig(m.Pruned), sig(m.Change()))
 		}
@@ -198,7 +201,7 @@ func wrap(text string, width int) string {
 // csvHeader is the column list of the CSV format.
 func csvHeader() []string {
 	return []string{"kind", "model", "task", "trace", "synthetic", "pairs", "pruning_rate", "mean_steps_per_key",
-		"max_steps", "speedup_dense", "energy_reduction_dense", "metric", "metric_dense", "metric_pruned",
+		"max_steps", "speedup_dense", "energy_reduction_dense", "bound", "bound_share", "metric", "metric_dense", "metric_pruned",
 		"metric_change", "config", "energy_table", "note"}
 }
 
@@ -210,7 +213,10 @@ func (t Table) csv(b *bytes.Buffer) error {
 	}
 	for _, r := range t.Rows {
 		line := []string{"trace", r.Model, r.Task, r.Trace, strconv.FormatBool(r.Synthetic), strconv.FormatInt(r.Pairs, 10),
-			f(r.PruningRate), f(r.MeanSteps), strconv.Itoa(r.MaxSteps), f(r.Speedup), f(r.EnergyReduction)}
+			f(r.PruningRate), f(r.MeanSteps), strconv.Itoa(r.MaxSteps), f(r.Speedup), f(r.EnergyReduction), r.Bound, ""}
+		if r.Bound != "" {
+			line[len(line)-1] = f(r.BoundShare)
+		}
 		if m := r.Metric; m != nil {
 			line = append(line, m.Name, f(m.Dense), f(m.Pruned), f(m.Change()))
 		} else {
@@ -221,7 +227,7 @@ func (t Table) csv(b *bytes.Buffer) error {
 		}
 	}
 	s := Summarize(t.Rows)
-	mean := []string{"mean", "", "", "", "", "", f(s.PruningRate), f(s.MeanSteps), "", f(s.Speedup), f(s.EnergyReduction)}
+	mean := []string{"mean", "", "", "", "", "", f(s.PruningRate), f(s.MeanSteps), "", f(s.Speedup), f(s.EnergyReduction), "", ""}
 	if s.MetricName != "" {
 		mean = append(mean, s.MetricName, "", "", f(s.MetricChange))
 	} else {
@@ -233,7 +239,7 @@ func (t Table) csv(b *bytes.Buffer) error {
 		return err
 	}
 	p := PaperFigures()
-	paper := []string{"paper", "", "", "", "", "", "", "", "", f(p.Speedup), f(p.EnergyReduction), "accuracy", "", "",
+	paper := []string{"paper", "", "", "", "", "", "", "", "", f(p.Speedup), f(p.EnergyReduction), "", "", "accuracy", "", "",
 		f(-p.AccuracyLoss), "", "", fmt.Sprintf("reported by the %s over its own baseline, post-layout, on %d tasks; "+
 			"metric_change is the bound on the accuracy loss (under %.1f%%); not an lrpsim result",
 			p.Citation, p.Tasks, 100*p.AccuracyLoss)}

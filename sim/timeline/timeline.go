@@ -58,6 +58,9 @@ type Recorder struct {
 	truncated bool
 	units     int
 	channels  int
+	// lastWait and lastBuffer index the latest wait slices, which a wait that continues extends.
+	lastWait   map[int]int
+	lastBuffer int
 }
 
 // NewRecorder returns a recorder for a window.
@@ -65,7 +68,7 @@ func NewRecorder(opt Options) *Recorder {
 	if opt.MaxEvents <= 0 {
 		opt.MaxEvents = DefaultMaxEvents
 	}
-	return &Recorder{opt: opt}
+	return &Recorder{opt: opt, lastBuffer: -1}
 }
 
 var _ sim.Observer = (*Recorder)(nil)
@@ -138,6 +141,50 @@ func (r *Recorder) BuffersInUse(cycle int64, n int) {
 	}
 }
 
+// Stalled implements sim.Observer: a "stalled (FIFO full)" slice inside the row task.
+func (r *Recorder) Stalled(unit int, from, to int64) {
+	if r.in(from, to-1) {
+		r.add(event{name: "stalled (FIFO full)", cat: "stall", ph: 'X', ts: from, dur: to - from, pid: pidFrontEnd, tid: unit,
+			args: []arg{{"cycles", to - from}}})
+	}
+}
+
+// Waited implements sim.Observer: a "waiting for memory" slice between row tasks. The reference
+// engine reports waits cycle by cycle and the event engine in runs: consecutive ones merge here so
+// that both write the same file.
+func (r *Recorder) Waited(unit int, from, to int64) {
+	if !r.in(from, to-1) {
+		return
+	}
+	if i, ok := r.lastWait[unit]; ok && i < len(r.events) && r.events[i].ts+r.events[i].dur == from {
+		r.events[i].dur = to - r.events[i].ts
+		r.events[i].args[0].val = r.events[i].dur
+		return
+	}
+	if r.lastWait == nil {
+		r.lastWait = map[int]int{}
+	}
+	r.lastWait[unit] = len(r.events)
+	r.add(event{name: "waiting for memory", cat: "wait", ph: 'X', ts: from, dur: to - from, pid: pidFrontEnd, tid: unit,
+		args: []arg{{"cycles", to - from}}})
+}
+
+// BufferWaited implements sim.Observer: the memory's "load waiting for a buffer" slices.
+func (r *Recorder) BufferWaited(from, to int64) {
+	if !r.in(from, to-1) {
+		return
+	}
+	if r.lastBuffer >= 0 && r.lastBuffer < len(r.events) && r.events[r.lastBuffer].ts+r.events[r.lastBuffer].dur == from {
+		e := &r.events[r.lastBuffer]
+		e.dur = to - e.ts
+		e.args[0].val = e.dur
+		return
+	}
+	r.lastBuffer = len(r.events)
+	r.add(event{name: "load waiting for a K/V buffer", cat: "memory", ph: 'X', ts: from, dur: to - from, pid: pidMemory, tid: -1,
+		args: []arg{{"cycles", to - from}}})
+}
+
 // Events is the number of events kept.
 func (r *Recorder) Events() int { return len(r.events) }
 
@@ -177,8 +224,22 @@ func (r *Recorder) WriteJSON(w io.Writer, clockGHz float64, cycles int64, about 
 	for c := 0; c < r.channels; c++ {
 		meta(pidMemory, c, "thread_name", fmt.Sprintf("channel %d", c))
 	}
+	meta(pidMemory, -1, "thread_name", "buffer waits")
+	// Time order, track by track: the engines hear of some spans (waits) at different moments,
+	// and a viewer wants them sorted anyway. Equal keys keep the order of the cycle model.
+	events := append([]event(nil), r.events...)
+	sort.SliceStable(events, func(i, j int) bool {
+		a, b := &events[i], &events[j]
+		if a.ts != b.ts {
+			return a.ts < b.ts
+		}
+		if a.pid != b.pid {
+			return a.pid < b.pid
+		}
+		return a.tid < b.tid
+	})
 	kept := 0
-	for _, e := range r.events {
+	for _, e := range events {
 		if e.ts >= cycles {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/lrpsim/lrpsim/sim"
@@ -119,7 +120,7 @@ func TestTimelineIsTraceEventJSON(t *testing.T) {
 				if e.Ts == nil || e.Dur == nil || *e.Ts < 0 || *e.Dur <= 0 {
 					t.Fatalf("iter %d: complete event %d without ts or dur: %+v", it, i, e)
 				}
-				if *e.Pid == 1 {
+				if *e.Pid == 1 && strings.HasPrefix(e.Name, "head ") {
 					tasks++
 					taskCycles += *e.Dur / usPerCycle
 				}

@@ -57,6 +57,7 @@ type eventEngine struct {
 // runEvent simulates one configuration with the discrete-event engine.
 func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
 	units := p.Units
+	opts, bound := withBound(opts, w, units)
 	e := &eventEngine{p: p, w: w, opts: opts, units: units, lastBusy: -1,
 		st:   newStats(Event, p),
 		fe:   make([]*arch.FrontEndUnit, units),
@@ -66,6 +67,9 @@ func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
 	}
 	e.mem = p.newMemory(w, &memoryObserver{st: e.st, w: w, obs: opts.Observer, now: func() int64 { return e.now }})
 	e.disp = p.newDispatcher(w, e.mem)
+	if o := opts.Observer; o != nil {
+		e.disp.SetOnWait(o.Waited)
+	}
 	e.sched = make([]schedule, 1+2*units)
 	for i := range e.sched {
 		e.sched[i].queued = arch.Never
@@ -117,6 +121,7 @@ func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
 		e.be[u].Finish(e.st.Cycles)
 	}
 	e.st.finish(e.fe, e.be, e.fifo, e.disp, e.mem, w)
+	e.st.Bound = bound.finish(e.st.Cycles)
 	return e.st, nil
 }
 
@@ -279,6 +284,12 @@ func (l *feListener) Decided(d arch.Decision) {
 		e.fes[l.u].rec[d.Lane] = len(e.st.Record)
 		e.st.Record = append(e.st.Record, PairRecord{Head: int32(h.index), Row: int32(d.Row),
 			Key: int32(d.Key), Step: uint8(d.Step), Decide: d.Cycle, Push: -1})
+	}
+}
+
+func (l *feListener) Stalled(from, to int64) {
+	if o := l.e.opts.Observer; o != nil {
+		o.Stalled(l.u, from, to)
 	}
 }
 

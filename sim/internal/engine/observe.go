@@ -21,6 +21,12 @@ type Observer interface {
 	Request(r arch.Request)
 	// BuffersInUse: K/V buffers holding a tile not yet overwritten, after a change in cycle.
 	BuffersInUse(cycle int64, n int)
+	// Stalled: front-end unit held a push its FIFO refused over cycles [from, to).
+	Stalled(unit int, from, to int64)
+	// Waited: front-end unit had no task and waited for memory over cycles [from, to).
+	Waited(unit int, from, to int64)
+	// BufferWaited: the next tile's load waited for a free K/V buffer over cycles [from, to).
+	BufferWaited(from, to int64)
 }
 
 // Segment is a contiguous range of DRAM a load reads.
@@ -58,5 +64,11 @@ func (l *memoryObserver) BufferReused(seq int) {
 func (l *memoryObserver) RequestIssued(r arch.Request) {
 	if l.obs != nil {
 		l.obs.Request(r)
+	}
+}
+
+func (l *memoryObserver) BufferWaited(from, to int64) {
+	if l.obs != nil {
+		l.obs.BufferWaited(from, to)
 	}
 }

@@ -15,10 +15,14 @@ import (
 func runReference(p *Params, src HeadSource, opts Options) (*Stats, error) {
 	w := newWorkload(p, src, bitSerial)
 	units := p.Units
+	opts, bound := withBound(opts, w, units)
 	st := newStats(Reference, p)
 	var now int64
 	mem := p.newMemory(w, &memoryObserver{st: st, w: w, obs: opts.Observer, now: func() int64 { return now }})
 	disp := p.newDispatcher(w, mem)
+	if o := opts.Observer; o != nil {
+		disp.SetOnWait(o.Waited)
+	}
 	fe := make([]*arch.FrontEndUnit, units)
 	be := make([]*arch.BackEndUnit, units)
 	fifo := make([]*arch.FIFO, units)
@@ -80,6 +84,7 @@ func runReference(p *Params, src HeadSource, opts Options) (*Stats, error) {
 		return nil, fmt.Errorf("reference engine: config %s: work ended at cycle %d but the run at %d", p.Name, st.Cycles, r.now)
 	}
 	st.finish(fe, be, fifo, disp, mem, w)
+	st.Bound = bound.finish(st.Cycles)
 	return st, nil
 }
 
@@ -120,6 +125,12 @@ func (l *refListener) Decided(d arch.Decision) {
 	if r.opts.Record && !d.MaxPass {
 		r.st.Record = append(r.st.Record, PairRecord{Head: int32(h.index), Row: int32(d.Row),
 			Key: int32(d.Key), Step: uint8(d.Step), Decide: d.Cycle, Push: -1})
+	}
+}
+
+func (l *refListener) Stalled(from, to int64) {
+	if o := l.r.opts.Observer; o != nil {
+		o.Stalled(l.u, from, to)
 	}
 }
 

@@ -36,6 +36,9 @@ type Stats struct {
 
 	Heads []HeadStats `json:"heads"`
 
+	// Bound says what bounded the run: every unit-cycle attributed to a cause.
+	Bound *Bound `json:"bound"`
+
 	// Record holds every decision when Options.Record is set (tests compare engines with it).
 	Record []PairRecord `json:"-"`
 }

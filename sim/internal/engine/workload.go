@@ -71,8 +71,8 @@ type workload struct {
 	// nextAddr is where the next head's tensors go in the DRAM address map (Q, then K, then V,
 	// each 64-byte aligned; heads 4 KiB aligned, in trace order).
 	nextAddr int64
-	Heads   []HeadStats
-	planes  int // most planes per step seen
+	Heads    []HeadStats
+	planes   int // most planes per step seen
 }
 
 // HeadStats are per-head results that do not depend on timing.

@@ -100,13 +100,45 @@ func EnergyCounts(s *Stats, cfg *Config) energy.Counts {
 
 // EnergySummary is the energy of one simulated configuration.
 type EnergySummary struct {
-	TotalPJ   float64          `json:"total_pj"`
-	DynamicPJ float64          `json:"dynamic_pj"`
-	LeakagePJ float64          `json:"leakage_pj"`
-	AreaUM2   float64          `json:"area_um2"`
-	EDP       float64          `json:"edp_pj_s"` // energy-delay product, pJ x seconds
-	Breakdown map[string]Share `json:"breakdown"`
-	Report    *energy.Report   `json:"-"`
+	TotalPJ   float64 `json:"total_pj"`
+	DynamicPJ float64 `json:"dynamic_pj"`
+	LeakagePJ float64 `json:"leakage_pj"`
+	AreaUM2   float64 `json:"area_um2"`
+	EDP       float64 `json:"edp_pj_s"` // energy-delay product, pJ x seconds
+	// Scopes splits the total by scope (EnergyScopes): the core's dynamic and leakage energy,
+	// the on-chip SRAMs' energy, and DRAM's.
+	Scopes    map[string]float64 `json:"scopes_pj"`
+	Breakdown map[string]Share   `json:"breakdown"`
+	Report    *energy.Report     `json:"-"`
+}
+
+// Energy scopes, the parts of a run's energy reported separately (README.md, "Energy by
+// scope"): the paper's 3.9x is most likely an on-chip figure, so the comparison is made there,
+// with the all-inclusive total beside it.
+const (
+	ScopeCoreDynamic = "core_dynamic" // dynamic energy of the lanes, comparators, units, exp, MACs, normalizer, FIFOs
+	ScopeCoreLeakage = "core_leakage" // their leakage
+	ScopeSRAM        = "sram"         // the Q, K and V SRAMs, dynamic and leakage
+	ScopeOnChip      = "onchip"       // core dynamic + core leakage + SRAM
+	ScopeDRAM        = "dram"         // DRAM reads, device and interface together (the tables price them as one)
+	// ScopeCore groups the core components (for scopeOf).
+	ScopeCore = "core"
+)
+
+// EnergyScopes lists the scopes in report order.
+func EnergyScopes() []string {
+	return []string{ScopeCoreDynamic, ScopeCoreLeakage, ScopeSRAM, ScopeOnChip, ScopeDRAM}
+}
+
+// scopeOf is the scope of an energy component.
+func scopeOf(component string) string {
+	switch component {
+	case energy.QSRAM, energy.KSRAM, energy.VSRAM:
+		return ScopeSRAM
+	case energy.DRAM:
+		return ScopeDRAM
+	}
+	return ScopeCore
 }
 
 // Share is one component's energy and area.
@@ -134,9 +166,20 @@ func (r *Result) Price(table *energy.Table) error {
 		es := EnergySummary{TotalPJ: rep.TotalPJ, DynamicPJ: rep.DynamicPJ, LeakagePJ: rep.LeakagePJ,
 			AreaUM2: rep.AreaUM2, Breakdown: map[string]Share{}, Report: &rep}
 		es.EDP = rep.TotalPJ * float64(s.Cycles) / (cfg.ClockGHz * 1e9)
+		es.Scopes = map[string]float64{}
 		for _, comp := range rep.Components {
 			es.Breakdown[comp.Name] = Share{PJ: comp.TotalPJ, AreaUM2: comp.AreaUM2}
+			switch scopeOf(comp.Name) {
+			case ScopeCore:
+				es.Scopes[ScopeCoreDynamic] += comp.DynamicPJ
+				es.Scopes[ScopeCoreLeakage] += comp.LeakagePJ
+			case ScopeSRAM:
+				es.Scopes[ScopeSRAM] += comp.TotalPJ
+			case ScopeDRAM:
+				es.Scopes[ScopeDRAM] += comp.TotalPJ
+			}
 		}
+		es.Scopes[ScopeOnChip] = es.Scopes[ScopeCoreDynamic] + es.Scopes[ScopeCoreLeakage] + es.Scopes[ScopeSRAM]
 		return es, nil
 	}
 	er := &EnergyResult{Table: table.Name, Node: table.Node, Source: table.Source, Baselines: map[string]EnergySummary{}}

@@ -185,6 +185,20 @@ func Metrics() []Metric {
 		{Name: "dram_wait_buffer", Unit: "cycles", Description: "cycles a DRAM load waited for a free SRAM buffer",
 			value: func(r Run) Value { return count(r.Stats.DRAM.WaitBuffer) }},
 	}
+	for _, scope := range sim.EnergyScopes() {
+		metrics = append(metrics, Metric{Name: "energy_" + scope + "_pj", Unit: "pJ", Energy: true,
+			Description: "energy of the " + scope + " scope (README.md, Energy by scope)",
+			value:       func(r Run) Value { return number(r.Energy.Scopes[scope]) }})
+	}
+	metrics = append(metrics, Metric{Name: "energy_reduction_onchip", Unit: "x", Ratio: true, Energy: true,
+		Description: "the design's on-chip energy reduction over the run (core and SRAM, DRAM left out): the scope the paper's 3.9x most likely has",
+		value: func(r Run) Value {
+			d := r.Result.Energy.Design.Scopes[sim.ScopeOnChip]
+			if d == 0 {
+				return number(0)
+			}
+			return number(r.Energy.Scopes[sim.ScopeOnChip] / d)
+		}})
 	for _, c := range sim.Causes() {
 		metrics = append(metrics, Metric{Name: "bound_" + c.Name(), Unit: "fraction",
 			Description: "share of the run's unit-cycles (units x cycles) that went to " + c.Short() + " (what bounds the run; arch/README.md)",

@@ -177,6 +177,9 @@ func writeEnergyText(b *strings.Builder, res *sim.Result) error {
 	if err := writeRunTable(b, res, energyColumns()); err != nil {
 		return err
 	}
+	if err := writeScopes(b, res); err != nil {
+		return err
+	}
 	fmt.Fprintf(b, "\nenergy and area by component:\n")
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	header := "component\tdesign (uJ)\tshare\t"
@@ -201,4 +204,29 @@ func onOff(b bool) string {
 		return "on"
 	}
 	return "off"
+}
+
+// writeScopes writes the design's energy by scope beside each baseline's reduction at that scope.
+func writeScopes(b *strings.Builder, res *sim.Result) error {
+	e := res.Energy
+	fmt.Fprintf(b, "\nenergy by scope (uJ; reduction = baseline over design at that scope):\n")
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	header := "scope\tdesign (uJ)\t"
+	for _, name := range res.Order {
+		header += name + "\t"
+	}
+	fmt.Fprintln(tw, header)
+	for _, scope := range sim.EnergyScopes() {
+		d := e.Design.Scopes[scope]
+		line := fmt.Sprintf("%s\t%.3f\t", scope, d/1e6)
+		for _, name := range res.Order {
+			if d > 0 {
+				line += fmt.Sprintf("%.2fx\t", e.Baselines[name].Scopes[scope]/d)
+			} else {
+				line += "-\t"
+			}
+		}
+		fmt.Fprintln(tw, line)
+	}
+	return tw.Flush()
 }

@@ -52,6 +52,8 @@ type Row struct {
 	// Speedup is dense cycles over design cycles; EnergyReduction dense energy over design energy.
 	Speedup         float64
 	EnergyReduction float64
+	// EnergyReductionOnChip is dense over design at the on-chip scope (core and SRAM, no DRAM).
+	EnergyReductionOnChip float64
 	// Bound is what bounded the design's run (its top cause, sim.Bound) and BoundShare that
 	// cause's share of the unit-cycles; BoundShares are every cause's, in sim.Causes order.
 	Bound       string
@@ -70,8 +72,8 @@ func (r Row) TraceLabel() string {
 type Summary struct {
 	// Rows is the number of rows summarized.
 	Rows int
-	// Speedup and EnergyReduction are geometric means.
-	Speedup, EnergyReduction float64
+	// Speedup, EnergyReduction and EnergyReductionOnChip are geometric means.
+	Speedup, EnergyReduction, EnergyReductionOnChip float64
 	// PruningRate and MeanSteps are arithmetic means.
 	PruningRate, MeanSteps float64
 	// MetricName and MetricChange are the name and the arithmetic mean change of the rows' metric
@@ -96,8 +98,10 @@ func Summarize(rows []Row) Summary {
 	steps := make([]float64, len(rows))
 	var changes []float64
 	name, sameName := "", true
+	onchip := make([]float64, len(rows))
 	for i, r := range rows {
 		speed[i], red[i], rate[i], steps[i] = r.Speedup, r.EnergyReduction, r.PruningRate, r.MeanSteps
+		onchip[i] = r.EnergyReductionOnChip
 		if r.Metric != nil {
 			if name == "" {
 				name = r.Metric.Name
@@ -109,6 +113,7 @@ func Summarize(rows []Row) Summary {
 	}
 	s.Speedup = geoMean(speed)
 	s.EnergyReduction = geoMean(red)
+	s.EnergyReductionOnChip = geoMean(onchip)
 	s.PruningRate = stat.Mean(rate, nil)
 	s.MeanSteps = stat.Mean(steps, nil)
 	if len(changes) > 0 && sameName {
@@ -192,6 +197,7 @@ func RowOf(trace string, res *sim.Result, metric map[string]any) (Row, error) {
 		Pairs: get(design, "pairs").Int, PruningRate: get(design, "pruning_rate").Float,
 		MeanSteps: get(design, "mean_steps_per_key").Float, MaxSteps: len(res.Design.StepHistogram),
 		Speedup: get(dense, "speedup").Float, EnergyReduction: get(dense, "energy_reduction").Float, Metric: m,
+		EnergyReductionOnChip: get(dense, "energy_reduction_onchip").Float,
 	}
 	if bd := res.Design.Bound; bd != nil {
 		top := bd.Top()

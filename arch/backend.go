@@ -187,11 +187,10 @@ func (b *BackEndUnit) Step(c int64, f *FIFO) (popped *Entry, end int64) {
 // NextEvent is the cycle of the unit's next pop from f, or Never while f is empty (a push
 // makes a new one).
 func (b *BackEndUnit) NextEvent(f *FIFO) int64 {
-	e, ok := f.Peek()
-	if !ok {
+	if f.Len() == 0 {
 		return Never
 	}
-	return max(e.Visible, b.readyAt)
+	return max(f.entries[f.head].Visible, b.readyAt)
 }
 
 // PopAt pops the oldest entry of f at cycle c, which must be NextEvent(f), and accounts the

@@ -12,12 +12,6 @@ import (
 // the front end pushes).
 const memoryID = 0
 
-// schedule is one component's place in the event queue.
-type schedule struct {
-	gen    uint64 // bumped when its queued event is superseded; stale events are dropped
-	queued int64  // cycle of its queued event, arch.Never if none
-}
-
 // feState is what the scheduler knows of a front-end unit between tasks.
 type feState struct {
 	last    int64 // last cycle the unit processed
@@ -46,9 +40,8 @@ type eventEngine struct {
 	fifo []*arch.FIFO
 	fes  []feState
 
-	q     eventQueue
-	sched []schedule
-	now   int64
+	q   *eventQueue
+	now int64
 
 	lastBusy int64
 	err      error
@@ -70,10 +63,7 @@ func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
 	if o := opts.Observer; o != nil {
 		e.disp.SetOnWait(o.Waited)
 	}
-	e.sched = make([]schedule, 1+2*units)
-	for i := range e.sched {
-		e.sched[i].queued = arch.Never
-	}
+	e.q = newEventQueue(1 + 2*units)
 	for u := 0; u < units; u++ {
 		e.fifo[u] = arch.NewFIFO(p.FIFODepth)
 		e.be[u] = arch.NewBackEndUnit(p.BackEnd)
@@ -84,21 +74,18 @@ func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
 	for u := 0; u < units && e.err == nil; u++ {
 		e.dispatch(u, 0)
 	}
-	for e.q.Len() > 0 && e.err == nil {
-		ev := e.q.Pop()
-		id := int(ev.prio)
-		s := &e.sched[id]
-		if ev.gen != s.gen {
-			continue
+	for e.err == nil {
+		c, id, ok := e.q.Pop()
+		if !ok {
+			break
 		}
-		s.queued = arch.Never
-		e.now = ev.cycle
+		e.now = c
 		for e.err == nil {
 			e.process(id)
 			// A component whose next event comes before every queued one runs again at once,
 			// without a trip through the queue: the order is the same.
 			n := e.next(id)
-			if n == arch.Never || (e.q.Len() > 0 && !e.q.precedes(n, int32(id))) {
+			if n == arch.Never || !e.q.Precedes(n, id) {
 				e.reschedule(id)
 				break
 			}
@@ -154,9 +141,15 @@ func (e *eventEngine) process(id int) {
 		e.reschedule(memoryID)
 	default:
 		u := id - 1 - e.units
+		pushes, tasks := e.fifo[u].Pushes, e.fe[u].Tasks
 		e.runFrontEnd(u)
-		e.reschedule(e.beID(u))
-		e.reschedule(memoryID)
+		// Only a push can wake the back end, and only a task's end can free a buffer.
+		if e.fifo[u].Pushes != pushes {
+			e.reschedule(e.beID(u))
+		}
+		if !e.fe[u].Busy() || e.fe[u].Tasks != tasks {
+			e.reschedule(memoryID)
+		}
 	}
 }
 
@@ -252,22 +245,20 @@ func (e *eventEngine) next(id int) int64 {
 	}
 }
 
-// reschedule puts component id's next event in the queue, superseding a queued one.
+// reschedule puts component id's next event in the queue, replacing a queued one.
 func (e *eventEngine) reschedule(id int) {
 	n := e.next(id)
-	s := &e.sched[id]
-	if n == s.queued {
+	if n == arch.Never {
+		n = -1
+	}
+	if n == e.q.Queued(id) {
 		return
 	}
-	s.gen++
-	s.queued = n
-	if n != arch.Never {
-		if n < e.now {
-			e.err = fmt.Errorf("event engine: component %d scheduled at cycle %d before the clock %d", id, n, e.now)
-			return
-		}
-		e.q.Push(n, int32(id), s.gen)
+	if n >= 0 && n < e.now {
+		e.err = fmt.Errorf("event engine: component %d scheduled at cycle %d before the clock %d", id, n, e.now)
+		return
 	}
+	e.q.Schedule(id, n)
 }
 
 // feListener counts one front-end unit's decisions and pushes.

@@ -122,6 +122,53 @@ func Summarize(rows []Row) Summary {
 	return s
 }
 
+// Family is the means over the rows of one model (a trace family), with the cause that bounds
+// most of its traces.
+type Family struct {
+	Model string
+	Summary
+	// Bound is the most frequent top cause of its rows (the first in row order on a tie), and
+	// BoundRows how many rows it bounds.
+	Bound     string
+	BoundRows int
+}
+
+// Families summarizes every model with at least two rows, in the order models first appear;
+// nil when the rows hold fewer than two models (the overall mean says it all).
+func Families(rows []Row) []Family {
+	var order []string
+	byModel := map[string][]Row{}
+	for _, r := range rows {
+		if _, ok := byModel[r.Model]; !ok {
+			order = append(order, r.Model)
+		}
+		byModel[r.Model] = append(byModel[r.Model], r)
+	}
+	if len(order) < 2 {
+		return nil
+	}
+	var out []Family
+	for _, m := range order {
+		rs := byModel[m]
+		if len(rs) < 2 {
+			continue
+		}
+		f := Family{Model: m, Summary: Summarize(rs)}
+		counts := map[string]int{}
+		for _, r := range rs {
+			if r.Bound == "" {
+				continue
+			}
+			counts[r.Bound]++
+			if counts[r.Bound] > f.BoundRows {
+				f.Bound, f.BoundRows = r.Bound, counts[r.Bound]
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
 // geoMean is stat.GeometricMean, NaN when a value is not positive (the log of which is not a
 // number the mean could use).
 func geoMean(xs []float64) float64 {

@@ -348,3 +348,34 @@ func TestTraceLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestFamilies: the means of each model with two rows or more, in the order models appear, with
+// the cause that bounds most of its traces; one model alone gets none.
+func TestFamilies(t *testing.T) {
+	rows := []Row{
+		{Trace: "a1.npz", Model: "A", Speedup: 1, EnergyReduction: 2, EnergyReductionOnChip: 4, Bound: "DRAM latency", PruningRate: 0.5},
+		{Trace: "b1.npz", Model: "B", Speedup: 3, EnergyReduction: 3, EnergyReductionOnChip: 3, Bound: "lanes"},
+		{Trace: "a2.npz", Model: "A", Speedup: 2, EnergyReduction: 2, EnergyReductionOnChip: 1, Bound: "lanes", PruningRate: 0.7},
+		{Trace: "a3.npz", Model: "A", Speedup: 4, EnergyReduction: 2, EnergyReductionOnChip: 2, Bound: "DRAM latency", PruningRate: 0.9},
+	}
+	fs := Families(rows)
+	if len(fs) != 1 || fs[0].Model != "A" || fs[0].Rows != 3 {
+		t.Fatalf("families %+v, want one: A with 3 rows", fs)
+	}
+	f := fs[0]
+	// Geometric means: (1*2*4)^(1/3) = 2, 2, (4*1*2)^(1/3) = 2; arithmetic mean of pruning 0.7.
+	if math.Abs(f.Speedup-2) > 1e-12 || math.Abs(f.EnergyReduction-2) > 1e-12 || math.Abs(f.EnergyReductionOnChip-2) > 1e-12 ||
+		math.Abs(f.PruningRate-0.7) > 1e-12 {
+		t.Errorf("family A: %+v", f.Summary)
+	}
+	if f.Bound != "DRAM latency" || f.BoundRows != 2 {
+		t.Errorf("family A bound %q (%d rows), want DRAM latency (2)", f.Bound, f.BoundRows)
+	}
+	md := render(t, Table{Rows: rows}, "md")
+	if !strings.Contains(md, "| A: mean of 3") || !strings.Contains(md, "DRAM latency (2 of 3)") {
+		t.Errorf("markdown lacks the family line:\n%s", md)
+	}
+	if Families(rows[:1]) != nil {
+		t.Errorf("one model alone has a family line")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestEnginesAgreeTilingAndPacking holds the engines to each other with query tiling (a Q buffer
@@ -132,5 +133,36 @@ func TestHeadPacking(t *testing.T) {
 				t.Errorf("%s pack %t: DRAM %+v, want %d loads, busy %d, 9 bytes", st.Engine, pack, st.DRAM, wantLoads, wantBusy)
 			}
 		}
+	}
+}
+
+// TestRunPackedHeadsSideBySide: the design and its baselines, run side by side on one shared
+// window of heads, with many small heads packed into loads and a deep buffer pool; each
+// simulation holds up to (buffers + 3) x 16 heads at once, and the window must leave room for
+// that, or the simulations wait on each other for ever. (The guard is for liveness: a deadlock
+// would otherwise hang the test binary; the run takes well under a second.)
+func TestRunPackedHeadsSideBySide(t *testing.T) {
+	var heads Heads
+	for i := 0; i < 400; i++ {
+		h := head4([2]int32{2, -1}, [2]int32{-8, 5})
+		h.Layer = i
+		heads = append(heads, h)
+	}
+	cfg := tinyConfig(t, 2, 2, 1, 0, 0, 0, 1, 5, 4)
+	cfg.Units, cfg.Dispatch = 4, DynamicDispatch
+	cfg.Memory.Model, cfg.Memory.KVBuffers, cfg.Memory.PackHeads = PipelinedMemory, 8, true
+	cfg.Memory.SRAMKVBytes = 8 * 64
+	done := make(chan error, 1)
+	go func() {
+		_, err := Run(cfg, heads, EngineEvent, Options{})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the side-by-side run did not finish: its simulations wait on each other for room in the shared window")
 	}
 }

@@ -67,7 +67,7 @@ func TestMemoryBounded(t *testing.T) {
 	ps := []*Params{testParams("design", true, true), testParams("dense", false, false),
 		testParams("et_only", true, false), testParams("prune_only", false, true)}
 	src := &countingSource{heads: hs}
-	shared := newSharedHeads(src, len(ps))
+	shared := newSharedHeads(src, len(ps), ps[0].headsHeld())
 	var wg sync.WaitGroup
 	live := make([]int, len(ps))
 	for i, p := range ps {

@@ -70,6 +70,22 @@ func (p *Params) buckets() int {
 	return p.Units
 }
 
+// maxPackedHeads caps the heads one packed load holds, which bounds the heads a simulation holds
+// at once (and so the shared window: a simulation waiting for room must never hold the window
+// itself).
+const maxPackedHeads = 16
+
+// headsHeld bounds the heads one simulation holds at a time: those of its tiles loaded and in
+// flight (the K/V buffers), the one being packed and the one being prepared, each of up to
+// maxPackedHeads heads when heads are packed.
+func (p *Params) headsHeld() int {
+	perTile := 1
+	if p.PackHeads {
+		perTile = maxPackedHeads
+	}
+	return (p.KVBuffers + 3) * perTile
+}
+
 // planesPerStep is the planes a lane consumes per step on keys of bitsK bits.
 func (p *Params) planesPerStep(bitsK int) int {
 	if p.BitParallel {
@@ -126,7 +142,11 @@ func RunAll(ps []*Params, src HeadSource, engine string, opts Options) ([]*Stats
 	}
 	switch engine {
 	case Event, "":
-		shared := newSharedHeads(src, len(ps))
+		perUser := 0
+		for _, p := range ps {
+			perUser = max(perUser, p.headsHeld())
+		}
+		shared := newSharedHeads(src, len(ps), perUser)
 		bpc := ps[0].FrontEnd.BitsPerCycle
 		var wg sync.WaitGroup
 		for i, p := range ps {

@@ -38,8 +38,10 @@ type sharedEntry struct {
 	left  int // users that have not released it
 }
 
-func newSharedHeads(src HeadSource, users int) *sharedHeads {
-	s := &sharedHeads{src: src, users: users, window: 8 * users, entries: map[int]*sharedEntry{}}
+// newSharedHeads shares src's heads among users, each of which holds at most perUser heads at a
+// time (the heads of its tiles in flight; see Params.headsHeld).
+func newSharedHeads(src HeadSource, users, perUser int) *sharedHeads {
+	s := &sharedHeads{src: src, users: users, window: max(8, 2*perUser) * users, entries: map[int]*sharedEntry{}}
 	s.room = sync.NewCond(&s.mu)
 	return s
 }

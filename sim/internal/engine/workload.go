@@ -123,7 +123,8 @@ func (w *workload) tile(seq int) (*tile, error) {
 		}
 		w.heads = append(w.heads, h)
 		w.nextH++
-		if n := len(w.pending); n > 0 && len(tiles) == 1 && w.p.PackHeads && w.fits(w.pending[n-1], tiles[0]) {
+		if n := len(w.pending); n > 0 && len(tiles) == 1 && w.p.PackHeads && len(w.pending[n-1].heads) < maxPackedHeads &&
+			w.fits(w.pending[n-1], tiles[0]) {
 			w.pack(w.pending[n-1], tiles[0])
 			continue
 		}

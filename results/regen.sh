@@ -20,6 +20,9 @@ lrpsim table --format latex --out results/table.tex
 # The same with an ideal memory system (no DRAM latency, a very wide channel): the compute side
 # of pruning alone, since small heads are DRAM-latency bound under the default memory model.
 lrpsim table --format md --config configs/ideal-memory.yaml --out results/table-ideal-memory.md
+# The same with every system-level model on (configs/leopard-system.yaml: HBM2-class pipelined
+# memory, packed heads, dynamic dispatch, overlapped normalization): the candidate next default.
+lrpsim table --format md --config configs/leopard-system.yaml --out results/table-system.md
 
 # Figures: speedup and energy reduction per task, then the bundled default trace's termination
 # steps and energy breakdown.

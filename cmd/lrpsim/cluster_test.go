@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -298,4 +299,103 @@ func slowSweep(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return sw
+}
+
+// TestSweepKillSoak kills a sweep with SIGKILL at 20 random moments in a row (each run started
+// again on the journal the previous one left), then lets it finish: the CSV and manifest are the
+// bytes of an uninterrupted run, no point was recorded twice, and nothing is left behind. The
+// seed is logged; LRPSIM_SOAK_SEED replays one.
+func TestSweepKillSoak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("LRPSIM_SOAK_SEED"); s != "" {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seed = v
+	}
+	t.Logf("seed %d (LRPSIM_SOAK_SEED=%d replays it)", seed, seed)
+	rng := rand.New(rand.NewPCG(seed, 14))
+	dir := t.TempDir()
+	sw := slowSweep(t, dir)
+	ref := filepath.Join(dir, "ref.csv")
+	if _, err := lrpsim(t, "sweep", sw, "--out", ref, "--jobs", "2"); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.csv")
+	journal := sweep.JournalPath(out)
+	args, _ := json.Marshal([]string{"sweep", sw, "--out", out, "--jobs", "2"})
+	start := func() (*exec.Cmd, *bytes.Buffer, chan error) {
+		c := exec.Command(os.Args[0], "-test.run=^TestSweepHelperProcess$")
+		c.Env = append(os.Environ(), helperEnv+"="+string(args))
+		var buf bytes.Buffer
+		c.Stdout, c.Stderr = &buf, &buf
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- c.Wait() }()
+		return c, &buf, done
+	}
+	prev := 0
+	kills := 0
+	for kills < 20 {
+		c, buf, done := start()
+		delay := time.Duration(rng.IntN(400)) * time.Millisecond
+		select {
+		case err := <-done:
+			// Finished before its kill: start over from scratch so that 20 kills land.
+			if err != nil {
+				t.Fatalf("run ended on its own with %v: %s", err, buf)
+			}
+			t.Logf("run finished within %v; starting the sweep again", delay)
+			for _, f := range []string{out, out + ".json"} {
+				os.Remove(f)
+			}
+			prev = 0
+			continue
+		case <-time.After(delay):
+		}
+		if err := c.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		<-done
+		kills++
+		pts, err := sweep.JournalPoints(journal)
+		if err != nil && exists(journal) {
+			t.Fatalf("kill %d: %v", kills, err)
+		}
+		seen := map[int]bool{}
+		for _, p := range pts {
+			if seen[p] {
+				t.Fatalf("kill %d: point %d recorded twice: computed again after it finished", kills, p)
+			}
+			seen[p] = true
+		}
+		if len(seen) < prev {
+			t.Fatalf("kill %d: the journal lost points: %d after %d", kills, len(seen), prev)
+		}
+		if exists(out) && len(seen) > 0 {
+			t.Fatalf("kill %d: a CSV exists beside a journal of %d points", kills, len(seen))
+		}
+		prev = len(seen)
+		t.Logf("kill %d after %v: the journal holds %d points", kills, delay, prev)
+	}
+	if _, buf, done := start(); <-done != nil {
+		t.Fatalf("final run failed: %s", buf)
+	}
+	for _, f := range []string{"", ".json"} {
+		if !bytes.Equal(readFile(t, out+f), readFile(t, ref+f)) {
+			t.Errorf("out.csv%s after 20 kills differs from an uninterrupted run", f)
+		}
+	}
+	if exists(journal) {
+		t.Error("journal left behind")
+	}
+	if tmps, _ := filepath.Glob(filepath.Join(dir, ".out.csv*")); len(tmps) > 0 {
+		t.Errorf("temporary files left behind: %v", tmps)
+	}
 }

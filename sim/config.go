@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"reflect"
@@ -34,6 +35,17 @@ type Config struct {
 	// lines maps a dotted key to its line in the file it came from, for error messages.
 	lines map[string]int
 	file  string
+	// flags maps a dotted key set on the command line to its flag, which errors then name.
+	flags map[string]string
+}
+
+// SetByFlag records that key was set by a command-line flag (e.g. "baselines" by
+// "--baselines"), so that Validate blames the flag, not the file the config came from.
+func (c *Config) SetByFlag(key, flag string) {
+	if c.flags == nil {
+		c.flags = map[string]string{}
+	}
+	c.flags[key] = flag
 }
 
 // FrontEnd configures the bit-serial Q.K units.
@@ -148,10 +160,14 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 func (c *Config) Clone() *Config {
 	d := *c
 	d.Baselines = append([]string(nil), c.Baselines...)
+	d.flags = maps.Clone(c.flags)
 	return &d
 }
 
 func (c *Config) errAt(key, expected string, got any) error {
+	if flag, ok := c.flags[key]; ok {
+		return &ConfigError{File: "command line", Key: flag, Expected: expected, Got: fmt.Sprint(got)}
+	}
 	return &ConfigError{File: c.file, Line: c.lines[key], Key: key, Expected: expected, Got: fmt.Sprint(got)}
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"strings"
@@ -89,16 +88,11 @@ func saveFigure(fig figures.Figure, outs []string) error {
 			return fmt.Errorf("%s: %w", o, err)
 		}
 	}
+	files := make([]sim.Output, len(outs))
 	for i, o := range outs {
-		b := rendered[i]
-		if err := sim.WriteFileAtomic(o, func(w io.Writer) error {
-			_, err := w.Write(b)
-			return err
-		}); err != nil {
-			return err
-		}
+		files[i] = sim.Output{Path: o, Data: rendered[i]}
 	}
-	return nil
+	return sim.WriteOutputs(files...)
 }
 
 // simSetup loads the config and the energy table of the plot flags.

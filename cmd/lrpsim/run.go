@@ -64,10 +64,14 @@ func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
 	if err != nil {
 		return err
 	}
+	if f.out != "" && f.actions != "" && sim.SameOutput(f.out, f.actions) {
+		return fmt.Errorf("--out %s and --actions %s name the same file: give each its own", f.out, f.actions)
+	}
 	if baselinesSet {
 		cfg.Baselines = f.baselines
+		cfg.SetByFlag("baselines", "--baselines")
 		if err := cfg.Validate(); err != nil {
-			return fmt.Errorf("--baselines: %w", err)
+			return err
 		}
 	}
 	if f.noBaselines {
@@ -100,13 +104,28 @@ func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
 	case f.csv:
 		write = res.WriteCSV
 	}
-	if f.actions != "" {
-		if err := sim.WriteFileAtomic(f.actions, res.WriteActionsCSV); err != nil {
+	if f.out != "" || f.actions != "" {
+		var outs []sim.Output
+		for _, o := range []struct {
+			path  string
+			write func(io.Writer) error
+		}{{f.out, write}, {f.actions, res.WriteActionsCSV}} {
+			if o.path == "" {
+				continue
+			}
+			var buf bytes.Buffer
+			if err := o.write(&buf); err != nil {
+				return err
+			}
+			outs = append(outs, sim.Output{Path: o.path, Data: buf.Bytes()})
+		}
+		if err := sim.WriteOutputs(outs...); err != nil {
 			return err
 		}
-	}
-	if f.out != "" {
-		return sim.WriteFileAtomic(f.out, write)
+		if f.out != "" {
+			return nil
+		}
+		// Without --out the report still goes to standard output, after the action counts.
 	}
 	// Render fully before printing, so that an error never leaves half a report.
 	var buf bytes.Buffer

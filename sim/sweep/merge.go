@@ -23,7 +23,13 @@ func Merge(out, manifest string, shards []string) (*Manifest, error) {
 		return nil, errors.New("no output: give --out FILE.csv")
 	}
 	if manifest == "" {
+		if out == sim.StdoutPath {
+			return nil, errors.New("--out -: give --manifest FILE too (the manifest cannot go beside standard output)")
+		}
 		manifest = ManifestPath(out)
+	}
+	if sim.SameOutput(out, manifest) {
+		return nil, fmt.Errorf("--manifest %s: the manifest needs a file of its own, not the CSV", manifest)
 	}
 	if len(shards) == 0 {
 		return nil, errors.New("no shards to merge: give the CSVs of a sweep's shards")
@@ -121,10 +127,7 @@ func Merge(out, manifest string, shards []string) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := sim.WriteFileAtomic(out, writeBytes(csvBytes)); err != nil {
-		return nil, err
-	}
-	if err := sim.WriteFileAtomic(manifest, writeBytes(man)); err != nil {
+	if err := sim.WriteOutputs(sim.Output{Path: out, Data: csvBytes}, sim.Output{Path: manifest, Data: man}); err != nil {
 		return nil, err
 	}
 	return &m, nil

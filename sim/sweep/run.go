@@ -75,13 +75,16 @@ func Run(p *Plan, opt Options) (*Summary, error) {
 	if opt.Out == "" {
 		return nil, errors.New("no output: give --out FILE.csv")
 	}
+	if opt.Out == sim.StdoutPath {
+		return nil, errors.New("--out -: sweep needs a file (its journal goes beside it); lrpsim merge or cat can print it")
+	}
 	if opt.Manifest == "" {
 		opt.Manifest = ManifestPath(opt.Out)
 	}
 	if opt.Jobs < 1 {
 		return nil, fmt.Errorf("--jobs %d: expected at least 1", opt.Jobs)
 	}
-	if filepath.Clean(opt.Manifest) == filepath.Clean(opt.Out) {
+	if sim.SameOutput(opt.Manifest, opt.Out) {
 		return nil, fmt.Errorf("--manifest %s: the manifest needs a file of its own, not the CSV", opt.Manifest)
 	}
 	if opt.Shard.Count < 0 || (opt.Shard.Count > 0 && (opt.Shard.Index < 0 || opt.Shard.Index >= opt.Shard.Count)) {
@@ -172,10 +175,7 @@ func Run(p *Plan, opt Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := sim.WriteFileAtomic(opt.Out, writeBytes(csvBytes)); err != nil {
-		return nil, err
-	}
-	if err := sim.WriteFileAtomic(opt.Manifest, writeBytes(man)); err != nil {
+	if err := sim.WriteOutputs(sim.Output{Path: opt.Out, Data: csvBytes}, sim.Output{Path: opt.Manifest, Data: man}); err != nil {
 		return nil, err
 	}
 	keep = false

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/lrpsim/lrpsim/internal/fuzzseed"
@@ -146,4 +148,21 @@ func TestFuzzSeeds(t *testing.T) {
 		"not-object": {[]byte(`[1,2,3]`)},
 		"truncated":  {mb[:len(mb)/2]},
 	})
+}
+
+// TestNpyHeaderLengthBounded: a corrupt header length (4 bytes in .npy version 2) is refused
+// before anything that size is allocated; the reader once allocated it first, ~1 GB here, which
+// FuzzNpyMember found as a worker that hung and died.
+func TestNpyHeaderLengthBounded(t *testing.T) {
+	in := []byte("\x93NUMPY\x02\x03er': True, 'shape': (2, 2), }")
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := readNpyHeader(bytes.NewReader(in))
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "header length 975663717") {
+		t.Errorf("err %v; want the header length refused", err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+		t.Errorf("reading a 45-byte header allocated %d bytes", got)
+	}
 }

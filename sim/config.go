@@ -156,6 +156,25 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	return c, c.Validate()
 }
 
+// CheckConfig reads a config file over the default configuration and returns every problem
+// (config validate): a structural one (YAML syntax, an unknown key, a wrong type) ends the
+// check, as the values after it cannot be trusted; otherwise every value out of range.
+func CheckConfig(path string) []error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return []error{fmt.Errorf("reading config: %w", err)}
+	}
+	c, err := DefaultConfig()
+	if err != nil {
+		return []error{err}
+	}
+	c.lines = nil
+	if err := decodeStrict(path, data, c); err != nil {
+		return []error{err}
+	}
+	return c.Problems()
+}
+
 // Clone returns a deep copy (baselines are derived from the design by changing a copy).
 func (c *Config) Clone() *Config {
 	d := *c
@@ -173,6 +192,16 @@ func (c *Config) errAt(key, expected string, got any) error {
 
 // Validate checks every value's range and returns the first problem, naming file, line and key.
 func (c *Config) Validate() error {
+	if errs := c.Problems(); len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// Problems checks every value's range and returns every problem, in key order of the checks,
+// each naming file, line and key (config validate reports them all).
+func (c *Config) Problems() []error {
+	var errs []error
 	type intRange struct {
 		key    string
 		v      int64
@@ -198,35 +227,36 @@ func (c *Config) Validate() error {
 	}
 	for _, r := range ints {
 		if r.v < r.lo || r.v > r.hi {
-			return c.errAt(r.key, fmt.Sprintf("an integer in [%d, %d]", r.lo, r.hi), r.v)
+			errs = append(errs, c.errAt(r.key, fmt.Sprintf("an integer in [%d, %d]", r.lo, r.hi), r.v))
 		}
 	}
 	if !(c.ClockGHz > 0) || math.IsInf(c.ClockGHz, 0) {
-		return c.errAt("clock_ghz", "a positive number of GHz", c.ClockGHz)
+		errs = append(errs, c.errAt("clock_ghz", "a positive number of GHz", c.ClockGHz))
 	}
 	if _, err := arch.ParsePolicy(c.FrontEnd.Scheduling); err != nil {
-		return c.errAt("front_end.scheduling", "dynamic or lockstep", fmt.Sprintf("%q", c.FrontEnd.Scheduling))
+		errs = append(errs, c.errAt("front_end.scheduling", "dynamic or lockstep", fmt.Sprintf("%q", c.FrontEnd.Scheduling)))
 	}
 	if c.Thresholds.Granularity != "head" && c.Thresholds.Granularity != "layer" {
-		return c.errAt("thresholds.granularity", "head or layer", fmt.Sprintf("%q", c.Thresholds.Granularity))
+		errs = append(errs, c.errAt("thresholds.granularity", "head or layer", fmt.Sprintf("%q", c.Thresholds.Granularity)))
 	}
 	if !(c.Thresholds.Scale > 0) || math.IsInf(c.Thresholds.Scale, 0) {
-		return c.errAt("thresholds.scale", "a positive finite number", c.Thresholds.Scale)
+		errs = append(errs, c.errAt("thresholds.scale", "a positive finite number", c.Thresholds.Scale))
 	}
 	seen := map[string]bool{}
 	for _, b := range c.Baselines {
 		if !contains(baselineNames, b) {
-			return c.errAt("baselines", "a list of "+strings.Join(baselineNames, ", "), fmt.Sprintf("%q", b))
+			errs = append(errs, c.errAt("baselines", "a list of "+strings.Join(baselineNames, ", "), fmt.Sprintf("%q", b)))
+			continue
 		}
 		if seen[b] {
-			return c.errAt("baselines", "each baseline once", fmt.Sprintf("%q twice", b))
+			errs = append(errs, c.errAt("baselines", "each baseline once", fmt.Sprintf("%q twice", b)))
 		}
 		seen[b] = true
 	}
 	if strings.TrimSpace(c.Name) == "" {
-		return c.errAt("name", "a non-empty name", `""`)
+		errs = append(errs, c.errAt("name", "a non-empty name", `""`))
 	}
-	return nil
+	return errs
 }
 
 func contains(list []string, s string) bool {

@@ -87,3 +87,75 @@ func TestBaselinesFlagBlamed(t *testing.T) {
 		t.Errorf("run --baselines foo: %v", err)
 	}
 }
+
+// TestBundledNamesEverywhere: trace validate and dump-rows accept bundled:NAME as run and table
+// do, trace list names every bundled trace, and shell completion offers bundled names, config
+// files, engines and nodes.
+func TestBundledNamesEverywhere(t *testing.T) {
+	list, err := lrpsim(t, "trace", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(list, "bundled:use-lite.npz\t") || !strings.Contains(list, "bundled:memn2n-babi-qa1.npz\t") {
+		t.Errorf("trace list:\n%s", list)
+	}
+	if out, err := lrpsim(t, "trace", "validate", "bundled:use-lite.npz", "bundled:synthetic-default.npz"); err != nil ||
+		!strings.Contains(out, "bundled:use-lite.npz: ok") {
+		t.Errorf("trace validate bundled: %v: %s", err, out)
+	}
+	if out, err := lrpsim(t, "trace", "dump-rows", "bundled:use-lite.npz", "--layer", "0", "--head", "0", "--rows", "0"); err != nil ||
+		!strings.HasPrefix(out, "lrpsim-rtl-rows 1\n") {
+		t.Errorf("trace dump-rows bundled: %v: %.80s", err, out)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mine.yaml"), nil, 0o644)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), nil, 0o644)
+	for _, tc := range []struct {
+		args      []string
+		want, not []string
+	}{
+		{[]string{"run", "--trace", "bundled:memn2n-babi-qa1"}, []string{"bundled:memn2n-babi-qa1.npz", "bundled:memn2n-babi-qa10.npz"}, []string{"use-lite"}},
+		{[]string{"table", "bundled:use"}, []string{"bundled:use-lite.npz"}, nil},
+		{[]string{"trace", "validate", "bundled:syn"}, []string{"bundled:synthetic-default.npz"}, nil},
+		{[]string{"run", "--engine", ""}, []string{"event", "reference"}, nil},
+		{[]string{"run", "--node", ""}, []string{"45nm"}, nil},
+		{[]string{"run", "--config", dir + "/"}, []string{filepath.Join(dir, "mine.yaml")}, []string{"notes.txt"}},
+		{[]string{"config", "validate", dir + "/"}, []string{filepath.Join(dir, "mine.yaml")}, []string{"notes.txt"}},
+	} {
+		out, err := lrpsim(t, append([]string{"__complete"}, tc.args...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out, w+"\n") {
+				t.Errorf("completing %v: %q missing from\n%s", tc.args, w, out)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(out, n) {
+				t.Errorf("completing %v: %q offered", tc.args, n)
+			}
+		}
+	}
+}
+
+// TestConfigValidateEveryError: config validate reports every problem of every file, not the
+// first of the first.
+func TestConfigValidateEveryError(t *testing.T) {
+	dir := t.TempDir()
+	two := filepath.Join(dir, "two.yaml")
+	os.WriteFile(two, []byte("front_end:\n  lanes: 0\nback_end:\n  macs: 0\n"), 0o644)
+	syntax := filepath.Join(dir, "syntax.yaml")
+	os.WriteFile(syntax, []byte("front_end:\n  lane: 4\n"), 0o644)
+	good := filepath.Join(dir, "good.yaml")
+	os.WriteFile(good, []byte("front_end:\n  lanes: 8\n"), 0o644)
+	out, err := lrpsim(t, "config", "validate", two, syntax, good)
+	if err == nil || !strings.Contains(err.Error(), "3 problems in 2 of 3 config files") {
+		t.Fatalf("err %v", err)
+	}
+	for _, w := range []string{"two.yaml:2: front_end.lanes", "two.yaml:4: back_end.macs", "syntax.yaml:2: front_end.lane", good + ": ok"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+}

@@ -159,3 +159,42 @@ func TestConfigValidateEveryError(t *testing.T) {
 		}
 	}
 }
+
+// TestPartialERT: an Accelergy ERT that names only some components prices over the base table
+// (the built-in node, or --energy), and standard error says which entries came from where.
+func TestPartialERT(t *testing.T) {
+	dir := t.TempDir()
+	ert := filepath.Join(dir, "ERT.yaml")
+	os.WriteFile(ert, []byte(`ERT:
+  version: '0.4'
+  tables:
+  - name: leopard.fe[0..3].lane[0..15]
+    actions:
+    - name: bit_product
+      arguments: null
+      energy: 0.05
+`), 0o644)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Stderr
+	os.Stderr = w
+	out, err := lrpsim(t, "run", "--ert", ert, "--no-baselines", "--json")
+	os.Stderr = old
+	w.Close()
+	note := make([]byte, 4096)
+	n, _ := r.Read(note)
+	if err != nil {
+		t.Fatalf("run --ert with a partial ERT: %v", err)
+	}
+	if !strings.Contains(out, `"energy_pj"`) && !strings.Contains(out, "energy") {
+		t.Errorf("no energy in the report: %.200s", out)
+	}
+	msg := string(note[:n])
+	for _, want := range []string{"from ERT.yaml: lane (bit_product)", "from horowitz-45nm: ", "lane (accumulate"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("provenance %q lacks %q", msg, want)
+		}
+	}
+}

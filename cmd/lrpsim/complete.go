@@ -23,7 +23,7 @@ func newTraceListCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := cmd.OutOrStdout()
-			for _, n := range data.Names() {
+			for _, n := range data.NaturalNames() {
 				r, err := data.Open(data.BundledPrefix + n)
 				if err != nil {
 					return err

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -196,5 +197,14 @@ func TestPartialERT(t *testing.T) {
 		if !strings.Contains(msg, want) {
 			t.Errorf("provenance %q lacks %q", msg, want)
 		}
+	}
+}
+
+// TestPlotTracesNaturalOrder: plot bars draws the bundled traces in natural order.
+func TestPlotTracesNaturalOrder(t *testing.T) {
+	names := plotTraces()
+	at := func(s string) int { return slices.Index(names, "bundled:memn2n-babi-qa"+s+".npz") }
+	if at("2") < 0 || at("10") < 0 || at("2") > at("10") || at("9") > at("10") {
+		t.Errorf("plot bars order %v", names)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,6 +16,7 @@ import (
 	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/sim/figures"
 	"github.com/lrpsim/lrpsim/sim/tabulate"
+	"github.com/lrpsim/lrpsim/traces/data"
 )
 
 // plotFlags are the flags the plot subcommands share.
@@ -95,6 +97,14 @@ func saveFigure(fig figures.Figure, outs []string) error {
 	return sim.WriteOutputs(files...)
 }
 
+// plotTraces is the traces of plot bars when none is given: the bundled real traces in natural
+// order (babi-qa2 before babi-qa10).
+func plotTraces() []string {
+	names := tabulate.BundledNames()
+	slices.SortFunc(names, data.NaturalCompare)
+	return names
+}
+
 // simSetup loads the config and the energy table of the plot flags.
 func (f plotFlags) simSetup() (*sim.Config, *energy.Table, error) {
 	cfg, err := loadConfig(f.config)
@@ -129,7 +139,7 @@ geometric means as the last pair, and a dashed line at 1x.`,
 			}
 			names := args
 			if len(names) == 0 {
-				names = tabulate.BundledNames()
+				names = plotTraces()
 			}
 			jobs := f.jobs
 			if jobs == 0 {

@@ -17,7 +17,7 @@ func newSweepCmd() *cobra.Command {
 	var (
 		out, manifest, shardSpec string
 		jobs                     int
-		force                    bool
+		force, keepGoing         bool
 	)
 	cmd := &cobra.Command{
 		Use:   "sweep FILE.yaml --out results.csv",
@@ -70,7 +70,7 @@ resume.`,
 			if err != nil {
 				return err
 			}
-			plan, err := sw.Plan(version)
+			plan, err := sw.PlanKeepGoing(version, keepGoing)
 			if err != nil {
 				return err
 			}
@@ -110,6 +110,7 @@ resume.`,
 	fl.IntVarP(&jobs, "jobs", "j", 0, "points simulated at once (0: one per CPU)")
 	fl.StringVar(&shardSpec, "shard", "", "run one slice of the sweep: i/N, the points whose number modulo N is i (0 <= i < N); auto: from a Slurm job array or a Kubernetes Indexed Job")
 	fl.BoolVar(&force, "force", false, "start over: ignore the journal and finished outputs")
+	fl.BoolVar(&keepGoing, "keep-going", false, `a point that the config rejects or that fails to simulate gets a row with the reason in a last column, "error", instead of stopping the sweep`)
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
 }

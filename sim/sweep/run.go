@@ -331,13 +331,20 @@ func (p *Plan) compute(todo []*Point, jobs int, stop <-chan struct{}, record fun
 }
 
 // simulate runs one point: the design and its baselines on the point's trace, priced.
+// With KeepGoing, a rejected configuration or a failed simulation gives the point's error row.
 func (p *Plan) simulate(pt *Point, r *traces.Reader) ([]string, error) {
+	if pt.rejected != "" {
+		return p.errorRow(pt, pt.rejected), nil
+	}
 	cfg := pt.Config.Clone()
 	res, err := sim.Run(cfg, r, p.Sweep.Engine, sim.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p.describePoint(pt), err)
+	if err == nil {
+		err = res.Price(p.Table)
 	}
-	if err := res.Price(p.Table); err != nil {
+	if err != nil {
+		if p.KeepGoing {
+			return p.errorRow(pt, err.Error()), nil
+		}
 		return nil, fmt.Errorf("%s: %w", p.describePoint(pt), err)
 	}
 	return p.row(pt, res), nil

@@ -208,3 +208,23 @@ func TestPlotTracesNaturalOrder(t *testing.T) {
 		t.Errorf("plot bars order %v", names)
 	}
 }
+
+// TestREADMENewUserNotes: the README says how to get an lrpsim command, how the 21 workload
+// traces are regenerated and which traces CI regenerates, and how to run on a cluster, naming
+// files that exist.
+func TestREADMENewUserNotes(t *testing.T) {
+	readme := string(readFile(t, "../../README.md"))
+	for _, want := range []string{"go install ./cmd/lrpsim", "traces/workloads.sh", "CI regenerates use-lite and stories260K",
+		"## Running on a cluster", "cluster/slurm/submit.sh", "--shard auto", "cluster/kubernetes/sweep-job.yaml"} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("README.md lacks %q", want)
+		}
+	}
+	for _, f := range []string{"traces/workloads.sh", "cluster/slurm/submit.sh", "cluster/slurm/sweep-array.sbatch",
+		"cluster/slurm/sweep-merge.sbatch", "cluster/kubernetes/sweep-job.yaml", "cluster/kubernetes/merge-job.yaml",
+		"ci/slurm-test.sh", "ci/install-slurm.sh", "ci/fuzz.sh", "results/fuzz-campaign.sh", "results/fuzz-campaign.md"} {
+		if !exists(filepath.Join("../..", f)) {
+			t.Errorf("%s is missing", f)
+		}
+	}
+}

@@ -34,7 +34,7 @@ echo "== Go tests"
 # here instead of passing silently; the whole log is shown when a test fails.
 gotest_log=$(mktemp)
 if ! go test -v ./... >"$gotest_log" 2>&1; then
-  grep -vE '^(=== (RUN|PAUSE|CONT)|--- PASS)' "$gotest_log" | tail -n 200
+  grep -vE '^ *(=== (RUN|PAUSE|CONT|NAME)|--- PASS)' "$gotest_log" | tail -n 200
   rm -f "$gotest_log"
   exit 1
 fi

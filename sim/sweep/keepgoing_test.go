@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestKeepGoing: with KeepGoing, a point that the config rejects (sram_kv_bytes 0) and one that
@@ -79,4 +80,40 @@ func readCSV(t *testing.T, path string) [][]string {
 		t.Fatal(err)
 	}
 	return rows
+}
+
+// TestMergeCorruptCounts: a shard manifest whose point or shard counts are corrupt is an error
+// at once, not a loop over its claimed count (FuzzMerge found a merge that never ended).
+func TestMergeCorruptCounts(t *testing.T) {
+	c0, m0, c1, m1 := mergeSeedShards(t)
+	for _, tc := range []struct{ name, old, new, want string }{
+		{"points", `"points": 3`, `"points": 1000000000000000000`, "points"},
+		{"negative points", `"points": 3`, `"points": -3`, "points"},
+		{"shard count", `"count": 2`, `"count": 0`, "shard"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s0, s1 := filepath.Join(dir, "s0.csv"), filepath.Join(dir, "s1.csv")
+			bad := strings.Replace(string(m1), tc.old, tc.new, 1)
+			if bad == string(m1) {
+				t.Fatalf("manifest lacks %s", tc.old)
+			}
+			for p, b := range map[string][]byte{s0: c0, ManifestPath(s0): m0, s1: c1, ManifestPath(s1): []byte(bad)} {
+				os.WriteFile(p, b, 0o644)
+			}
+			done := make(chan error, 1)
+			go func() {
+				_, err := Merge(filepath.Join(dir, "out.csv"), "", []string{s0, s1})
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("err %v, want one about %s", err, tc.want)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("merge still running after 10 s")
+			}
+		})
+	}
 }

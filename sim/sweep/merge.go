@@ -48,6 +48,15 @@ func Merge(out, manifest string, shards []string) (*Manifest, error) {
 		if m.Shard == nil {
 			return nil, fmt.Errorf("%s is a whole sweep, not a shard (its manifest has no shard): nothing to merge", path)
 		}
+		// The counts size loops and slices below: a corrupt manifest must not make them huge
+		// (FuzzMerge found a merge that ran for ever on a shard claiming 10^18 points).
+		if m.Points < 0 || m.Points > maxPoints {
+			return nil, fmt.Errorf("%s: the manifest says %d points: expected 0 to %d", ManifestPath(path), m.Points, maxPoints)
+		}
+		if m.Shard.Count < 1 || m.Shard.Count > maxPoints || m.Shard.Index < 0 || m.Shard.Index >= m.Shard.Count {
+			return nil, fmt.Errorf("%s: the manifest says shard %d/%d: expected INDEX/COUNT with 0 <= INDEX < COUNT <= %d",
+				ManifestPath(path), m.Shard.Index, m.Shard.Count, maxPoints)
+		}
 		ins = append(ins, input{path: path, m: m})
 	}
 	first := ins[0]
@@ -61,6 +70,9 @@ func Merge(out, manifest string, shards []string) (*Manifest, error) {
 		if in.m.SweepHash != first.m.SweepHash {
 			return nil, fmt.Errorf("%s and %s are shards of different sweeps (%s, sweep sha256 %.12s; %s, sweep sha256 %.12s): merge the shards of one sweep",
 				first.path, in.path, first.m.Sweep, first.m.SweepHash, in.m.Sweep, in.m.SweepHash)
+		}
+		if in.m.Points != first.m.Points {
+			return nil, fmt.Errorf("%s has %d points but %s has %d: the manifests of one sweep agree", first.path, first.m.Points, in.path, in.m.Points)
 		}
 		if in.m.Shard.Count != n {
 			return nil, fmt.Errorf("%s is shard %d/%d but %s is shard %d/%d: the shards of one merge must split the sweep the same way",

@@ -34,7 +34,10 @@ start=$SECONDS
 for t in "${targets[@]}"; do
   read -r pkg name <<<"$t"
   log=$(mktemp)
-  args=(-run '^$' -fuzz "^$name\$" -fuzztime "$duration")
+  # -fuzzminimizetime: go test spends up to 60 s shrinking each new interesting input, time in
+  # which nothing else runs (on the large seeds of traces and tables that is the whole budget);
+  # 2 s keeps the time for fuzzing. A crash's input is saved whether or not it is minimal.
+  args=(-run '^$' -fuzz "^$name\$" -fuzztime "$duration" -fuzzminimizetime "${LRPSIM_FUZZMINIMIZE:-2s}")
   [ -n "$parallel" ] && args+=(-parallel "$parallel")
   if ! go test "$pkg" "${args[@]}" >"$log" 2>&1; then
     cat "$log"

@@ -39,9 +39,9 @@ if ! go test -v ./... >"$gotest_log" 2>&1; then
   exit 1
 fi
 grep -E '^(ok|FAIL|\?) ' "$gotest_log" | grep -v 'no test files' || true
-# A skipped test prints "--- SKIP: TestName" and, indented below it, its reason. The helper
-# processes of the kill tests skip by design when run as tests.
-skips=$(awk '/^ *--- SKIP: /{name=$3; getline why; sub(/^ +/, "", why); print name ": " why}' "$gotest_log" |
+# A skipped test logs its reason ("    file_test.go:12: ...") just before "--- SKIP: TestName".
+# The helper processes of the kill tests skip by design when run as tests.
+skips=$(awk '/^ *[^ ]+\.go:[0-9]+: /{why=$0; sub(/^ +/, "", why)} /^ *--- SKIP: /{print $3 ": " why; why=""}' "$gotest_log" |
   grep -v 'helper process' || true)
 rm -f "$gotest_log"
 ran+=("Go tests")

@@ -4,6 +4,7 @@ import (
 	"encoding"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"reflect"
@@ -40,6 +41,17 @@ type Config struct {
 	// lines maps a dotted key to its line in the file it came from, for error messages.
 	lines map[string]int
 	file  string
+	// flags maps a dotted key set on the command line to its flag, which errors then name.
+	flags map[string]string
+}
+
+// SetByFlag records that key was set by a command-line flag (e.g. "baselines" by
+// "--baselines"), so that Validate blames the flag, not the file the config came from.
+func (c *Config) SetByFlag(key, flag string) {
+	if c.flags == nil {
+		c.flags = map[string]string{}
+	}
+	c.flags[key] = flag
 }
 
 // FrontEnd configures the bit-serial Q.K units.
@@ -218,19 +230,52 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	return c, c.Validate()
 }
 
+// CheckConfig reads a config file over the default configuration and returns every problem
+// (config validate): a structural one (YAML syntax, an unknown key, a wrong type) ends the
+// check, as the values after it cannot be trusted; otherwise every value out of range.
+func CheckConfig(path string) []error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return []error{fmt.Errorf("reading config: %w", err)}
+	}
+	c, err := DefaultConfig()
+	if err != nil {
+		return []error{err}
+	}
+	c.lines = nil
+	if err := decodeStrict(path, data, c); err != nil {
+		return []error{err}
+	}
+	return c.Problems()
+}
+
 // Clone returns a deep copy (baselines are derived from the design by changing a copy).
 func (c *Config) Clone() *Config {
 	d := *c
 	d.Baselines = append([]string(nil), c.Baselines...)
+	d.flags = maps.Clone(c.flags)
 	return &d
 }
 
 func (c *Config) errAt(key, expected string, got any) error {
+	if flag, ok := c.flags[key]; ok {
+		return &ConfigError{File: "command line", Key: flag, Expected: expected, Got: fmt.Sprint(got)}
+	}
 	return &ConfigError{File: c.file, Line: c.lines[key], Key: key, Expected: expected, Got: fmt.Sprint(got)}
 }
 
 // Validate checks every value's range and returns the first problem, naming file, line and key.
 func (c *Config) Validate() error {
+	if errs := c.Problems(); len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// Problems checks every value's range and returns every problem, in key order of the checks,
+// each naming file, line and key (config validate reports them all).
+func (c *Config) Problems() []error {
+	var errs []error
 	type intRange struct {
 		key    string
 		v      int64
@@ -260,48 +305,49 @@ func (c *Config) Validate() error {
 	}
 	for _, r := range ints {
 		if r.v < r.lo || r.v > r.hi {
-			return c.errAt(r.key, fmt.Sprintf("an integer in [%d, %d]", r.lo, r.hi), r.v)
+			errs = append(errs, c.errAt(r.key, fmt.Sprintf("an integer in [%d, %d]", r.lo, r.hi), r.v))
 		}
 	}
 	if !(c.ClockGHz > 0) || math.IsInf(c.ClockGHz, 0) {
-		return c.errAt("clock_ghz", "a positive number of GHz", c.ClockGHz)
+		errs = append(errs, c.errAt("clock_ghz", "a positive number of GHz", c.ClockGHz))
 	}
 	// A file's enums are checked as it is read; these catch a Config built in Go.
 	if c.FrontEnd.Scheduling != arch.Dynamic && c.FrontEnd.Scheduling != arch.Lockstep {
-		return c.errAt("front_end.scheduling", "dynamic or lockstep", fmt.Sprintf("policy %d", c.FrontEnd.Scheduling))
+		errs = append(errs, c.errAt("front_end.scheduling", "dynamic or lockstep", fmt.Sprintf("policy %d", c.FrontEnd.Scheduling)))
 	}
 	if !c.Thresholds.Granularity.valid() {
-		return c.errAt("thresholds.granularity", "head or layer", fmt.Sprintf("%q", c.Thresholds.Granularity))
+		errs = append(errs, c.errAt("thresholds.granularity", "head or layer", fmt.Sprintf("%q", c.Thresholds.Granularity)))
 	}
 	if c.Dispatch != StaticDispatch && c.Dispatch != DynamicDispatch {
-		return c.errAt("dispatch", "static or dynamic", fmt.Sprintf("%q", c.Dispatch))
+		errs = append(errs, c.errAt("dispatch", "static or dynamic", fmt.Sprintf("%q", c.Dispatch)))
 	}
 	switch c.Memory.Model {
 	case SerialMemory:
 		if c.Memory.KVBuffers != 2 {
-			return c.errAt("memory.kv_buffers", "2 with memory.model serial (it is double buffered; use pipelined for a buffer pool)", c.Memory.KVBuffers)
+			errs = append(errs, c.errAt("memory.kv_buffers", "2 with memory.model serial (it is double buffered; use pipelined for a buffer pool)", c.Memory.KVBuffers))
 		}
 	case PipelinedMemory:
 	default:
-		return c.errAt("memory.model", "serial or pipelined", fmt.Sprintf("%q", c.Memory.Model))
+		errs = append(errs, c.errAt("memory.model", "serial or pipelined", fmt.Sprintf("%q", c.Memory.Model)))
 	}
 	if !(c.Thresholds.Scale > 0) || math.IsInf(c.Thresholds.Scale, 0) {
-		return c.errAt("thresholds.scale", "a positive finite number", c.Thresholds.Scale)
+		errs = append(errs, c.errAt("thresholds.scale", "a positive finite number", c.Thresholds.Scale))
 	}
 	seen := map[string]bool{}
 	for _, b := range c.Baselines {
 		if !contains(baselineNames, b) {
-			return c.errAt("baselines", "a list of "+strings.Join(baselineNames, ", "), fmt.Sprintf("%q", b))
+			errs = append(errs, c.errAt("baselines", "a list of "+strings.Join(baselineNames, ", "), fmt.Sprintf("%q", b)))
+			continue
 		}
 		if seen[b] {
-			return c.errAt("baselines", "each baseline once", fmt.Sprintf("%q twice", b))
+			errs = append(errs, c.errAt("baselines", "each baseline once", fmt.Sprintf("%q twice", b)))
 		}
 		seen[b] = true
 	}
 	if strings.TrimSpace(c.Name) == "" {
-		return c.errAt("name", "a non-empty name", `""`)
+		errs = append(errs, c.errAt("name", "a non-empty name", `""`))
 	}
-	return nil
+	return errs
 }
 
 func contains(list []string, s string) bool {

@@ -70,9 +70,9 @@ func DefaultGenSpec() GenSpec {
 	}
 }
 
-// maxGenPairs bounds the (query, key) pairs of one threshold group (a layer, or a head over
-// all inputs) whose scores Generate holds in memory at once, 8 bytes each.
-const maxGenPairs = 1 << 28
+// maxGenPairs bounds the (query, key) pairs of one layer over all inputs. Memory does not grow
+// with it (thresholds are placed from streamed scores), but time does, six passes over them.
+const maxGenPairs = 1 << 31
 
 // Validate checks the spec; its errors are *SpecError values.
 func (s GenSpec) Validate() error {
@@ -106,8 +106,12 @@ func (s GenSpec) validate() *SpecError {
 		return &SpecError{Field: "inputs", Expected: fmt.Sprintf("inputs*layers*heads at most %d", maxHeads), Got: strconv.FormatInt(n, 10)}
 	}
 	if p := int64(s.Inputs) * int64(s.Heads) * int64(s.SeqLen) * int64(s.SeqLen); p > maxGenPairs {
-		return &SpecError{Field: "seq_len", Expected: fmt.Sprintf("inputs*heads*seq_len^2 at most %d (scores of one layer held in memory)", maxGenPairs),
+		return &SpecError{Field: "seq_len", Expected: fmt.Sprintf("inputs*heads*seq_len^2 at most %d (the scores of a layer are computed 6 times to place thresholds)", maxGenPairs),
 			Got: fmt.Sprintf("%d*%d*%d^2 = %d", s.Inputs, s.Heads, s.SeqLen, p)}
+	}
+	if s.FocusKeys > s.SeqLen {
+		return &SpecError{Field: "focus_keys", Expected: fmt.Sprintf("at most seq_len (%d): a row has only seq_len keys", s.SeqLen),
+			Got: strconv.Itoa(s.FocusKeys)}
 	}
 	floatRange := func(field string, v float64, ok bool, want string) *SpecError {
 		if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
@@ -341,78 +345,133 @@ func (g *generator) placeScales() {
 	}
 }
 
-// placeThresholds sets each threshold group's threshold from the scores of its allowed pairs.
+// placeThresholds sets each threshold group's threshold from the scores of its allowed pairs,
+// with memory bounded by one head: the scores are never held, only streamed (thresholdOf).
 func (g *generator) placeThresholds() {
 	sp := g.spec
 	H := sp.Heads
-	var scores []float64
 	for l := range sp.Layers {
-		for h := range H {
-			scores = g.appendScores(scores, l, h)
-			if sp.Granularity == GranularityLayer && h < H-1 {
-				continue
-			}
-			th := quantileThreshold(scores, sp.PruneRate)
-			if sp.Granularity == GranularityLayer {
-				for hh := range H {
-					g.threshold[l*H+hh] = th
-				}
-			} else {
+		if sp.Granularity == GranularityLayer {
+			th := thresholdOf(func(fn func(float64)) { g.eachScore(l, 0, H, fn) }, sp.PruneRate)
+			for h := range H {
 				g.threshold[l*H+h] = th
 			}
-			scores = scores[:0]
+			continue
+		}
+		for h := range H {
+			g.threshold[l*H+h] = thresholdOf(func(fn func(float64)) { g.eachScore(l, h, h+1, fn) }, sp.PruneRate)
 		}
 	}
 }
 
-// appendScores appends the real scores s = scale_q*scale_k*(q_int.k_int)/sqrt(d) of the
-// allowed pairs of head (l, h) on every input.
-func (g *generator) appendScores(dst []float64, l, h int) []float64 {
-	lh := l*g.spec.Heads + h
-	c := float64(g.scaleQ[lh]*g.scaleK[lh]) / math.Sqrt(float64(g.spec.D))
-	for b := range g.spec.Inputs {
-		hd := g.head(b, l, h, false)
-		for i := range hd.ValidQ {
-			for j := range hd.ValidK {
-				if hd.KeyAllowed(i, j) {
-					dst = append(dst, float64(hd.Dot(i, j))*c)
+// eachScore calls fn with the real score s = scale_q*scale_k*(q_int.k_int)/sqrt(d) of every
+// allowed pair of heads h0..h1-1 of layer l on every input, regenerating each head.
+func (g *generator) eachScore(l, h0, h1 int, fn func(float64)) {
+	for h := h0; h < h1; h++ {
+		lh := l*g.spec.Heads + h
+		c := float64(g.scaleQ[lh]*g.scaleK[lh]) / math.Sqrt(float64(g.spec.D))
+		for b := range g.spec.Inputs {
+			hd := g.head(b, l, h, false)
+			for i := range hd.ValidQ {
+				for j := range hd.ValidK {
+					if hd.KeyAllowed(i, j) {
+						fn(float64(hd.Dot(i, j)) * c)
+					}
 				}
 			}
 		}
 	}
-	return dst
 }
 
-// quantileThreshold returns a threshold that prunes (s < th) the fraction rate of scores, as
-// closely as ties allow. It sits halfway between two distinct neighbouring scores, so that the
-// integer comparator's rounding cannot move a score across it. scores is sorted in place.
-func quantileThreshold(scores []float64, rate float64) float64 {
-	n := len(scores)
+// thresholdOf returns a threshold that prunes (s < th) the fraction rate of the scores that
+// each streams, as closely as ties allow. It sits halfway between two distinct neighbouring
+// scores, so that the integer comparator's rounding cannot move a score across it. This is the
+// threshold that sorting the scores would give, found without holding them: a radix selection
+// over the scores' order-preserving 64-bit keys, 16 bits a pass (4 passes), finds the score at
+// the target rank and how many scores lie below it and tie with it; one more pass finds its
+// neighbour. Memory: a 65536-entry histogram.
+func thresholdOf(each func(fn func(float64)), rate float64) float64 {
+	n := 0
+	top := math.Inf(-1)
+	each(func(s float64) {
+		n++
+		top = max(top, s)
+	})
 	if rate <= 0 || n == 0 {
 		return math.Inf(-1)
 	}
-	slices.Sort(scores)
 	want := int(math.Round(rate * float64(n)))
-	isCut := func(p int) bool { return p >= 0 && p <= n && (p == 0 || p == n || scores[p-1] < scores[p]) }
-	p := want
-	for d := 0; ; d++ {
-		if isCut(want - d) {
-			p = want - d
-			break
-		}
-		if isCut(want + d) {
-			p = want + d
-			break
-		}
-	}
-	switch p {
+	switch want {
 	case 0:
 		return math.Inf(-1)
 	case n:
-		top := scores[n-1]
 		return top + max(1, math.Abs(top))
 	}
-	return scores[p-1] + float64((scores[p]-scores[p-1])/2)
+	// v is the score of rank want (0-based) in ascending order; below counts the scores < v.
+	const digit = 16
+	var hist [1 << digit]int
+	var prefix uint64
+	below, rank, equal := 0, want, 0
+	for shift := 64 - digit; shift >= 0; shift -= digit {
+		clear(hist[:])
+		high := shift + digit // the bits above this digit must match prefix
+		each(func(s float64) {
+			k := floatKey(s)
+			if high == 64 || k>>high == prefix>>high {
+				hist[(k>>shift)&(1<<digit-1)]++
+			}
+		})
+		for dg, c := range hist {
+			if rank < c {
+				prefix |= uint64(dg) << shift
+				equal = c
+				break
+			}
+			rank -= c
+			below += c
+		}
+	}
+	v := keyFloat(prefix)
+	lo, hi := below, below+equal // the cuts around rank want: scores[lo-1] < v = scores[lo..hi-1] < scores[hi]
+	if want-lo <= hi-want {
+		if lo == 0 {
+			return math.Inf(-1)
+		}
+		pred := math.Inf(-1)
+		each(func(s float64) {
+			if s < v {
+				pred = max(pred, s)
+			}
+		})
+		return pred + float64((v-pred)/2)
+	}
+	if hi == n {
+		return v + max(1, math.Abs(v))
+	}
+	succ := math.Inf(1)
+	each(func(s float64) {
+		if s > v {
+			succ = min(succ, s)
+		}
+	})
+	return v + float64((succ-v)/2)
+}
+
+// floatKey maps a float64 to a uint64 in the same order (negative numbers below positive ones).
+func floatKey(f float64) uint64 {
+	b := math.Float64bits(f)
+	if b>>63 == 1 {
+		return ^b
+	}
+	return b | 1<<63
+}
+
+// keyFloat inverts floatKey.
+func keyFloat(k uint64) float64 {
+	if k>>63 == 1 {
+		return math.Float64frombits(k &^ (1 << 63))
+	}
+	return math.Float64frombits(^k)
 }
 
 // head returns the quantized head (b, l, h); v is generated only if wantV.

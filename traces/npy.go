@@ -110,11 +110,34 @@ func (h npyHeader) elems() (n, nbytes int64, err error) {
 	return n, n * int64(h.dt.size), nil
 }
 
+// maxNpyHeader is the longest .npy header accepted: numpy's own default limit
+// (max_header_size in numpy.lib.format, numpy 1.24 and later).
+const maxNpyHeader = 10000
+
 // readNpyHeader parses the .npy header at the start of r with npyio, leaving r at the first
 // data byte. npyio's parser panics on some malformed or truncated headers; those panics become
 // errors.
 func readNpyHeader(r io.Reader) (hdr npyHeader, err error) {
-	er := &eofReader{r: r}
+	// The header length is a 2- or 4-byte field that npyio allocates before reading: check it
+	// first, so that a corrupt length cannot make the reader allocate gigabytes (found by
+	// FuzzNpyMember).
+	var pre [12]byte
+	n, err := io.ReadFull(r, pre[:10])
+	if err != nil {
+		return hdr, errors.New("truncated .npy header")
+	}
+	hlen := int(binary.LittleEndian.Uint16(pre[8:10]))
+	if pre[6] >= 2 {
+		if _, err := io.ReadFull(r, pre[10:12]); err != nil {
+			return hdr, errors.New("truncated .npy header")
+		}
+		n = 12
+		hlen = int(binary.LittleEndian.Uint32(pre[8:12]))
+	}
+	if hlen > maxNpyHeader {
+		return hdr, fmt.Errorf("malformed .npy header: header length %d, numpy's limit is %d", hlen, maxNpyHeader)
+	}
+	er := &eofReader{r: io.MultiReader(bytes.NewReader(pre[:n]), r)}
 	defer func() {
 		if p := recover(); p != nil {
 			err = errors.New("malformed .npy header") // p is an index error inside npyio

@@ -5,6 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
+
+	"github.com/lrpsim/lrpsim/sim"
 )
 
 func newConfigCmd() *cobra.Command {
@@ -15,15 +17,34 @@ func newConfigCmd() *cobra.Command {
 	cmd.AddCommand(&cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check configuration files: unknown keys, wrong types, impossible values",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `validate checks every FILE and reports every problem of each, one line per problem on
+standard error (a YAML syntax error, an unknown key or a wrong type ends that file's check; every
+value out of range is reported), and "FILE: ok" on standard output for each good file. It exits
+non-zero when any file has a problem.`,
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: completeFiles("yaml", "yml"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			bad := 0
+			var all []error
 			for _, path := range args {
-				if _, err := loadConfig(path); err != nil {
-					return err
+				errs := sim.CheckConfig(path)
+				if len(errs) == 0 {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", path)
+					continue
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", path)
+				bad++
+				all = append(all, errs...)
 			}
-			return nil
+			switch len(all) {
+			case 0:
+				return nil
+			case 1:
+				return all[0]
+			}
+			for _, err := range all {
+				fmt.Fprintln(cmd.ErrOrStderr(), err)
+			}
+			return fmt.Errorf("%d problems in %d of %d config files", len(all), bad, len(args))
 		},
 	})
 	cmd.AddCommand(&cobra.Command{

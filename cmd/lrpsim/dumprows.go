@@ -12,7 +12,6 @@ import (
 	"github.com/lrpsim/lrpsim/arch"
 	"github.com/lrpsim/lrpsim/rtl"
 	"github.com/lrpsim/lrpsim/sim"
-	"github.com/lrpsim/lrpsim/traces"
 )
 
 // newTraceDumpRowsCmd is `lrpsim trace dump-rows TRACE --layer L --head H --rows ...`.
@@ -73,7 +72,7 @@ second, ... cycle, the last value repeating (empty: room for everything).`,
 				return fmt.Errorf("--gap: expected a count >= 0, got %d", gap)
 			}
 
-			r, err := traces.Open(args[0])
+			r, err := openTrace(args[0]) // a file or bundled:NAME
 			if err != nil {
 				return err
 			}

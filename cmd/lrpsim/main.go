@@ -26,8 +26,9 @@ func newRootCmd() *cobra.Command {
 		Use:   "trace",
 		Short: "Inspect, validate and generate attention traces",
 	}
-	trace.AddCommand(newTraceInfoCmd(), newTraceValidateCmd(), newTraceGenCmd(), newTraceDumpRowsCmd())
+	trace.AddCommand(newTraceInfoCmd(), newTraceValidateCmd(), newTraceGenCmd(), newTraceDumpRowsCmd(), newTraceListCmd())
 	root.AddCommand(newRunCmd(), newConfigCmd(), trace, newTableCmd(), newPlotCmd(), newSweepCmd(), newMergeCmd())
+	addCompletions(root)
 	return root
 }
 

@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,6 +16,7 @@ import (
 	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/sim/figures"
 	"github.com/lrpsim/lrpsim/sim/tabulate"
+	"github.com/lrpsim/lrpsim/traces/data"
 )
 
 // plotFlags are the flags the plot subcommands share.
@@ -89,16 +90,19 @@ func saveFigure(fig figures.Figure, outs []string) error {
 			return fmt.Errorf("%s: %w", o, err)
 		}
 	}
+	files := make([]sim.Output, len(outs))
 	for i, o := range outs {
-		b := rendered[i]
-		if err := sim.WriteFileAtomic(o, func(w io.Writer) error {
-			_, err := w.Write(b)
-			return err
-		}); err != nil {
-			return err
-		}
+		files[i] = sim.Output{Path: o, Data: rendered[i]}
 	}
-	return nil
+	return sim.WriteOutputs(files...)
+}
+
+// plotTraces is the traces of plot bars when none is given: the bundled real traces in natural
+// order (babi-qa2 before babi-qa10).
+func plotTraces() []string {
+	names := tabulate.BundledNames()
+	slices.SortFunc(names, data.NaturalCompare)
+	return names
 }
 
 // simSetup loads the config and the energy table of the plot flags.
@@ -135,7 +139,7 @@ geometric means as the last pair, and a dashed line at 1x.`,
 			}
 			names := args
 			if len(names) == 0 {
-				names = tabulate.BundledNames()
+				names = plotTraces()
 			}
 			jobs := f.jobs
 			if jobs == 0 {

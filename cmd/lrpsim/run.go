@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -50,7 +54,7 @@ and stalls. With no flags it replays the bundled default trace on configs/leopar
 	fl.BoolVar(&f.noBaselines, "no-baselines", false, "simulate the design only")
 	fl.StringVar(&f.energyTable, "energy", "", "energy and area table YAML (default: the built-in table of --node)")
 	fl.StringVar(&f.node, "node", "45nm", "technology node of the built-in energy table: "+strings.Join(energy.DefaultNodes(), ", "))
-	fl.StringVar(&f.ert, "ert", "", "price with an Accelergy energy reference table (ERT) YAML instead")
+	fl.StringVar(&f.ert, "ert", "", "price with an Accelergy energy reference table (ERT) YAML over the base table (--energy or --node), which fills what the ERT does not name")
 	fl.StringVar(&f.ertArt, "ert-art", "", "Accelergy area reference table (ART) YAML to go with --ert")
 	fl.StringVar(&f.ertMapping, "ert-mapping", "", "YAML mapping Accelergy component and action names onto lrpsim's (see energy/README.md)")
 	fl.StringVar(&f.actions, "actions", "", "also write every action count as a tidy CSV to this file")
@@ -65,10 +69,14 @@ func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
 	if err != nil {
 		return err
 	}
+	if f.out != "" && f.actions != "" && sim.SameOutput(f.out, f.actions) {
+		return fmt.Errorf("--out %s and --actions %s name the same file: give each its own", f.out, f.actions)
+	}
 	if baselinesSet {
 		cfg.Baselines = f.baselines
+		cfg.SetByFlag("baselines", "--baselines")
 		if err := cfg.Validate(); err != nil {
-			return fmt.Errorf("--baselines: %w", err)
+			return err
 		}
 	}
 	if f.noBaselines {
@@ -101,13 +109,28 @@ func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
 	case f.csv:
 		write = func(w io.Writer) error { return report.WriteCSV(w, res) }
 	}
-	if f.actions != "" {
-		if err := sim.WriteFileAtomic(f.actions, res.WriteActionsCSV); err != nil {
+	if f.out != "" || f.actions != "" {
+		var outs []sim.Output
+		for _, o := range []struct {
+			path  string
+			write func(io.Writer) error
+		}{{f.out, write}, {f.actions, res.WriteActionsCSV}} {
+			if o.path == "" {
+				continue
+			}
+			var buf bytes.Buffer
+			if err := o.write(&buf); err != nil {
+				return err
+			}
+			outs = append(outs, sim.Output{Path: o.path, Data: buf.Bytes()})
+		}
+		if err := sim.WriteOutputs(outs...); err != nil {
 			return err
 		}
-	}
-	if f.out != "" {
-		return sim.WriteFileAtomic(f.out, write)
+		if f.out != "" {
+			return nil
+		}
+		// Without --out the report still goes to standard output, after the action counts.
 	}
 	// Render fully before printing, so that an error never leaves half a report.
 	var buf bytes.Buffer
@@ -119,14 +142,23 @@ func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
 }
 
 // loadEnergyTable picks the energy table: a user's YAML, an Accelergy ERT, or a built-in node.
+// An ERT goes over a base table, --energy or the built-in table of --node, which fills the
+// components and actions the ERT does not name (energy/README.md); a line on standard error
+// says which entries came from where.
 func loadEnergyTable(f runFlags) (*energy.Table, error) {
 	switch {
-	case f.energyTable != "" && f.ert != "":
-		return nil, fmt.Errorf("--energy and --ert are exclusive")
-	case f.energyTable != "":
-		return energy.LoadTable(f.energyTable)
 	case f.ert != "":
-		opt := energy.ERTOptions{ART: f.ertArt}
+		var base *energy.Table
+		var err error
+		if f.energyTable != "" {
+			base, err = energy.LoadTable(f.energyTable)
+		} else if base, err = energy.DefaultTable(f.node); err != nil {
+			err = fmt.Errorf("--node: %w", err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		opt := energy.ERTOptions{ART: f.ertArt, Base: base}
 		if f.ertMapping != "" {
 			m, err := energy.LoadERTMapping(f.ertMapping)
 			if err != nil {
@@ -134,7 +166,14 @@ func loadEnergyTable(f runFlags) (*energy.Table, error) {
 			}
 			opt.Mapping = m
 		}
-		return energy.LoadERT(f.ert, opt)
+		t, err := energy.LoadERT(f.ert, opt)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintln(os.Stderr, ertProvenance(t, f.ert, base.Name))
+		return t, nil
+	case f.energyTable != "":
+		return energy.LoadTable(f.energyTable)
 	case f.ertArt != "" || f.ertMapping != "":
 		return nil, fmt.Errorf("--ert-art and --ert-mapping go with --ert")
 	}
@@ -143,6 +182,40 @@ func loadEnergyTable(f runFlags) (*energy.Table, error) {
 		return nil, fmt.Errorf("--node: %w", err)
 	}
 	return t, nil
+}
+
+// ertProvenance says which entries of a table imported over a base came from the ERT and which
+// from the base: "energy table: from ERT.yaml: lane, cmp, k_sram (read_bit); from horowitz-45nm:
+// be_unit, ..., k_sram (write_bit)". A component named once is wholly from that side.
+func ertProvenance(t *energy.Table, ertFile, baseName string) string {
+	fromERT := func(q energy.Quantity) bool { return strings.HasPrefix(q.Source, "Accelergy ERT ") }
+	var ert, base []string
+	for _, name := range slices.Sorted(maps.Keys(t.Components)) {
+		var mine, theirs []string
+		for _, a := range slices.Sorted(maps.Keys(t.Components[name].Actions)) {
+			if fromERT(t.Components[name].Actions[a]) {
+				mine = append(mine, a)
+			} else {
+				theirs = append(theirs, a)
+			}
+		}
+		switch {
+		case len(theirs) == 0:
+			ert = append(ert, name)
+		case len(mine) == 0:
+			base = append(base, name)
+		default:
+			ert = append(ert, name+" ("+strings.Join(mine, ", ")+")")
+			base = append(base, name+" ("+strings.Join(theirs, ", ")+")")
+		}
+	}
+	none := func(l []string) string {
+		if len(l) == 0 {
+			return "nothing"
+		}
+		return strings.Join(l, ", ")
+	}
+	return fmt.Sprintf("energy table: from %s: %s; from %s: %s", filepath.Base(ertFile), none(ert), baseName, none(base))
 }
 
 // loadConfig reads a config file, or the embedded default when path is empty.

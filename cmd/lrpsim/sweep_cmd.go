@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime"
 
 	"github.com/spf13/cobra"
@@ -16,7 +17,7 @@ func newSweepCmd() *cobra.Command {
 	var (
 		out, manifest, shardSpec string
 		jobs                     int
-		force                    bool
+		force, keepGoing         bool
 	)
 	cmd := &cobra.Command{
 		Use:   "sweep FILE.yaml --out results.csv",
@@ -31,38 +32,60 @@ Every finished point goes to a journal beside the CSV (FILE.csv.journal). Killed
 and run again, sweep finishes without recomputing finished points; run again on finished outputs,
 it does nothing. --shard i/N runs the points whose number modulo N is i (shards are numbered from
 0: 0/4, 1/4, 2/4, 3/4), for array jobs; lrpsim merge joins the shards into the bytes of an
-unsharded run. See configs/sweeps/ for the file format and examples.`,
+unsharded run. --shard auto takes i and N from the scheduler: SLURM_ARRAY_TASK_ID minus
+SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT in a Slurm job array, JOB_COMPLETION_INDEX of
+LRPSIM_SHARD_COUNT in a Kubernetes Indexed Job (see cluster/ for an sbatch template and a Job
+manifest). See configs/sweeps/ for the file format and examples.
+
+Interrupted (Ctrl-C), sweep finishes the points in flight, keeps the journal and says how to
+resume.`,
 		Example: `  lrpsim sweep configs/sweeps/lanes-x-bpc.yaml --out lanes.csv
   lrpsim sweep configs/sweeps/lanes-x-bpc.yaml --out shard$SLURM_ARRAY_TASK_ID.csv --shard $SLURM_ARRAY_TASK_ID/4
+  lrpsim sweep configs/sweeps/lanes-x-bpc.yaml --out shard$SLURM_ARRAY_TASK_ID.csv --shard auto
   lrpsim merge --out lanes.csv shard0.csv shard1.csv shard2.csv shard3.csv`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var shard sweep.Shard
-			if cmd.Flags().Changed("shard") {
+			switch {
+			case shardSpec == "auto":
+				s, err := sweep.ShardFromEnv(os.Getenv)
+				if err != nil {
+					return err
+				}
+				shard = s
+			case cmd.Flags().Changed("shard"):
 				s, err := sweep.ParseShard(shardSpec)
 				if err != nil {
 					return err
 				}
 				shard = s
 			}
-			if !cmd.Flags().Changed("jobs") {
-				jobs = runtime.NumCPU()
+			if jobs < 0 {
+				return fmt.Errorf("--jobs: expected 0 (one per CPU) or more, got %d", jobs)
 			}
-			if jobs < 1 {
-				return fmt.Errorf("--jobs %d: expected at least 1", jobs)
+			if jobs == 0 {
+				jobs = runtime.GOMAXPROCS(0)
 			}
 			sw, err := sweep.Load(args[0])
 			if err != nil {
 				return err
 			}
-			plan, err := sw.Plan(version)
+			plan, err := sw.PlanKeepGoing(version, keepGoing)
 			if err != nil {
 				return err
 			}
-			opt := sweep.Options{Out: out, Manifest: manifest, Jobs: jobs, Shard: shard, Force: force}
+			// The first SIGINT lets the points in flight finish into the journal; stop() restores
+			// the default, so that a second one kills at once (the journal survives that too).
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+			defer stop()
+			opt := sweep.Options{Out: out, Manifest: manifest, Jobs: jobs, Shard: shard, Force: force, Stop: ctx.Done()}
 			if isTerminal(cmd.ErrOrStderr()) {
 				opt.Progress = cmd.ErrOrStderr()
 			}
+			go func() {
+				<-ctx.Done()
+				stop()
+			}()
 			sum, err := sweep.Run(plan, opt)
 			if err != nil {
 				return err
@@ -84,9 +107,10 @@ unsharded run. See configs/sweeps/ for the file format and examples.`,
 	fl := cmd.Flags()
 	fl.StringVarP(&out, "out", "o", "", "CSV to write (required); the journal is FILE.journal beside it")
 	fl.StringVar(&manifest, "manifest", "", "manifest to write (default: the CSV's path + .json)")
-	fl.IntVarP(&jobs, "jobs", "j", 0, "points simulated at once (default: the number of cores)")
-	fl.StringVar(&shardSpec, "shard", "", "run one slice of the sweep: i/N, the points whose number modulo N is i (0 <= i < N)")
+	fl.IntVarP(&jobs, "jobs", "j", 0, "points simulated at once (0: one per CPU)")
+	fl.StringVar(&shardSpec, "shard", "", "run one slice of the sweep: i/N, the points whose number modulo N is i (0 <= i < N); auto: from a Slurm job array or a Kubernetes Indexed Job")
 	fl.BoolVar(&force, "force", false, "start over: ignore the journal and finished outputs")
+	fl.BoolVar(&keepGoing, "keep-going", false, `a point that the config rejects or that fails to simulate gets a row with the reason in a last column, "error", instead of stopping the sweep`)
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
 }

@@ -196,7 +196,7 @@ func TestSweepBadInput(t *testing.T) {
 		{"shard out of range", []string{"sweep", sw, "--shard", "3/3"}, []string{"--shard", "3/3", "out of range", "0 to 2"}},
 		{"shard count", []string{"sweep", sw, "--shard", "0/0"}, []string{"--shard", "0/0"}},
 		{"shard syntax", []string{"sweep", sw, "--shard", "1"}, []string{"--shard", "INDEX/COUNT"}},
-		{"jobs", []string{"sweep", sw, "--jobs", "0"}, []string{"--jobs"}},
+		{"jobs", []string{"sweep", sw, "--jobs", "-1"}, []string{"--jobs"}},
 		{"merge different sweeps", []string{"merge", s0, o1}, []string{"s0.csv", "o1.csv", "different sweeps"}},
 		{"merge missing shard", []string{"merge", s0}, []string{"missing shard", "1/2"}},
 	} {

@@ -36,13 +36,13 @@ allowed (query, key) pairs that survive, counted with a plain integer dot produc
 // newTraceValidateCmd is `lrpsim trace validate FILE...`.
 func newTraceValidateCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "validate FILE...",
-		Short: "Check traces against the trace format, every head and every value",
+		Use:   "validate TRACE...",
+		Short: "Check traces (files or bundled:NAME) against the trace format, every head and every value",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			failed := 0
 			for _, path := range args {
-				if err := traces.Validate(path); err != nil {
+				if err := validateTrace(path); err != nil {
 					if len(args) == 1 {
 						return err
 					}
@@ -58,6 +58,21 @@ func newTraceValidateCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// validateTrace checks a whole trace, a file or bundled:NAME: meta, arrays and every head.
+func validateTrace(name string) error {
+	r, err := openTrace(name)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	for idx := range r.NumHeads() {
+		if _, err := r.Head(idx); err != nil {
+			return err
+		}
+	}
+	return r.Close()
 }
 
 // newTraceGenCmd is `lrpsim trace gen --out FILE`.

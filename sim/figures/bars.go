@@ -28,7 +28,18 @@ func Bars(rows []tabulate.Row) (Figure, error) {
 	red := make(plotter.Values, 0, len(rows)+1)
 	names := make([]string, 0, len(rows)+1)
 	allSynthetic := true
-	rotate := len(rows)+1 > 8
+	// Tick labels sit across, on two lines, when the figure can widen (up to 14 in) to give each
+	// the room of its longest line; otherwise they stand upright on one line. Either way no two
+	// touch.
+	const margins = 2.8 * vg.Inch // the y axis on the left, the legend on the right
+	slot := vg.Length(0)
+	for _, r := range rows {
+		for _, line := range strings.Split(groupName(r, false), "\n") {
+			slot = max(slot, textStyle(11).Width(line)+vg.Points(10))
+		}
+	}
+	slot = max(slot, 0.8*vg.Inch)
+	rotate := margins+slot*vg.Length(len(rows)+1) > 14*vg.Inch
 	for _, r := range rows {
 		speed = append(speed, r.Speedup)
 		red = append(red, r.EnergyReduction)
@@ -50,10 +61,19 @@ func Bars(rows []tabulate.Row) (Figure, error) {
 	names = append(names, geo)
 
 	n := len(names)
-	width := vg.Inch * vg.Length(math.Min(14, math.Max(6.5, 2.6+0.8*float64(n))))
+	width := max(6.5*vg.Inch, margins+slot*vg.Length(n))
+	if rotate {
+		width = vg.Inch * vg.Length(math.Min(14, math.Max(6.5, 2.6+0.8*float64(n))))
+	}
 	height := 4 * vg.Inch
 	if rotate {
-		height = 4.6 * vg.Inch
+		// Upright tick labels never touch their neighbours (a slot is wider than a line); the
+		// figure grows by the longest one.
+		longest := vg.Length(0)
+		for _, nm := range names {
+			longest = max(longest, textStyle(11).Width(nm))
+		}
+		height += longest
 	}
 	title := "Speedup and energy reduction over the dense baseline"
 	switch {
@@ -111,12 +131,13 @@ func Bars(rows []tabulate.Row) (Figure, error) {
 
 	p.NominalX(names...)
 	if rotate {
-		p.X.Tick.Label.Rotation = math.Pi / 6
+		p.X.Tick.Label.Rotation = math.Pi / 2
 		p.X.Tick.Label.XAlign = draw.XRight
 		p.X.Tick.Label.YAlign = draw.YCenter
 	}
 	p.X.Min, p.X.Max = -0.6, float64(n)-0.4
-	p.Y.Min, p.Y.Max = 0, ymax*1.12
+	// Headroom for the value labels, upright ones (separateLabels) included.
+	p.Y.Min, p.Y.Max = 0, ymax*1.2
 	p.Y.Tick.Marker = niceTicks{suffix: "x"}
 	return Figure{Plot: p, Legend: leg, Width: width, Height: height}, nil
 }

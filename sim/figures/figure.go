@@ -8,11 +8,13 @@ package figures
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"image/color"
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -233,6 +235,55 @@ func (l *barLayout) Plot(c draw.Canvas, p *plot.Plot) {
 	}
 	for i, lb := range l.lbls {
 		lb.Offset.X = vg.Length(l.loffs[i]) * unit
+	}
+	l.separateLabels(unit)
+}
+
+// separateLabels keeps value labels from overlapping ("1.001.01"): when two neighbouring
+// labels would touch written across, every label is turned upright (read bottom to top), and
+// when even upright labels are taller than the room between neighbours, their font shrinks to
+// fit. unit is the canvas length of one x data unit.
+func (l *barLayout) separateLabels(unit vg.Length) {
+	type lbl struct {
+		x vg.Length
+		w vg.Length
+	}
+	var all []lbl
+	var size vg.Length
+	for i, lb := range l.lbls {
+		for j, xy := range lb.XYs {
+			all = append(all, lbl{x: vg.Length(xy.X)*unit + vg.Length(l.loffs[i])*unit, w: lb.TextStyle[j].Width(lb.Labels[j])})
+			size = lb.TextStyle[j].Font.Size
+		}
+	}
+	if len(all) < 2 {
+		return
+	}
+	slices.SortFunc(all, func(a, b lbl) int { return cmp.Compare(a.x, b.x) })
+	gap := vg.Points(2)
+	across := true
+	room := vg.Length(math.Inf(1))
+	for k := 1; k < len(all); k++ {
+		d := all[k].x - all[k-1].x
+		room = min(room, d)
+		if (all[k].w+all[k-1].w)/2+gap > d {
+			across = false
+		}
+	}
+	if across {
+		return
+	}
+	// Upright, a label takes its line height across: about 1.2 times the font size.
+	fit := min(size, (room-gap)/1.2)
+	for _, lb := range l.lbls {
+		for j := range lb.TextStyle {
+			st := &lb.TextStyle[j]
+			st.Rotation = math.Pi / 2
+			st.XAlign, st.YAlign = draw.XLeft, draw.YCenter
+			if fit < st.Font.Size {
+				st.Font.Size = fit
+			}
+		}
 	}
 }
 

@@ -53,8 +53,9 @@ func decodeJournalLine(line []byte) (e journalEntry, ok bool) {
 	if i < 0 || len(line)-i-1 != 8 {
 		return e, false
 	}
-	sum, err := strconv.ParseUint(string(line[i+1:]), 16, 32)
-	if err != nil || uint32(sum) != crc32.ChecksumIEEE(line[:i]) {
+	// Exactly the 8 lowercase hex digits that encodeJournalLine writes: a line spelled any
+	// other way was not written by lrpsim.
+	if string(line[i+1:]) != fmt.Sprintf("%08x", crc32.ChecksumIEEE(line[:i])) {
 		return e, false
 	}
 	if err := json.Unmarshal(line[:i], &e); err != nil {

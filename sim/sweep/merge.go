@@ -23,7 +23,13 @@ func Merge(out, manifest string, shards []string) (*Manifest, error) {
 		return nil, errors.New("no output: give --out FILE.csv")
 	}
 	if manifest == "" {
+		if out == sim.StdoutPath {
+			return nil, errors.New("--out -: give --manifest FILE too (the manifest cannot go beside standard output)")
+		}
 		manifest = ManifestPath(out)
+	}
+	if sim.SameOutput(out, manifest) {
+		return nil, fmt.Errorf("--manifest %s: the manifest needs a file of its own, not the CSV", manifest)
 	}
 	if len(shards) == 0 {
 		return nil, errors.New("no shards to merge: give the CSVs of a sweep's shards")
@@ -41,6 +47,15 @@ func Merge(out, manifest string, shards []string) (*Manifest, error) {
 		if m.Shard == nil {
 			return nil, fmt.Errorf("%s is a whole sweep, not a shard (its manifest has no shard): nothing to merge", path)
 		}
+		// The counts size loops and slices below: a corrupt manifest must not make them huge
+		// (FuzzMerge found a merge that ran for ever on a shard claiming 10^18 points).
+		if m.Points < 0 || m.Points > maxPoints {
+			return nil, fmt.Errorf("%s: the manifest says %d points: expected 0 to %d", ManifestPath(path), m.Points, maxPoints)
+		}
+		if m.Shard.Count < 1 || m.Shard.Count > maxPoints || m.Shard.Index < 0 || m.Shard.Index >= m.Shard.Count {
+			return nil, fmt.Errorf("%s: the manifest says shard %d/%d: expected INDEX/COUNT with 0 <= INDEX < COUNT <= %d",
+				ManifestPath(path), m.Shard.Index, m.Shard.Count, maxPoints)
+		}
 		ins = append(ins, input{path: path, m: m})
 	}
 	first := ins[0]
@@ -54,6 +69,9 @@ func Merge(out, manifest string, shards []string) (*Manifest, error) {
 		if in.m.SweepHash != first.m.SweepHash {
 			return nil, fmt.Errorf("%s and %s are shards of different sweeps (%s, sweep sha256 %.12s; %s, sweep sha256 %.12s): merge the shards of one sweep",
 				first.path, in.path, first.m.Sweep, first.m.SweepHash, in.m.Sweep, in.m.SweepHash)
+		}
+		if in.m.Points != first.m.Points {
+			return nil, fmt.Errorf("%s has %d points but %s has %d: the manifests of one sweep agree", first.path, first.m.Points, in.path, in.m.Points)
 		}
 		if in.m.Shard.Count != n {
 			return nil, fmt.Errorf("%s is shard %d/%d but %s is shard %d/%d: the shards of one merge must split the sweep the same way",
@@ -120,10 +138,7 @@ func Merge(out, manifest string, shards []string) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := sim.WriteFileAtomic(out, writeBytes(csvBytes)); err != nil {
-		return nil, err
-	}
-	if err := sim.WriteFileAtomic(manifest, writeBytes(man)); err != nil {
+	if err := sim.WriteOutputs(sim.Output{Path: out, Data: csvBytes}, sim.Output{Path: manifest, Data: man}); err != nil {
 		return nil, err
 	}
 	return &m, nil

@@ -44,9 +44,16 @@ type Plan struct {
 	// engine, the energy table, the columns, and each point's values, configuration and trace
 	// contents.
 	Hash string
+	// KeepGoing turns a point that the configuration rejects, or whose simulation fails, into a
+	// row that records the reason in a last column, "error", instead of an error of the sweep.
+	KeepGoing bool
 
 	baseSHA, tableSHA string
 }
+
+// ErrorColumn is the last column of a --keep-going sweep: empty, or why the point has no
+// metrics.
+const ErrorColumn = "error"
 
 // Point is one (configuration, trace) pair of a sweep, numbered from 0: grid keys vary slowest in
 // file order, then the zip, then the trace.
@@ -57,7 +64,8 @@ type Point struct {
 	Trace  int // index into Plan.Traces
 
 	configSHA string
-	lines     []int // the line of each value, for errors
+	lines     []int  // the line of each value, for errors
+	rejected  string // with KeepGoing: why the configuration rejects the point (Config is nil)
 }
 
 // TraceRef is one trace of a sweep.
@@ -75,7 +83,14 @@ type TraceRef struct {
 // energy table and the traces (hashing their contents), and enumerates the points. Every problem
 // is an error naming the sweep file, the line and the key, before anything is simulated.
 func (s *Sweep) Plan(version string) (*Plan, error) {
-	p := &Plan{Sweep: s, Version: version}
+	return s.PlanKeepGoing(version, false)
+}
+
+// PlanKeepGoing is Plan, with keepGoing: a point that the configuration rejects (a value out of
+// range, an SRAM too small) becomes a row with the reason in the "error" column instead of an
+// error, and so does a point whose simulation fails (Plan.KeepGoing).
+func (s *Sweep) PlanKeepGoing(version string, keepGoing bool) (*Plan, error) {
+	p := &Plan{Sweep: s, Version: version, KeepGoing: keepGoing}
 	var err error
 	if s.Base == "" {
 		p.Base, err = sim.DefaultConfig()
@@ -280,8 +295,12 @@ func (p *Plan) enumerate() error {
 				}
 			}
 			cfg, sha, err := p.configFor(axes, vals, len(p.Points))
+			rejected := ""
 			if err != nil {
-				return err
+				if !p.KeepGoing {
+					return err
+				}
+				rejected = err.Error()
 			}
 			texts := make([]string, len(vals))
 			lines := make([]int, len(vals))
@@ -289,7 +308,7 @@ func (p *Plan) enumerate() error {
 				texts[i], lines[i] = v.Text, v.Line
 			}
 			for t := range p.Traces {
-				p.Points = append(p.Points, Point{Index: len(p.Points), Values: texts, Config: cfg, Trace: t, configSHA: sha, lines: lines})
+				p.Points = append(p.Points, Point{Index: len(p.Points), Values: texts, Config: cfg, Trace: t, configSHA: sha, lines: lines, rejected: rejected})
 			}
 		}
 	}
@@ -328,6 +347,9 @@ func sha(b []byte) string {
 func (p *Plan) columns() {
 	seen := map[string]bool{}
 	for _, pt := range p.Points {
+		if pt.Config == nil {
+			continue // rejected (KeepGoing)
+		}
 		for _, b := range pt.Config.Baselines {
 			if !seen[b] {
 				seen[b] = true
@@ -357,7 +379,22 @@ func (p *Plan) columns() {
 			per(m.Name)
 		}
 	}
+	if p.KeepGoing {
+		cols = append(cols, ErrorColumn)
+	}
 	p.Columns = cols
+}
+
+// errorRow is the row of a point without metrics (KeepGoing): its identity, empty metrics, and
+// why.
+func (p *Plan) errorRow(pt *Point, why string) []string {
+	tr := p.Traces[pt.Trace]
+	row := []string{strconv.Itoa(pt.Index), tr.Name, tr.Model, tr.Task}
+	row = append(row, pt.Values...)
+	for len(row) < len(p.Columns)-1 {
+		row = append(row, "")
+	}
+	return append(row, why)
 }
 
 // hash computes the sweep's identity from everything that determines its CSV.
@@ -441,6 +478,9 @@ func (p *Plan) row(pt *Point, res *sim.Result) []string {
 		if m.PerBaseline {
 			per(m)
 		}
+	}
+	if p.KeepGoing {
+		row = append(row, "")
 	}
 	return row
 }

@@ -29,6 +29,24 @@ type Options struct {
 	Force bool
 	// Progress, when set, receives a progress bar redrawn in place (a terminal).
 	Progress io.Writer
+	// Stop, when closed (on SIGINT), stops handing out points: the points in flight finish and
+	// are journaled, and Run returns an *InterruptedError.
+	Stop <-chan struct{}
+}
+
+// InterruptedError is Run's error when Options.Stop closed before every point was done: the
+// finished points are kept in the journal, and running the same command again resumes.
+type InterruptedError struct {
+	Journal string // the journal that keeps the finished points ("" when none finished)
+	Done    int    // points of the run finished so far (this invocation and earlier ones)
+	Points  int    // points of the run
+}
+
+func (e *InterruptedError) Error() string {
+	if e.Journal == "" {
+		return fmt.Sprintf("interrupted before any point finished (0/%d); nothing kept", e.Points)
+	}
+	return fmt.Sprintf("interrupted: %d/%d points kept in the journal %s; run the same command again to resume", e.Done, e.Points, e.Journal)
 }
 
 // Summary says what a run did.
@@ -57,17 +75,26 @@ func Run(p *Plan, opt Options) (*Summary, error) {
 	if opt.Out == "" {
 		return nil, errors.New("no output: give --out FILE.csv")
 	}
+	if opt.Out == sim.StdoutPath {
+		return nil, errors.New("--out -: sweep needs a file (its journal goes beside it); lrpsim merge or cat can print it")
+	}
 	if opt.Manifest == "" {
 		opt.Manifest = ManifestPath(opt.Out)
 	}
 	if opt.Jobs < 1 {
 		return nil, fmt.Errorf("--jobs %d: expected at least 1", opt.Jobs)
 	}
-	if filepath.Clean(opt.Manifest) == filepath.Clean(opt.Out) {
+	if sim.SameOutput(opt.Manifest, opt.Out) {
 		return nil, fmt.Errorf("--manifest %s: the manifest needs a file of its own, not the CSV", opt.Manifest)
 	}
 	if opt.Shard.Count < 0 || (opt.Shard.Count > 0 && (opt.Shard.Index < 0 || opt.Shard.Index >= opt.Shard.Count)) {
 		return nil, fmt.Errorf("shard %d/%d out of range: shards are numbered from 0", opt.Shard.Index, opt.Shard.Count)
+	}
+	if err := checkOutPath(opt.Out, "--out"); err != nil {
+		return nil, err
+	}
+	if err := checkOutPath(opt.Manifest, "--manifest"); err != nil {
+		return nil, err
 	}
 	sum := &Summary{Out: opt.Out, Manifest: opt.Manifest}
 	var mine []*Point
@@ -112,7 +139,7 @@ func Run(p *Plan, opt Options) (*Summary, error) {
 		}
 	}
 	bar := newProgress(opt.Progress, len(mine), sum.Resumed)
-	if err := p.compute(todo, opt.Jobs, func(pt *Point, row []string) error {
+	if err := p.compute(todo, opt.Jobs, opt.Stop, func(pt *Point, row []string) error {
 		if err := j.append(pt.Index, row); err != nil {
 			return err
 		}
@@ -122,6 +149,13 @@ func Run(p *Plan, opt Options) (*Summary, error) {
 		return nil
 	}); err != nil {
 		bar.finish()
+		if errors.Is(err, errInterrupted) {
+			ie := &InterruptedError{Done: sum.Resumed + sum.Computed, Points: sum.Points}
+			if !j.empty() {
+				ie.Journal = j.path
+			}
+			return nil, ie
+		}
 		if !j.empty() {
 			err = fmt.Errorf("%w (finished points are kept in %s: rerun to resume)", err, j.path)
 		}
@@ -141,10 +175,7 @@ func Run(p *Plan, opt Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := sim.WriteFileAtomic(opt.Out, writeBytes(csvBytes)); err != nil {
-		return nil, err
-	}
-	if err := sim.WriteFileAtomic(opt.Manifest, writeBytes(man)); err != nil {
+	if err := sim.WriteOutputs(sim.Output{Path: opt.Out, Data: csvBytes}, sim.Output{Path: opt.Manifest, Data: man}); err != nil {
 		return nil, err
 	}
 	keep = false
@@ -192,10 +223,27 @@ func removeStaleTemps(path string) {
 	}
 }
 
+// errInterrupted is compute's error when stop closed before every point was handed out.
+var errInterrupted = errors.New("interrupted")
+
+// checkOutPath fails early, before any point is computed, when path cannot take the output: a
+// directory, or a file in a directory that does not exist.
+func checkOutPath(path, flag string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("%s %s: is a directory; expected a file path (e.g. %s)", flag, path, filepath.Join(path, "sweep.csv"))
+	}
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("%s %s: the directory %s does not exist", flag, path, dir)
+	}
+	return nil
+}
+
 // compute simulates the points, jobs at a time, and hands each finished row to record (called
 // from one goroutine at a time). On an error it stops handing out points, still records the
-// points in flight that finish, and returns the error of the lowest-numbered failed point.
-func (p *Plan) compute(todo []*Point, jobs int, record func(*Point, []string) error) error {
+// points in flight that finish, and returns the error of the lowest-numbered failed point. When
+// stop closes it stops handing out points likewise and returns errInterrupted.
+func (p *Plan) compute(todo []*Point, jobs int, stop <-chan struct{}, record func(*Point, []string) error) error {
 	if len(todo) == 0 {
 		return nil
 	}
@@ -223,15 +271,21 @@ func (p *Plan) compute(todo []*Point, jobs int, record func(*Point, []string) er
 	next := make(chan *Point)
 	results := make(chan result)
 	quit := make(chan struct{})
+	stopped := make(chan bool, 1)
 	go func() {
 		defer close(next)
 		for _, pt := range todo {
 			select {
 			case next <- pt:
 			case <-quit:
+				stopped <- false
+				return
+			case <-stop:
+				stopped <- true
 				return
 			}
 		}
+		stopped <- false
 	}()
 	var wg sync.WaitGroup
 	for range min(jobs, len(todo)) {
@@ -267,17 +321,30 @@ func (p *Plan) compute(todo []*Point, jobs int, record func(*Point, []string) er
 	if recErr != nil {
 		return recErr
 	}
-	return simErr
+	if simErr != nil {
+		return simErr
+	}
+	if <-stopped {
+		return errInterrupted
+	}
+	return nil
 }
 
 // simulate runs one point: the design and its baselines on the point's trace, priced.
+// With KeepGoing, a rejected configuration or a failed simulation gives the point's error row.
 func (p *Plan) simulate(pt *Point, r *traces.Reader) ([]string, error) {
+	if pt.rejected != "" {
+		return p.errorRow(pt, pt.rejected), nil
+	}
 	cfg := pt.Config.Clone()
 	res, err := sim.Run(cfg, r, p.Sweep.Engine, sim.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p.describePoint(pt), err)
+	if err == nil {
+		err = res.Price(p.Table)
 	}
-	if err := res.Price(p.Table); err != nil {
+	if err != nil {
+		if p.KeepGoing {
+			return p.errorRow(pt, err.Error()), nil
+		}
 		return nil, fmt.Errorf("%s: %w", p.describePoint(pt), err)
 	}
 	return p.row(pt, res), nil

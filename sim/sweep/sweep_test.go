@@ -17,7 +17,7 @@ import (
 )
 
 // smallTrace writes a small deterministic synthetic trace into dir.
-func smallTrace(t *testing.T, dir, name string, seed uint64) string {
+func smallTrace(t testing.TB, dir, name string, seed uint64) string {
 	t.Helper()
 	spec := traces.DefaultGenSpec()
 	spec.Seed = seed

@@ -3,10 +3,12 @@
 package data
 
 import (
+	"cmp"
 	"embed"
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/lrpsim/lrpsim/traces"
@@ -42,8 +44,52 @@ func Open(name string) (*traces.Reader, error) {
 	return traces.Open(name)
 }
 
-// Names lists the bundled traces.
+// Names lists the bundled traces, in byte order.
 func Names() []string {
 	names, _ := fs.Glob(FS, "*.npz")
 	return names
 }
+
+// NaturalNames lists the bundled traces in natural order (qa2 before qa10), the order of the
+// figures over them and of lrpsim trace list.
+func NaturalNames() []string {
+	names := Names()
+	slices.SortFunc(names, NaturalCompare)
+	return names
+}
+
+// NaturalCompare orders strings with their digit runs compared as numbers: "qa2" < "qa10".
+// Ties between equal numbers written differently ("qa02", "qa2") fall back to byte order.
+func NaturalCompare(a, b string) int {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if isDigit(a[i]) && isDigit(b[j]) {
+			si, sj := i, j
+			for i < len(a) && isDigit(a[i]) {
+				i++
+			}
+			for j < len(b) && isDigit(b[j]) {
+				j++
+			}
+			x, y := strings.TrimLeft(a[si:i], "0"), strings.TrimLeft(b[sj:j], "0")
+			if c := cmp.Compare(len(x), len(y)); c != 0 {
+				return c
+			}
+			if c := strings.Compare(x, y); c != 0 {
+				return c
+			}
+			continue
+		}
+		if c := cmp.Compare(a[i], b[j]); c != 0 {
+			return c
+		}
+		i++
+		j++
+	}
+	if c := cmp.Compare(len(a)-i, len(b)-j); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }

@@ -1,0 +1,200 @@
+package sim
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// StdoutPath is the output path that means standard output.
+const StdoutPath = "-"
+
+// Output is one file a command writes: its path as the user gave it and its bytes.
+type Output struct {
+	Path string
+	Data []byte
+}
+
+// WriteFileAtomic renders one output with write and writes it with WriteOutputs: nothing is
+// written when write fails.
+func WriteFileAtomic(path string, write func(io.Writer) error) error {
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return WriteOutputs(Output{Path: path, Data: buf.Bytes()})
+}
+
+// WriteOutputs writes the outputs of one command so that a failure leaves no new regular file:
+//   - a path that does not exist or is a regular file gets a temporary file in its directory,
+//     renamed over it only once every output has been staged (so readers never see a partial
+//     file, and an error in a later output leaves the earlier ones as they were);
+//   - a symbolic link is followed, and its final target replaced that way (the link stays);
+//   - "-" is standard output, and a device, FIFO or socket is written through, never replaced
+//     (--out /dev/null, --out /dev/stderr, a named pipe), and its write errors are reported
+//     (--out /dev/full fails with "no space left on device");
+//   - a directory is an error.
+//
+// Outputs written through cannot be taken back: they are written after every regular output
+// has been staged, and before any is renamed.
+func WriteOutputs(outs ...Output) (err error) {
+	type staged struct {
+		out    Output
+		target string   // the resolved path
+		tmp    *os.File // for a regular target; nil when written through
+	}
+	var all []*staged
+	defer func() {
+		if err != nil {
+			for _, s := range all {
+				if s.tmp != nil {
+					s.tmp.Close()
+					os.Remove(s.tmp.Name())
+				}
+			}
+		}
+	}()
+	for _, o := range outs {
+		s := &staged{out: o, target: o.Path}
+		if o.Path == StdoutPath {
+			all = append(all, s)
+			continue
+		}
+		target, through, mode, err := resolveOutput(o.Path)
+		if err != nil {
+			return err
+		}
+		s.target = target
+		if !through {
+			if s.tmp, err = stage(target, mode, o.Data); err != nil {
+				return fmt.Errorf("writing %s: %w", o.Path, err)
+			}
+		}
+		all = append(all, s)
+	}
+	for _, s := range all {
+		if s.tmp != nil {
+			continue
+		}
+		if err := writeThrough(s.target, s.out.Data); err != nil {
+			return fmt.Errorf("writing %s: %w", s.out.Path, err)
+		}
+	}
+	for i, s := range all {
+		if s.tmp == nil {
+			continue
+		}
+		if err := os.Rename(s.tmp.Name(), s.target); err != nil {
+			for _, rest := range all[i:] {
+				if rest.tmp != nil {
+					os.Remove(rest.tmp.Name())
+				}
+			}
+			all = nil
+			return fmt.Errorf("writing %s: %w", s.out.Path, err)
+		}
+	}
+	return nil
+}
+
+// resolveOutput follows symbolic links from path to the file an output should land in, and says
+// whether that file is written through (a device, FIFO or socket) and, for a regular file that
+// exists, its permissions (0644 for a new one).
+func resolveOutput(path string) (target string, through bool, mode os.FileMode, err error) {
+	target = path
+	for hops := 0; ; hops++ {
+		st, err := os.Lstat(target)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return target, false, 0o644, nil
+		case err != nil:
+			return "", false, 0, fmt.Errorf("writing %s: %w", path, err)
+		case st.Mode()&os.ModeSymlink != 0:
+			if hops == 40 {
+				return "", false, 0, fmt.Errorf("writing %s: too many levels of symbolic links", path)
+			}
+			link, err := os.Readlink(target)
+			if err != nil {
+				return "", false, 0, fmt.Errorf("writing %s: %w", path, err)
+			}
+			if !filepath.IsAbs(link) {
+				link = filepath.Join(filepath.Dir(target), link)
+			}
+			target = link
+		case st.IsDir():
+			return "", false, 0, fmt.Errorf("writing %s: is a directory; expected a file path", path)
+		case st.Mode().IsRegular():
+			return target, false, st.Mode().Perm(), nil
+		default:
+			return target, true, 0, nil
+		}
+	}
+}
+
+// stage writes data to a synced temporary file beside target, with the given permissions.
+func stage(target string, mode os.FileMode, data []byte) (*os.File, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*os.File, error) {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fail(err)
+	}
+	return tmp, nil
+}
+
+// writeThrough writes data to standard output ("-") or into an existing non-regular file.
+func writeThrough(target string, data []byte) error {
+	if target == StdoutPath {
+		_, err := os.Stdout.Write(data)
+		return err
+	}
+	f, err := os.OpenFile(target, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// SameOutput reports whether two output paths name one file: the same path, both standard
+// output, or (following symbolic links) one existing file.
+func SameOutput(a, b string) bool {
+	if a == StdoutPath || b == StdoutPath {
+		return a == b
+	}
+	if filepath.Clean(a) == filepath.Clean(b) {
+		return true
+	}
+	ra, _, _, errA := resolveOutput(a)
+	rb, _, _, errB := resolveOutput(b)
+	if errA != nil || errB != nil {
+		return false
+	}
+	if filepath.Clean(ra) == filepath.Clean(rb) {
+		return true
+	}
+	sa, errA := os.Stat(ra)
+	sb, errB := os.Stat(rb)
+	return errA == nil && errB == nil && os.SameFile(sa, sb)
+}

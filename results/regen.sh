@@ -27,6 +27,7 @@ lrpsim table --format md --config configs/leopard-system.yaml --out results/tabl
 # Figures: speedup and energy reduction per task, then the bundled default trace's termination
 # steps and energy breakdown.
 lrpsim plot bars --out results/bars.png --out results/bars.svg
+lrpsim plot bound --out results/bound.png --out results/bound.svg
 lrpsim plot steps --out results/steps.png --out results/steps.svg
 lrpsim plot energy --out results/energy.png --out results/energy.svg
 

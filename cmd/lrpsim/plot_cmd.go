@@ -31,7 +31,7 @@ type plotFlags struct {
 	title, xlabel, ylabel    string
 }
 
-// newPlotCmd is `lrpsim plot bars|steps|energy|sweep ... --out FILE`.
+// newPlotCmd is `lrpsim plot bars|bound|steps|energy|sweep ... --out FILE`.
 func newPlotCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plot",
@@ -40,17 +40,18 @@ func newPlotCmd() *cobra.Command {
 file's extension (atomically; on any error no file is written):
 
   lrpsim plot bars   --out bars.png [TRACE...]        speedup and energy reduction over dense per task, with the geomean
+  lrpsim plot bound  --out bound.png [TRACE...]       what bounds each trace's run: unit-cycles by cause
   lrpsim plot steps  --trace T --out steps.svg        the termination-step histogram of one trace
   lrpsim plot energy --trace T --out energy.png       energy by component, design and each baseline
   lrpsim plot sweep  --csv sweep.csv --x front_end.lanes --y speedup_dense --out sweep.png`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return fmt.Errorf("unknown figure %q (expected bars, steps, energy or sweep)", args[0])
+				return fmt.Errorf("unknown figure %q (expected bars, bound, steps, energy or sweep)", args[0])
 			}
 			return cmd.Help()
 		},
 	}
-	cmd.AddCommand(newPlotBarsCmd(), newPlotStepsCmd(), newPlotEnergyCmd(), newPlotSweepCmd())
+	cmd.AddCommand(newPlotBarsCmd(), newPlotBoundCmd(), newPlotStepsCmd(), newPlotEnergyCmd(), newPlotSweepCmd())
 	return cmd
 }
 
@@ -119,13 +120,28 @@ func (f plotFlags) simSetup() (*sim.Config, *energy.Table, error) {
 }
 
 func newPlotBarsCmd() *cobra.Command {
+	return newPlotRowsCmd("bars", "Speedup and energy reduction over dense per task, with their geometric means",
+		`bars simulates the design and the dense baseline on every TRACE (with none, every bundled
+trace) and draws the speedup and the energy reduction over dense as a pair of bars per task, the
+geometric means as the last pair, and a dashed line at 1x.`, figures.Bars)
+}
+
+func newPlotBoundCmd() *cobra.Command {
+	return newPlotRowsCmd("bound", "What bounds each trace's run: the design's unit-cycles by cause, stacked",
+		`bound simulates the design (and the dense baseline) on every TRACE (with none, every bundled
+trace) and draws, per trace, the share of the design's unit-cycles that went to each cause: front-end
+lanes, back end, DRAM bandwidth, DRAM latency, buffers and idle units (arch/README.md, "What
+bounds a run").`, figures.Bound)
+}
+
+// newPlotRowsCmd is a figure of table rows: every TRACE (or every bundled one) simulated with its
+// dense baseline, then drawn by draw.
+func newPlotRowsCmd(name, short, long string, draw func([]tabulate.Row) (figures.Figure, error)) *cobra.Command {
 	var f plotFlags
 	cmd := &cobra.Command{
-		Use:   "bars --out FILE [TRACE...]",
-		Short: "Speedup and energy reduction over dense per task, with their geometric means",
-		Long: `bars simulates the design and the dense baseline on every TRACE (with none, every bundled
-trace) and draws the speedup and the energy reduction over dense as a pair of bars per task, the
-geometric means as the last pair, and a dashed line at 1x.`,
+		Use:   name + " --out FILE [TRACE...]",
+		Short: short,
+		Long:  long,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkOuts(f.out); err != nil {
 				return err
@@ -149,7 +165,7 @@ geometric means as the last pair, and a dashed line at 1x.`,
 			if err != nil {
 				return err
 			}
-			fig, err := figures.Bars(rows)
+			fig, err := draw(rows)
 			if err != nil {
 				return err
 			}

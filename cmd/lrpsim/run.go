@@ -8,13 +8,16 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lrpsim/lrpsim/energy"
 	"github.com/lrpsim/lrpsim/sim"
+	"github.com/lrpsim/lrpsim/sim/dramtrace"
 	"github.com/lrpsim/lrpsim/sim/report"
+	"github.com/lrpsim/lrpsim/sim/timeline"
 	"github.com/lrpsim/lrpsim/traces"
 	"github.com/lrpsim/lrpsim/traces/data"
 )
@@ -24,6 +27,8 @@ type runFlags struct {
 	energyTable, node          string
 	ert, ertArt, ertMapping    string
 	actions                    string
+	timeline, timelineWindow   string
+	dramTrace, dramFormat      string
 	json, csv                  bool
 	baselines                  []string
 	noBaselines                bool
@@ -58,6 +63,10 @@ and stalls. With no flags it replays the bundled default trace on configs/leopar
 	fl.StringVar(&f.ertArt, "ert-art", "", "Accelergy area reference table (ART) YAML to go with --ert")
 	fl.StringVar(&f.ertMapping, "ert-mapping", "", "YAML mapping Accelergy component and action names onto lrpsim's (see energy/README.md)")
 	fl.StringVar(&f.actions, "actions", "", "also write every action count as a tidy CSV to this file")
+	fl.StringVar(&f.timeline, "timeline", "", "also write the design's timeline as Chrome trace-event JSON (opens in Perfetto) to this file")
+	fl.StringVar(&f.timelineWindow, "timeline-window", "", "cycle window FROM:TO of the timeline (default: the whole run, at most 1,000,000 events)")
+	fl.StringVar(&f.dramTrace, "dram-trace", "", "also write the design's DRAM requests to this file")
+	fl.StringVar(&f.dramFormat, "dram-trace-format", "ramulator2", "format of --dram-trace: "+strings.Join(dramtrace.Formats, " or "))
 	return cmd
 }
 
@@ -69,8 +78,16 @@ func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
 	if err != nil {
 		return err
 	}
-	if f.out != "" && f.actions != "" && sim.SameOutput(f.out, f.actions) {
-		return fmt.Errorf("--out %s and --actions %s name the same file: give each its own", f.out, f.actions)
+	if err := distinctOutputs(map[string]string{"--out": f.out, "--actions": f.actions, "--timeline": f.timeline,
+		"--dram-trace": f.dramTrace}); err != nil {
+		return err
+	}
+	window, err := parseWindow(f.timelineWindow)
+	if err != nil {
+		return err
+	}
+	if f.dramTrace != "" && !slices.Contains(dramtrace.Formats, f.dramFormat) {
+		return fmt.Errorf("--dram-trace-format: expected %s, got %q", strings.Join(dramtrace.Formats, " or "), f.dramFormat)
 	}
 	if baselinesSet {
 		cfg.Baselines = f.baselines
@@ -91,7 +108,26 @@ func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
 		return err
 	}
 	defer r.Close()
-	res, err := sim.Run(cfg, r, f.engine, sim.Options{})
+	var tl *timeline.Recorder
+	var dt *dramtrace.Recorder
+	if f.timeline != "" {
+		tl = timeline.NewRecorder(window)
+	}
+	if f.dramTrace != "" {
+		dt = dramtrace.NewRecorder()
+	}
+	opts := sim.Options{}
+	if tl != nil || dt != nil {
+		var obs []sim.Observer
+		if tl != nil {
+			obs = append(obs, tl)
+		}
+		if dt != nil {
+			obs = append(obs, dt)
+		}
+		opts.Observer = sim.Observers(obs...)
+	}
+	res, err := sim.Run(cfg, r, f.engine, opts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", r.Path(), err)
 	}
@@ -109,12 +145,17 @@ func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
 	case f.csv:
 		write = func(w io.Writer) error { return report.WriteCSV(w, res) }
 	}
-	if f.out != "" || f.actions != "" {
+	timelineJSON := func(w io.Writer) error {
+		return tl.WriteJSON(w, cfg.ClockGHz, res.Design.Cycles, map[string]string{"config": cfg.Name, "trace": r.Path(),
+			"engine": res.Engine, "lrpsim": version})
+	}
+	dramCSV := func(w io.Writer) error { return dt.Write(w, f.dramFormat) }
+	if f.out != "" || f.actions != "" || f.timeline != "" || f.dramTrace != "" {
 		var outs []sim.Output
 		for _, o := range []struct {
 			path  string
 			write func(io.Writer) error
-		}{{f.out, write}, {f.actions, res.WriteActionsCSV}} {
+		}{{f.out, write}, {f.actions, res.WriteActionsCSV}, {f.timeline, timelineJSON}, {f.dramTrace, dramCSV}} {
 			if o.path == "" {
 				continue
 			}
@@ -229,4 +270,31 @@ func loadConfig(path string) (*sim.Config, error) {
 // openTrace opens a trace file, "bundled:NAME", or the bundled default when path is empty.
 func openTrace(path string) (*traces.Reader, error) {
 	return data.Open(path)
+}
+
+// distinctOutputs refuses two output flags naming one file.
+func distinctOutputs(paths map[string]string) error {
+	flags := slices.Sorted(maps.Keys(paths))
+	for i, a := range flags {
+		for _, b := range flags[i+1:] {
+			if paths[a] != "" && paths[b] != "" && sim.SameOutput(paths[a], paths[b]) {
+				return fmt.Errorf("%s %s and %s %s name the same file: give each its own", a, paths[a], b, paths[b])
+			}
+		}
+	}
+	return nil
+}
+
+// parseWindow reads --timeline-window FROM:TO (cycles, FROM < TO); empty means the whole run.
+func parseWindow(s string) (timeline.Options, error) {
+	if s == "" {
+		return timeline.Options{}, nil
+	}
+	from, to, ok := strings.Cut(s, ":")
+	a, errA := strconv.ParseInt(from, 10, 64)
+	b, errB := strconv.ParseInt(to, 10, 64)
+	if !ok || errA != nil || errB != nil || a < 0 || b <= a {
+		return timeline.Options{}, fmt.Errorf("--timeline-window: expected FROM:TO, two cycles with 0 <= FROM < TO, got %q", s)
+	}
+	return timeline.Options{From: a, To: b}, nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -175,11 +174,4 @@ func encodeCSV(columns []string, rows [][]string) ([]byte, error) {
 		return nil, fmt.Errorf("encoding CSV: %w", err)
 	}
 	return buf.Bytes(), nil
-}
-
-func writeBytes(b []byte) func(io.Writer) error {
-	return func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	}
 }

@@ -18,5 +18,5 @@ echo "   $((SECONDS - start)) s"
 
 echo "== regenerate the bundled real traces end to end and compare"
 start=$SECONDS
-traces/regen.sh --check
+traces/regen.sh --ci
 echo "   $((SECONDS - start)) s"

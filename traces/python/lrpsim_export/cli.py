@@ -152,13 +152,15 @@ def cmd_export(a, argv, log):
                           train_weights=not a.freeze_weights, t_start=a.t_start, t_end=a.t_end,
                           per_head=a.per_head, init_quantile=a.init_quantile, seed=a.seed)
         log(f"lambda {lam}: training {a.steps} steps")
+        t_learn = time.time()
         student, th, history = learn(task, cfg, log=log if not a.quiet else (lambda *_: None))
+        t_learn = time.time() - t_learn
         quant = absmax_scales(task, student, task.eval + task.trace_inputs, bits, a.scales == "head")
         dims = _head_dims(task, student)
         check_fits(th, quant, dims)
         metric, rate, per_layer = evaluate(task, student, task.eval, eval_refs, thresholds=th, quant=quant)
         loss = task.metric_loss(dense_metric, metric)
-        row = dict(lam=lam, metric=metric, metric_loss=loss, pruning_rate=rate,
+        row = dict(lam=lam, metric=metric, metric_loss=loss, pruning_rate=rate, seconds=round(t_learn, 1),
                    pruning_rate_per_layer=[float(np.mean(v)) for _, v in sorted(per_layer.items())],
                    thresholds=th.as_array().tolist(), history=history)
         rows.append(row)
@@ -204,6 +206,10 @@ def cmd_export(a, argv, log):
             "eval_pruning_rate": row["pruning_rate"],
             "eval_pruning_rate_per_layer": row["pruning_rate_per_layer"],
             "model_info": task.model_info,
+            # wall time of the kept lambda's training, and on what (these two vary between runs;
+            # `compare --identical` ignores them)
+            "training_seconds": row.get("seconds"),
+            "training_where": _where(a.threads),
             "torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version(),
         },
     }
@@ -230,6 +236,11 @@ def cmd_export(a, argv, log):
         f"on the trace inputs, {task.metric_name} dense {dense_metric:.6g} -> pruned {row['metric']:.6g} "
         f"({time.time() - t0:.0f}s)")
     return 0
+
+
+def _where(threads):
+    return (f"CPU, {threads} torch thread(s) on a {os.cpu_count()}-core {platform.machine()} machine, torch "
+            f"{torch.__version__}, Python {platform.python_version()}")
 
 
 def _batch_len(b):
@@ -301,7 +312,8 @@ def _same_arrays(p1, p2):
 def _meta_without_command(path):
     with np.load(path) as z:
         m = json.loads(z["meta"].tobytes())
-    m.get("generator", {}).pop("command", None)
+    for k in ("command", "training_seconds", "training_where"):
+        m.get("generator", {}).pop(k, None)
     return m
 
 

@@ -43,9 +43,9 @@ class QAConfig:
     max_tokens: int = 64
     train: int = 384  # the first training questions used (0: the whole training split, 900 of the 1k
     # set); a subset because the project's CI machines have 2 shared cores and no GPU
-    epochs: int = 2
+    epochs: int = 6
     batch_size: int = 16
-    lr: float = 1e-4
+    lr: float = 2e-4
     weight_decay: float = 0.01
     prune: PruneConfig = dataclasses.field(default_factory=lambda: PruneConfig(
         lam=0.2, epochs=1, lr_threshold=0.1, lr_weights=2e-5, t_start=0.5, t_end=0.01, init_quantile=0.3,
@@ -278,7 +278,7 @@ def main(argv=None):
     p.add_argument("--out", required=True)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--babi-dir")
-    p.add_argument("--epochs", type=int, help="dense fine-tuning epochs (default 2)")
+    p.add_argument("--epochs", type=int, help="dense fine-tuning epochs (default 6)")
     p.add_argument("--train", type=int, help="training questions (default 384; 0: all 900)")
     p.add_argument("--max-tokens", type=int, help="word pieces per input (default 64)")
     p.add_argument("--lambda", dest="lam", type=float, help="regularizer weight (default 0.2)")

@@ -52,7 +52,7 @@ lambdas_for() {
   case $1 in
     use-lite) echo "0.02 0.05 0.1" ;;
     stories260K) echo "0.01 0.02 0.03 0.05" ;;
-    minilm-*) echo "0.05" ;;
+    minilm-*) echo "0.02" ;;
   esac
 }
 all_names=(use-lite stories260K minilm-embed minilm-long128 minilm-long256 minilm-long512)

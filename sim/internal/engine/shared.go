@@ -41,7 +41,7 @@ type sharedEntry struct {
 // newSharedHeads shares src's heads among users, each of which holds at most perUser heads at a
 // time (the heads of its tiles in flight; see Params.headsHeld).
 func newSharedHeads(src HeadSource, users, perUser int) *sharedHeads {
-	s := &sharedHeads{src: src, users: users, window: max(8, 2*perUser) * users, entries: map[int]*sharedEntry{}}
+	s := &sharedHeads{src: src, users: users, window: max(8, perUser+1) * users, entries: map[int]*sharedEntry{}}
 	s.room = sync.NewCond(&s.mu)
 	return s
 }

@@ -35,4 +35,4 @@ lrpsim plot energy --out results/energy.png --out results/energy.svg
 lrpsim sweep configs/sweeps/lanes-x-bpc.yaml --force --out results/sweep-lanes-x-bpc.csv >/dev/null
 lrpsim plot sweep --csv results/sweep-lanes-x-bpc.csv --x front_end.lanes --y speedup_dense --logx \
 	--out results/sweep-lanes.png --out results/sweep-lanes.svg
-echo "results/: table.{md,csv,tex}, {bars,steps,energy,sweep-lanes}.{png,svg}, sweep-lanes-x-bpc.csv regenerated"
+echo "results/: table.{md,csv,tex}, table-{ideal-memory,system}.md, {bars,bound,steps,energy,sweep-lanes}.{png,svg}, sweep-lanes-x-bpc.csv regenerated"

@@ -104,10 +104,10 @@ type SerialMemory struct {
 	p        SerialMemoryParams
 	src      TileSource
 	listener MemoryListener
+	tileBook // index = seq, for tiles whose load started
 
-	tiles       []*tileUse // index = seq, for tiles whose load started
-	next        int        // next tile to load
-	delivered   int        // tiles whose load has completed (loads complete in order)
+	next        int // next tile to load
+	delivered   int // tiles whose load has completed (loads complete in order)
 	channelFree int64
 	allLoaded   bool
 	stats       DRAMStats
@@ -124,7 +124,9 @@ type tileUse struct {
 
 // NewSerialMemory returns the serial model over the run's tiles.
 func NewSerialMemory(p SerialMemoryParams, src TileSource, l MemoryListener) *SerialMemory {
-	return &SerialMemory{p: p, src: src, listener: l}
+	m := &SerialMemory{p: p, src: src, listener: l}
+	m.tileBook.settle = m.settle
+	return m
 }
 
 // Ready implements Memory.
@@ -243,33 +245,45 @@ func (m *SerialMemory) start(t *Tile, c int64) {
 		}
 	}
 	m.next++
-	m.settle(u)
+	m.settle(len(m.tiles) - 1)
 }
 
 // settle frees a tile's buffer on the cycle after its last work, once all of it is done.
-func (m *SerialMemory) settle(u *tileUse) {
-	if u.freeAt < 0 && u.tasksLeft == 0 && u.outstanding == 0 {
+func (m *SerialMemory) settle(seq int) {
+	if u := m.tiles[seq]; u.freeAt < 0 && u.done() {
 		u.freeAt = u.lastAct + 1
 	}
 }
 
+// tileBook is the work bookkeeping both memory models keep for every tile whose load started:
+// its row tasks still to end and its FIFO entries still to retire, and the last cycle of its
+// work. It implements Memory's TaskEnded, EntryPushed and EntryRetired; settle is the model's
+// rule for freeing a tile's buffer, called whenever the tile's work shrinks.
+type tileBook struct {
+	tiles  []*tileUse
+	settle func(seq int)
+}
+
+// done reports whether every row task and entry of the tile is finished.
+func (u *tileUse) done() bool { return u.tasksLeft == 0 && u.outstanding == 0 }
+
 // TaskEnded implements Memory.
-func (m *SerialMemory) TaskEnded(seq int, c int64) {
-	u := m.tiles[seq]
+func (b *tileBook) TaskEnded(seq int, c int64) {
+	u := b.tiles[seq]
 	u.tasksLeft--
 	u.lastAct = max(u.lastAct, c)
-	m.settle(u)
+	b.settle(seq)
 }
 
 // EntryPushed implements Memory.
-func (m *SerialMemory) EntryPushed(seq int) { m.tiles[seq].outstanding++ }
+func (b *tileBook) EntryPushed(seq int) { b.tiles[seq].outstanding++ }
 
 // EntryRetired implements Memory.
-func (m *SerialMemory) EntryRetired(seq int, last int64) {
-	u := m.tiles[seq]
+func (b *tileBook) EntryRetired(seq int, last int64) {
+	u := b.tiles[seq]
 	u.outstanding--
 	u.lastAct = max(u.lastAct, last)
-	m.settle(u)
+	b.settle(seq)
 }
 
 // AllLoaded implements Memory: every tile's load has started and completed.

@@ -48,7 +48,7 @@ type PipelinedMemory struct {
 	src      TileSource
 	listener MemoryListener
 
-	tiles     []*tileUse
+	tileBook
 	pending   []int // request count still to complete, per started tile
 	next      int   // next tile to start
 	delivered int
@@ -82,6 +82,7 @@ func NewPipelinedMemory(p PipelinedMemoryParams, src TileSource, l MemoryListene
 	for i := range m.ch {
 		m.ch[i].issued = -1
 	}
+	m.tileBook.settle = m.settle
 	return m
 }
 
@@ -99,29 +100,10 @@ func (m *PipelinedMemory) AllLoaded() bool { return m.allLoaded && m.delivered =
 // Stats implements Memory.
 func (m *PipelinedMemory) Stats() DRAMStats { return m.stats }
 
-// TaskEnded implements Memory.
-func (m *PipelinedMemory) TaskEnded(seq int, c int64) {
-	u := m.tiles[seq]
-	u.tasksLeft--
-	u.lastAct = max(u.lastAct, c)
-	m.settle(seq)
-}
-
-// EntryPushed implements Memory.
-func (m *PipelinedMemory) EntryPushed(seq int) { m.tiles[seq].outstanding++ }
-
-// EntryRetired implements Memory.
-func (m *PipelinedMemory) EntryRetired(seq int, last int64) {
-	u := m.tiles[seq]
-	u.outstanding--
-	u.lastAct = max(u.lastAct, last)
-	m.settle(seq)
-}
-
 // settle fixes when a delivered tile's buffer frees, once all its work is done.
 func (m *PipelinedMemory) settle(seq int) {
 	u := m.tiles[seq]
-	if u.freeAt < 0 && seq < m.delivered && u.tasksLeft == 0 && u.outstanding == 0 {
+	if u.freeAt < 0 && seq < m.delivered && u.done() {
 		u.freeAt = u.lastAct + 1
 		m.freeing = append(m.freeing, seq)
 	}

@@ -10,49 +10,19 @@ import (
 // next row task, with both memory models, so that the dynamic dispatcher's event form (tasks
 // handed out as units free or tiles arrive) agrees with its per-cycle form.
 func TestEnginesAgreeDynamicDispatch(t *testing.T) {
-	r := rand.New(rand.NewPCG(23, 5))
-	iters := 300
-	if testing.Short() {
-		iters = 50
-	}
-	covered := map[string]int{"rows spanning tiles": 0, "several units": 0, "pipelined memory": 0}
-	for it := 0; it < iters; it++ {
-		cfg := randConfig(r)
-		cfg.Dispatch = DynamicDispatch
-		if r.IntN(2) == 0 {
-			cfg.Memory.Model = PipelinedMemory
-			cfg.Memory.Channels = 1 + r.IntN(3)
-			cfg.Memory.BurstBytes = 1 + r.IntN(32)
-			cfg.Memory.MaxRequests = 1 + r.IntN(4)
-			cfg.Memory.KVBuffers = 2 + r.IntN(4)
-		}
-		var heads Heads
-		for i := 0; i < 1+r.IntN(5); i++ {
-			heads = append(heads, randHead(r, i))
-		}
-		for _, h := range heads {
-			need := int64(h.D*h.BitsK+h.DV*h.BitsV+7) / 8 * int64(cfg.Memory.KVBuffers)
-			cfg.Memory.SRAMKVBytes = max(cfg.Memory.SRAMKVBytes, need)
-		}
-		name := fmt.Sprintf("iter %d: units %d, memory %+v", it, cfg.Units, cfg.Memory)
-		ref, err := Simulate(cfg, heads, EngineReference, Options{Record: true})
-		if err != nil {
-			t.Fatalf("%s: reference: %v", name, err)
-		}
-		ev, err := Simulate(cfg, heads, EngineEvent, Options{Record: true})
-		if err != nil {
-			t.Fatalf("%s: event: %v", name, err)
-		}
-		compareStats(t, name, ref, ev)
-		covered["rows spanning tiles"] += b2i(ref.DRAM.Loads > int64(len(heads)))
-		covered["several units"] += b2i(cfg.Units > 1)
-		covered["pipelined memory"] += b2i(cfg.Memory.Model == PipelinedMemory)
-	}
-	for what, n := range covered {
-		if n < iters/20 {
-			t.Errorf("only %d of %d random cases exercised %s", n, iters, what)
-		}
-	}
+	agreeOnRandom(t, rand.New(rand.NewPCG(23, 5)), 300, []string{"rows spanning tiles", "several units", "pipelined memory"},
+		func(r *rand.Rand) agreeCase {
+			cfg := randConfig(r)
+			cfg.Dispatch = DynamicDispatch
+			if r.IntN(2) == 0 {
+				randPipelined(r, cfg, 3, 32)
+			}
+			return agreeCase{cfg, randHeads(r, 5)}
+		},
+		func(c agreeCase, ref *Stats) []string {
+			return covered(map[string]bool{"rows spanning tiles": ref.DRAM.Loads > int64(len(c.heads)),
+				"several units": c.cfg.Units > 1, "pipelined memory": c.cfg.Memory.Model == PipelinedMemory})
+		})
 }
 
 // TestDynamicDispatchSpreadsSingleQueryHeads: heads of one query row each (MemN2N's shape). With

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -10,47 +9,20 @@ import (
 // model: several channels, bursts, windows of requests in flight and pools of buffers, so that
 // the model's per-cycle Step and its NextEvent/Advance jumps are checked against each other.
 func TestEnginesAgreePipelinedMemory(t *testing.T) {
-	r := rand.New(rand.NewPCG(19, 3))
-	iters := 300
-	if testing.Short() {
-		iters = 50
-	}
-	covered := map[string]int{"several loads in flight": 0, "a full request window": 0, "a tile waiting for a buffer": 0}
-	for it := 0; it < iters; it++ {
-		cfg := randConfig(r)
-		cfg.Memory.Model = PipelinedMemory
-		cfg.Memory.Channels = 1 + r.IntN(4)
-		cfg.Memory.BurstBytes = 1 + r.IntN(32)
-		cfg.Memory.MaxRequests = 1 + r.IntN(4)
-		cfg.Memory.KVBuffers = 2 + r.IntN(4)
-		var heads Heads
-		for i := 0; i < 1+r.IntN(5); i++ {
-			heads = append(heads, randHead(r, i))
-		}
-		for _, h := range heads {
-			need := int64(h.D*h.BitsK+h.DV*h.BitsV+7) / 8 * int64(cfg.Memory.KVBuffers)
-			cfg.Memory.SRAMKVBytes = max(cfg.Memory.SRAMKVBytes, need)
-		}
-		name := fmt.Sprintf("iter %d: memory %+v", it, cfg.Memory)
-		ref, err := Simulate(cfg, heads, EngineReference, Options{Record: true})
-		if err != nil {
-			t.Fatalf("%s: reference: %v", name, err)
-		}
-		ev, err := Simulate(cfg, heads, EngineEvent, Options{Record: true})
-		if err != nil {
-			t.Fatalf("%s: event: %v", name, err)
-		}
-		compareStats(t, name, ref, ev)
-		// Request-cycles in flight above the run's cycles mean requests overlapped.
-		covered["several loads in flight"] += b2i(ref.DRAM.Busy > ref.Cycles)
-		covered["a full request window"] += b2i(cfg.Memory.MaxRequests == 1 && ref.DRAM.Bytes > int64(2*cfg.Memory.BurstBytes))
-		covered["a tile waiting for a buffer"] += b2i(ref.DRAM.WaitBuffer > 0)
-	}
-	for what, n := range covered {
-		if n < iters/20 {
-			t.Errorf("only %d of %d random cases exercised %s", n, iters, what)
-		}
-	}
+	agreeOnRandom(t, rand.New(rand.NewPCG(19, 3)), 300,
+		[]string{"several loads in flight", "a full request window", "a tile waiting for a buffer"},
+		func(r *rand.Rand) agreeCase {
+			cfg := randConfig(r)
+			randPipelined(r, cfg, 4, 32)
+			return agreeCase{cfg, randHeads(r, 5)}
+		},
+		func(c agreeCase, ref *Stats) []string {
+			m := c.cfg.Memory
+			// Request-cycles in flight above the run's cycles mean requests overlapped.
+			return covered(map[string]bool{"several loads in flight": ref.DRAM.Busy > ref.Cycles,
+				"a full request window":       m.MaxRequests == 1 && ref.DRAM.Bytes > int64(2*m.BurstBytes),
+				"a tile waiting for a buffer": ref.DRAM.WaitBuffer > 0})
+		})
 }
 
 // TestPipelinedMemoryHandWorked: one head, one unit, one lane, a load cut into requests that

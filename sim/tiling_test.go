@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -12,67 +11,50 @@ import (
 // smaller than a head's Q), head packing and the back end's overlapped normalization and skipped
 // empty rows, under both dispatchers and both memory models.
 func TestEnginesAgreeTilingAndPacking(t *testing.T) {
-	r := rand.New(rand.NewPCG(29, 7))
-	iters := 300
-	if testing.Short() {
-		iters = 50
-	}
-	covered := map[string]int{"query blocks": 0, "packed heads": 0, "skipped empty rows": 0, "overlapped normalization": 0}
-	for it := 0; it < iters; it++ {
-		cfg := randConfig(r)
-		cfg.Memory.PackHeads = r.IntN(2) == 0
-		cfg.BackEnd.NormOverlap, cfg.BackEnd.SkipEmptyRows = r.IntN(2) == 0, r.IntN(2) == 0
-		if r.IntN(2) == 0 {
-			cfg.Dispatch = DynamicDispatch
-		}
-		if r.IntN(2) == 0 {
-			cfg.Memory.Model, cfg.Memory.Channels, cfg.Memory.KVBuffers = PipelinedMemory, 1+r.IntN(3), 2+r.IntN(3)
-			cfg.Memory.BurstBytes, cfg.Memory.MaxRequests = 1+r.IntN(16), 1+r.IntN(4)
-		}
-		var heads Heads
-		for i := 0; i < 1+r.IntN(6); i++ {
-			heads = append(heads, randHead(r, i))
-		}
-		var qRow int64
-		for _, h := range heads {
-			need := int64(h.D*h.BitsK+h.DV*h.BitsV+7) / 8 * int64(cfg.Memory.KVBuffers)
-			cfg.Memory.SRAMKVBytes = max(cfg.Memory.SRAMKVBytes, need)
-			qRow = max(qRow, int64(h.D*h.BitsQ+7)/8)
-		}
-		cfg.Memory.SRAMQBytes = qRow * int64(1+r.IntN(6)) // a few query rows: heads are cut into query blocks
-		if cfg.Memory.PackHeads && r.IntN(2) == 0 {
-			// Room for several small heads per buffer and their Q.
-			cfg.Memory.SRAMKVBytes *= int64(4 + r.IntN(12))
-			cfg.Memory.SRAMQBytes *= int64(8 + r.IntN(24))
-		}
-		name := fmt.Sprintf("iter %d: dispatch %s, memory %+v", it, cfg.Dispatch, cfg.Memory)
-		ref, err := Simulate(cfg, heads, EngineReference, Options{Record: true})
-		if err != nil {
-			t.Fatalf("%s: reference: %v", name, err)
-		}
-		ev, err := Simulate(cfg, heads, EngineEvent, Options{Record: true})
-		if err != nil {
-			t.Fatalf("%s: event: %v", name, err)
-		}
-		compareStats(t, name, ref, ev)
-		var qRows int
-		for _, h := range heads {
-			qRows += h.ValidQ
-		}
-		covered["query blocks"] += b2i(int64(qRows)*qRow > cfg.Memory.SRAMQBytes*int64(len(heads)))
-		covered["packed heads"] += b2i(ref.DRAM.Loads < int64(len(heads)))
-		var skipped int64
-		for _, b := range ref.BackEnd {
-			skipped += b.SkippedRows
-		}
-		covered["skipped empty rows"] += b2i(skipped > 0)
-		covered["overlapped normalization"] += b2i(cfg.BackEnd.NormOverlap && cfg.BackEnd.NormLatency > 0)
-	}
-	for what, n := range covered {
-		if n < iters/20 {
-			t.Errorf("only %d of %d random cases exercised %s", n, iters, what)
-		}
-	}
+	agreeOnRandom(t, rand.New(rand.NewPCG(29, 7)), 300,
+		[]string{"query blocks", "packed heads", "skipped empty rows", "overlapped normalization"},
+		func(r *rand.Rand) agreeCase {
+			cfg := randConfig(r)
+			cfg.Memory.PackHeads = r.IntN(2) == 0
+			cfg.BackEnd.NormOverlap, cfg.BackEnd.SkipEmptyRows = r.IntN(2) == 0, r.IntN(2) == 0
+			if r.IntN(2) == 0 {
+				cfg.Dispatch = DynamicDispatch
+			}
+			if r.IntN(2) == 0 {
+				randPipelined(r, cfg, 3, 16)
+			}
+			heads := randHeads(r, 6)
+			var qRow int64
+			for _, h := range heads {
+				need := int64(h.D*h.BitsK+h.DV*h.BitsV+7) / 8 * int64(cfg.Memory.KVBuffers)
+				cfg.Memory.SRAMKVBytes = max(cfg.Memory.SRAMKVBytes, need)
+				qRow = max(qRow, int64(h.D*h.BitsQ+7)/8)
+			}
+			cfg.Memory.SRAMQBytes = qRow * int64(1+r.IntN(6)) // a few query rows: heads are cut into query blocks
+			if cfg.Memory.PackHeads && r.IntN(2) == 0 {
+				// Room for several small heads per buffer and their Q.
+				cfg.Memory.SRAMKVBytes *= int64(4 + r.IntN(12))
+				cfg.Memory.SRAMQBytes *= int64(8 + r.IntN(24))
+			}
+			return agreeCase{cfg, heads}
+		},
+		func(c agreeCase, ref *Stats) []string {
+			var qRows int
+			var qRow int64
+			for _, h := range c.heads {
+				qRows += h.ValidQ
+				qRow = max(qRow, int64(h.D*h.BitsQ+7)/8)
+			}
+			var skipped int64
+			for _, b := range ref.BackEnd {
+				skipped += b.SkippedRows
+			}
+			return covered(map[string]bool{
+				"query blocks":             int64(qRows)*qRow > c.cfg.Memory.SRAMQBytes*int64(len(c.heads)),
+				"packed heads":             ref.DRAM.Loads < int64(len(c.heads)),
+				"skipped empty rows":       skipped > 0,
+				"overlapped normalization": c.cfg.BackEnd.NormOverlap && c.cfg.BackEnd.NormLatency > 0})
+		})
 }
 
 // TestQueryTiling: a head whose Q does not fit the Q buffer is cut into blocks of query rows,

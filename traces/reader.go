@@ -352,6 +352,12 @@ func Validate(path string) error {
 	if err != nil {
 		return err
 	}
+	return r.ValidateAll()
+}
+
+// ValidateAll reads every head of an open trace, which checks each against the format, and
+// closes the reader. It returns nil or the first problem.
+func (r *Reader) ValidateAll() error {
 	defer r.Close()
 	for idx := range r.NumHeads() {
 		if _, err := r.Head(idx); err != nil {

@@ -66,13 +66,7 @@ func validateTrace(name string) error {
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	for idx := range r.NumHeads() {
-		if _, err := r.Head(idx); err != nil {
-			return err
-		}
-	}
-	return r.Close()
+	return r.ValidateAll()
 }
 
 // newTraceGenCmd is `lrpsim trace gen --out FILE`.

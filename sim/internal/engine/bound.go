@@ -349,63 +349,6 @@ func (b *Bound) LayerOrder() []int {
 	return ls
 }
 
-// observers fans the units' reports out to the bound analyzer and a user's observer.
-type observers []Observer
-
-func (f observers) RowTask(unit, head, row int, start, end int64) {
-	for _, o := range f {
-		o.RowTask(unit, head, row, start, end)
-	}
-}
-
-func (f observers) BackEndWork(unit, head, row int, marker, keepMax bool, pop, end int64) {
-	for _, o := range f {
-		o.BackEndWork(unit, head, row, marker, keepMax, pop, end)
-	}
-}
-
-func (f observers) FIFOFill(unit int, cycle int64, entries int) {
-	for _, o := range f {
-		o.FIFOFill(unit, cycle, entries)
-	}
-}
-
-func (f observers) LoadStarted(tile int, cycle int64, segs []Segment) {
-	for _, o := range f {
-		o.LoadStarted(tile, cycle, segs)
-	}
-}
-
-func (f observers) Request(r arch.Request) {
-	for _, o := range f {
-		o.Request(r)
-	}
-}
-
-func (f observers) BuffersInUse(cycle int64, n int) {
-	for _, o := range f {
-		o.BuffersInUse(cycle, n)
-	}
-}
-
-func (f observers) Stalled(unit int, from, to int64) {
-	for _, o := range f {
-		o.Stalled(unit, from, to)
-	}
-}
-
-func (f observers) Waited(unit int, from, to int64) {
-	for _, o := range f {
-		o.Waited(unit, from, to)
-	}
-}
-
-func (f observers) BufferWaited(from, to int64) {
-	for _, o := range f {
-		o.BufferWaited(from, to)
-	}
-}
-
 // withBound returns the options the engines run with: the user's observer, if any, beside a new
 // bound analyzer.
 func withBound(opts Options, w *workload, units int) (Options, *boundObserver) {
@@ -413,7 +356,7 @@ func withBound(opts Options, w *workload, units int) (Options, *boundObserver) {
 	if opts.Observer == nil {
 		opts.Observer = b
 	} else {
-		opts.Observer = observers{b, opts.Observer}
+		opts.Observer = Fanout(b, opts.Observer)
 	}
 	return opts, b
 }

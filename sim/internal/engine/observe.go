@@ -72,3 +72,78 @@ func (l *memoryObserver) BufferWaited(from, to int64) {
 		l.obs.BufferWaited(from, to)
 	}
 }
+
+// Fanout passes every report to each of obs in order; nil entries are skipped, and one observer
+// is returned as it is (nil when there is none).
+func Fanout(obs ...Observer) Observer {
+	var list observers
+	for _, o := range obs {
+		if o != nil {
+			list = append(list, o)
+		}
+	}
+	switch len(list) {
+	case 0:
+		return nil
+	case 1:
+		return list[0]
+	}
+	return list
+}
+
+// observers is Fanout's list.
+type observers []Observer
+
+func (f observers) RowTask(unit, head, row int, start, end int64) {
+	for _, o := range f {
+		o.RowTask(unit, head, row, start, end)
+	}
+}
+
+func (f observers) BackEndWork(unit, head, row int, marker, keepMax bool, pop, end int64) {
+	for _, o := range f {
+		o.BackEndWork(unit, head, row, marker, keepMax, pop, end)
+	}
+}
+
+func (f observers) FIFOFill(unit int, cycle int64, entries int) {
+	for _, o := range f {
+		o.FIFOFill(unit, cycle, entries)
+	}
+}
+
+func (f observers) LoadStarted(tile int, cycle int64, segs []Segment) {
+	for _, o := range f {
+		o.LoadStarted(tile, cycle, segs)
+	}
+}
+
+func (f observers) Request(r arch.Request) {
+	for _, o := range f {
+		o.Request(r)
+	}
+}
+
+func (f observers) BuffersInUse(cycle int64, n int) {
+	for _, o := range f {
+		o.BuffersInUse(cycle, n)
+	}
+}
+
+func (f observers) Stalled(unit int, from, to int64) {
+	for _, o := range f {
+		o.Stalled(unit, from, to)
+	}
+}
+
+func (f observers) Waited(unit int, from, to int64) {
+	for _, o := range f {
+		o.Waited(unit, from, to)
+	}
+}
+
+func (f observers) BufferWaited(from, to int64) {
+	for _, o := range f {
+		o.BufferWaited(from, to)
+	}
+}

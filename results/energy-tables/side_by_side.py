@@ -123,7 +123,9 @@ def scaling(runs, out_csv, out_md):
     lines = ["Design area and energy per action (leakage included, divided by the action count) on the "
              "bundled default trace, one config key changed from configs/leopard.yaml per point, under the "
              "Horowitz 45 nm table and under a table generated at 45 nm from the hwcomponents models for "
-             "that point's config. Energy per lane step: the lane's energy over its steps.", "",
+             "that point's config. Energy per lane step: the lane's energy over its steps. The default "
+             "trace's keys are 8-bit, so a lane consumes at most 8 planes per step: planes=16 is sized and "
+             "priced as 8 planes (the run's planes per step).", "",
              "| " + " | ".join(cols) + " |", "|---|---|" + "---:|" * (len(cols) - 2)]
     for r in data:
         lines.append("| " + " | ".join(f"{v:.4g}" if isinstance(v, float) else v for v in r) + " |")

@@ -148,12 +148,20 @@ func (d *StaticDispatcher) Pending(u int) bool {
 type DynamicDispatcher struct {
 	src   TileSource
 	mem   Memory
-	seq   int            // oldest tile with a task not taken yet
-	taken map[int][]bool // per tile from seq on: which tasks were taken
-	owner map[int64]int  // multi-tile row (RowTask.RowID) -> the unit that took its first task
+	seq   int                  // oldest tile with a task not taken yet
+	taken map[int]*dynamicTile // per tile from seq on: which tasks were taken
+	owner map[int64]int        // multi-tile row (RowTask.RowID) -> the unit that took its first task
 	cur   []dynamicUnit
 	// OnWait, when set, hears each run of cycles [from, to) unit u spent waiting for memory.
 	OnWait func(u int, from, to int64)
+}
+
+// dynamicTile is which tasks of a tile were handed out: every task before first was, and left
+// are still to go.
+type dynamicTile struct {
+	taken []bool
+	first int
+	left  int
 }
 
 type dynamicUnit struct {
@@ -163,7 +171,7 @@ type dynamicUnit struct {
 
 // NewDynamicDispatcher returns a dispatcher for units over the tiles of src loaded by mem.
 func NewDynamicDispatcher(units int, src TileSource, mem Memory) *DynamicDispatcher {
-	return &DynamicDispatcher{src: src, mem: mem, taken: map[int][]bool{}, owner: map[int64]int{},
+	return &DynamicDispatcher{src: src, mem: mem, taken: map[int]*dynamicTile{}, owner: map[int64]int{},
 		cur: make([]dynamicUnit, units)}
 }
 
@@ -183,13 +191,13 @@ func (d *DynamicDispatcher) find(u int, c int64) (seq, idx int, wait bool, err e
 			return -1, -1, true, nil
 		}
 		tasks := t.Tasks[0]
-		taken := d.taken[s]
-		if taken == nil {
-			taken = make([]bool, len(tasks))
-			d.taken[s] = taken
+		dt := d.taken[s]
+		if dt == nil {
+			dt = &dynamicTile{taken: make([]bool, len(tasks)), left: len(tasks)}
+			d.taken[s] = dt
 		}
-		for i := range tasks {
-			if taken[i] {
+		for i := dt.first; i < len(tasks); i++ {
+			if dt.taken[i] {
 				continue
 			}
 			if id := tasks[i].RowID; id >= 0 {
@@ -206,7 +214,12 @@ func (d *DynamicDispatcher) find(u int, c int64) (seq, idx int, wait bool, err e
 func (d *DynamicDispatcher) take(u, seq, idx int) RowTask {
 	t, _ := d.src.Tile(seq)
 	tk := t.Tasks[0][idx]
-	d.taken[seq][idx] = true
+	dt := d.taken[seq]
+	dt.taken[idx] = true
+	dt.left--
+	for dt.first < len(dt.taken) && dt.taken[dt.first] {
+		dt.first++
+	}
 	if tk.RowID >= 0 {
 		if _, ok := d.owner[tk.RowID]; !ok {
 			d.owner[tk.RowID] = u
@@ -217,15 +230,8 @@ func (d *DynamicDispatcher) take(u, seq, idx int) RowTask {
 	}
 	// Move past tiles whose every task is taken.
 	for {
-		taken, ok := d.taken[d.seq]
-		if !ok {
-			break
-		}
-		all := true
-		for _, x := range taken {
-			all = all && x
-		}
-		if !all {
+		dt, ok := d.taken[d.seq]
+		if !ok || dt.left > 0 {
 			break
 		}
 		delete(d.taken, d.seq)

@@ -1,7 +1,5 @@
 package arch
 
-import "fmt"
-
 // PipelinedMemoryParams configure PipelinedMemory.
 type PipelinedMemoryParams struct {
 	Channels      int   // independent DRAM channels
@@ -10,25 +8,6 @@ type PipelinedMemoryParams struct {
 	BurstBytes    int   // bytes one request brings
 	MaxInFlight   int   // requests a channel holds outstanding at once
 	Buffers       int   // K/V buffers in the pool (2 is double buffering)
-}
-
-// Validate checks that every parameter is in range.
-func (p PipelinedMemoryParams) Validate() error {
-	switch {
-	case p.Channels < 1:
-		return fmt.Errorf("arch: pipelined memory needs at least one channel, got %d", p.Channels)
-	case p.BytesPerCycle < 1:
-		return fmt.Errorf("arch: pipelined memory needs a channel bandwidth of at least 1 byte per cycle, got %d", p.BytesPerCycle)
-	case p.Latency < 0:
-		return fmt.Errorf("arch: pipelined memory latency %d is negative", p.Latency)
-	case p.BurstBytes < 1:
-		return fmt.Errorf("arch: pipelined memory burst of %d bytes", p.BurstBytes)
-	case p.MaxInFlight < 1:
-		return fmt.Errorf("arch: pipelined memory needs at least one request in flight per channel, got %d", p.MaxInFlight)
-	case p.Buffers < 2:
-		return fmt.Errorf("arch: pipelined memory needs at least 2 K/V buffers, got %d", p.Buffers)
-	}
-	return nil
 }
 
 // burstCycles is how many data cycles a request of bytes occupies its channel's bus.

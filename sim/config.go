@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -111,12 +112,7 @@ const (
 
 // UnmarshalText reads a dispatch policy from its config spelling, static or dynamic.
 func (d *Dispatch) UnmarshalText(text []byte) error {
-	v := Dispatch(text)
-	if v != StaticDispatch && v != DynamicDispatch {
-		return fmt.Errorf("unknown dispatch %q (want static or dynamic)", text)
-	}
-	*d = v
-	return nil
+	return setEnum(d, text, "dispatch", StaticDispatch, DynamicDispatch)
 }
 
 // MemoryModel names a memory system model.
@@ -133,11 +129,20 @@ const (
 
 // UnmarshalText reads a memory model from its config spelling, serial or pipelined.
 func (m *MemoryModel) UnmarshalText(text []byte) error {
-	v := MemoryModel(text)
-	if v != SerialMemory && v != PipelinedMemory {
-		return fmt.Errorf("unknown memory model %q (want serial or pipelined)", text)
+	return setEnum(m, text, "memory model", SerialMemory, PipelinedMemory)
+}
+
+// setEnum reads a string enum from its config spelling into dst, which must be one of values.
+func setEnum[T ~string](dst *T, text []byte, what string, values ...T) error {
+	v := T(text)
+	if !slices.Contains(values, v) {
+		names := make([]string, len(values))
+		for i, x := range values {
+			names[i] = string(x)
+		}
+		return fmt.Errorf("unknown %s %q (want %s)", what, text, strings.Join(names, " or "))
 	}
-	*m = v
+	*dst = v
 	return nil
 }
 
@@ -170,12 +175,7 @@ func (g Granularity) valid() bool { return g == PerHead || g == PerLayer }
 
 // UnmarshalText reads a granularity from its config spelling, head or layer.
 func (g *Granularity) UnmarshalText(text []byte) error {
-	v := Granularity(text)
-	if !v.valid() {
-		return fmt.Errorf("unknown threshold granularity %q (want head or layer)", text)
-	}
-	*g = v
-	return nil
+	return setEnum(g, text, "threshold granularity", PerHead, PerLayer)
 }
 
 // Baseline names accepted in `baselines`.

@@ -106,6 +106,10 @@ func (l *LayerCycles) LayerTop() (Cause, float64) {
 	return top, float64(l.Cycles[top]) / float64(total)
 }
 
+// reqSpan is what the analysis keeps of a DRAM request: in flight from issue, data from first
+// to last.
+type reqSpan struct{ issue, first, last int64 }
+
 // span is a run of cycles [from, to).
 type span struct{ from, to int64 }
 
@@ -124,7 +128,7 @@ type boundUnit struct {
 type boundObserver struct {
 	w        *workload
 	units    []boundUnit
-	reqs     []arch.Request
+	reqs     []reqSpan
 	bufWaits []span
 	layers   map[int]*LayerCycles
 	cycles   [numCauses]int64
@@ -170,8 +174,10 @@ func (b *boundObserver) BackEndWork(unit, head, row int, marker, keepMax bool, p
 
 func (b *boundObserver) FIFOFill(unit int, cycle int64, entries int)       {}
 func (b *boundObserver) LoadStarted(tile int, cycle int64, segs []Segment) {}
-func (b *boundObserver) Request(r arch.Request)                            { b.reqs = append(b.reqs, r) }
-func (b *boundObserver) BuffersInUse(cycle int64, n int)                   {}
+func (b *boundObserver) Request(r arch.Request) {
+	b.reqs = append(b.reqs, reqSpan{issue: r.Issue, first: r.First, last: r.Last})
+}
+func (b *boundObserver) BuffersInUse(cycle int64, n int) {}
 
 func (b *boundObserver) Stalled(unit int, from, to int64) { b.units[unit].pendStall += to - from }
 
@@ -212,8 +218,8 @@ func (b *boundObserver) memoryStates() []memState {
 	}
 	var ds []delta
 	for _, r := range b.reqs {
-		ds = append(ds, delta{at: r.Issue, inflight: 1}, delta{at: r.Last + 1, inflight: -1},
-			delta{at: r.First, data: 1}, delta{at: r.Last + 1, data: -1})
+		ds = append(ds, delta{at: r.issue, inflight: 1}, delta{at: r.last + 1, inflight: -1},
+			delta{at: r.first, data: 1}, delta{at: r.last + 1, data: -1})
 	}
 	for _, s := range b.bufWaits {
 		ds = append(ds, delta{at: s.from, buf: 1}, delta{at: s.to, buf: -1})

@@ -36,17 +36,6 @@ func newEventQueue(components int) *eventQueue {
 	return q
 }
 
-// Len is the number of events queued.
-func (q *eventQueue) Len() int {
-	n := 0
-	for _, c := range q.queued {
-		if c >= 0 {
-			n++
-		}
-	}
-	return n
-}
-
 // Queued returns the cycle of component id's event, or -1.
 func (q *eventQueue) Queued(id int) int64 { return q.queued[id] }
 

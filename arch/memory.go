@@ -7,6 +7,10 @@ type Tile struct {
 	Seq   int         // position in the run's sequence of loads
 	Bytes int64       // bytes the load brings from DRAM
 	Tasks [][]RowTask // Tasks[u]: unit u's row tasks in this tile, in order
+	// Tiles DepFrom .. DepFrom+DepTiles-1 are earlier tiles whose work must all end before
+	// this tile's load may start (the previous layer of the same inputs, when layers depend on
+	// each other); DepTiles 0: none.
+	DepFrom, DepTiles int
 }
 
 // NumTasks is the number of row tasks of every unit in the tile.
@@ -30,6 +34,12 @@ type DRAMStats struct {
 	Loads      int64 `json:"loads"`
 	Busy       int64 `json:"busy"`        // cycles transferring (latency included)
 	WaitBuffer int64 `json:"wait_buffer"` // cycles a load waited for a free SRAM buffer
+	// WaitDependency: cycles a load with a free buffer waited for the tiles it depends on.
+	WaitDependency int64 `json:"wait_dependency"`
+	// VBytes are the bytes of V rows fetched on demand (included in Bytes), VRequests their
+	// requests.
+	VBytes    int64 `json:"v_bytes"`
+	VRequests int64 `json:"v_requests"`
 }
 
 // Request is one DRAM read as a memory system issued it: a part of a tile's load.
@@ -44,10 +54,12 @@ type Request struct {
 }
 
 // RequestListener, when a MemoryListener also implements it, hears of every DRAM request and of
-// every run of cycles [from, to) in which the next tile's load waited for a free buffer.
+// every run of cycles [from, to) in which the next tile's load waited for a free buffer, or,
+// with a buffer free, for the tiles it depends on.
 type RequestListener interface {
 	RequestIssued(r Request)
 	BufferWaited(from, to int64)
+	DependencyWaited(from, to int64)
 }
 
 // MemoryListener hears of a memory system's actions: a load starting (its tile usable from
@@ -106,8 +118,9 @@ type SerialMemory struct {
 	listener MemoryListener
 	tileBook // index = seq, for tiles whose load started
 
-	next        int // next tile to load
-	delivered   int // tiles whose load has completed (loads complete in order)
+	next        int   // next tile to load
+	nextT       *Tile // tile next, once asked for
+	delivered   int   // tiles whose load has completed (loads complete in order)
 	channelFree int64
 	allLoaded   bool
 	stats       DRAMStats
@@ -157,6 +170,9 @@ func (m *SerialMemory) nextTile() (*Tile, error) {
 	if m.allLoaded {
 		return nil, nil
 	}
+	if m.nextT != nil && m.nextT.Seq == m.next {
+		return m.nextT, nil
+	}
 	t, err := m.src.Tile(m.next)
 	if err != nil {
 		return nil, err
@@ -164,6 +180,7 @@ func (m *SerialMemory) nextTile() (*Tile, error) {
 	if t == nil {
 		m.allLoaded = true
 	}
+	m.nextT = t
 	return t, nil
 }
 
@@ -185,6 +202,13 @@ func (m *SerialMemory) Step(c int64) error {
 		}
 		return nil
 	}
+	if dep, ok := m.depReady(t); !ok || dep > c {
+		m.stats.WaitDependency++
+		if rl, ok := m.listener.(RequestListener); ok {
+			rl.DependencyWaited(c, c+1)
+		}
+		return nil
+	}
 	m.start(t, c)
 	return nil
 }
@@ -197,7 +221,16 @@ func (m *SerialMemory) NextEvent() int64 {
 	}
 	if !m.allLoaded {
 		if free := m.bufferFree(); free >= 0 {
-			n = min(n, max(m.channelFree, free))
+			at := max(m.channelFree, free)
+			if m.nextT != nil && m.nextT.Seq == m.next {
+				// The tile is known (asked for at an earlier cycle): its dependencies gate it too.
+				dep, ok := m.depReady(m.nextT)
+				if !ok {
+					return n
+				}
+				at = max(at, dep)
+			}
+			n = min(n, at)
 		}
 	}
 	return n
@@ -211,16 +244,30 @@ func (m *SerialMemory) Advance(c int64) error {
 	if m.allLoaded || c < m.channelFree {
 		return nil
 	}
-	if free := m.bufferFree(); free < 0 || free > c {
+	free := m.bufferFree()
+	if free < 0 || free > c {
 		return nil
 	}
 	t, err := m.nextTile()
 	if t == nil || err != nil {
 		return err
 	}
-	m.stats.WaitBuffer += c - m.channelFree
-	if rl, ok := m.listener.(RequestListener); ok && c > m.channelFree {
-		rl.BufferWaited(m.channelFree, c)
+	dep, ok := m.depReady(t)
+	if !ok || dep > c {
+		return nil
+	}
+	// The channel stood free from channelFree: waiting for the buffer until it was free, then
+	// for the dependencies (Step's order of checks).
+	bufEnd := max(m.channelFree, free)
+	m.stats.WaitBuffer += bufEnd - m.channelFree
+	m.stats.WaitDependency += c - bufEnd
+	if rl, ok := m.listener.(RequestListener); ok {
+		if bufEnd > m.channelFree {
+			rl.BufferWaited(m.channelFree, bufEnd)
+		}
+		if c > bufEnd {
+			rl.DependencyWaited(bufEnd, c)
+		}
 	}
 	m.start(t, c)
 	return nil
@@ -262,6 +309,36 @@ func (m *SerialMemory) settle(seq int) {
 type tileBook struct {
 	tiles  []*tileUse
 	settle func(seq int)
+	gate   depGate
+}
+
+// depGate is the dependency scan of the next tile to load: the tiles DepFrom..scan-1 have
+// ended, the last of them at ready-1.
+type depGate struct {
+	seq, scan int
+	ready     int64
+	valid     bool
+}
+
+// depReady is the first cycle at which every tile t depends on has ended (its buffer's freeAt),
+// and whether that is known yet. Tiles are asked for in load order, so the scan resumes where
+// it stopped.
+func (b *tileBook) depReady(t *Tile) (int64, bool) {
+	if t.DepTiles == 0 {
+		return 0, true
+	}
+	g := &b.gate
+	if !g.valid || g.seq != t.Seq {
+		*g = depGate{seq: t.Seq, scan: t.DepFrom, valid: true}
+	}
+	for ; g.scan < t.DepFrom+t.DepTiles; g.scan++ {
+		u := b.tiles[g.scan]
+		if u.freeAt < 0 {
+			return 0, false
+		}
+		g.ready = max(g.ready, u.freeAt)
+	}
+	return g.ready, true
 }
 
 // done reports whether every row task and entry of the tile is finished.

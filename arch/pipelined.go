@@ -30,6 +30,8 @@ type PipelinedMemory struct {
 	tileBook
 	pending   []int // request count still to complete, per started tile
 	next      int   // next tile to start
+	nextT     *Tile // tile next, once asked for
+	waitKind  int   // what the next tile waited for at the last cycle processed
 	delivered int
 	allLoaded bool
 	inUse     int   // buffers held by started tiles whose buffer is not free yet
@@ -104,20 +106,34 @@ func (m *PipelinedMemory) returnBuffers(c int64) {
 	m.freeing = kept
 }
 
-// startTiles starts the loads of the next tiles while a buffer is free at cycle c; it reports
-// whether a tile is left waiting for a buffer.
-func (m *PipelinedMemory) startTiles(c int64) (waiting bool, err error) {
+// What the next tile's load waits for.
+const (
+	waitNone = iota
+	waitBuffer
+	waitDependency
+)
+
+// startTiles starts the loads of the next tiles while a buffer is free at cycle c and their
+// dependencies have ended; it reports what the next tile is left waiting for.
+func (m *PipelinedMemory) startTiles(c int64) (waiting int, err error) {
 	for !m.allLoaded {
-		t, err := m.src.Tile(m.next)
-		if err != nil {
-			return false, err
+		t := m.nextT
+		if t == nil || t.Seq != m.next {
+			t, err = m.src.Tile(m.next)
+			if err != nil {
+				return waitNone, err
+			}
+			m.nextT = t
 		}
 		if t == nil {
 			m.allLoaded = true
-			return false, nil
+			return waitNone, nil
 		}
 		if m.inUse == m.p.Buffers {
-			return true, nil
+			return waitBuffer, nil
+		}
+		if dep, ok := m.depReady(t); !ok || dep > c {
+			return waitDependency, nil
 		}
 		m.inUse++
 		m.next++
@@ -140,7 +156,7 @@ func (m *PipelinedMemory) startTiles(c int64) (waiting bool, err error) {
 			u.ready = c + 1
 		}
 	}
-	return false, nil
+	return waitNone, nil
 }
 
 // issue sends channel ch's next request at cycle c and fixes its data cycles: its first data
@@ -199,13 +215,10 @@ func (m *PipelinedMemory) Advance(c int64) error {
 }
 
 func (m *PipelinedMemory) cycle(c int64, perCycle bool) error {
-	if !perCycle && m.last >= 0 && m.waitingForBuffer() {
-		// The event engine skipped the cycles since the last one processed: a tile that waited
-		// for a buffer then waited in each of them.
-		m.stats.WaitBuffer += c - m.last - 1
-		if rl, ok := m.listener.(RequestListener); ok && c > m.last+1 {
-			rl.BufferWaited(m.last+1, c)
-		}
+	if !perCycle && m.last >= 0 && c > m.last+1 {
+		// The event engine skipped the cycles since the last one processed, in which nothing
+		// changed: a tile that waited then waited in each of them, for the same thing.
+		m.waited(m.waitKind, m.last+1, c)
 	}
 	m.last = c
 	m.returnBuffers(c)
@@ -214,12 +227,8 @@ func (m *PipelinedMemory) cycle(c int64, perCycle bool) error {
 	if err != nil {
 		return err
 	}
-	if waiting {
-		m.stats.WaitBuffer++
-		if rl, ok := m.listener.(RequestListener); ok {
-			rl.BufferWaited(c, c+1)
-		}
-	}
+	m.waitKind = waiting
+	m.waited(waiting, c, c+1)
 	for i := range m.ch {
 		ch := &m.ch[i]
 		if len(ch.queue) > 0 && m.canIssue(ch) <= c {
@@ -230,9 +239,21 @@ func (m *PipelinedMemory) cycle(c int64, perCycle bool) error {
 	return nil
 }
 
-// waitingForBuffer reports whether a next tile exists that waits for a free buffer.
-func (m *PipelinedMemory) waitingForBuffer() bool {
-	return !m.allLoaded && m.inUse == m.p.Buffers
+// waited counts the cycles [from, to) in which the next tile's load waited for kind.
+func (m *PipelinedMemory) waited(kind int, from, to int64) {
+	rl, _ := m.listener.(RequestListener)
+	switch kind {
+	case waitBuffer:
+		m.stats.WaitBuffer += to - from
+		if rl != nil {
+			rl.BufferWaited(from, to)
+		}
+	case waitDependency:
+		m.stats.WaitDependency += to - from
+		if rl != nil {
+			rl.DependencyWaited(from, to)
+		}
+	}
 }
 
 // NextEvent implements Memory.
@@ -250,7 +271,16 @@ func (m *PipelinedMemory) NextEvent() int64 {
 		n = min(n, m.tiles[seq].freeAt)
 	}
 	if !m.allLoaded && m.inUse < m.p.Buffers {
-		n = min(n, m.last+1)
+		at := m.last + 1
+		if t := m.nextT; t != nil && t.Seq == m.next {
+			// A buffer is free: the next tile waits for its dependencies, if it has any.
+			dep, ok := m.depReady(t)
+			if !ok {
+				at = Never
+			}
+			at = max(at, dep)
+		}
+		n = min(n, at)
 	}
 	return max(n, m.last+1)
 }

@@ -27,13 +27,17 @@ type Config struct {
 	Units    int     `yaml:"units"`
 	// Dispatch: static (query row r of a head to unit r mod units) or dynamic (a free unit
 	// takes the next row task of any loaded head).
-	Dispatch   Dispatch   `yaml:"dispatch"`
-	Baselines  []string   `yaml:"baselines"`
-	FrontEnd   FrontEnd   `yaml:"front_end"`
-	BackEnd    BackEnd    `yaml:"back_end"`
-	Memory     Memory     `yaml:"memory"`
-	Operands   Operands   `yaml:"operands"`
-	Thresholds Thresholds `yaml:"thresholds"`
+	Dispatch Dispatch `yaml:"dispatch"`
+	// LayerDependency: layer l+1 of an input waits for layer l of that input to end (the next
+	// layer's attention depends on this one through the rest of the block); heads then run in
+	// layer-major order so other inputs' heads fill the wait.
+	LayerDependency bool       `yaml:"layer_dependency"`
+	Baselines       []string   `yaml:"baselines"`
+	FrontEnd        FrontEnd   `yaml:"front_end"`
+	BackEnd         BackEnd    `yaml:"back_end"`
+	Memory          Memory     `yaml:"memory"`
+	Operands        Operands   `yaml:"operands"`
+	Thresholds      Thresholds `yaml:"thresholds"`
 
 	// bitParallel: the bit-parallel baseline, which consumes all bit-planes of the trace's keys
 	// in one step whatever their width.

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/lrpsim/lrpsim/arch"
+	"github.com/lrpsim/lrpsim/sim/internal/engine"
 	"github.com/lrpsim/lrpsim/traces"
 )
 
@@ -317,7 +318,8 @@ func checkBound(t *testing.T, name string, st *Stats) {
 	if sum != b.UnitCycles || b.UnitCycles != st.Cycles*int64(len(st.FrontEnd)) {
 		t.Fatalf("%s: bound attributes %d unit-cycles of %d (%d cycles x %d units)", name, sum, b.UnitCycles, st.Cycles, len(st.FrontEnd))
 	}
-	lanes, memory := b.Cycles[0], b.Cycles[2]+b.Cycles[3]+b.Cycles[4]
+	lanes := b.Cycles[engine.Lanes]
+	memory := b.Cycles[engine.DRAMBandwidth] + b.Cycles[engine.DRAMLatency] + b.Cycles[engine.Buffers] + b.Cycles[engine.Dependencies]
 	if lanes != busy-stall || memory != wait {
 		t.Fatalf("%s: bound lanes %d, memory %d; want busy - stall = %d and waits %d", name, lanes, memory, busy-stall, wait)
 	}

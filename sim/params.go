@@ -28,6 +28,7 @@ func (c *Config) engineParams() *engine.Params {
 			Latency: int64(c.Memory.DRAMLatency)},
 		BitsQ: c.Operands.BitsQ, BitsK: c.Operands.BitsK, BitsV: c.Operands.BitsV,
 		DynamicDispatch: c.Dispatch == DynamicDispatch,
+		LayerDependency: c.LayerDependency,
 		LayerThresholds: c.Thresholds.Granularity == PerLayer,
 		ThresholdScale:  c.Thresholds.Scale,
 	}

@@ -82,6 +82,9 @@ func (r *Recorder) Waited(unit int, from, to int64) {}
 // BufferWaited implements sim.Observer (nothing to record).
 func (r *Recorder) BufferWaited(from, to int64) {}
 
+// DependencyWaited implements sim.Observer (nothing to record).
+func (r *Recorder) DependencyWaited(from, to int64) {}
+
 // Requests is the number of requests recorded.
 func (r *Recorder) Requests() int { return len(r.requests) }
 

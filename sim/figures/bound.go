@@ -14,7 +14,7 @@ import (
 
 // Bound draws what bounded the design's run on every row: one bar per trace, stacked by the share
 // of the run's unit-cycles that went to each cause (front-end lanes, back end, DRAM bandwidth,
-// DRAM latency, buffers, idle units), summing to 100%.
+// DRAM latency, buffers, layer dependencies, idle units), summing to 100%.
 func Bound(rows []tabulate.Row) (Figure, error) {
 	if len(rows) == 0 {
 		return Figure{}, fmt.Errorf("bound: no rows to draw")

@@ -12,8 +12,8 @@ import (
 // an error naming it.
 func TestBoundFigure(t *testing.T) {
 	rows := []tabulate.Row{
-		{Trace: "a.npz", Task: "a", BoundShares: []float64{0.5, 0.1, 0.2, 0.1, 0.05, 0.05}},
-		{Trace: "b.npz", Task: "b", BoundShares: []float64{0, 0, 0, 1, 0, 0}},
+		{Trace: "a.npz", Task: "a", BoundShares: []float64{0.5, 0.1, 0.2, 0.1, 0.05, 0.03, 0.02}},
+		{Trace: "b.npz", Task: "b", BoundShares: []float64{0, 0, 0, 1, 0, 0, 0}},
 	}
 	f, err := Bound(rows)
 	if err != nil {

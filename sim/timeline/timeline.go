@@ -61,6 +61,7 @@ type Recorder struct {
 	// lastWait and lastBuffer index the latest wait slices, which a wait that continues extends.
 	lastWait   map[int]int
 	lastBuffer int
+	lastDep    int
 }
 
 // NewRecorder returns a recorder for a window.
@@ -68,7 +69,7 @@ func NewRecorder(opt Options) *Recorder {
 	if opt.MaxEvents <= 0 {
 		opt.MaxEvents = DefaultMaxEvents
 	}
-	return &Recorder{opt: opt, lastBuffer: -1}
+	return &Recorder{opt: opt, lastBuffer: -1, lastDep: -1}
 }
 
 var _ sim.Observer = (*Recorder)(nil)
@@ -171,17 +172,28 @@ func (r *Recorder) Waited(unit int, from, to int64) {
 
 // BufferWaited implements sim.Observer: the memory's "load waiting for a buffer" slices.
 func (r *Recorder) BufferWaited(from, to int64) {
+	r.loadWaited(&r.lastBuffer, "load waiting for a K/V buffer", from, to)
+}
+
+// DependencyWaited implements sim.Observer: the memory's "load waiting for the previous layer"
+// slices.
+func (r *Recorder) DependencyWaited(from, to int64) {
+	r.loadWaited(&r.lastDep, "load waiting for the previous layer", from, to)
+}
+
+// loadWaited adds a memory wait slice, or extends the last one (*last) when it ends at from.
+func (r *Recorder) loadWaited(last *int, name string, from, to int64) {
 	if !r.in(from, to-1) {
 		return
 	}
-	if r.lastBuffer >= 0 && r.lastBuffer < len(r.events) && r.events[r.lastBuffer].ts+r.events[r.lastBuffer].dur == from {
-		e := &r.events[r.lastBuffer]
+	if *last >= 0 && *last < len(r.events) && r.events[*last].ts+r.events[*last].dur == from {
+		e := &r.events[*last]
 		e.dur = to - e.ts
 		e.args[0].val = e.dur
 		return
 	}
-	r.lastBuffer = len(r.events)
-	r.add(event{name: "load waiting for a K/V buffer", cat: "memory", ph: 'X', ts: from, dur: to - from, pid: pidMemory, tid: -1,
+	*last = len(r.events)
+	r.add(event{name: name, cat: "memory", ph: 'X', ts: from, dur: to - from, pid: pidMemory, tid: -1,
 		args: []arg{{"cycles", to - from}}})
 }
 

@@ -25,28 +25,33 @@ const (
 	DRAMLatency
 	// Buffers: the front end waited for a tile whose load waited for a free K/V buffer.
 	Buffers
+	// Dependencies: the front end waited for a tile whose load waited for the previous layer
+	// of its inputs to end (layer_dependency).
+	Dependencies
 	// Idle: the unit had no task (nothing dispatched to it) while the run went on.
 	Idle
 	numCauses
 )
 
 // Causes lists every cause in report order.
-func Causes() []Cause { return []Cause{Lanes, BackEnd, DRAMBandwidth, DRAMLatency, Buffers, Idle} }
+func Causes() []Cause {
+	return []Cause{Lanes, BackEnd, DRAMBandwidth, DRAMLatency, Buffers, Dependencies, Idle}
+}
 
 // Name is the cause's metric name.
 func (c Cause) Name() string {
-	return [...]string{"lanes", "back_end", "dram_bandwidth", "dram_latency", "buffers", "idle"}[c]
+	return [...]string{"lanes", "back_end", "dram_bandwidth", "dram_latency", "buffers", "dependencies", "idle"}[c]
 }
 
 // Short is the cause in a word or two, for tables.
 func (c Cause) Short() string {
-	return [...]string{"lanes", "back end", "DRAM bandwidth", "DRAM latency", "buffers", "idle"}[c]
+	return [...]string{"lanes", "back end", "DRAM bandwidth", "DRAM latency", "buffers", "dependencies", "idle"}[c]
 }
 
 // Label is the cause in words, for the verdict.
 func (c Cause) Label() string {
 	return [...]string{"front-end-lane bound", "back-end bound", "memory-bandwidth bound", "memory-latency bound",
-		"buffer-capacity bound", "dispatch bound (units idle)"}[c]
+		"buffer-capacity bound", "layer-dependency bound", "dispatch bound (units idle)"}[c]
 }
 
 // Bound says what bounded a run: every unit-cycle of the run (units x cycles) attributed to one
@@ -130,6 +135,7 @@ type boundObserver struct {
 	units    []boundUnit
 	reqs     []reqSpan
 	bufWaits []span
+	depWaits []span
 	layers   map[int]*LayerCycles
 	cycles   [numCauses]int64
 }
@@ -191,12 +197,17 @@ func (b *boundObserver) Waited(unit int, from, to int64) {
 	u.waitLayer = append(u.waitLayer, -1)
 }
 
-func (b *boundObserver) BufferWaited(from, to int64) {
-	if n := len(b.bufWaits); n > 0 && b.bufWaits[n-1].to == from {
-		b.bufWaits[n-1].to = to
-		return
+func (b *boundObserver) BufferWaited(from, to int64) { b.bufWaits = addSpan(b.bufWaits, from, to) }
+
+func (b *boundObserver) DependencyWaited(from, to int64) { b.depWaits = addSpan(b.depWaits, from, to) }
+
+// addSpan appends [from, to) to spans, merging it into the last span when they touch.
+func addSpan(spans []span, from, to int64) []span {
+	if n := len(spans); n > 0 && spans[n-1].to == from {
+		spans[n-1].to = to
+		return spans
 	}
-	b.bufWaits = append(b.bufWaits, span{from, to})
+	return append(spans, span{from, to})
 }
 
 // memState is the memory system's state over a run of cycles: the cause a waiting unit's
@@ -208,13 +219,13 @@ type memState struct {
 }
 
 // memoryStates cuts time into runs of constant memory state: data moving on some channel,
-// else requests in flight, else a load waiting for a buffer, else latency (a load about to
-// start).
+// else requests in flight, else a load waiting for a buffer, else a load waiting for the
+// previous layer, else latency (a load about to start).
 func (b *boundObserver) memoryStates() []memState {
 	type delta struct {
 		at             int64
 		data, inflight int
-		buf            int
+		buf, dep       int
 	}
 	var ds []delta
 	for _, r := range b.reqs {
@@ -224,15 +235,19 @@ func (b *boundObserver) memoryStates() []memState {
 	for _, s := range b.bufWaits {
 		ds = append(ds, delta{at: s.from, buf: 1}, delta{at: s.to, buf: -1})
 	}
+	for _, s := range b.depWaits {
+		ds = append(ds, delta{at: s.from, dep: 1}, delta{at: s.to, dep: -1})
+	}
 	sort.SliceStable(ds, func(i, j int) bool { return ds[i].at < ds[j].at })
 	states := []memState{{from: 0, cause: DRAMLatency}}
-	var data, inflight, buf int
+	var data, inflight, buf, dep int
 	for i := 0; i < len(ds); {
 		at := ds[i].at
 		for ; i < len(ds) && ds[i].at == at; i++ {
 			data += ds[i].data
 			inflight += ds[i].inflight
 			buf += ds[i].buf
+			dep += ds[i].dep
 		}
 		cause := DRAMLatency
 		switch {
@@ -242,6 +257,8 @@ func (b *boundObserver) memoryStates() []memState {
 			cause = DRAMLatency
 		case buf > 0:
 			cause = Buffers
+		case dep > 0:
+			cause = Dependencies
 		}
 		prev := &states[len(states)-1]
 		if at <= prev.from {
@@ -286,7 +303,7 @@ func (b *boundObserver) finish(cycles int64) *Bound {
 				continue
 			}
 			split := memoryCycles(states, w.from, to)
-			for _, c := range []Cause{DRAMBandwidth, DRAMLatency, Buffers} {
+			for _, c := range []Cause{DRAMBandwidth, DRAMLatency, Buffers, Dependencies} {
 				bd.Cycles[c] += split[c]
 				if l := u.waitLayer[k]; l >= 0 {
 					b.layer(l).Cycles[c] += split[c]

@@ -27,6 +27,9 @@ type Observer interface {
 	Waited(unit int, from, to int64)
 	// BufferWaited: the next tile's load waited for a free K/V buffer over cycles [from, to).
 	BufferWaited(from, to int64)
+	// DependencyWaited: the next tile's load, a buffer free, waited over cycles [from, to) for
+	// the work of the tiles it depends on (the previous layer of its inputs) to end.
+	DependencyWaited(from, to int64)
 }
 
 // Segment is a contiguous range of DRAM a load reads.
@@ -70,6 +73,12 @@ func (l *memoryObserver) RequestIssued(r arch.Request) {
 func (l *memoryObserver) BufferWaited(from, to int64) {
 	if l.obs != nil {
 		l.obs.BufferWaited(from, to)
+	}
+}
+
+func (l *memoryObserver) DependencyWaited(from, to int64) {
+	if l.obs != nil {
+		l.obs.DependencyWaited(from, to)
 	}
 }
 
@@ -145,5 +154,11 @@ func (f observers) Waited(unit int, from, to int64) {
 func (f observers) BufferWaited(from, to int64) {
 	for _, o := range f {
 		o.BufferWaited(from, to)
+	}
+}
+
+func (f observers) DependencyWaited(from, to int64) {
+	for _, o := range f {
+		o.DependencyWaited(from, to)
 	}
 }

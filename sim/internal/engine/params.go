@@ -39,6 +39,10 @@ type Params struct {
 	// query row r of a head goes to unit r mod Units (arch.StaticDispatcher).
 	DynamicDispatch bool
 
+	// LayerDependency: layer l+1 of an input waits for every tile of layer l of that input to
+	// end before its load starts, and heads run in layer-major order (layer, input, head).
+	LayerDependency bool
+
 	// LayerThresholds: one threshold register per layer (a per-head threshold is an error).
 	LayerThresholds bool
 	// ThresholdScale multiplies the trace's real thresholds.
@@ -142,11 +146,17 @@ func RunAll(ps []*Params, src HeadSource, engine string, opts Options) ([]*Stats
 	}
 	switch engine {
 	case Event, "":
-		perUser := 0
+		// Simulations share heads only with those that read them in the same order (the window
+		// assumes it): one shared set per head order.
+		perUser, users := map[bool]int{}, map[bool]int{}
 		for _, p := range ps {
-			perUser = max(perUser, p.headsHeld())
+			perUser[p.LayerDependency] = max(perUser[p.LayerDependency], p.headsHeld())
+			users[p.LayerDependency]++
 		}
-		shared := newSharedHeads(src, len(ps), perUser)
+		shared := map[bool]*sharedHeads{}
+		for k := range users {
+			shared[k] = newSharedHeads(src, users[k], perUser[k])
+		}
 		bpc := ps[0].FrontEnd.BitsPerCycle
 		var wg sync.WaitGroup
 		for i, p := range ps {
@@ -154,10 +164,12 @@ func RunAll(ps []*Params, src HeadSource, engine string, opts Options) ([]*Stats
 			go func() {
 				defer wg.Done()
 				w := newWorkload(p, src, planeKernel)
-				w.shared, w.sharedBPC = shared, bpc
+				w.shared, w.sharedBPC = shared[p.LayerDependency], bpc
 				stats[i], errs[i] = runEvent(p, w, optsFor(i))
 				if errs[i] != nil {
-					shared.stop()
+					for _, s := range shared {
+						s.stop()
+					}
 				}
 			}()
 		}

@@ -23,7 +23,8 @@ const (
 // head is one trace head prepared for one configuration.
 type head struct {
 	src     *traces.Head
-	index   int
+	index   int // position in the run's head order
+	srcIdx  int // index in the head source
 	T       int64
 	rows    int   // valid query rows
 	keys    int   // valid keys
@@ -66,8 +67,12 @@ type workload struct {
 	pending []*tile
 	// layerTh is the threshold of each layer seen so far, when the hardware holds one per layer.
 	layerTh map[int]float64
-	nextH   int
-	done    bool
+	// order maps a position in the run's head order to the source's head index (nil: the
+	// source's order, input-major); groups are the tiles of each (input, layer) so far.
+	order  []int
+	groups map[[2]int]tileRange
+	nextH  int
+	done   bool
 	// nextAddr is where the next head's tensors go in the DRAM address map (Q, then K, then V,
 	// each 64-byte aligned; heads 4 KiB aligned, in trace order).
 	nextAddr int64
@@ -83,8 +88,48 @@ type HeadStats struct {
 	Survivors          int64 // pairs with q.k >= T
 }
 
+// tileRange is a run of tile sequence numbers [first, last].
+type tileRange struct{ first, last int }
+
 func newWorkload(p *Params, src HeadSource, method pairMethod) *workload {
-	return &workload{p: p, src: src, method: method}
+	w := &workload{p: p, src: src, method: method, groups: map[[2]int]tileRange{}}
+	if p.LayerDependency {
+		w.order = layerMajor(src)
+	}
+	return w
+}
+
+// layerMajor is the order layer, input, head over a trace of several inputs, or nil when the
+// source's order (input, layer, head) is already that or its shape is unknown. When layers wait
+// for each other, layer-major order lets the heads of other inputs fill the wait (a batch runs
+// layer by layer, as the weights of one layer serve every input).
+func layerMajor(src HeadSource) []int {
+	m, ok := src.(interface{ Meta() traces.Meta })
+	if !ok {
+		return nil
+	}
+	meta := m.Meta()
+	b, l, h := meta.Inputs, meta.Layers, meta.Heads
+	if b <= 1 || b*l*h != src.NumHeads() {
+		return nil
+	}
+	order := make([]int, 0, b*l*h)
+	for li := range l {
+		for bi := range b {
+			for hi := range h {
+				order = append(order, (bi*l+li)*h+hi)
+			}
+		}
+	}
+	return order
+}
+
+// srcIndex is the source's index of the head at position pos of the run's order.
+func (w *workload) srcIndex(pos int) int {
+	if w.order == nil {
+		return pos
+	}
+	return w.order[pos]
 }
 
 // Tile implements arch.TileSource: tile seq, preparing heads as needed; nil past the last.
@@ -106,13 +151,14 @@ func (w *workload) tile(seq int) (*tile, error) {
 		var th *traces.Head
 		var table *pairTable
 		var err error
+		idx := w.srcIndex(w.nextH)
 		if w.shared != nil {
 			bpc := w.sharedBPC
-			th, table, err = w.shared.get(w.nextH, func(th *traces.Head) *pairTable {
+			th, table, err = w.shared.get(idx, func(th *traces.Head) *pairTable {
 				return kernelTable(th, w.p.ThresholdScale, bpc)
 			})
 		} else {
-			th, err = w.src.Head(w.nextH)
+			th, err = w.src.Head(idx)
 		}
 		if err != nil {
 			return nil, err
@@ -121,10 +167,11 @@ func (w *workload) tile(seq int) (*tile, error) {
 		if err != nil {
 			return nil, err
 		}
+		h.srcIdx = idx
 		w.heads = append(w.heads, h)
 		w.nextH++
 		if n := len(w.pending); n > 0 && len(tiles) == 1 && w.p.PackHeads && len(w.pending[n-1].heads) < maxPackedHeads &&
-			w.fits(w.pending[n-1], tiles[0]) {
+			w.fits(w.pending[n-1], tiles[0]) && w.packable(w.pending[n-1], h) {
 			w.pack(w.pending[n-1], tiles[0])
 			continue
 		}
@@ -153,9 +200,44 @@ func (w *workload) commit(n int) {
 		for _, h := range t.heads {
 			h.ntiles++
 		}
+		w.depend(t)
 		w.tiles = append(w.tiles, t)
 	}
 	w.pending = w.pending[n:]
+}
+
+// depend records tile t in its heads' (input, layer) groups and, when layers depend on each
+// other, makes its load wait for every tile of the previous layer of its inputs. Those tiles
+// are contiguous in layer-major order, so one range covers them.
+func (w *workload) depend(t *tile) {
+	from, to := -1, -1
+	for _, h := range t.heads {
+		g := [2]int{h.src.Input, h.src.Layer}
+		r, ok := w.groups[g]
+		if !ok {
+			r.first = t.Seq
+		}
+		r.last = t.Seq
+		w.groups[g] = r
+		if !w.p.LayerDependency {
+			continue
+		}
+		if prev, ok := w.groups[[2]int{h.src.Input, h.src.Layer - 1}]; ok {
+			if from < 0 || prev.first < from {
+				from = prev.first
+			}
+			to = max(to, prev.last)
+		}
+	}
+	if from >= 0 {
+		t.DepFrom, t.DepTiles = from, to-from+1
+	}
+}
+
+// packable reports whether head h may share packed tile a's load: when layers depend on each
+// other, only heads of one layer share a load (a later layer's heads wait for the earlier's).
+func (w *workload) packable(a *tile, h *head) bool {
+	return !w.p.LayerDependency || a.heads[len(a.heads)-1].src.Layer == h.src.Layer
 }
 
 // fits reports whether a one-tile head's tile b can join the packed tile a: their K and V share
@@ -194,7 +276,7 @@ func (w *workload) release(seq int) {
 			h.src = &src
 			h.steps, h.survive = nil, nil
 			if w.shared != nil {
-				w.shared.release(h.index)
+				w.shared.release(h.srcIdx)
 			}
 		}
 	}

@@ -72,6 +72,10 @@ type RowTask struct {
 	// pass over its keys with early termination off to find its maximum, and its end-of-row
 	// marker carries that key to the back end (arch/README.md).
 	KeepMax bool
+	// MaxKey is the row's largest-score key (the first on a tie) when the row keeps no key:
+	// the keep-max marker carries it as its Key (its V row is the one the back end reads);
+	// -1 otherwise. Markers of other rows carry Key -1.
+	MaxKey int
 
 	BitsK int // key width; 0 takes FrontEndParams.BitsK
 	Tag   int // copied into every entry pushed (the engines put the tile's sequence number)
@@ -286,7 +290,11 @@ func (u *FrontEndUnit) Cycle(c int64, port SurvivorPort) (ended bool) {
 				sent += u.rowEntries[u.task.RowID]
 				delete(u.rowEntries, u.task.RowID)
 			}
-			port.Push(Entry{Row: u.task.Row, Key: -1, Marker: true, KeepMax: u.keepMarker, Empty: sent == 0 && !u.keepMarker,
+			key := -1
+			if u.keepMarker {
+				key = u.task.MaxKey
+			}
+			port.Push(Entry{Row: u.task.Row, Key: key, Marker: true, KeepMax: u.keepMarker, Empty: sent == 0 && !u.keepMarker,
 				Tag: u.task.Tag, Head: u.task.Head, DV: u.task.DV, Visible: c + 1})
 			if u.listener != nil {
 				u.listener.Pushed(Push{Row: u.task.Row, Key: -1, Lane: -1, Marker: true}, c)

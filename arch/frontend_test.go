@@ -291,10 +291,11 @@ func d2bits(fc feCase, d Decision) int {
 //
 //	fill at 0; first pass k0 1, k1 2..3, k2 4..6 (decisions at 1, 3, 6); nothing kept, so the
 //	second pass runs from 7 with early termination off: 4 steps each, 7..10, 11..14, 15..18.
-//	z = 18, drain 1: the keep-max marker is pushed at 19 and the task ends (busy 0..19 = 20).
+//	z = 18, drain 1: the keep-max marker is pushed at 19 and the task ends (busy 0..19 = 20);
+//	it carries the largest key, k2 (q.k = -1 against -34 and -15).
 func TestFrontEndKeepMaxPassHandWorked(t *testing.T) {
 	q, k := []int32{3, -2}, []int32{-8, 5, -7, -3, 1, 2}
-	tk := RowTask{N: 3, Last: true, KeepMax: true, BitsK: 4, DV: 2, Steps: []uint8{1, 2, 3}, Survive: make([]bool, 3),
+	tk := RowTask{N: 3, Last: true, KeepMax: true, MaxKey: 2, BitsK: 4, DV: 2, Steps: []uint8{1, 2, 3}, Survive: make([]bool, 3),
 		Operands: &TaskOperands{Q: q, QPlus: QPlus(q), T: 0, K: k, D: 2}}
 	fc := feCase{p: FrontEndParams{Lanes: 1, BitsK: 4, BitsPerCycle: 1, EarlyTermination: true, FillCycles: 1, DrainCycles: 1},
 		be: BackEndParams{Macs: 1, ExpLatency: 0, NormLatency: 1}, depth: 2, tasks: []RowTask{tk}}
@@ -317,7 +318,7 @@ func TestFrontEndKeepMaxPassHandWorked(t *testing.T) {
 			t.Errorf("%s: ends %v, busy %d, lane steps %d, max pass %d keys / %d rows, pushes %v; want [19], 20, 18, 3/1, one marker",
 				name, res.Log.Ends, res.Busy, res.LaneSteps, res.MaxPassKeys, res.MaxPassRows, res.Log.Pushes)
 		}
-		if len(res.Log.Pops) != 1 || res.Log.Pops[0] != fmt.Sprintf("20:%+v", Entry{Key: -1, Marker: true, KeepMax: true, DV: 2, Visible: 20}) {
+		if len(res.Log.Pops) != 1 || res.Log.Pops[0] != fmt.Sprintf("20:%+v", Entry{Key: 2, Marker: true, KeepMax: true, DV: 2, Visible: 20}) {
 			t.Errorf("%s: back end popped %v, want the keep-max marker at 20", name, res.Log.Pops)
 		}
 	}
@@ -332,7 +333,7 @@ func TestFrontEndKeepMaxPassHandWorked(t *testing.T) {
 //	(9..12). z = 12, drain 1: the marker at 13; busy 0..13 = 14, lane steps 1+2+3+3*4 = 18.
 func TestFrontEndKeepMaxPassTwoLanes(t *testing.T) {
 	q, k := []int32{3, -2}, []int32{-8, 5, -7, -3, 1, 2}
-	tk := RowTask{N: 3, Last: true, KeepMax: true, BitsK: 4, DV: 2, Steps: []uint8{1, 2, 3}, Survive: make([]bool, 3),
+	tk := RowTask{N: 3, Last: true, KeepMax: true, MaxKey: 2, BitsK: 4, DV: 2, Steps: []uint8{1, 2, 3}, Survive: make([]bool, 3),
 		Operands: &TaskOperands{Q: q, QPlus: QPlus(q), T: 0, K: k, D: 2}}
 	fc := feCase{p: FrontEndParams{Lanes: 2, BitsK: 4, BitsPerCycle: 1, EarlyTermination: true, FillCycles: 1, DrainCycles: 1},
 		be: BackEndParams{Macs: 1, ExpLatency: 0, NormLatency: 1}, depth: 2, tasks: []RowTask{tk}}

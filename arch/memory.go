@@ -36,10 +36,10 @@ type DRAMStats struct {
 	WaitBuffer int64 `json:"wait_buffer"` // cycles a load waited for a free SRAM buffer
 	// WaitDependency: cycles a load with a free buffer waited for the tiles it depends on.
 	WaitDependency int64 `json:"wait_dependency"`
-	// VBytes are the bytes of V rows fetched on demand (included in Bytes), VRequests their
-	// requests.
-	VBytes    int64 `json:"v_bytes"`
-	VRequests int64 `json:"v_requests"`
+	// VRows are the V rows fetched on demand, VBytes their bytes (whole bursts, included in
+	// Bytes).
+	VRows  int64 `json:"v_rows"`
+	VBytes int64 `json:"v_bytes"`
 }
 
 // Request is one DRAM read as a memory system issued it: a part of a tile's load.
@@ -51,6 +51,18 @@ type Request struct {
 	Issue   int64 // cycle it was issued
 	First   int64 // its first data cycle
 	Last    int64 // its last data cycle
+	// Direct: a row fetched on demand, which reads [Addr, Addr+Bytes) itself rather than a part
+	// of the tile's load.
+	Direct bool
+	Addr   int64
+}
+
+// RowFetcher is a memory system that also fetches single rows on demand (the V rows of keys
+// that survive, arch/README.md "Traffic"): FetchRow, called in cycle c for the row of bytes at
+// addr that tile seq's work needs, requests it once per tile and returns the first cycle it is
+// usable in the tile's buffer, and whether this call fetched it.
+type RowFetcher interface {
+	FetchRow(seq int, addr, bytes int64, c int64) (ready int64, fetched bool)
 }
 
 // RequestListener, when a MemoryListener also implements it, hears of every DRAM request and of

@@ -37,29 +37,61 @@ type PipelinedMemory struct {
 	inUse     int   // buffers held by started tiles whose buffer is not free yet
 	freeing   []int // started tiles whose buffer frees at a known cycle, not yet returned
 	requests  int64 // requests dealt so far (channel of the next: requests mod Channels)
+	// rows are the rows fetched on demand for each tile in flight: address -> first usable cycle.
+	rows map[int]map[int64]int64
 	ch        []pipeChannel
 	last      int64 // last cycle processed
 	stats     DRAMStats
 }
 
-// pipeChannel is one channel's queue and in-flight window.
+// pipeChannel is one channel's queue and in-flight window. A channel issues in order, so a
+// request's issue and data cycles are fixed when it is dealt (nothing dealt later can move
+// them): the channel keeps the state after its last dealt request, and the queue holds the
+// requests dealt and not yet issued with their cycles.
 type pipeChannel struct {
 	queue   []pipeRequest // dealt, not issued, in order
-	ends    []int64       // last data cycle of the requests issued, in issue order (kept: MaxInFlight)
-	busFree int64         // first cycle its data bus is free
-	issued  int64         // cycle of its last issue, -1 before the first
+	ends    []int64       // last data cycle of the last MaxInFlight requests dealt, in order
+	busFree int64         // first cycle the data bus is free after the requests dealt
+	issued  int64         // issue cycle of the last request dealt, -1 before the first
 }
 
 type pipeRequest struct {
 	tile  int
 	off   int64 // offset in the tile's load
 	bytes int64
-	ready int64 // first cycle it may issue (its tile's start)
+	// addr is the request's own DRAM address when direct (a row fetched on demand, not a part
+	// of the tile's load).
+	addr   int64
+	direct bool
+	// issue, first and last are its issue cycle and its first and last data cycles.
+	issue, first, last int64
+}
+
+// deal puts a request that may issue from cycle ready on channel ch and fixes its cycles: it
+// issues one cycle after the channel's previous request at the earliest, and once the request
+// MaxInFlight before it has completed; its data comes Latency after the issue, or later while
+// the bus is busy with earlier requests.
+func (m *PipelinedMemory) deal(ch *pipeChannel, r pipeRequest, ready int64) pipeRequest {
+	r.issue = max(ch.issued+1, ready)
+	if len(ch.ends) == m.p.MaxInFlight {
+		r.issue = max(r.issue, ch.ends[0]+1)
+	}
+	r.first = max(r.issue+m.p.Latency, ch.busFree)
+	r.last = r.first + m.p.burstCycles(r.bytes) - 1
+	ch.busFree = r.last + 1
+	ch.issued = r.issue
+	ch.ends = append(ch.ends, r.last)
+	if len(ch.ends) > m.p.MaxInFlight {
+		ch.ends = ch.ends[1:]
+	}
+	ch.queue = append(ch.queue, r)
+	return r
 }
 
 // NewPipelinedMemory returns the pipelined model over the run's tiles.
 func NewPipelinedMemory(p PipelinedMemoryParams, src TileSource, l MemoryListener) *PipelinedMemory {
-	m := &PipelinedMemory{p: p, src: src, listener: l, ch: make([]pipeChannel, p.Channels), last: -1}
+	m := &PipelinedMemory{p: p, src: src, listener: l, ch: make([]pipeChannel, p.Channels), last: -1,
+		rows: map[int]map[int64]int64{}}
 	for i := range m.ch {
 		m.ch[i].issued = -1
 	}
@@ -96,6 +128,7 @@ func (m *PipelinedMemory) returnBuffers(c int64) {
 	for _, seq := range m.freeing {
 		if m.tiles[seq].freeAt <= c {
 			m.inUse--
+			delete(m.rows, seq)
 			if m.listener != nil {
 				m.listener.BufferReused(seq)
 			}
@@ -142,7 +175,7 @@ func (m *PipelinedMemory) startTiles(c int64) (waiting int, err error) {
 		n := 0
 		for off := int64(0); off < t.Bytes; off += int64(m.p.BurstBytes) {
 			ch := &m.ch[m.requests%int64(m.p.Channels)]
-			ch.queue = append(ch.queue, pipeRequest{tile: t.Seq, off: off, bytes: min(int64(m.p.BurstBytes), t.Bytes-off), ready: c})
+			m.deal(ch, pipeRequest{tile: t.Seq, off: off, bytes: min(int64(m.p.BurstBytes), t.Bytes-off)}, c)
 			m.requests++
 			n++
 		}
@@ -159,37 +192,46 @@ func (m *PipelinedMemory) startTiles(c int64) (waiting int, err error) {
 	return waitNone, nil
 }
 
-// issue sends channel ch's next request at cycle c and fixes its data cycles: its first data
-// cycle is Latency after the issue, or later when the bus is still busy with earlier requests.
-func (m *PipelinedMemory) issue(ch *pipeChannel, index int, c int64) {
+// issue sends channel ch's next request, due at its issue cycle.
+func (m *PipelinedMemory) issue(ch *pipeChannel, index int) {
 	r := ch.queue[0]
 	ch.queue = ch.queue[1:]
-	start := max(c+m.p.Latency, ch.busFree)
-	end := start + m.p.burstCycles(r.bytes) - 1
-	ch.busFree = end + 1
-	ch.issued = c
-	ch.ends = append(ch.ends, end)
-	if len(ch.ends) > m.p.MaxInFlight {
-		ch.ends = ch.ends[1:]
-	}
-	m.stats.Busy += end - c + 1
+	m.stats.Busy += r.last - r.issue + 1
 	if rl, ok := m.listener.(RequestListener); ok {
-		rl.RequestIssued(Request{Tile: r.tile, Channel: index, Offset: r.off, Bytes: r.bytes, Issue: c, First: start, Last: end})
+		rl.RequestIssued(Request{Tile: r.tile, Channel: index, Offset: r.off, Bytes: r.bytes, Issue: r.issue,
+			First: r.first, Last: r.last, Direct: r.direct, Addr: r.addr})
+	}
+	if r.direct {
+		return
 	}
 	u := m.tiles[r.tile]
-	u.ready = max(u.ready, end+1)
+	u.ready = max(u.ready, r.last+1)
 	m.pending[r.tile]--
 }
 
-// canIssue is the first cycle from which channel ch may issue its next request: one issue per
-// cycle, the request's tile started, and a slot in the in-flight window (the request
-// MaxInFlight issues earlier has completed).
-func (m *PipelinedMemory) canIssue(ch *pipeChannel) int64 {
-	at := max(ch.issued+1, ch.queue[0].ready)
-	if len(ch.ends) == m.p.MaxInFlight {
-		at = max(at, ch.ends[0]+1)
+// FetchRow implements RowFetcher: the row's bursts are dealt to the channels in turn like a
+// tile's, issuing from cycle c+1 (the request is made in cycle c, after the memory's step).
+func (m *PipelinedMemory) FetchRow(seq int, addr, bytes int64, c int64) (int64, bool) {
+	if at, ok := m.rows[seq][addr]; ok {
+		return at, false
 	}
-	return at
+	burst := int64(m.p.BurstBytes)
+	bytes = (bytes + burst - 1) / burst * burst // DRAM reads whole bursts
+	ready := c + 1
+	for off := int64(0); off < bytes; off += burst {
+		ch := &m.ch[m.requests%int64(m.p.Channels)]
+		r := m.deal(ch, pipeRequest{tile: seq, off: off, bytes: burst, addr: addr + off, direct: true}, c+1)
+		m.requests++
+		ready = max(ready, r.last+1)
+	}
+	m.stats.VRows++
+	m.stats.Bytes += bytes
+	m.stats.VBytes += bytes
+	if m.rows[seq] == nil {
+		m.rows[seq] = map[int64]int64{}
+	}
+	m.rows[seq][addr] = ready
+	return ready, true
 }
 
 // deliver completes the tiles, in order, whose requests have all been issued and whose data has
@@ -231,8 +273,8 @@ func (m *PipelinedMemory) cycle(c int64, perCycle bool) error {
 	m.waited(waiting, c, c+1)
 	for i := range m.ch {
 		ch := &m.ch[i]
-		if len(ch.queue) > 0 && m.canIssue(ch) <= c {
-			m.issue(ch, i, c)
+		if len(ch.queue) > 0 && ch.queue[0].issue <= c {
+			m.issue(ch, i)
 		}
 	}
 	m.deliver(c)
@@ -264,7 +306,7 @@ func (m *PipelinedMemory) NextEvent() int64 {
 	}
 	for i := range m.ch {
 		if len(m.ch[i].queue) > 0 {
-			n = min(n, m.canIssue(&m.ch[i]))
+			n = min(n, m.ch[i].queue[0].issue)
 		}
 	}
 	for _, seq := range m.freeing {

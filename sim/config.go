@@ -101,6 +101,60 @@ type Memory struct {
 	// PackHeads loads consecutive small heads together when they fit one K/V buffer and the Q
 	// buffer: one load (one latency) for several heads.
 	PackHeads bool `yaml:"pack_heads"`
+	// The traffic options (README.md, "Traffic"). VFetch: whole (V comes with K in a tile's
+	// load) or on_demand (a key's V row is fetched when a survivor of it is pushed; pipelined
+	// only). KLayout: word_major (a key's bits together) or plane_major (each tile's K stored
+	// bit-plane by bit-plane, so planes no lane reads are not fetched). KReads: per_row (each
+	// lane reads its key's planes from the K SRAM for its row) or broadcast (one read serves
+	// the units working on the same keys).
+	VFetch  VFetch  `yaml:"v_fetch"`
+	KLayout KLayout `yaml:"k_layout"`
+	KReads  KReads  `yaml:"k_reads"`
+}
+
+// VFetch names when V rows come from DRAM.
+type VFetch string
+
+const (
+	// VWhole: a tile's load brings its V rows with its K rows.
+	VWhole VFetch = "whole"
+	// VOnDemand: a key's V row is fetched, once per tile, when a survivor of it is pushed.
+	VOnDemand VFetch = "on_demand"
+)
+
+// UnmarshalText reads a V fetch policy from its config spelling.
+func (v *VFetch) UnmarshalText(text []byte) error {
+	return setEnum(v, text, "V fetch policy", VWhole, VOnDemand)
+}
+
+// KLayout names how K is stored in DRAM.
+type KLayout string
+
+const (
+	// WordMajor: each key's elements together, bits of an element together.
+	WordMajor KLayout = "word_major"
+	// PlaneMajor: each tile's keys stored bit-plane by bit-plane, MSB first.
+	PlaneMajor KLayout = "plane_major"
+)
+
+// UnmarshalText reads a K layout from its config spelling.
+func (k *KLayout) UnmarshalText(text []byte) error {
+	return setEnum(k, text, "K layout", WordMajor, PlaneMajor)
+}
+
+// KReads names how lanes read K bit-planes from the K SRAM.
+type KReads string
+
+const (
+	// PerRow: every lane reads its key's planes for its own query row.
+	PerRow KReads = "per_row"
+	// Broadcast: a plane read serves every unit working on the same key at once.
+	Broadcast KReads = "broadcast"
+)
+
+// UnmarshalText reads a K read policy from its config spelling.
+func (k *KReads) UnmarshalText(text []byte) error {
+	return setEnum(k, text, "K read policy", PerRow, Broadcast)
 }
 
 // Dispatch names how row tasks reach the front-end units.
@@ -333,6 +387,21 @@ func (c *Config) Problems() []error {
 	case PipelinedMemory:
 	default:
 		errs = append(errs, c.errAt("memory.model", "serial or pipelined", fmt.Sprintf("%q", c.Memory.Model)))
+	}
+	switch c.Memory.VFetch {
+	case VWhole:
+	case VOnDemand:
+		if c.Memory.Model != PipelinedMemory {
+			errs = append(errs, c.errAt("memory.v_fetch", "whole with memory.model serial (it serves whole tiles; on_demand needs pipelined)", fmt.Sprintf("%q", c.Memory.VFetch)))
+		}
+	default:
+		errs = append(errs, c.errAt("memory.v_fetch", "whole or on_demand", fmt.Sprintf("%q", c.Memory.VFetch)))
+	}
+	if c.Memory.KLayout != WordMajor && c.Memory.KLayout != PlaneMajor {
+		errs = append(errs, c.errAt("memory.k_layout", "word_major or plane_major", fmt.Sprintf("%q", c.Memory.KLayout)))
+	}
+	if c.Memory.KReads != PerRow && c.Memory.KReads != Broadcast {
+		errs = append(errs, c.errAt("memory.k_reads", "per_row or broadcast", fmt.Sprintf("%q", c.Memory.KReads)))
 	}
 	if !(c.Thresholds.Scale > 0) || math.IsInf(c.Thresholds.Scale, 0) {
 		errs = append(errs, c.errAt("thresholds.scale", "a positive finite number", c.Thresholds.Scale))

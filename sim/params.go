@@ -29,6 +29,9 @@ func (c *Config) engineParams() *engine.Params {
 		BitsQ: c.Operands.BitsQ, BitsK: c.Operands.BitsK, BitsV: c.Operands.BitsV,
 		DynamicDispatch: c.Dispatch == DynamicDispatch,
 		LayerDependency: c.LayerDependency,
+		VOnDemand:       c.Memory.VFetch == VOnDemand,
+		KPlaneMajor:     c.Memory.KLayout == PlaneMajor,
+		KBroadcast:      c.Memory.KReads == Broadcast,
 		LayerThresholds: c.Thresholds.Granularity == PerLayer,
 		ThresholdScale:  c.Thresholds.Scale,
 	}

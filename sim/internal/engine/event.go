@@ -38,6 +38,7 @@ type eventEngine struct {
 	fe   []*arch.FrontEndUnit
 	be   []*arch.BackEndUnit
 	fifo []*arch.FIFO
+	port []arch.SurvivorPort // where each front end pushes (the FIFO, or a V-fetching port)
 	fes  []feState
 
 	q   *eventQueue
@@ -56,6 +57,7 @@ func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
 		fe:   make([]*arch.FrontEndUnit, units),
 		be:   make([]*arch.BackEndUnit, units),
 		fifo: make([]*arch.FIFO, units),
+		port: make([]arch.SurvivorPort, units),
 		fes:  make([]feState, units),
 	}
 	e.mem = p.newMemory(w, &memoryObserver{st: e.st, w: w, obs: opts.Observer, now: func() int64 { return e.now }})
@@ -66,6 +68,7 @@ func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
 	e.q = newEventQueue(1 + 2*units)
 	for u := 0; u < units; u++ {
 		e.fifo[u] = arch.NewFIFO(p.FIFODepth)
+		e.port[u] = survivorPort(p, e.fifo[u], e.mem, w, e.st)
 		e.be[u] = arch.NewBackEndUnit(p.BackEnd)
 		e.fe[u] = arch.NewFrontEndUnit(frontEndParams(p), &feListener{e: e, u: u})
 		e.fes[u] = feState{last: -1, rec: make([]int, p.FrontEnd.Lanes)}
@@ -143,11 +146,13 @@ func (e *eventEngine) process(id int) {
 		u := id - 1 - e.units
 		pushes, tasks := e.fifo[u].Pushes, e.fe[u].Tasks
 		e.runFrontEnd(u)
-		// Only a push can wake the back end, and only a task's end can free a buffer.
-		if e.fifo[u].Pushes != pushes {
+		// Only a push can wake the back end, and only a task's end can free a buffer (or a push
+		// fetch a V row).
+		pushed := e.fifo[u].Pushes != pushes
+		if pushed {
 			e.reschedule(e.beID(u))
 		}
-		if !e.fe[u].Busy() || e.fe[u].Tasks != tasks {
+		if !e.fe[u].Busy() || e.fe[u].Tasks != tasks || (pushed && e.p.VOnDemand) {
 			e.reschedule(memoryID)
 		}
 	}
@@ -166,7 +171,7 @@ func (e *eventEngine) runFrontEnd(u int) {
 		e.start(u, s.task, c)
 	}
 	s.last = c
-	if f.Cycle(c, e.fifo[u]) {
+	if f.Cycle(c, e.port[u]) {
 		e.taskEnded(u, c)
 		e.dispatch(u, c+1)
 	}

@@ -48,7 +48,7 @@ type memoryObserver struct {
 }
 
 func (l *memoryObserver) LoadStarted(t *arch.Tile, start, ready int64) {
-	l.st.countLoad(l.w.tiles[t.Seq])
+	l.st.countLoad(l.w.tiles[t.Seq], l.w.p.VOnDemand)
 	if l.obs != nil {
 		l.inUse++
 		l.obs.LoadStarted(t.Seq, start, l.w.tiles[t.Seq].segs)

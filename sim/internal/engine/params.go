@@ -39,6 +39,17 @@ type Params struct {
 	// query row r of a head goes to unit r mod Units (arch.StaticDispatcher).
 	DynamicDispatch bool
 
+	// VOnDemand: a tile's load brings Q and K only; the V row of a key is fetched when a survivor
+	// of it is pushed, once per tile, and the back end pops the survivor once its V row is in
+	// (the pipelined memory, an arch.RowFetcher).
+	VOnDemand bool
+	// KPlaneMajor: K is stored in DRAM bit-plane by bit-plane per tile, and a tile's load brings
+	// only the planes some lane of the tile reads (its deepest pair's step).
+	KPlaneMajor bool
+	// KBroadcast: one K SRAM read of a key's plane serves every unit whose row needs it in the
+	// same wave of rows (the rows the units take together), instead of one read per row.
+	KBroadcast bool
+
 	// LayerDependency: layer l+1 of an input waits for every tile of layer l of that input to
 	// end before its load starts, and heads run in layer-major order (layer, input, head).
 	LayerDependency bool

@@ -27,9 +27,11 @@ func runReference(p *Params, src HeadSource, opts Options) (*Stats, error) {
 	be := make([]*arch.BackEndUnit, units)
 	fifo := make([]*arch.FIFO, units)
 	r := &refRun{p: p, w: w, st: st, mem: mem, opts: opts, fe: fe, fifo: fifo, lastBusy: -1}
+	port := make([]arch.SurvivorPort, units)
 	for u := 0; u < units; u++ {
 		be[u] = arch.NewBackEndUnit(p.BackEnd)
 		fifo[u] = arch.NewFIFO(p.FIFODepth)
+		port[u] = survivorPort(p, fifo[u], mem, w, st)
 		fe[u] = arch.NewFrontEndUnit(frontEndParams(p), &refListener{r: r, u: u})
 	}
 	started := make([]int64, units)
@@ -69,7 +71,7 @@ func runReference(p *Params, src HeadSource, opts Options) (*Stats, error) {
 				started[u] = c
 				st.countTaskStart(w.head(t.Head).src)
 			}
-			if fe[u].Cycle(c, fifo[u]) {
+			if fe[u].Cycle(c, port[u]) {
 				r.lastBusy = max(r.lastBusy, c)
 				t := fe[u].Task()
 				mem.TaskEnded(t.Tag, c)

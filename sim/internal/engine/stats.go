@@ -122,15 +122,19 @@ func (s *Stats) finish(fe []*arch.FrontEndUnit, be []*arch.BackEndUnit, fifo []*
 			SkippedRows: b.SkippedRows}
 	}
 	s.DRAM = mem.Stats()
+	s.Actions.DRAMBytes += s.DRAM.VBytes // V rows fetched on demand (countLoad has the loads)
 	s.Heads = w.Heads
 	s.PlanesPerStep = w.planes
 }
 
-// countLoad adds the SRAM writes of a tile's load (the memory system counts its DRAM side).
-func (s *Stats) countLoad(t *tile) {
+// countLoad adds the SRAM writes of a tile's load (the memory system counts its DRAM side); V
+// comes with it unless it is fetched on demand.
+func (s *Stats) countLoad(t *tile, vOnDemand bool) {
 	s.Actions.DRAMBytes += t.Bytes
 	s.Actions.KSRAMWrBits += t.kBits
-	s.Actions.VSRAMWrBits += t.vBits
+	if !vOnDemand {
+		s.Actions.VSRAMWrBits += t.vBits
+	}
 	s.Actions.QSRAMWrBits += t.qBits
 }
 

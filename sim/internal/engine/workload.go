@@ -33,6 +33,8 @@ type head struct {
 	survive []bool // q.k >= T
 	ntiles  int    // tiles holding this head
 	freed   int    // of them released
+	// vBase and vRow: where the head's V rows lie in DRAM, and one row's bytes.
+	vBase, vRow int64
 }
 
 func (h *head) pair(r, j int) int { return r*h.keys + j }
@@ -348,6 +350,7 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 	kBase := qBase + alignUp(ceilDiv(int64(h.rows)*qRowBits, 8), 64)
 	vBase := kBase + alignUp(ceilDiv(int64(h.keys)*int64(th.D)*int64(th.BitsK), 8), 64)
 	w.nextAddr = alignUp(vBase+ceilDiv(int64(h.keys)*int64(th.DV)*int64(th.BitsV), 8), 4096)
+	h.vBase, h.vRow = vBase, ceilDiv(int64(th.DV)*int64(th.BitsV), 8)
 	for q0 := 0; q0 < max(h.rows, 1); q0 += qPer {
 		q1 := min(q0+qPer, h.rows)
 		keys := 1 // keys of the block's tiles: up to the largest limit of its rows, one tile at least
@@ -361,15 +364,19 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 			t := &tile{heads: []*head{h}, Tile: arch.Tile{Tasks: make([][]arch.RowTask, p.buckets())}}
 			t.kBits = int64(hi-lo) * int64(th.D) * int64(th.BitsK)
 			t.vBits = int64(hi-lo) * int64(th.DV) * int64(th.BitsV)
-			t.Bytes = ceilDiv(t.kBits, 8) + ceilDiv(t.vBits, 8)
+			t.Bytes = ceilDiv(t.kBits, 8)
+			if !p.VOnDemand {
+				t.Bytes += ceilDiv(t.vBits, 8)
+			}
 			if lo == 0 {
 				t.qBits = int64(q1-q0) * qRowBits
 				t.Bytes += ceilDiv(t.qBits, 8)
 				t.segs = append(t.segs, Segment{Addr: qBase + int64(q0)*qRowBits/8, Bytes: ceilDiv(t.qBits, 8)})
 			}
-			t.segs = append(t.segs,
-				Segment{Addr: kBase + int64(lo)*int64(th.D)*int64(th.BitsK)/8, Bytes: ceilDiv(t.kBits, 8)},
-				Segment{Addr: vBase + int64(lo)*int64(th.DV)*int64(th.BitsV)/8, Bytes: ceilDiv(t.vBits, 8)})
+			t.segs = append(t.segs, Segment{Addr: kBase + int64(lo)*int64(th.D)*int64(th.BitsK)/8, Bytes: ceilDiv(t.kBits, 8)})
+			if !p.VOnDemand {
+				t.segs = append(t.segs, Segment{Addr: vBase + int64(lo)*int64(th.DV)*int64(th.BitsV)/8, Bytes: ceilDiv(t.vBits, 8)})
+			}
 			tiles = append(tiles, t)
 		}
 		for r := q0; r < q1; r++ {
@@ -396,7 +403,10 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 				}
 				last := ti == lastTile
 				tk := arch.RowTask{Row: r, N: k1 - k0, Key0: k0, Last: last, BitsK: th.BitsK, DV: th.DV, RowID: -1,
-					Head: index, KeepMax: last && th.KeepMax && (lastTile == 0 || empty[r])}
+					Head: index, KeepMax: last && th.KeepMax && (lastTile == 0 || empty[r]), MaxKey: -1}
+				if tk.KeepMax && empty[r] {
+					tk.MaxKey = maxKey(th, r, h.limit[r])
+				}
 				if lastTile > 0 {
 					tk.RowID = int64(index)<<32 | int64(r)
 				}
@@ -414,6 +424,18 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 		}
 	}
 	return h, tiles, nil
+}
+
+// maxKey is the key of row r's largest score among its first limit keys (the first on a tie).
+func maxKey(th *traces.Head, r, limit int) int {
+	q := th.Q[r*th.D : (r+1)*th.D]
+	best, at := int64(0), -1
+	for j := range limit {
+		if s := arch.Dot(q, th.K[j*th.D:(j+1)*th.D]); at < 0 || s > best {
+			best, at = s, j
+		}
+	}
+	return at
 }
 
 // headThreshold is the integer threshold of a head with its real threshold scaled.

@@ -275,7 +275,7 @@ type feListener struct {
 func (l *feListener) Decided(d arch.Decision) {
 	e := l.e
 	h := e.w.head(e.fe[l.u].Task().Head)
-	e.st.countDecision(h.src, e.p.planesPerStep(h.src.BitsK), d)
+	e.st.countDecision(h, e.p, e.fe[l.u].Task().Tag, d)
 	if e.opts.Record && !d.MaxPass {
 		e.fes[l.u].rec[d.Lane] = len(e.st.Record)
 		e.st.Record = append(e.st.Record, PairRecord{Head: int32(h.index), Row: int32(d.Row),

@@ -58,6 +58,7 @@ func (l *memoryObserver) LoadStarted(t *arch.Tile, start, ready int64) {
 
 func (l *memoryObserver) BufferReused(seq int) {
 	l.w.release(seq)
+	l.st.releaseTile(seq)
 	if l.obs != nil {
 		l.inUse--
 		l.obs.BuffersInUse(l.now(), l.inUse)

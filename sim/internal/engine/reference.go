@@ -44,6 +44,9 @@ func runReference(p *Params, src HeadSource, opts Options) (*Stats, error) {
 		if c > 1<<40 {
 			return nil, fmt.Errorf("reference engine: no progress after %d cycles", c)
 		}
+		if r.err != nil {
+			return nil, r.err
+		}
 		if err := mem.Step(c); err != nil {
 			return nil, err
 		}
@@ -101,6 +104,7 @@ type refRun struct {
 	fifo     []*arch.FIFO
 	now      int64
 	lastBusy int64
+	err      error // a lane read a K plane its tile's load did not bring (plane-major K)
 }
 
 // workLeft reports whether any unit has a task in progress or to come, or an entry queued.
@@ -123,7 +127,14 @@ type refListener struct {
 func (l *refListener) Decided(d arch.Decision) {
 	r := l.r
 	h := r.w.head(r.fe[l.u].Task().Head)
-	r.st.countDecision(h.src, r.p.planesPerStep(h.src.BitsK), d)
+	tag := r.fe[l.u].Task().Tag
+	r.st.countDecision(h, r.p, tag, d)
+	// The bit-serial lanes decide on their own; with plane-major K they must stay within the
+	// planes the workload's kernel pass had the load bring.
+	if t := r.w.tiles[tag]; r.p.KPlaneMajor && r.err == nil && min(d.Step*r.p.planesPerStep(h.src.BitsK), h.src.BitsK) > t.planesOf(h) {
+		r.err = fmt.Errorf("reference engine: head %d row %d key %d read %d K planes, but tile %d's load brought %d",
+			h.index, d.Row, d.Key, d.Step*r.p.planesPerStep(h.src.BitsK), tag, t.planesOf(h))
+	}
 	if r.opts.Record && !d.MaxPass {
 		r.st.Record = append(r.st.Record, PairRecord{Head: int32(h.index), Row: int32(d.Row),
 			Key: int32(d.Key), Step: uint8(d.Step), Decide: d.Cycle, Push: -1})

@@ -41,6 +41,9 @@ type Stats struct {
 
 	// Record holds every decision when Options.Record is set (tests compare engines with it).
 	Record []PairRecord `json:"-"`
+
+	// kReads are the planes each wave read of each key, per tile in flight (broadcast K reads).
+	kReads map[int]map[kRead]int
 }
 
 // FrontEndStats are one front-end unit's cycle counts.
@@ -99,8 +102,23 @@ type PairRecord struct {
 
 // newStats returns empty statistics of one simulation.
 func newStats(engine string, p *Params) *Stats {
-	return &Stats{Engine: engine, Config: p.Name,
+	s := &Stats{Engine: engine, Config: p.Name,
 		FrontEnd: make([]FrontEndStats, p.Units), BackEnd: make([]BackEndStats, p.Units)}
+	if p.KBroadcast {
+		s.kReads = map[int]map[kRead]int{}
+	}
+	return s
+}
+
+// kRead is a key's planes as one wave of rows reads them under broadcast K reads: the rows
+// row/units of a head in a tile, which the units take together.
+type kRead struct{ head, wave, key int }
+
+// releaseTile drops the broadcast bookkeeping of a tile whose buffer was reused.
+func (s *Stats) releaseTile(seq int) {
+	if s.kReads != nil {
+		delete(s.kReads, seq)
+	}
 }
 
 // finish reads the components' counters into the statistics once the run has ended at
@@ -144,20 +162,36 @@ func (s *Stats) countTaskStart(th *headSrc) {
 }
 
 // countLaneWork adds the bit-planes a lane read and stepped through for one key and its
-// comparisons.
-func (s *Stats) countLaneWork(th *headSrc, bitsPerCycle, step int) {
-	planes := int64(min(step*bitsPerCycle, th.BitsK))
-	d := int64(th.D)
+// comparisons. The K SRAM reads them for this row, or, under broadcast reads, only the planes
+// no earlier row of its wave (tag's tile) has read.
+func (s *Stats) countLaneWork(h *head, p *Params, tag int, d arch.Decision) {
+	th := h.src
+	planes := int64(min(d.Step*p.planesPerStep(th.BitsK), th.BitsK))
+	dd := int64(th.D)
 	s.Actions.Accumulates += planes
-	s.Actions.BitProducts += planes * d
-	s.Actions.Compares += int64(step)
-	s.Actions.KSRAMReadBits += planes * d
+	s.Actions.BitProducts += planes * dd
+	s.Actions.Compares += int64(d.Step)
+	if s.kReads == nil {
+		s.Actions.KSRAMReadBits += planes * dd
+		return
+	}
+	reads := s.kReads[tag]
+	if reads == nil {
+		reads = map[kRead]int{}
+		s.kReads[tag] = reads
+	}
+	k := kRead{head: h.index, wave: d.Row / p.Units, key: d.Key}
+	if prev := int64(reads[k]); planes > prev {
+		s.Actions.KSRAMReadBits += (planes - prev) * dd
+		reads[k] = int(planes)
+	}
 }
 
-// countDecision adds one lane decision: the lane's work, the step histograms, and whether the
-// key went on to the back end. A keep-max pass's decisions count only as lane work.
-func (s *Stats) countDecision(th *headSrc, bitsPerCycle int, d arch.Decision) {
-	s.countLaneWork(th, bitsPerCycle, d.Step)
+// countDecision adds one lane decision of a task of tile tag: the lane's work, the step
+// histograms, and whether the key went on to the back end. A keep-max pass's decisions count
+// only as lane work.
+func (s *Stats) countDecision(h *head, p *Params, tag int, d arch.Decision) {
+	s.countLaneWork(h, p, tag, d)
 	if d.MaxPass {
 		return
 	}

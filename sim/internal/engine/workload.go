@@ -49,6 +49,21 @@ type tile struct {
 	qBits, kBits, vBits int64
 	// segs are the DRAM ranges the load reads, in load order (Q, K, V of each head).
 	segs []Segment
+	// kSeg is the index of the head's K range in segs; planes the K bit-planes the load brings
+	// (all of them unless K is plane-major). Both are for the tile's first head; a packed tile
+	// keeps each head's planes in headPlanes, parallel to heads.
+	kSeg, planes int
+	headPlanes   []int
+}
+
+// planesOf is the K bit-planes the load brought of head h's keys.
+func (t *tile) planesOf(h *head) int {
+	for i, x := range t.heads {
+		if x == h {
+			return t.headPlanes[i]
+		}
+	}
+	return 0
 }
 
 // workload turns a head source into the sequence of tiles a configuration simulates, preparing
@@ -255,6 +270,7 @@ func (w *workload) pack(a, b *tile) {
 	a.Bytes += b.Bytes
 	a.qBits, a.kBits, a.vBits = a.qBits+b.qBits, a.kBits+b.kBits, a.vBits+b.vBits
 	a.segs = append(a.segs, b.segs...)
+	a.headPlanes = append(a.headPlanes, b.headPlanes...)
 	for u := range a.Tasks {
 		a.Tasks[u] = append(a.Tasks[u], b.Tasks[u]...)
 	}
@@ -351,6 +367,15 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 	vBase := kBase + alignUp(ceilDiv(int64(h.keys)*int64(th.D)*int64(th.BitsK), 8), 64)
 	w.nextAddr = alignUp(vBase+ceilDiv(int64(h.keys)*int64(th.DV)*int64(th.BitsV), 8), 4096)
 	h.vBase, h.vRow = vBase, ceilDiv(int64(th.DV)*int64(th.BitsV), 8)
+	// Plane-major K: the planes each tile's lanes read, from the pairs' steps (computed here for
+	// bit-serial lanes too, which must then stay within them).
+	var planeSteps []uint8
+	if p.KPlaneMajor {
+		planeSteps = h.steps
+		if planeSteps == nil {
+			planeSteps = kernelTable(th, p.ThresholdScale, bpc).steps
+		}
+	}
 	for q0 := 0; q0 < max(h.rows, 1); q0 += qPer {
 		q1 := min(q0+qPer, h.rows)
 		keys := 1 // keys of the block's tiles: up to the largest limit of its rows, one tile at least
@@ -361,18 +386,22 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 		first := len(tiles)
 		for lo := 0; lo < keys; lo += perTile {
 			hi := min(lo+perTile, keys)
-			t := &tile{heads: []*head{h}, Tile: arch.Tile{Tasks: make([][]arch.RowTask, p.buckets())}}
+			t := &tile{heads: []*head{h}, Tile: arch.Tile{Tasks: make([][]arch.RowTask, p.buckets())}, planes: th.BitsK}
 			t.kBits = int64(hi-lo) * int64(th.D) * int64(th.BitsK)
 			t.vBits = int64(hi-lo) * int64(th.DV) * int64(th.BitsV)
 			t.Bytes = ceilDiv(t.kBits, 8)
 			if !p.VOnDemand {
 				t.Bytes += ceilDiv(t.vBits, 8)
 			}
+			if p.KPlaneMajor {
+				t.planes = 0 // the tasks below raise it to the planes their lanes read
+			}
 			if lo == 0 {
 				t.qBits = int64(q1-q0) * qRowBits
 				t.Bytes += ceilDiv(t.qBits, 8)
 				t.segs = append(t.segs, Segment{Addr: qBase + int64(q0)*qRowBits/8, Bytes: ceilDiv(t.qBits, 8)})
 			}
+			t.kSeg = len(t.segs)
 			t.segs = append(t.segs, Segment{Addr: kBase + int64(lo)*int64(th.D)*int64(th.BitsK)/8, Bytes: ceilDiv(t.kBits, 8)})
 			if !p.VOnDemand {
 				t.segs = append(t.segs, Segment{Addr: vBase + int64(lo)*int64(th.DV)*int64(th.BitsV)/8, Bytes: ceilDiv(t.vBits, 8)})
@@ -418,12 +447,43 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 					tk.Steps, tk.Survive = h.steps[base:base+k1-k0], h.survive[base:base+k1-k0]
 				}
 				t := tiles[first+ti]
+				if p.KPlaneMajor {
+					t.planes = max(t.planes, readPlanes(p, th, planeSteps[h.pair(r, k0):h.pair(r, k0)+k1-k0],
+						tk.KeepMax && empty[r] && !p.FrontEnd.KeepAll, bpc))
+				}
 				u := r % p.buckets()
 				t.Tasks[u] = append(t.Tasks[u], tk)
 			}
 		}
 	}
+	if p.KPlaneMajor {
+		for _, t := range tiles {
+			// The load brings the first t.planes planes of the tile's keys (MSB first): a
+			// prefix of its plane-major K range.
+			full := ceilDiv(t.kBits, 8)
+			t.kBits = t.kBits / int64(th.BitsK) * int64(t.planes)
+			t.Bytes -= full - ceilDiv(t.kBits, 8)
+			t.segs[t.kSeg].Bytes = ceilDiv(t.kBits, 8)
+		}
+	}
+	for _, t := range tiles {
+		t.headPlanes = []int{t.planes}
+	}
 	return h, tiles, nil
+}
+
+// readPlanes is the K bit-planes a task's lanes read of keys whose early-termination steps are
+// steps: all of them when the lanes do not stop early (no early termination, or a keep-max
+// row's second pass), else the deepest step's.
+func readPlanes(p *Params, th *traces.Head, steps []uint8, maxPass bool, bpc int) int {
+	if !p.FrontEnd.EarlyTermination || maxPass {
+		return th.BitsK
+	}
+	deepest := 0
+	for _, s := range steps {
+		deepest = max(deepest, int(s))
+	}
+	return min(deepest*bpc, th.BitsK)
 }
 
 // maxKey is the key of row r's largest score among its first limit keys (the first on a tie).

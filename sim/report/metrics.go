@@ -122,6 +122,12 @@ func (m Metric) Of(r Run) Value {
 	return m.value(r)
 }
 
+// sramBytes is the bytes the run read from and wrote to the on-chip SRAMs.
+func sramBytes(s *sim.Stats) int64 {
+	a := s.Actions
+	return (a.QSRAMReadBits + a.QSRAMWrBits + a.KSRAMReadBits + a.KSRAMWrBits + a.VSRAMReadBits + a.VSRAMWrBits) / 8
+}
+
 // Metrics returns the registry: every metric lrpsim reports, in the order of the CSV columns.
 // A metric added here appears in `lrpsim run --csv` and in the sweep CSV, with one name and one
 // number format.
@@ -176,14 +182,20 @@ func Metrics() []Metric {
 			value: func(r Run) Value { return count(u(r).FEWaitMem) }},
 		{Name: "be_starved", Unit: "unit-cycles", Description: "back-end unit-cycles ready with an empty FIFO",
 			value: func(r Run) Value { return count(u(r).BEStarved) }},
-		{Name: "dram_bytes", Unit: "bytes", Description: "bytes loaded from DRAM",
-			value: func(r Run) Value { return count(r.Stats.DRAM.Bytes) }},
+		{Name: "dram_bytes", Unit: "bytes", Description: "bytes loaded from DRAM (V rows fetched on demand included)",
+			PerBaseline: true, value: func(r Run) Value { return count(r.Stats.DRAM.Bytes) }},
+		{Name: "dram_v_bytes", Unit: "bytes", Description: "bytes of V rows fetched on demand (memory.v_fetch on_demand), in whole bursts",
+			value: func(r Run) Value { return count(r.Stats.DRAM.VBytes) }},
+		{Name: "sram_bytes", Unit: "bytes", Description: "bytes read from and written to the Q, K and V SRAMs",
+			PerBaseline: true, value: func(r Run) Value { return count(sramBytes(r.Stats)) }},
 		{Name: "dram_loads", Unit: "loads", Description: "DRAM loads (tiles)",
 			value: func(r Run) Value { return count(r.Stats.DRAM.Loads) }},
 		{Name: "dram_busy", Unit: "cycles", Description: "cycles the DRAM channel was transferring, latency included",
 			value: func(r Run) Value { return count(r.Stats.DRAM.Busy) }},
 		{Name: "dram_wait_buffer", Unit: "cycles", Description: "cycles a DRAM load waited for a free SRAM buffer",
 			value: func(r Run) Value { return count(r.Stats.DRAM.WaitBuffer) }},
+		{Name: "dram_wait_dependency", Unit: "cycles", Description: "cycles a DRAM load, a buffer free, waited for the previous layer of its inputs (layer_dependency)",
+			value: func(r Run) Value { return count(r.Stats.DRAM.WaitDependency) }},
 	}
 	for _, scope := range sim.EnergyScopes() {
 		metrics = append(metrics, Metric{Name: "energy_" + scope + "_pj", Unit: "pJ", Energy: true,

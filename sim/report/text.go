@@ -47,6 +47,7 @@ func cyclesColumns(cfg *sim.Config) []textColumn {
 		{"FE stall", countCell("fe_stall")},
 		{"BE starved", countCell("be_starved")},
 		{"DRAM MB", metricCell("dram_bytes", "%.2f", perMillion)},
+		{"SRAM MB", metricCell("sram_bytes", "%.2f", perMillion)},
 	}
 }
 
@@ -140,9 +141,9 @@ func WriteText(w io.Writer, res *sim.Result) error {
 		metric, _ := MetricByName(name)
 		return metric.Of(design).String()
 	}
-	fmt.Fprintf(&b, "stalls by cause (design): FIFO back-pressure %s unit-cycles (%s lane-cycles), waiting for DRAM %s unit-cycles, back end starved %s unit-cycles, DRAM waiting for a free buffer %s cycles\n",
-		m("fe_stall"), m("lane_stalls"), m("fe_wait_memory"), m("be_starved"), m("dram_wait_buffer"))
-	fmt.Fprintf(&b, "DRAM: %s bytes in %s loads, %s busy cycles\n", m("dram_bytes"), m("dram_loads"), m("dram_busy"))
+	fmt.Fprintf(&b, "stalls by cause (design): FIFO back-pressure %s unit-cycles (%s lane-cycles), waiting for DRAM %s unit-cycles, back end starved %s unit-cycles, DRAM waiting for a free buffer %s cycles, for the previous layer %s cycles\n",
+		m("fe_stall"), m("lane_stalls"), m("fe_wait_memory"), m("be_starved"), m("dram_wait_buffer"), m("dram_wait_dependency"))
+	fmt.Fprintf(&b, "DRAM: %s bytes in %s loads (V rows on demand: %s bytes), %s busy cycles\n", m("dram_bytes"), m("dram_loads"), m("dram_v_bytes"), m("dram_busy"))
 	if bd := d.Bound; bd != nil {
 		shares := make([]string, 0, len(sim.Causes()))
 		for _, c := range sim.Causes() {

@@ -38,10 +38,10 @@ type PipelinedMemory struct {
 	freeing   []int // started tiles whose buffer frees at a known cycle, not yet returned
 	requests  int64 // requests dealt so far (channel of the next: requests mod Channels)
 	// rows are the rows fetched on demand for each tile in flight: address -> first usable cycle.
-	rows map[int]map[int64]int64
-	ch        []pipeChannel
-	last      int64 // last cycle processed
-	stats     DRAMStats
+	rows  map[int]map[int64]int64
+	ch    []pipeChannel
+	last  int64 // last cycle processed
+	stats DRAMStats
 }
 
 // pipeChannel is one channel's queue and in-flight window. A channel issues in order, so a

@@ -110,6 +110,12 @@ type Memory struct {
 	VFetch  VFetch  `yaml:"v_fetch"`
 	KLayout KLayout `yaml:"k_layout"`
 	KReads  KReads  `yaml:"k_reads"`
+	// DRAMDevicePJPerBit prices the DRAM device's part of reading one bit: row activation and
+	// precharge, data movement on the DRAM die, array access. DRAMInterfacePJPerBit prices the
+	// interface's part: the I/O of both ends (PHY, bus, termination). They are the one source of
+	// DRAM energy of a run (the energy table's dram entry is not used); every preset cites them.
+	DRAMDevicePJPerBit    float64 `yaml:"dram_device_pj_per_bit"`
+	DRAMInterfacePJPerBit float64 `yaml:"dram_interface_pj_per_bit"`
 }
 
 // VFetch names when V rows come from DRAM.
@@ -402,6 +408,17 @@ func (c *Config) Problems() []error {
 	}
 	if c.Memory.KReads != PerRow && c.Memory.KReads != Broadcast {
 		errs = append(errs, c.errAt("memory.k_reads", "per_row or broadcast", fmt.Sprintf("%q", c.Memory.KReads)))
+	}
+	for _, p := range []struct {
+		key string
+		v   float64
+	}{
+		{"memory.dram_device_pj_per_bit", c.Memory.DRAMDevicePJPerBit},
+		{"memory.dram_interface_pj_per_bit", c.Memory.DRAMInterfacePJPerBit},
+	} {
+		if !(p.v >= 0) || math.IsInf(p.v, 0) {
+			errs = append(errs, c.errAt(p.key, "a finite number of pJ per bit, 0 or more", p.v))
+		}
 	}
 	if !(c.Thresholds.Scale > 0) || math.IsInf(c.Thresholds.Scale, 0) {
 		errs = append(errs, c.errAt("thresholds.scale", "a positive finite number", c.Thresholds.Scale))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 
@@ -38,6 +39,11 @@ func TestParseConfigErrors(t *testing.T) {
 		{"scheduling a list", "front_end:\n  scheduling: [dynamic]\n", 2, "front_end.scheduling", "dynamic or lockstep"},
 		{"not yaml", "front_end: [\n", 2, "", "valid YAML"},
 		{"top-level list", "- a\n- b\n", 1, "", "a mapping"},
+		{"negative DRAM device energy", "memory:\n  dram_device_pj_per_bit: -0.5\n", 2, "memory.dram_device_pj_per_bit", "a finite number of pJ per bit, 0 or more"},
+		{"NaN DRAM interface energy", "memory:\n  dram_interface_pj_per_bit: .nan\n", 2, "memory.dram_interface_pj_per_bit", "a finite number of pJ per bit, 0 or more"},
+		{"infinite DRAM device energy", "memory:\n  dram_device_pj_per_bit: .inf\n", 2, "memory.dram_device_pj_per_bit", "a finite number of pJ per bit, 0 or more"},
+		{"DRAM energy a string", "memory:\n  dram_interface_pj_per_bit: low\n", 2, "memory.dram_interface_pj_per_bit", "a number"},
+		{"unknown DRAM energy key", "memory:\n  dram_pj_per_bit: 3\n", 2, "memory.dram_pj_per_bit", "a key among"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,6 +59,37 @@ func TestParseConfigErrors(t *testing.T) {
 				t.Errorf("message %q does not start with the file name", err)
 			}
 		})
+	}
+}
+
+// TestDRAMEnergyKeys: the two DRAM prices are read from the memory section (an integer is a
+// number of pJ too), 0 is allowed (a run that prices no DRAM), and config validate reports both
+// problems of one file, each with its line.
+func TestDRAMEnergyKeys(t *testing.T) {
+	c, err := ParseConfig("m.yaml", []byte("memory:\n  dram_device_pj_per_bit: 2\n  dram_interface_pj_per_bit: 0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Memory.DRAMDevicePJPerBit != 2 || c.Memory.DRAMInterfacePJPerBit != 0 {
+		t.Errorf("read device %v, interface %v; want 2 and 0", c.Memory.DRAMDevicePJPerBit, c.Memory.DRAMInterfacePJPerBit)
+	}
+	path := t.TempDir() + "/bad.yaml"
+	if err := os.WriteFile(path, []byte("memory:\n  dram_device_pj_per_bit: -1\n  dram_interface_pj_per_bit: -.inf\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errs := CheckConfig(path)
+	want := map[string]int{"memory.dram_device_pj_per_bit": 2, "memory.dram_interface_pj_per_bit": 3}
+	if len(errs) != len(want) {
+		t.Fatalf("got %d problems %v, want %d", len(errs), errs, len(want))
+	}
+	for _, err := range errs {
+		var ce *ConfigError
+		if !errors.As(err, &ce) || want[ce.Key] != ce.Line || ce.File != path {
+			t.Errorf("problem %v: want one of %v with file %s", err, want, path)
+		}
+	}
+	if err := c.Set("sweep.yaml", "memory.dram_device_pj_per_bit", -3.0); err == nil {
+		t.Error("Set accepted a negative DRAM price")
 	}
 }
 

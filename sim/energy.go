@@ -40,6 +40,9 @@ func setLaneAttributes(c *energy.Counts, cfg *Config, s *Stats) {
 
 // EnergyCounts turns a simulation's action counts into the energy package's counts: what each
 // component of the configured machine did, how many instances it has, and its attributes.
+// DRAM traffic is counted as dram.read_byte, so that the counts (run --actions) can be priced
+// with any table; Result.Price prices that component from the config's memory section instead
+// of the table (DRAMEnergy).
 // The K and V halves of the K/V SRAM are priced as SRAMs of a quarter of memory.sram_kv_bytes each
 // (each of the two buffers holds the keys and values of one tile); Q as two buffers of
 // memory.sram_q_bytes.
@@ -98,6 +101,14 @@ func EnergyCounts(s *Stats, cfg *Config) energy.Counts {
 	return c
 }
 
+// DRAMEnergy is the energy of a run's DRAM reads in pJ, priced from the config's memory
+// section: bits = 8 x bytes read, device = bits x memory.dram_device_pj_per_bit, interface =
+// bits x memory.dram_interface_pj_per_bit (each one float64 product).
+func DRAMEnergy(s *Stats, cfg *Config) (device, iface float64) {
+	bits := float64(8 * s.Actions.DRAMBytes)
+	return bits * cfg.Memory.DRAMDevicePJPerBit, bits * cfg.Memory.DRAMInterfacePJPerBit
+}
+
 // EnergySummary is the energy of one simulated configuration.
 type EnergySummary struct {
 	TotalPJ   float64 `json:"total_pj"`
@@ -106,37 +117,40 @@ type EnergySummary struct {
 	AreaUM2   float64 `json:"area_um2"`
 	EDP       float64 `json:"edp_pj_s"` // energy-delay product, pJ x seconds
 	// Scopes splits the total by scope (EnergyScopes): the core's dynamic and leakage energy,
-	// the on-chip SRAMs' energy, and DRAM's.
-	Scopes    map[string]float64 `json:"scopes_pj"`
-	Breakdown map[string]Share   `json:"breakdown"`
-	Report    *energy.Report     `json:"-"`
+	// the on-chip SRAMs' energy, their sum, and DRAM's device and interface energy and their sum.
+	Scopes map[string]float64 `json:"scopes_pj"`
+	// Breakdown is the energy and area by component: the table's components, and dram_device
+	// and dram_interface (no area).
+	Breakdown map[string]Share `json:"breakdown"`
+	// Report is the table's pricing of the chip (every component but DRAM).
+	Report *energy.Report `json:"-"`
 }
 
 // Energy scopes, the parts of a run's energy reported separately (README.md, "Energy by
 // scope"): the paper's 3.9x is most likely an on-chip figure, so the comparison is made there,
 // with the all-inclusive total beside it.
 const (
-	ScopeCoreDynamic = "core_dynamic" // dynamic energy of the lanes, comparators, units, exp, MACs, normalizer, FIFOs
-	ScopeCoreLeakage = "core_leakage" // their leakage
-	ScopeSRAM        = "sram"         // the Q, K and V SRAMs, dynamic and leakage
-	ScopeOnChip      = "onchip"       // core dynamic + core leakage + SRAM
-	ScopeDRAM        = "dram"         // DRAM reads, device and interface together (the tables price them as one)
+	ScopeCoreDynamic   = "core_dynamic"   // dynamic energy of the lanes, comparators, units, exp, MACs, normalizer, FIFOs
+	ScopeCoreLeakage   = "core_leakage"   // their leakage
+	ScopeSRAM          = "sram"           // the Q, K and V SRAMs, dynamic and leakage
+	ScopeOnChip        = "onchip"         // core dynamic + core leakage + SRAM
+	ScopeDRAMDevice    = "dram_device"    // DRAM reads, the device's part (memory.dram_device_pj_per_bit)
+	ScopeDRAMInterface = "dram_interface" // DRAM reads, the interface's part (memory.dram_interface_pj_per_bit)
+	ScopeDRAM          = "dram"           // DRAM device + DRAM interface
 	// ScopeCore groups the core components (for scopeOf).
 	ScopeCore = "core"
 )
 
 // EnergyScopes lists the scopes in report order.
 func EnergyScopes() []string {
-	return []string{ScopeCoreDynamic, ScopeCoreLeakage, ScopeSRAM, ScopeOnChip, ScopeDRAM}
+	return []string{ScopeCoreDynamic, ScopeCoreLeakage, ScopeSRAM, ScopeOnChip, ScopeDRAMDevice, ScopeDRAMInterface, ScopeDRAM}
 }
 
-// scopeOf is the scope of an energy component.
+// scopeOf is the scope of a component the table prices (DRAM is not one).
 func scopeOf(component string) string {
 	switch component {
 	case energy.QSRAM, energy.KSRAM, energy.VSRAM:
 		return ScopeSRAM
-	case energy.DRAM:
-		return ScopeDRAM
 	}
 	return ScopeCore
 }
@@ -154,18 +168,29 @@ type EnergyResult struct {
 	Source    string                   `json:"table_source"` // where the table's numbers come from
 	Design    EnergySummary            `json:"design"`
 	Baselines map[string]EnergySummary `json:"baselines"`
+	// DRAMDevicePJPerBit and DRAMInterfacePJPerBit are the config's DRAM prices, which every run
+	// of the result shares (baselines are configurations of the same config).
+	DRAMDevicePJPerBit    float64 `json:"dram_device_pj_per_bit"`
+	DRAMInterfacePJPerBit float64 `json:"dram_interface_pj_per_bit"`
 }
 
-// Price prices the design and every baseline with table and fills the energy fields.
+// Price prices the design and every baseline and fills the energy fields: the chip with table,
+// DRAM with the config's memory prices (DRAMEnergy; the table's dram entry is not used). A run's
+// total is the table's total plus the DRAM device energy plus the DRAM interface energy, in that
+// order; its dynamic energy likewise (DRAM reads are dynamic energy), its leakage and area the
+// table's.
 func (r *Result) Price(table *energy.Table) error {
 	price := func(s *Stats, cfg *Config) (EnergySummary, error) {
-		rep, err := table.Price(EnergyCounts(s, cfg))
+		chip := EnergyCounts(s, cfg)
+		delete(chip.Components, energy.DRAM)
+		rep, err := table.Price(chip)
 		if err != nil {
 			return EnergySummary{}, fmt.Errorf("pricing %s: %w", s.Config, err)
 		}
-		es := EnergySummary{TotalPJ: rep.TotalPJ, DynamicPJ: rep.DynamicPJ, LeakagePJ: rep.LeakagePJ,
-			AreaUM2: rep.AreaUM2, Breakdown: map[string]Share{}, Report: &rep}
-		es.EDP = rep.TotalPJ * float64(s.Cycles) / (cfg.ClockGHz * 1e9)
+		dev, ifc := DRAMEnergy(s, cfg)
+		es := EnergySummary{TotalPJ: rep.TotalPJ + dev + ifc, DynamicPJ: rep.DynamicPJ + dev + ifc,
+			LeakagePJ: rep.LeakagePJ, AreaUM2: rep.AreaUM2, Breakdown: map[string]Share{}, Report: &rep}
+		es.EDP = es.TotalPJ * float64(s.Cycles) / (cfg.ClockGHz * 1e9)
 		es.Scopes = map[string]float64{}
 		for _, comp := range rep.Components {
 			es.Breakdown[comp.Name] = Share{PJ: comp.TotalPJ, AreaUM2: comp.AreaUM2}
@@ -175,14 +200,18 @@ func (r *Result) Price(table *energy.Table) error {
 				es.Scopes[ScopeCoreLeakage] += comp.LeakagePJ
 			case ScopeSRAM:
 				es.Scopes[ScopeSRAM] += comp.TotalPJ
-			case ScopeDRAM:
-				es.Scopes[ScopeDRAM] += comp.TotalPJ
 			}
 		}
 		es.Scopes[ScopeOnChip] = es.Scopes[ScopeCoreDynamic] + es.Scopes[ScopeCoreLeakage] + es.Scopes[ScopeSRAM]
+		es.Breakdown[ScopeDRAMDevice] = Share{PJ: dev}
+		es.Breakdown[ScopeDRAMInterface] = Share{PJ: ifc}
+		es.Scopes[ScopeDRAMDevice] = dev
+		es.Scopes[ScopeDRAMInterface] = ifc
+		es.Scopes[ScopeDRAM] = dev + ifc
 		return es, nil
 	}
-	er := &EnergyResult{Table: table.Name, Node: table.Node, Source: table.Source, Baselines: map[string]EnergySummary{}}
+	er := &EnergyResult{Table: table.Name, Node: table.Node, Source: table.Source, Baselines: map[string]EnergySummary{},
+		DRAMDevicePJPerBit: r.Config.Memory.DRAMDevicePJPerBit, DRAMInterfacePJPerBit: r.Config.Memory.DRAMInterfacePJPerBit}
 	var err error
 	if er.Design, err = price(r.Design, r.Config); err != nil {
 		return err

@@ -8,8 +8,8 @@ import (
 )
 
 // TestPriceMatchesCounts: the design's energy is the sum over its counts of count x table
-// entry (plus leakage), recomputed here from the exported counts, and both engines give the
-// same energy to the last digit.
+// entry (plus leakage), with DRAM's bits x the config's prices, recomputed here from the exported
+// counts, and both engines give the same energy to the last digit.
 func TestPriceMatchesCounts(t *testing.T) {
 	cfg := tinyConfig(t, 2, 2, 1, 1, 1, 1, 1, 5, 4)
 	cfg.Baselines = []string{"dense"}
@@ -38,6 +38,9 @@ func TestPriceMatchesCounts(t *testing.T) {
 				dyn += float64(a.Count) * a.PJPerAction
 			}
 		}
+		// DRAM is priced from the config, outside the table: bits read x pJ per bit, per part.
+		bits := float64(8 * res.Design.Actions.DRAMBytes)
+		dyn += bits*cfg.Memory.DRAMDevicePJPerBit + bits*cfg.Memory.DRAMInterfacePJPerBit
 		if math.Abs(dyn-res.Energy.Design.DynamicPJ) > 1e-9*dyn {
 			t.Errorf("%s: dynamic energy %v, sum of counts x entries %v", eng, res.Energy.Design.DynamicPJ, dyn)
 		}
@@ -117,5 +120,74 @@ func TestLaneScalesWithPlanesAndWidths(t *testing.T) {
 	design, parallel := res.Energy.Design.Breakdown[energy.Lane].AreaUM2, res.Energy.Baselines["bit_parallel"].Breakdown[energy.Lane].AreaUM2
 	if want := float64(h.BitsK); parallel != want*design {
 		t.Errorf("bit_parallel lane area %v, design %v: want %v times the design's", parallel, design, want)
+	}
+}
+
+// TestDRAMEnergyHandWorked: DRAM energy by scope from known bytes and known prices, worked here
+// by arithmetic. The design reads 1000 bytes from DRAM and 64 bits from a 32 KiB K SRAM; the
+// dense baseline the same 1000 bytes and 128 bits. Prices: DRAM device 2.5 pJ/bit, interface
+// 0.75 pJ/bit (config); K SRAM at 32 KiB 20 pJ per 64-bit access (Horowitz, the 45 nm table's
+// point), so 0.3125 pJ a bit. No cycles, so no leakage and no per-cycle unit energy.
+//
+//	DRAM device    = 1000 x 8 x 2.5  = 20000 pJ (both runs)
+//	DRAM interface = 1000 x 8 x 0.75 =  6000 pJ (both runs)
+//	SRAM           = 64 x 0.3125 = 20 pJ (design), 128 x 0.3125 = 40 pJ (dense)
+//	total          = 20 + 20000 + 6000 = 26020 pJ (design), 26040 pJ (dense)
+//
+// The energy table's own dram entry (here 1e6 pJ a byte) must not count: the config is the one
+// source of DRAM prices.
+func TestDRAMEnergyHandWorked(t *testing.T) {
+	cfg, err := DefaultConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Baselines = []string{"dense"}
+	cfg.Memory.SRAMKVBytes = 4 * 32768 // k_sram is priced as a quarter of sram_kv_bytes
+	cfg.Memory.DRAMDevicePJPerBit, cfg.Memory.DRAMInterfacePJPerBit = 2.5, 0.75
+	table, err := energy.ParseTable([]byte("name: pricey-dram\nbase: 45nm\ncomponents:\n  dram:\n    actions:\n      read_byte: 1000000\n"), "pricey.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := &Result{Config: cfg, Order: []string{"dense"},
+		Design:    &Stats{Config: "leopard", Actions: Actions{DRAMBytes: 1000, KSRAMReadBits: 64}},
+		Baselines: map[string]*Stats{"dense": {Config: "dense", Actions: Actions{DRAMBytes: 1000, KSRAMReadBits: 128}}}}
+	if err := res.Price(table); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]float64{
+		"design": {ScopeCoreDynamic: 0, ScopeCoreLeakage: 0, ScopeSRAM: 20, ScopeOnChip: 20,
+			ScopeDRAMDevice: 20000, ScopeDRAMInterface: 6000, ScopeDRAM: 26000},
+		"dense": {ScopeCoreDynamic: 0, ScopeCoreLeakage: 0, ScopeSRAM: 40, ScopeOnChip: 40,
+			ScopeDRAMDevice: 20000, ScopeDRAMInterface: 6000, ScopeDRAM: 26000},
+	}
+	totals := map[string]float64{"design": 26020, "dense": 26040}
+	for run, es := range map[string]EnergySummary{"design": res.Energy.Design, "dense": res.Energy.Baselines["dense"]} {
+		if len(es.Scopes) != len(EnergyScopes()) {
+			t.Errorf("%s: scopes %v, want exactly %v", run, es.Scopes, EnergyScopes())
+		}
+		for scope, w := range want[run] {
+			if got := es.Scopes[scope]; got != w {
+				t.Errorf("%s: scope %s = %v pJ, want %v", run, scope, got, w)
+			}
+		}
+		if es.TotalPJ != totals[run] || es.DynamicPJ != totals[run] || es.LeakagePJ != 0 {
+			t.Errorf("%s: total %v, dynamic %v, leakage %v; want %v, %v, 0", run, es.TotalPJ, es.DynamicPJ, es.LeakagePJ, totals[run], totals[run])
+		}
+		if es.Breakdown[ScopeDRAMDevice].PJ != 20000 || es.Breakdown[ScopeDRAMInterface].PJ != 6000 {
+			t.Errorf("%s: breakdown %v, want dram_device 20000 and dram_interface 6000", run, es.Breakdown)
+		}
+		if _, ok := es.Breakdown[energy.DRAM]; ok {
+			t.Errorf("%s: the table's dram component was priced: %v", run, es.Breakdown[energy.DRAM])
+		}
+	}
+	if got, w := res.EnergyReduction["dense"], 26040.0/26020; got != w {
+		t.Errorf("energy reduction vs dense %v, want %v", got, w)
+	}
+	if e := res.Energy; e.DRAMDevicePJPerBit != 2.5 || e.DRAMInterfacePJPerBit != 0.75 {
+		t.Errorf("result states DRAM prices %v and %v, want 2.5 and 0.75", e.DRAMDevicePJPerBit, e.DRAMInterfacePJPerBit)
+	}
+	// The counts still carry the DRAM traffic, for pricing with a table of one's own.
+	if got := EnergyCounts(res.Design, cfg).Components[energy.DRAM].Actions[energy.ReadByte]; got != 1000 {
+		t.Errorf("counts carry %d DRAM bytes, want 1000", got)
 	}
 }

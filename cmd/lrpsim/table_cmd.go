@@ -72,7 +72,8 @@ func runTable(stdout io.Writer, f tableFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	t := tabulate.Table{Rows: rows, Config: cfg.Name, EnergyTable: table.Name}
+	t := tabulate.Table{Rows: rows, Config: cfg.Name, EnergyTable: table.Name,
+		DRAMDevicePJPerBit: cfg.Memory.DRAMDevicePJPerBit, DRAMInterfacePJPerBit: cfg.Memory.DRAMInterfacePJPerBit}
 	if f.out != "" {
 		return sim.WriteFileAtomic(f.out, func(w io.Writer) error { return t.Write(w, f.format) })
 	}

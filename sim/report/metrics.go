@@ -199,24 +199,42 @@ func Metrics() []Metric {
 	}
 	for _, scope := range sim.EnergyScopes() {
 		metrics = append(metrics, Metric{Name: "energy_" + scope + "_pj", Unit: "pJ", Energy: true,
-			Description: "energy of the " + scope + " scope (README.md, Energy by scope)",
+			Description: "energy of the " + scopeText[scope] + " (README.md, Energy by scope)",
 			value:       func(r Run) Value { return number(r.Energy.Scopes[scope]) }})
 	}
-	metrics = append(metrics, Metric{Name: "energy_reduction_onchip", Unit: "x", Ratio: true, Energy: true,
-		Description: "the design's on-chip energy reduction over the run (core and SRAM, DRAM left out): the scope the paper's 3.9x most likely has",
-		value: func(r Run) Value {
-			d := r.Result.Energy.Design.Scopes[sim.ScopeOnChip]
-			if d == 0 {
-				return number(0)
-			}
-			return number(r.Energy.Scopes[sim.ScopeOnChip] / d)
-		}})
+	for _, scope := range sim.EnergyScopes() {
+		desc := "the design's energy reduction over the run at the " + scope + " scope (" + scopeText[scope] +
+			"): the run's energy there over the design's; 0 when the design's is 0"
+		if scope == sim.ScopeOnChip {
+			desc = "the design's on-chip energy reduction over the run (core and SRAM, DRAM left out): the scope the paper's 3.9x most likely has"
+		}
+		metrics = append(metrics, Metric{Name: "energy_reduction_" + scope, Unit: "x", Ratio: true, Energy: true,
+			Description: desc,
+			value: func(r Run) Value {
+				d := r.Result.Energy.Design.Scopes[scope]
+				if d == 0 {
+					return number(0)
+				}
+				return number(r.Energy.Scopes[scope] / d)
+			}})
+	}
 	for _, c := range sim.Causes() {
 		metrics = append(metrics, Metric{Name: "bound_" + c.Name(), Unit: "fraction",
 			Description: "share of the run's unit-cycles (units x cycles) that went to " + c.Short() + " (what bounds the run; arch/README.md)",
 			value:       func(r Run) Value { return number(r.Stats.Bound.Share(c)) }})
 	}
 	return metrics
+}
+
+// scopeText says what each energy scope (sim.EnergyScopes) holds, for the metrics' descriptions.
+var scopeText = map[string]string{
+	sim.ScopeCoreDynamic:   "core's dynamic energy (lanes, comparators, FIFOs, units, exp, MACs, normalizer)",
+	sim.ScopeCoreLeakage:   "core's leakage energy",
+	sim.ScopeSRAM:          "on-chip Q, K and V SRAMs, dynamic and leakage",
+	sim.ScopeOnChip:        "chip: core dynamic, core leakage and SRAM",
+	sim.ScopeDRAMDevice:    "DRAM device: DRAM bits read x memory.dram_device_pj_per_bit",
+	sim.ScopeDRAMInterface: "DRAM interface: DRAM bits read x memory.dram_interface_pj_per_bit",
+	sim.ScopeDRAM:          "DRAM: device and interface",
 }
 
 // MetricByName returns the registry's metric called name.

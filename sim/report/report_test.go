@@ -194,3 +194,51 @@ func TestJSONMetricsAreTheRegistry(t *testing.T) {
 		}
 	}
 }
+
+// TestScopeMetricsByHand: every energy scope has its energy and its reduction metric; on a
+// result priced by hand, a reduction is the baseline's energy at the scope over the design's
+// (0 when the design's is 0), and every scope is described.
+func TestScopeMetricsByHand(t *testing.T) {
+	res := handResult()
+	scopes := func(dev, ifc, sram float64) map[string]float64 {
+		return map[string]float64{sim.ScopeCoreDynamic: 0, sim.ScopeCoreLeakage: 1, sim.ScopeSRAM: sram,
+			sim.ScopeOnChip: 1 + sram, sim.ScopeDRAMDevice: dev, sim.ScopeDRAMInterface: ifc, sim.ScopeDRAM: dev + ifc}
+	}
+	res.Energy = &sim.EnergyResult{Design: sim.EnergySummary{TotalPJ: 1, Scopes: scopes(300, 100, 20)},
+		Baselines: map[string]sim.EnergySummary{"dense": {TotalPJ: 2, Scopes: scopes(300, 100, 50)}}}
+	design, _ := RunOf(res, DesignRun)
+	dense, _ := RunOf(res, "dense")
+	for _, tc := range []struct {
+		run    Run
+		metric string
+		want   string
+	}{
+		{design, "energy_dram_device_pj", "300"},
+		{design, "energy_dram_interface_pj", "100"},
+		{design, "energy_dram_pj", "400"},
+		{dense, "energy_reduction_dram_device", "1"},             // 300 / 300
+		{dense, "energy_reduction_dram_interface", "1"},          // 100 / 100
+		{dense, "energy_reduction_sram", "2.5"},                  // 50 / 20
+		{dense, "energy_reduction_onchip", "2.4285714285714284"}, // 51 / 21
+		{dense, "energy_reduction_core_dynamic", "0"},            // the design's is 0
+		{design, "energy_reduction_sram", "1"},
+	} {
+		m, ok := MetricByName(tc.metric)
+		if !ok {
+			t.Fatalf("no metric %q", tc.metric)
+		}
+		if got := m.Of(tc.run).String(); got != tc.want {
+			t.Errorf("%s of %s = %q, want %q", tc.metric, tc.run.Name, got, tc.want)
+		}
+	}
+	for _, scope := range sim.EnergyScopes() {
+		if scopeText[scope] == "" {
+			t.Errorf("scope %s has no description", scope)
+		}
+		for _, name := range []string{"energy_" + scope + "_pj", "energy_reduction_" + scope} {
+			if m, ok := MetricByName(name); !ok || !m.Energy {
+				t.Errorf("no energy metric %s", name)
+			}
+		}
+	}
+}

@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -174,7 +176,8 @@ func WriteText(w io.Writer, res *sim.Result) error {
 // area by component.
 func writeEnergyText(b *strings.Builder, res *sim.Result) error {
 	e := res.Energy
-	fmt.Fprintf(b, "\nenergy (table %s, %s):\n", e.Table, e.Node)
+	fmt.Fprintf(b, "\nenergy (table %s, %s; DRAM from the config: device %.4g pJ/bit, interface %.4g pJ/bit):\n",
+		e.Table, e.Node, e.DRAMDevicePJPerBit, e.DRAMInterfacePJPerBit)
 	if err := writeRunTable(b, res, energyColumns()); err != nil {
 		return err
 	}
@@ -189,10 +192,12 @@ func writeEnergyText(b *strings.Builder, res *sim.Result) error {
 		header += "dense (uJ)\tshare\t"
 	}
 	fmt.Fprintln(tw, header+"area (mm^2)\t")
-	for _, comp := range e.Design.Report.Components {
-		line := fmt.Sprintf("%s\t%.3f\t%.1f%%\t", comp.Name, comp.TotalPJ/1e6, 100*comp.TotalPJ/e.Design.TotalPJ)
+	// Every component of the breakdown, in name order: the table's and DRAM's two parts.
+	for _, name := range slices.Sorted(maps.Keys(e.Design.Breakdown)) {
+		comp := e.Design.Breakdown[name]
+		line := fmt.Sprintf("%s\t%.3f\t%.1f%%\t", name, comp.PJ/1e6, 100*comp.PJ/e.Design.TotalPJ)
 		if hasDense {
-			dp := dense.Breakdown[comp.Name].PJ
+			dp := dense.Breakdown[name].PJ
 			line += fmt.Sprintf("%.3f\t%.1f%%\t", dp/1e6, 100*dp/dense.TotalPJ)
 		}
 		fmt.Fprintln(tw, line+fmt.Sprintf("%.4f\t", comp.AreaUM2/1e6))

@@ -20,6 +20,9 @@ type Table struct {
 	Rows        []Row
 	Config      string
 	EnergyTable string
+	// DRAMDevicePJPerBit and DRAMInterfacePJPerBit are the config's DRAM prices
+	// (memory.dram_device_pj_per_bit, memory.dram_interface_pj_per_bit), which the notes state.
+	DRAMDevicePJPerBit, DRAMInterfacePJPerBit float64
 }
 
 // Write prints t in format: "md" (Markdown, also "markdown"), "csv", or "latex" (also "tex").
@@ -136,8 +139,9 @@ func (t Table) notes() []string {
 	}
 	out := []string{"Speedup and energy reduction are over lrpsim's dense baseline on the same trace; the mean line gives " +
 		"their geometric means and the arithmetic means of pruned pairs and lane steps per key.",
-		"Energy reduction counts all energy, DRAM included; on-chip leaves DRAM out (core and SRAM), the scope the paper's " +
-			"energy figure most likely has, so the paper's figure stands in that column."}
+		fmt.Sprintf("Energy reduction counts all energy, DRAM included (device and interface, priced per bit read from the config's "+
+			"memory section: %.4g and %.4g pJ/bit); on-chip leaves DRAM out (core and SRAM), the scope the paper's "+
+			"energy figure most likely has, so the paper's figure stands in that column.", t.DRAMDevicePJPerBit, t.DRAMInterfacePJPerBit)}
 	if len(run) > 0 {
 		out = append(out, "Simulated with "+strings.Join(run, ", ")+".")
 	}

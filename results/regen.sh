@@ -20,9 +20,10 @@ lrpsim table --format latex --out results/table.tex
 # The same with an ideal memory system (no DRAM latency, a very wide channel): the compute side
 # of pruning alone, since small heads are DRAM-latency bound under the default memory model.
 lrpsim table --format md --config configs/ideal-memory.yaml --out results/table-ideal-memory.md
-# The same with every system-level model on (configs/leopard-system.yaml: HBM2-class pipelined
-# memory, packed heads, dynamic dispatch, overlapped normalization): the candidate next default.
-lrpsim table --format md --config configs/leopard-system.yaml --out results/table-system.md
+# The same with the first system model (configs/serial-memory.yaml: one load at a time, static
+# dispatch, independent layers, no packing, a back end that waits for each normalization), so
+# the move to the default system model can be seen.
+lrpsim table --format md --config configs/serial-memory.yaml --out results/table-serial.md
 
 # Figures: speedup and energy reduction per task, then the bundled default trace's termination
 # steps and energy breakdown.
@@ -35,4 +36,4 @@ lrpsim plot energy --out results/energy.png --out results/energy.svg
 lrpsim sweep configs/sweeps/lanes-x-bpc.yaml --force --out results/sweep-lanes-x-bpc.csv >/dev/null
 lrpsim plot sweep --csv results/sweep-lanes-x-bpc.csv --x front_end.lanes --y speedup_dense --logx \
 	--out results/sweep-lanes.png --out results/sweep-lanes.svg
-echo "results/: table.{md,csv,tex}, table-{ideal-memory,system}.md, {bars,bound,steps,energy,sweep-lanes}.{png,svg}, sweep-lanes-x-bpc.csv regenerated"
+echo "results/: table.{md,csv,tex}, table-{ideal-memory,serial}.md, {bars,bound,steps,energy,sweep-lanes}.{png,svg}, sweep-lanes-x-bpc.csv regenerated"

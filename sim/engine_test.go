@@ -82,6 +82,7 @@ func randConfig(r *rand.Rand) *Config {
 	if err != nil {
 		panic(err)
 	}
+	serialBaseline(c)
 	c.Units = 1 + r.IntN(4)
 	c.FrontEnd.Lanes = 1 + r.IntN(6)
 	if r.IntN(10) == 0 {

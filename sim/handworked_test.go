@@ -13,6 +13,7 @@ func tinyConfig(t *testing.T, lanes, fifo, macs, fill, drain, exp, norm, lat, bw
 	if err != nil {
 		t.Fatal(err)
 	}
+	serialBaseline(c)
 	c.Units = 1
 	c.FrontEnd.Lanes, c.FrontEnd.BitsPerCycle = lanes, 1
 	c.FrontEnd.FillCycles, c.FrontEnd.DrainCycles = fill, drain
@@ -20,6 +21,17 @@ func tinyConfig(t *testing.T, lanes, fifo, macs, fill, drain, exp, norm, lat, bw
 	c.BackEnd.ExpLatency, c.BackEnd.NormLatency = exp, norm
 	c.Memory.DRAMLatency, c.Memory.DRAMBytesPerCycle = lat, bw
 	return c
+}
+
+// serialBaseline sets c to the first system model (configs/serial-memory.yaml), which the
+// hand-worked cases and the random draws start from: a serial memory, static dispatch, no
+// packing, independent layers, a back end without its overlapped normalizer.
+func serialBaseline(c *Config) {
+	c.Memory.Model, c.Memory.KVBuffers, c.Memory.PackHeads = SerialMemory, 2, false
+	c.Memory.DRAMLatency, c.Memory.DRAMBytesPerCycle = 100, 32
+	c.Memory.Channels, c.Memory.BurstBytes, c.Memory.MaxRequests = 1, 64, 16
+	c.Dispatch, c.LayerDependency = StaticDispatch, false
+	c.BackEnd.NormOverlap, c.BackEnd.SkipEmptyRows = false, false
 }
 
 // head4 is a one-row head of 4-bit operands q = (3, -2) against the given keys, T = 0 (unit

@@ -47,7 +47,7 @@ func write(t *testing.T, cfg *sim.Config, engine, format string) string {
 // Latency 10, 4 B per cycle: head 0's 32 B load issues at 0, data 10..17; head 1's issues at 18
 // (the channel is free, the second buffer too), data 28..35.
 func TestDRAMTraceSerial(t *testing.T) {
-	cfg, err := sim.DefaultConfig()
+	cfg, err := sim.BundledConfig("serial-memory.yaml") // one load at a time: one channel
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/lrpsim/lrpsim/traces/data"
 )
 
 // TestEnginesAgreeDynamicDispatch holds the engines to each other when any free unit takes the
@@ -65,5 +67,32 @@ func TestDynamicDispatchSpreadsSingleQueryHeads(t *testing.T) {
 	}
 	if 2*cycles["dynamic/4"] > cycles["dynamic/1"] {
 		t.Errorf("dynamic dispatch: 4 units take %d cycles, 1 unit %d: want at most half", cycles["dynamic/4"], cycles["dynamic/1"])
+	}
+}
+
+// TestDefaultUnitsShareSingleQueryHeads: on the default config, the real MemN2N trace (one query
+// row per head, the case where units 1 and 8 once gave 5153 cycles both) runs faster
+// with 8 units than with 1, because the dynamic dispatcher hands packed heads' rows to any free
+// unit.
+func TestDefaultUnitsShareSingleQueryHeads(t *testing.T) {
+	tr, err := data.Open(data.BundledPrefix + "memn2n-babi-qa1.npz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cycles := map[int]int64{}
+	for _, units := range []int{1, 8} {
+		cfg, err := DefaultConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Units = units
+		st, err := Simulate(cfg, tr, EngineEvent, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cycles[units] = st.Cycles
+	}
+	if cycles[8]*2 > cycles[1] {
+		t.Errorf("memn2n-babi-qa1: %d cycles with 8 units, %d with 1; want 8 units at least twice as fast", cycles[8], cycles[1])
 	}
 }

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"encoding"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -204,9 +205,31 @@ func setEnum[T ~string](dst *T, text []byte, what string, values ...T) error {
 		for i, x := range values {
 			names[i] = string(x)
 		}
-		return fmt.Errorf("unknown %s %q (want %s)", what, text, strings.Join(names, " or "))
+		return &enumError{what: what, got: string(text), want: strings.Join(names, " or ")}
 	}
 	*dst = v
+	return nil
+}
+
+// enumError is an unknown spelling of a string enum.
+type enumError struct{ what, got, want string }
+
+func (e *enumError) Error() string {
+	return fmt.Sprintf("unknown %s %q (want %s)", e.what, e.got, e.want)
+}
+
+// enumProblem checks a string enum of a Config built in Go by reading it as a file's value is
+// read (a file's enums are checked as it is read), so the accepted spellings live in one place,
+// the type's UnmarshalText.
+func enumProblem[T ~string, P interface {
+	*T
+	UnmarshalText([]byte) error
+}](c *Config, key string, v T) error {
+	var x T
+	var ee *enumError
+	if err := P(&x).UnmarshalText([]byte(v)); errors.As(err, &ee) {
+		return c.errAt(key, ee.want, fmt.Sprintf("%q", v))
+	}
 	return nil
 }
 
@@ -233,9 +256,6 @@ const (
 	// PerLayer: the heads of a layer share one threshold.
 	PerLayer Granularity = "layer"
 )
-
-// valid reports whether g is one of the granularities.
-func (g Granularity) valid() bool { return g == PerHead || g == PerLayer }
 
 // UnmarshalText reads a granularity from its config spelling, head or layer.
 func (g *Granularity) UnmarshalText(text []byte) error {
@@ -379,35 +399,23 @@ func (c *Config) Problems() []error {
 	if c.FrontEnd.Scheduling != arch.Dynamic && c.FrontEnd.Scheduling != arch.Lockstep {
 		errs = append(errs, c.errAt("front_end.scheduling", "dynamic or lockstep", fmt.Sprintf("policy %d", c.FrontEnd.Scheduling)))
 	}
-	if !c.Thresholds.Granularity.valid() {
-		errs = append(errs, c.errAt("thresholds.granularity", "head or layer", fmt.Sprintf("%q", c.Thresholds.Granularity)))
-	}
-	if c.Dispatch != StaticDispatch && c.Dispatch != DynamicDispatch {
-		errs = append(errs, c.errAt("dispatch", "static or dynamic", fmt.Sprintf("%q", c.Dispatch)))
-	}
-	switch c.Memory.Model {
-	case SerialMemory:
-		if c.Memory.KVBuffers != 2 {
-			errs = append(errs, c.errAt("memory.kv_buffers", "2 with memory.model serial (it is double buffered; use pipelined for a buffer pool)", c.Memory.KVBuffers))
+	for _, err := range []error{
+		enumProblem(c, "thresholds.granularity", c.Thresholds.Granularity),
+		enumProblem(c, "dispatch", c.Dispatch),
+		enumProblem(c, "memory.model", c.Memory.Model),
+		enumProblem(c, "memory.v_fetch", c.Memory.VFetch),
+		enumProblem(c, "memory.k_layout", c.Memory.KLayout),
+		enumProblem(c, "memory.k_reads", c.Memory.KReads),
+	} {
+		if err != nil {
+			errs = append(errs, err)
 		}
-	case PipelinedMemory:
-	default:
-		errs = append(errs, c.errAt("memory.model", "serial or pipelined", fmt.Sprintf("%q", c.Memory.Model)))
 	}
-	switch c.Memory.VFetch {
-	case VWhole:
-	case VOnDemand:
-		if c.Memory.Model != PipelinedMemory {
-			errs = append(errs, c.errAt("memory.v_fetch", "whole with memory.model serial (it serves whole tiles; on_demand needs pipelined)", fmt.Sprintf("%q", c.Memory.VFetch)))
-		}
-	default:
-		errs = append(errs, c.errAt("memory.v_fetch", "whole or on_demand", fmt.Sprintf("%q", c.Memory.VFetch)))
+	if c.Memory.Model == SerialMemory && c.Memory.KVBuffers != 2 {
+		errs = append(errs, c.errAt("memory.kv_buffers", "2 with memory.model serial (it is double buffered; use pipelined for a buffer pool)", c.Memory.KVBuffers))
 	}
-	if c.Memory.KLayout != WordMajor && c.Memory.KLayout != PlaneMajor {
-		errs = append(errs, c.errAt("memory.k_layout", "word_major or plane_major", fmt.Sprintf("%q", c.Memory.KLayout)))
-	}
-	if c.Memory.KReads != PerRow && c.Memory.KReads != Broadcast {
-		errs = append(errs, c.errAt("memory.k_reads", "per_row or broadcast", fmt.Sprintf("%q", c.Memory.KReads)))
+	if c.Memory.VFetch == VOnDemand && c.Memory.Model != PipelinedMemory {
+		errs = append(errs, c.errAt("memory.v_fetch", "whole with memory.model serial (it serves whole tiles; on_demand needs pipelined)", fmt.Sprintf("%q", c.Memory.VFetch)))
 	}
 	for _, p := range []struct {
 		key string

@@ -213,3 +213,34 @@ func (b *BackEndUnit) Finish(cycles int64) {
 		b.StarvedCycles += cycles - b.readyAt
 	}
 }
+
+// OnDemandPort is a unit's survivor port when V rows are fetched on demand (arch/README.md,
+// "Traffic"): each survivor's entry, and a keep-max marker's (which carries its row's largest
+// key), asks the memory for its key's V row, once per tile, and becomes visible to the back end
+// only when the row is in the buffer. The FIFO still pops in order, so a later entry whose row
+// is in waits behind it.
+type OnDemandPort struct {
+	FIFO *FIFO
+	Mem  RowFetcher
+	// Row is where entry e's V row lies in DRAM and its bytes.
+	Row func(e Entry) (addr, bytes int64)
+	// Fetched, when set, hears of each row a push fetched (the engines count its SRAM write).
+	Fetched func(e Entry)
+}
+
+// CanPush implements SurvivorPort.
+func (p *OnDemandPort) CanPush() bool { return p.FIFO.CanPush() }
+
+// Push implements SurvivorPort: an entry pushed in cycle c (visible from c+1) that needs a V row
+// is visible from when the row is in.
+func (p *OnDemandPort) Push(e Entry) {
+	if (!e.Marker || e.KeepMax) && e.Key >= 0 {
+		addr, bytes := p.Row(e)
+		at, fetched := p.Mem.FetchRow(e.Tag, addr, bytes, e.Visible-1)
+		if fetched && p.Fetched != nil {
+			p.Fetched(e)
+		}
+		e.Visible = max(e.Visible, at)
+	}
+	p.FIFO.Push(e)
+}

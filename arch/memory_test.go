@@ -3,6 +3,7 @@ package arch
 import (
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"sort"
 	"testing"
 )
@@ -249,4 +250,37 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// rowsAt is a RowFetcher whose rows are in at a fixed cycle per address.
+type rowsAt map[int64]int64
+
+func (r rowsAt) FetchRow(seq int, addr, bytes int64, c int64) (int64, bool) {
+	at, ok := r[addr]
+	return at, ok
+}
+
+// TestOnDemandPort: a survivor's entry (and a keep-max marker's) becomes visible when its V row
+// is in, never earlier than the cycle after its push; a plain marker needs no row.
+func TestOnDemandPort(t *testing.T) {
+	fifo := NewFIFO(8)
+	var fetched []int
+	p := &OnDemandPort{FIFO: fifo, Mem: rowsAt{10: 14, 20: 3},
+		Row:     func(e Entry) (int64, int64) { return int64(10 * (e.Key + 1)), 2 },
+		Fetched: func(e Entry) { fetched = append(fetched, e.Key) }}
+	for _, e := range []Entry{
+		{Key: 0, Visible: 9},                              // row in at 14
+		{Key: 1, Visible: 9},                              // row in at 3: visible at 9
+		{Key: -1, Marker: true, Visible: 10},              // a plain marker: no row
+		{Key: 0, Marker: true, KeepMax: true, Visible: 5}, // keep-max: its key's row
+	} {
+		p.Push(e)
+	}
+	var got []int64
+	for fifo.Len() > 0 {
+		got = append(got, fifo.Pop().Visible)
+	}
+	if want := []int64{14, 9, 10, 14}; !slices.Equal(got, want) || !slices.Equal(fetched, []int{0, 1, 0}) {
+		t.Errorf("visible %v, fetched %v; want %v and [0 1 0]", got, fetched, want)
+	}
 }

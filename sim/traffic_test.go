@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -114,4 +115,20 @@ func TestEnginesAgreeTraffic(t *testing.T) {
 				"a V row shared by several survivors": used > ref.DRAM.VRows && ref.DRAM.VRows > 0,
 				"plane-major K":                       c.cfg.Memory.KLayout == PlaneMajor})
 		})
+}
+
+// TestVOnDemandNeedsRowFetcher: the config refuses V on demand over the serial memory, naming
+// the key, and an engine given such parameters anyway says why instead of failing later.
+func TestVOnDemandNeedsRowFetcher(t *testing.T) {
+	cfg := tinyConfig(t, 1, 2, 1, 0, 0, 0, 1, 0, 1)
+	cfg.Memory.VFetch = VOnDemand
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "memory.v_fetch") {
+		t.Errorf("Validate: %v, want an error naming memory.v_fetch", err)
+	}
+	for _, eng := range []string{EngineReference, EngineEvent} {
+		_, err := Simulate(cfg, Heads{head4([2]int32{2, -1})}, eng, Options{})
+		if err == nil || !strings.Contains(err.Error(), "memory.model pipelined") {
+			t.Errorf("%s: %v, want an error naming memory.model pipelined", eng, err)
+		}
+	}
 }

@@ -68,7 +68,11 @@ func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
 	e.q = newEventQueue(1 + 2*units)
 	for u := 0; u < units; u++ {
 		e.fifo[u] = arch.NewFIFO(p.FIFODepth)
-		e.port[u] = survivorPort(p, e.fifo[u], e.mem, w, e.st)
+		port, err := survivorPort(p, e.fifo[u], e.mem, w, e.st)
+		if err != nil {
+			return nil, err
+		}
+		e.port[u] = port
 		e.be[u] = arch.NewBackEndUnit(p.BackEnd)
 		e.fe[u] = arch.NewFrontEndUnit(frontEndParams(p), &feListener{e: e, u: u})
 		e.fes[u] = feState{last: -1, rec: make([]int, p.FrontEnd.Lanes)}

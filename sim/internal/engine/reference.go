@@ -31,7 +31,10 @@ func runReference(p *Params, src HeadSource, opts Options) (*Stats, error) {
 	for u := 0; u < units; u++ {
 		be[u] = arch.NewBackEndUnit(p.BackEnd)
 		fifo[u] = arch.NewFIFO(p.FIFODepth)
-		port[u] = survivorPort(p, fifo[u], mem, w, st)
+		var err error
+		if port[u], err = survivorPort(p, fifo[u], mem, w, st); err != nil {
+			return nil, err
+		}
 		fe[u] = arch.NewFrontEndUnit(frontEndParams(p), &refListener{r: r, u: u})
 	}
 	started := make([]int64, units)

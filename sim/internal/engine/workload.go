@@ -49,11 +49,10 @@ type tile struct {
 	qBits, kBits, vBits int64
 	// segs are the DRAM ranges the load reads, in load order (Q, K, V of each head).
 	segs []Segment
-	// kSeg is the index of the head's K range in segs; planes the K bit-planes the load brings
-	// (all of them unless K is plane-major). Both are for the tile's first head; a packed tile
-	// keeps each head's planes in headPlanes, parallel to heads.
-	kSeg, planes int
-	headPlanes   []int
+	// kSeg is the index of the first head's K range in segs; headPlanes, parallel to heads, the
+	// K bit-planes the load brings of each head's keys (all of them unless K is plane-major).
+	kSeg       int
+	headPlanes []int
 }
 
 // planesOf is the K bit-planes the load brought of head h's keys.
@@ -85,7 +84,8 @@ type workload struct {
 	// layerTh is the threshold of each layer seen so far, when the hardware holds one per layer.
 	layerTh map[int]float64
 	// order maps a position in the run's head order to the source's head index (nil: the
-	// source's order, input-major); groups are the tiles of each (input, layer) so far.
+	// source's order, input-major); groups are the tiles of each (input, layer) so far, kept
+	// when layers depend on each other.
 	order  []int
 	groups map[[2]int]tileRange
 	nextH  int
@@ -223,10 +223,13 @@ func (w *workload) commit(n int) {
 	w.pending = w.pending[n:]
 }
 
-// depend records tile t in its heads' (input, layer) groups and, when layers depend on each
-// other, makes its load wait for every tile of the previous layer of its inputs. Those tiles
+// depend, when layers depend on each other, records tile t in its heads' (input, layer) groups
+// and makes its load wait for every tile of the previous layer of its inputs. Those tiles
 // are contiguous in layer-major order, so one range covers them.
 func (w *workload) depend(t *tile) {
+	if !w.p.LayerDependency {
+		return
+	}
 	from, to := -1, -1
 	for _, h := range t.heads {
 		g := [2]int{h.src.Input, h.src.Layer}
@@ -236,9 +239,6 @@ func (w *workload) depend(t *tile) {
 		}
 		r.last = t.Seq
 		w.groups[g] = r
-		if !w.p.LayerDependency {
-			continue
-		}
 		if prev, ok := w.groups[[2]int{h.src.Input, h.src.Layer - 1}]; ok {
 			if from < 0 || prev.first < from {
 				from = prev.first
@@ -386,7 +386,8 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 		first := len(tiles)
 		for lo := 0; lo < keys; lo += perTile {
 			hi := min(lo+perTile, keys)
-			t := &tile{heads: []*head{h}, Tile: arch.Tile{Tasks: make([][]arch.RowTask, p.buckets())}, planes: th.BitsK}
+			t := &tile{heads: []*head{h}, Tile: arch.Tile{Tasks: make([][]arch.RowTask, p.buckets())},
+				headPlanes: []int{th.BitsK}}
 			t.kBits = int64(hi-lo) * int64(th.D) * int64(th.BitsK)
 			t.vBits = int64(hi-lo) * int64(th.DV) * int64(th.BitsV)
 			t.Bytes = ceilDiv(t.kBits, 8)
@@ -394,7 +395,7 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 				t.Bytes += ceilDiv(t.vBits, 8)
 			}
 			if p.KPlaneMajor {
-				t.planes = 0 // the tasks below raise it to the planes their lanes read
+				t.headPlanes[0] = 0 // the tasks below raise it to the planes their lanes read
 			}
 			if lo == 0 {
 				t.qBits = int64(q1-q0) * qRowBits
@@ -448,7 +449,7 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 				}
 				t := tiles[first+ti]
 				if p.KPlaneMajor {
-					t.planes = max(t.planes, readPlanes(p, th, planeSteps[h.pair(r, k0):h.pair(r, k0)+k1-k0],
+					t.headPlanes[0] = max(t.headPlanes[0], readPlanes(p, th, planeSteps[h.pair(r, k0):h.pair(r, k0)+k1-k0],
 						tk.KeepMax && empty[r] && !p.FrontEnd.KeepAll, bpc))
 				}
 				u := r % p.buckets()
@@ -458,16 +459,13 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 	}
 	if p.KPlaneMajor {
 		for _, t := range tiles {
-			// The load brings the first t.planes planes of the tile's keys (MSB first): a
-			// prefix of its plane-major K range.
+			// The load brings the first planes of the tile's keys (MSB first): a prefix of
+			// its plane-major K range.
 			full := ceilDiv(t.kBits, 8)
-			t.kBits = t.kBits / int64(th.BitsK) * int64(t.planes)
+			t.kBits = t.kBits / int64(th.BitsK) * int64(t.headPlanes[0])
 			t.Bytes -= full - ceilDiv(t.kBits, 8)
 			t.segs[t.kSeg].Bytes = ceilDiv(t.kBits, 8)
 		}
-	}
-	for _, t := range tiles {
-		t.headPlanes = []int{t.planes}
 	}
 	return h, tiles, nil
 }

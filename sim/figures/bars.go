@@ -92,6 +92,12 @@ func Bars(rows []tabulate.Row) (Figure, error) {
 		v    plotter.Values
 		off  float64
 	}{{"speedup", speed, -barW / 2}, {"energy reduction", red, barW / 2}}
+	// The dense line goes under the bars and their value labels.
+	one := plotter.NewFunction(func(float64) float64 { return 1 })
+	one.Color = color.Gray{Y: 60}
+	one.Width = vg.Points(1)
+	one.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+	p.Add(one)
 	ymax := 1.0
 	for i, sr := range series {
 		b, err := plotter.NewBarChart(sr.v, 1)
@@ -103,7 +109,7 @@ func Bars(rows []tabulate.Row) (Figure, error) {
 		layout.addBars(b, sr.off)
 		p.Add(b)
 		leg.Add(sr.name, b)
-		lbl, err := valueLabels(sr.v, "%.2f")
+		lbl, err := valueLabels(sr.v, "%.2f", 1)
 		if err != nil {
 			return Figure{}, err
 		}
@@ -113,11 +119,6 @@ func Bars(rows []tabulate.Row) (Figure, error) {
 			ymax = math.Max(ymax, v)
 		}
 	}
-	one := plotter.NewFunction(func(float64) float64 { return 1 })
-	one.Color = color.Gray{Y: 60}
-	one.Width = vg.Points(1)
-	one.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-	p.Add(one)
 	leg.Add("dense (1x)", one)
 	// A thin rule separates the geometric mean from the tasks.
 	sep, err := plotter.NewLine(plotter.XYs{{X: float64(n) - 1.5, Y: 0}, {X: float64(n) - 1.5, Y: ymax * 1.12}})
@@ -154,12 +155,13 @@ func groupName(r tabulate.Row, oneLine bool) string {
 	return r.Task + "\n(" + r.Model + ")"
 }
 
-// valueLabels writes each value above its bar.
-func valueLabels(v plotter.Values, format string) (*plotter.Labels, error) {
+// valueLabels writes each value above its bar, and above floor when the bar is lower (so that a
+// bar below the dense line has its label above the line, not across it).
+func valueLabels(v plotter.Values, format string, floor float64) (*plotter.Labels, error) {
 	xys := make(plotter.XYs, len(v))
 	ls := make([]string, len(v))
 	for i, y := range v {
-		xys[i] = plotter.XY{X: float64(i), Y: y}
+		xys[i] = plotter.XY{X: float64(i), Y: max(y, floor)}
 		ls[i] = fmt.Sprintf(format, y)
 	}
 	l, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: ls})

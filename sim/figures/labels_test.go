@@ -60,8 +60,8 @@ func TestValueLabelsSeparated(t *testing.T) {
 		upright bool
 	}{{200, false}, {40, true}, {12, true}} {
 		v := plotter.Values{1.001, 1.01, 1.77}
-		a, _ := valueLabels(v, "%.2f")
-		b, _ := valueLabels(v, "%.2f")
+		a, _ := valueLabels(v, "%.2f", 0)
+		b, _ := valueLabels(v, "%.2f", 0)
 		l := &barLayout{width: 0.34}
 		l.addLabels(a, -0.17)
 		l.addLabels(b, 0.17)
@@ -84,5 +84,17 @@ func TestValueLabelsSeparated(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestValueLabelsAboveFloor: a bar below the dense line has its label placed at the line, so
+// the line never crosses it; others sit on their bars.
+func TestValueLabelsAboveFloor(t *testing.T) {
+	l, err := valueLabels(plotter.Values{0.96, 1.3}, "%.2f", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.XYs[0].Y != 1 || l.XYs[1].Y != 1.3 || l.Labels[0] != "0.96" {
+		t.Errorf("labels %v at %v, want 0.96 at 1 and 1.30 at 1.3", l.Labels, l.XYs)
 	}
 }

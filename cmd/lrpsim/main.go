@@ -15,13 +15,21 @@ import (
 var version = "0.1.0-dev"
 
 func newRootCmd() *cobra.Command {
+	var prof profiler
 	root := &cobra.Command{
 		Use:           "lrpsim",
 		Short:         "Cycle-accurate simulator of the LeOPArd learned-runtime-pruning attention accelerator",
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			return prof.start()
+		},
+		PersistentPostRunE: func(*cobra.Command, []string) error {
+			return prof.stop()
+		},
 	}
+	prof.addFlags(root)
 	trace := &cobra.Command{
 		Use:   "trace",
 		Short: "Inspect, validate and generate attention traces",

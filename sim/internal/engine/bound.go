@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/lrpsim/lrpsim/arch"
@@ -111,10 +113,6 @@ func (l *LayerCycles) LayerTop() (Cause, float64) {
 	return top, float64(l.Cycles[top]) / float64(total)
 }
 
-// reqSpan is what the analysis keeps of a DRAM request: in flight from issue, data from first
-// to last.
-type reqSpan struct{ issue, first, last int64 }
-
 // span is a run of cycles [from, to).
 type span struct{ from, to int64 }
 
@@ -131,13 +129,16 @@ type boundUnit struct {
 // boundObserver attributes every unit-cycle to a cause from what the units report. Both engines
 // feed it the same reports, so their bounds agree.
 type boundObserver struct {
-	w        *workload
-	units    []boundUnit
-	reqs     []reqSpan
-	bufWaits []span
-	depWaits []span
-	layers   map[int]*LayerCycles
-	cycles   [numCauses]int64
+	w     *workload
+	units []boundUnit
+	// inflight and data are the cycles in which some DRAM request was in flight (issue to last
+	// data cycle) and in which data moved: unions of the requests' spans, kept merged as they
+	// come, since only whether any request is in flight matters, not how many.
+	inflight, data []span
+	bufWaits       []span
+	depWaits       []span
+	layers         map[int]*LayerCycles
+	cycles         [numCauses]int64
 }
 
 func newBoundObserver(w *workload, units int) *boundObserver {
@@ -181,7 +182,8 @@ func (b *boundObserver) BackEndWork(unit, head, row int, marker, keepMax bool, p
 func (b *boundObserver) FIFOFill(unit int, cycle int64, entries int)       {}
 func (b *boundObserver) LoadStarted(tile int, cycle int64, segs []Segment) {}
 func (b *boundObserver) Request(r arch.Request) {
-	b.reqs = append(b.reqs, reqSpan{issue: r.Issue, first: r.First, last: r.Last})
+	b.inflight = unionAdd(b.inflight, r.Issue, r.Last+1)
+	b.data = unionAdd(b.data, r.First, r.Last+1)
 }
 func (b *boundObserver) BuffersInUse(cycle int64, n int) {}
 
@@ -210,6 +212,27 @@ func addSpan(spans []span, from, to int64) []span {
 	return append(spans, span{from, to})
 }
 
+// unionAdd adds [from, to) to a union of spans kept as a list: merged into the last span when
+// they overlap or touch (requests come nearly in order, so the list stays short), appended
+// otherwise; union sorts and merges the whole list.
+func unionAdd(spans []span, from, to int64) []span {
+	if n := len(spans); n > 0 && from <= spans[n-1].to && to >= spans[n-1].from {
+		spans[n-1].from, spans[n-1].to = min(spans[n-1].from, from), max(spans[n-1].to, to)
+		return spans
+	}
+	return append(spans, span{from, to})
+}
+
+// union sorts spans and merges those that overlap or touch.
+func union(spans []span) []span {
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.from, b.from) })
+	var out []span
+	for _, s := range spans {
+		out = unionAdd(out, s.from, s.to)
+	}
+	return out
+}
+
 // memState is the memory system's state over a run of cycles: the cause a waiting unit's
 // cycle goes to, and the cumulative cycles of each cause before the run starts.
 type memState struct {
@@ -228,9 +251,11 @@ func (b *boundObserver) memoryStates() []memState {
 		buf, dep       int
 	}
 	var ds []delta
-	for _, r := range b.reqs {
-		ds = append(ds, delta{at: r.issue, inflight: 1}, delta{at: r.last + 1, inflight: -1},
-			delta{at: r.first, data: 1}, delta{at: r.last + 1, data: -1})
+	for _, r := range union(b.inflight) {
+		ds = append(ds, delta{at: r.from, inflight: 1}, delta{at: r.to, inflight: -1})
+	}
+	for _, r := range union(b.data) {
+		ds = append(ds, delta{at: r.from, data: 1}, delta{at: r.to, data: -1})
 	}
 	for _, s := range b.bufWaits {
 		ds = append(ds, delta{at: s.from, buf: 1}, delta{at: s.to, buf: -1})
@@ -238,7 +263,8 @@ func (b *boundObserver) memoryStates() []memState {
 	for _, s := range b.depWaits {
 		ds = append(ds, delta{at: s.from, dep: 1}, delta{at: s.to, dep: -1})
 	}
-	sort.SliceStable(ds, func(i, j int) bool { return ds[i].at < ds[j].at })
+	// Deltas at one cycle are summed before the state is read, so their order does not matter.
+	slices.SortFunc(ds, func(x, y delta) int { return cmp.Compare(x.at, y.at) })
 	states := []memState{{from: 0, cause: DRAMLatency}}
 	var data, inflight, buf, dep int
 	for i := 0; i < len(ds); {

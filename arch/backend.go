@@ -37,55 +37,72 @@ type Entry struct {
 // FIFO is the bounded survivor queue between a front-end unit and its back-end unit. CanPush is
 // the back-pressure: the front end may push only while it reports room.
 type FIFO struct {
-	depth   int
-	entries []Entry
-	head    int
+	depth int
+	// ring holds the entries from head on, wrapping; it grows by doubling up to depth, so a
+	// deep FIFO that never fills costs no memory for its depth.
+	ring    []Entry
+	head, n int
 	Pushes  int64
 	Pops    int64
 	MaxFill int
 }
 
 // NewFIFO returns an empty FIFO of the given depth.
-func NewFIFO(depth int) *FIFO { return &FIFO{depth: depth} }
+func NewFIFO(depth int) *FIFO { return &FIFO{depth: depth, ring: make([]Entry, min(depth, 64))} }
 
 // Len is the number of entries held.
-func (f *FIFO) Len() int { return len(f.entries) - f.head }
+func (f *FIFO) Len() int { return f.n }
 
 // Room is how many more entries fit.
-func (f *FIFO) Room() int { return f.depth - f.Len() }
+func (f *FIFO) Room() int { return f.depth - f.n }
 
 // CanPush reports whether one more entry fits.
-func (f *FIFO) CanPush() bool { return f.Room() > 0 }
+func (f *FIFO) CanPush() bool { return f.n < f.depth }
 
 // Push appends e; the caller checks CanPush first.
 func (f *FIFO) Push(e Entry) {
 	if !f.CanPush() {
 		panic("arch: push into a full FIFO")
 	}
-	f.entries = append(f.entries, e)
+	if f.n == len(f.ring) {
+		grown := make([]Entry, min(2*len(f.ring), f.depth))
+		for i := range f.n {
+			grown[i] = f.ring[(f.head+i)%len(f.ring)]
+		}
+		f.ring, f.head = grown, 0
+	}
+	i := f.head + f.n
+	if i >= len(f.ring) {
+		i -= len(f.ring)
+	}
+	f.ring[i] = e
+	f.n++
 	f.Pushes++
-	f.MaxFill = max(f.MaxFill, f.Len())
+	f.MaxFill = max(f.MaxFill, f.n)
 }
 
 // Peek returns the oldest entry, if any.
 func (f *FIFO) Peek() (Entry, bool) {
-	if f.Len() == 0 {
+	if f.n == 0 {
 		return Entry{}, false
 	}
-	return f.entries[f.head], true
+	return f.ring[f.head], true
 }
 
 // Pop removes the oldest entry.
 func (f *FIFO) Pop() Entry {
-	e := f.entries[f.head]
+	e := f.ring[f.head]
 	f.head++
-	f.Pops++
-	if f.head > 1024 && f.head*2 > len(f.entries) {
-		f.entries = append(f.entries[:0], f.entries[f.head:]...)
+	if f.head == len(f.ring) {
 		f.head = 0
 	}
+	f.n--
+	f.Pops++
 	return e
 }
+
+// oldest is the oldest entry of a FIFO that is not empty.
+func (f *FIFO) oldest() *Entry { return &f.ring[f.head] }
 
 // BackEndUnit is one back-end unit (exp stage, multipliers, normalization) as arch/README.md
 // defines it. Step runs it cycle by cycle (the reference engine); NextEvent and PopAt run it
@@ -190,7 +207,7 @@ func (b *BackEndUnit) NextEvent(f *FIFO) int64 {
 	if f.Len() == 0 {
 		return Never
 	}
-	return max(f.entries[f.head].Visible, b.readyAt)
+	return max(f.oldest().Visible, b.readyAt)
 }
 
 // PopAt pops the oldest entry of f at cycle c, which must be NextEvent(f), and accounts the

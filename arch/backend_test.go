@@ -171,3 +171,31 @@ func TestBackEndSkipAheadMatchesStep(t *testing.T) {
 		}
 	}
 }
+
+// TestFIFORing holds the ring buffer to a plain slice queue over random pushes and pops, across
+// the growth from its first 64 slots to depths beyond them and wrap-arounds at every size.
+func TestFIFORing(t *testing.T) {
+	for _, depth := range []int{1, 3, 64, 65, 200} {
+		r := rand.New(rand.NewPCG(uint64(depth), 7))
+		f := NewFIFO(depth)
+		var model []Entry
+		for i := 0; i < 5000; i++ {
+			if r.IntN(3) != 0 && f.CanPush() {
+				e := Entry{Row: i, Key: r.IntN(100), Visible: int64(i)}
+				f.Push(e)
+				model = append(model, e)
+			} else if f.Len() > 0 {
+				if got := f.Pop(); got != model[0] {
+					t.Fatalf("depth %d, op %d: popped %+v, want %+v", depth, i, got, model[0])
+				}
+				model = model[1:]
+			}
+			if f.Len() != len(model) || f.Room() != depth-len(model) || f.CanPush() != (len(model) < depth) {
+				t.Fatalf("depth %d, op %d: len %d room %d, want len %d", depth, i, f.Len(), f.Room(), len(model))
+			}
+			if e, ok := f.Peek(); ok != (len(model) > 0) || (ok && e != model[0]) {
+				t.Fatalf("depth %d, op %d: peek %+v %v", depth, i, e, ok)
+			}
+		}
+	}
+}

@@ -139,6 +139,9 @@ type FrontEndListener interface {
 type FrontEndUnit struct {
 	p        FrontEndParams
 	listener FrontEndListener
+	// quiet: the listener is not told of decisions (an engine that counts them ahead from the
+	// pair table has no use for them, and a decision per key is the unit's hottest call).
+	quiet bool
 
 	busy      bool
 	task      RowTask
@@ -188,6 +191,10 @@ func NewFrontEndUnit(p FrontEndParams, l FrontEndListener) *FrontEndUnit {
 		deciding: newDecisionRing(p.Lanes), slot: make([]int, p.Lanes), holdFrom: make([]int64, p.Lanes),
 	}
 }
+
+// HearDecisions says whether the listener is told of every decision (it is by default); pushes
+// and stalls are always told.
+func (u *FrontEndUnit) HearDecisions(on bool) { u.quiet = !on }
 
 // Busy reports whether a task is in progress.
 func (u *FrontEndUnit) Busy() bool { return u.busy }
@@ -356,7 +363,7 @@ func (u *FrontEndUnit) decide(c int64, li, s, step int, surv bool) {
 	u.nstep--
 	pass2 := s >= u.task.N
 	pushed := !pass2 && (surv || u.p.KeepAll)
-	if u.listener != nil {
+	if u.listener != nil && !u.quiet {
 		key := u.task.Key(s % max(u.task.N, 1))
 		u.listener.Decided(Decision{Row: u.task.Row, Key: key, Lane: li, Step: step, Cycle: c,
 			Survive: surv, Pushed: pushed, MaxPass: pass2})

@@ -75,6 +75,9 @@ func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
 		e.port[u] = port
 		e.be[u] = arch.NewBackEndUnit(p.BackEnd)
 		e.fe[u] = arch.NewFrontEndUnit(frontEndParams(p), &feListener{e: e, u: u})
+		// The workload counts the decisions per head from its pair table (decisionCounts);
+		// the units tell them one by one only to record them or to count broadcast K reads.
+		e.fe[u].HearDecisions(opts.Record || p.KBroadcast)
 		e.fes[u] = feState{last: -1, rec: make([]int, p.FrontEnd.Lanes)}
 	}
 	e.reschedule(memoryID)
@@ -114,6 +117,7 @@ func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
 	for u := 0; u < units; u++ {
 		e.be[u].Finish(e.st.Cycles)
 	}
+	w.decided.addTo(e.st)
 	e.st.finish(e.fe, e.be, e.fifo, e.disp, e.mem, w)
 	e.st.Bound = bound.finish(e.st.Cycles)
 	return e.st, nil
@@ -175,7 +179,12 @@ func (e *eventEngine) runFrontEnd(u int) {
 		e.start(u, s.task, c)
 	}
 	s.last = c
-	if f.Cycle(c, e.port[u]) {
+	maxPass := f.MaxPassKeys
+	ended := f.Cycle(c, e.port[u])
+	if n := f.MaxPassKeys - maxPass; n > 0 {
+		e.st.countMaxPass(e.w.head(f.Task().Head), e.p, n)
+	}
+	if ended {
 		e.taskEnded(u, c)
 		e.dispatch(u, c+1)
 	}
@@ -279,7 +288,9 @@ type feListener struct {
 func (l *feListener) Decided(d arch.Decision) {
 	e := l.e
 	h := e.w.head(e.fe[l.u].Task().Head)
-	e.st.countDecision(h, e.p, e.fe[l.u].Task().Tag, d)
+	if e.p.KBroadcast {
+		e.st.countKRead(h, e.p, e.fe[l.u].Task().Tag, d)
+	}
 	if e.opts.Record && !d.MaxPass {
 		e.fes[l.u].rec[d.Lane] = len(e.st.Record)
 		e.st.Record = append(e.st.Record, PairRecord{Head: int32(h.index), Row: int32(d.Row),

@@ -7,10 +7,15 @@ import (
 )
 
 // pairTable is the part of a prepared head that does not depend on the lane configuration
-// beyond bits per cycle: each pair's early-termination step and whether it survives.
+// beyond bits per cycle: each pair's early-termination step and whether it survives, and the
+// counts over them that every configuration needs (so none recounts them pair by pair).
 type pairTable struct {
 	steps   []uint8 // step at which the lane decides with early termination on
 	survive []bool  // q.k >= T
+	// hist[s-1] counts the allowed pairs whose lane decides at step s with early termination
+	// on; rowKept the survivors of each valid query row.
+	hist    []int64
+	rowKept []int32
 }
 
 // sharedHeads lets the design and its baselines, simulated side by side, read each head and run

@@ -162,15 +162,28 @@ func (s *Stats) countTaskStart(th *headSrc) {
 }
 
 // countLaneWork adds the bit-planes a lane read and stepped through for one key and its
-// comparisons. The K SRAM reads them for this row, or, under broadcast reads, only the planes
-// no earlier row of its wave (tag's tile) has read.
+// comparisons, and the K SRAM reads they took (countKRead).
 func (s *Stats) countLaneWork(h *head, p *Params, tag int, d arch.Decision) {
 	th := h.src
 	planes := int64(min(d.Step*p.planesPerStep(th.BitsK), th.BitsK))
+	s.countLaneOps(th, planes, int64(d.Step), 1)
+	s.countKRead(h, p, tag, d)
+}
+
+// countLaneOps adds n keys' lane work of planes bit-planes over steps steps each; the K SRAM
+// reads are counted apart.
+func (s *Stats) countLaneOps(th *headSrc, planes, steps, n int64) {
+	s.Actions.Accumulates += n * planes
+	s.Actions.BitProducts += n * planes * int64(th.D)
+	s.Actions.Compares += n * steps
+}
+
+// countKRead adds the K SRAM reads of one lane decision: the planes the lane read for this row,
+// or, under broadcast reads, only the planes no earlier row of its wave (tag's tile) has read.
+func (s *Stats) countKRead(h *head, p *Params, tag int, d arch.Decision) {
+	th := h.src
+	planes := int64(min(d.Step*p.planesPerStep(th.BitsK), th.BitsK))
 	dd := int64(th.D)
-	s.Actions.Accumulates += planes
-	s.Actions.BitProducts += planes * dd
-	s.Actions.Compares += int64(d.Step)
 	if s.kReads == nil {
 		s.Actions.KSRAMReadBits += planes * dd
 		return
@@ -185,6 +198,87 @@ func (s *Stats) countLaneWork(h *head, p *Params, tag int, d arch.Decision) {
 		s.Actions.KSRAMReadBits += (planes - prev) * dd
 		reads[k] = int(planes)
 	}
+}
+
+// countMaxPass adds the lane work of n keys of a keep-max second pass on head h: every step,
+// every plane. The K SRAM reads are counted here too unless they are broadcast (then the
+// engine counts them decision by decision).
+func (s *Stats) countMaxPass(h *head, p *Params, n int64) {
+	th := h.src
+	planes := int64(th.BitsK)
+	s.countLaneOps(th, planes, int64(arch.Steps(th.BitsK, frontEndParams(p).BitsPerCycle)), n)
+	if s.kReads == nil {
+		s.Actions.KSRAMReadBits += n * planes * int64(th.D)
+	}
+}
+
+// decisionCounts are the counts of the lane decisions of a run that do not depend on timing.
+// The event engine finds them per head from its pair table (countHead) rather than decision by
+// decision as the reference engine does; the engines' agreement checks one against the other.
+type decisionCounts struct {
+	hist, pruned                      []int64 // per step, as Stats.StepHistogram and PrunedStepHistogram
+	pairs, survivors, pushed          int64
+	bitProducts, accumulates, compare int64
+	kReadBits                         int64 // K SRAM reads, unless they are broadcast
+}
+
+// countHead adds the decisions of a head whose allowed pairs decide at the steps of etHist with
+// early termination on (etHist[s-1] pairs at step s; every survivor at the last step) under
+// configuration p.
+func (c *decisionCounts) countHead(p *Params, th *headSrc, etHist []int64, pairs, survivors int64) {
+	fp := frontEndParams(p)
+	hist := etHist
+	if !fp.EarlyTermination {
+		// Every key runs every step.
+		hist = make([]int64, arch.Steps(th.BitsK, fp.BitsPerCycle))
+		hist[len(hist)-1] = pairs
+	}
+	g := len(hist)
+	for len(c.hist) < g {
+		c.hist = append(c.hist, 0)
+		c.pruned = append(c.pruned, 0)
+	}
+	pps, d := int64(p.planesPerStep(th.BitsK)), int64(th.D)
+	for i, n := range hist {
+		step := int64(i + 1)
+		planes := min(step*pps, int64(th.BitsK))
+		c.hist[i] += n
+		c.pruned[i] += n
+		c.accumulates += n * planes
+		c.bitProducts += n * planes * d
+		c.compare += n * step
+		if !p.KBroadcast {
+			c.kReadBits += n * planes * d
+		}
+	}
+	c.pruned[g-1] -= survivors
+	c.pairs += pairs
+	c.survivors += survivors
+	if fp.KeepAll {
+		c.pushed += pairs
+	} else {
+		c.pushed += survivors
+	}
+}
+
+// addTo adds the counts to a run's statistics; the histograms end at the last step any key
+// decided at, as when they are counted decision by decision.
+func (c *decisionCounts) addTo(s *Stats) {
+	n := len(c.hist)
+	for n > 0 && c.hist[n-1] == 0 {
+		n--
+	}
+	if n > 0 {
+		s.StepHistogram = append([]int64(nil), c.hist[:n]...)
+		s.PrunedStepHistogram = append([]int64(nil), c.pruned[:n]...)
+	}
+	s.Pairs += c.pairs
+	s.Survivors += c.survivors
+	s.Pushed += c.pushed
+	s.Actions.BitProducts += c.bitProducts
+	s.Actions.Accumulates += c.accumulates
+	s.Actions.Compares += c.compare
+	s.Actions.KSRAMReadBits += c.kReadBits
 }
 
 // countDecision adds one lane decision of a task of tile tag: the lane's work, the step

@@ -31,8 +31,12 @@ type head struct {
 	limit   []int // per row: allowed keys are [0, limit[r])
 	steps   []uint8
 	survive []bool // q.k >= T
-	ntiles  int    // tiles holding this head
-	freed   int    // of them released
+	// hist and rowKept: the pair table's step histogram and survivors per row (the plane
+	// kernel's; nil for bit-serial lanes, which count their decisions as they make them).
+	hist    []int64
+	rowKept []int32
+	ntiles  int // tiles holding this head
+	freed   int // of them released
 	// vBase and vRow: where the head's V rows lie in DRAM, and one row's bytes.
 	vBase, vRow int64
 }
@@ -95,6 +99,9 @@ type workload struct {
 	nextAddr int64
 	Heads    []HeadStats
 	planes   int // most planes per step seen
+	// decided are the counts of every lane decision of the run, found per head from its pair
+	// table rather than decision by decision (the plane kernel's workloads; see countHead).
+	decided decisionCounts
 }
 
 // HeadStats are per-head results that do not depend on timing.
@@ -292,7 +299,7 @@ func (w *workload) release(seq int) {
 			src := *h.src
 			src.Q, src.K, src.V = nil, nil, nil
 			h.src = &src
-			h.steps, h.survive = nil, nil
+			h.steps, h.survive, h.hist, h.rowKept = nil, nil, nil, nil
 			if w.shared != nil {
 				w.shared.release(h.srcIdx)
 			}
@@ -339,7 +346,7 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 	case w.method == bitSerial:
 		w.dots(h)
 	case table != nil && (!p.FrontEnd.EarlyTermination || bpc == w.sharedBPC):
-		h.steps, h.survive = table.steps, table.survive
+		h.steps, h.survive, h.hist, h.rowKept = table.steps, table.survive, table.hist, table.rowKept
 	default:
 		w.kernel(h, bpc)
 	}
@@ -348,16 +355,23 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 	empty := make([]bool, h.rows)
 	for r := 0; r < h.rows; r++ {
 		hs.Pairs += int64(h.limit[r])
-		kept := 0
-		for j := 0; j < h.limit[r]; j++ {
-			if h.survive[h.pair(r, j)] {
-				kept++
+		var kept int
+		if h.rowKept != nil {
+			kept = int(h.rowKept[r])
+		} else {
+			for j := 0; j < h.limit[r]; j++ {
+				if h.survive[h.pair(r, j)] {
+					kept++
+				}
 			}
 		}
 		hs.Survivors += int64(kept)
 		empty[r] = kept == 0 && h.limit[r] > 0
 	}
 	w.Heads = append(w.Heads, hs)
+	if h.hist != nil {
+		w.decided.countHead(p, th, h.hist, hs.Pairs, hs.Survivors)
+	}
 
 	var tiles []*tile
 	prunes := !p.FrontEnd.KeepAll
@@ -525,15 +539,22 @@ func kernelTable(th *traces.Head, scale float64, bitsPerCycle int) *pairTable {
 	limit := rowLimits(th)
 	keys := th.ValidK
 	n := th.ValidQ * keys
-	t := &pairTable{steps: make([]uint8, n), survive: make([]bool, n)}
+	t := &pairTable{steps: make([]uint8, n), survive: make([]bool, n),
+		hist: make([]int64, arch.Steps(th.BitsK, bitsPerCycle)), rowKept: make([]int32, th.ValidQ)}
 	pk := arch.NewPlaneKernel(th.K[:keys*th.D], keys, th.D, th.BitsK, bitsPerCycle)
 	for r := 0; r < th.ValidQ; r++ {
 		pk.SetQuery(th.Q[r*th.D : (r+1)*th.D])
+		var kept int32
 		for j := 0; j < limit[r]; j++ {
 			step, surv := pk.Term(j, T, true)
 			t.steps[r*keys+j] = uint8(step)
 			t.survive[r*keys+j] = surv
+			t.hist[step-1]++
+			if surv {
+				kept++
+			}
 		}
+		t.rowKept[r] = kept
 	}
 	return t
 }
@@ -541,7 +562,7 @@ func kernelTable(th *traces.Head, scale float64, bitsPerCycle int) *pairTable {
 // kernel fills the head's early-termination steps and survivors with the plane kernel.
 func (w *workload) kernel(h *head, bitsPerCycle int) {
 	t := kernelTable(h.src, w.p.ThresholdScale, bitsPerCycle)
-	h.steps, h.survive = t.steps, t.survive
+	h.steps, h.survive, h.hist, h.rowKept = t.steps, t.survive, t.hist, t.rowKept
 }
 
 // dots fills the head's survivors from plain integer dot products, independently of any lane

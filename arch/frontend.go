@@ -45,9 +45,12 @@ type FrontEndParams struct {
 	DrainCycles int
 }
 
+// SurviveBit marks a surviving key in a decision byte (RowTask.Dec); the low bits hold the step.
+const SurviveBit = 0x80
+
 // RowTask is one query row's work inside one key tile: its allowed keys in increasing order and
 // whether it ends the row (and so pushes the end-of-row marker). The keys' decisions come either
-// precomputed (Steps and Survive, from the plane kernel) or from bit-serial lanes that compute
+// precomputed (Dec, from the plane kernel) or from bit-serial lanes that compute
 // them cycle by cycle from Operands.
 type RowTask struct {
 	Row  int
@@ -60,10 +63,10 @@ type RowTask struct {
 	RowID int64
 	Head  int // the head's index in the run (for the engines' statistics)
 
-	// Steps[s] and Survive[s]: the step at which slot s's lane decides and whether its key
-	// survives (q.k >= T), computed ahead; nil when Operands is set.
-	Steps   []uint8
-	Survive []bool
+	// Dec[s] is slot s's decision computed ahead: the step at which its lane decides with
+	// early termination on, with SurviveBit set when its key survives (q.k >= T); nil when
+	// Operands is set.
+	Dec []uint8
 	// Operands feed bit-serial lanes that step every cycle (the reference engine).
 	Operands *TaskOperands
 
@@ -334,10 +337,11 @@ func (u *FrontEndUnit) precomputed(s int) (step int, survive bool) {
 	if s >= u.task.N {
 		return Steps(u.bitsK, u.p.BitsPerCycle), false
 	}
+	d := u.task.Dec[s]
 	if !u.p.EarlyTermination {
-		return Steps(u.bitsK, u.p.BitsPerCycle), u.task.Survive[s]
+		return Steps(u.bitsK, u.p.BitsPerCycle), d&SurviveBit != 0
 	}
-	return int(u.task.Steps[s]), u.task.Survive[s]
+	return int(d &^ SurviveBit), d&SurviveBit != 0
 }
 
 // stepLanes steps every bit-serial lane that holds a key through cycle c, lowest lane first.

@@ -65,7 +65,7 @@ func runFrontEndPerCycle(t *testing.T, fc feCase, bitSerial bool) feResult {
 			if !bitSerial {
 				tk.Operands = nil
 			} else {
-				tk.Steps, tk.Survive = nil, nil
+				tk.Dec = nil
 			}
 			f.Start(tk, c)
 			next++
@@ -166,14 +166,17 @@ func randRows(r *rand.Rand, p FrontEndParams, keepMax bool, maxKeys int) []RowTa
 			T = -(1 << 40) // everything does
 		}
 		ops := &TaskOperands{Q: q, QPlus: QPlus(q), T: T, K: k, D: d}
-		steps, surv := make([]uint8, m), make([]bool, m)
+		dec := make([]uint8, m)
 		for j := 0; j < m; j++ {
 			s, _ := TermStep(q, k[j*d:(j+1)*d], T, bitsK, p.BitsPerCycle, true)
-			steps[j], surv[j] = uint8(s), Dot(q, k[j*d:(j+1)*d]) >= T
+			dec[j] = uint8(s)
+			if Dot(q, k[j*d:(j+1)*d]) >= T {
+				dec[j] |= SurviveBit
+			}
 		}
 		task := func(lo, hi int, last bool) RowTask {
 			return RowTask{Row: row, N: hi - lo, Key0: lo, Last: last, BitsK: bitsK, DV: 1 + r.IntN(9),
-				Steps: steps[lo:hi], Survive: surv[lo:hi],
+				Dec: dec[lo:hi],
 				Operands: &TaskOperands{Q: q, QPlus: ops.QPlus, T: T, K: k[lo*d : hi*d], D: d}}
 		}
 		if split := r.IntN(m + 1); m > 1 && r.IntN(4) == 0 && split > 0 {
@@ -295,7 +298,7 @@ func d2bits(fc feCase, d Decision) int {
 //	it carries the largest key, k2 (q.k = -1 against -34 and -15).
 func TestFrontEndKeepMaxPassHandWorked(t *testing.T) {
 	q, k := []int32{3, -2}, []int32{-8, 5, -7, -3, 1, 2}
-	tk := RowTask{N: 3, Last: true, KeepMax: true, MaxKey: 2, BitsK: 4, DV: 2, Steps: []uint8{1, 2, 3}, Survive: make([]bool, 3),
+	tk := RowTask{N: 3, Last: true, KeepMax: true, MaxKey: 2, BitsK: 4, DV: 2, Dec: []uint8{1, 2, 3},
 		Operands: &TaskOperands{Q: q, QPlus: QPlus(q), T: 0, K: k, D: 2}}
 	fc := feCase{p: FrontEndParams{Lanes: 1, BitsK: 4, BitsPerCycle: 1, EarlyTermination: true, FillCycles: 1, DrainCycles: 1},
 		be: BackEndParams{Macs: 1, ExpLatency: 0, NormLatency: 1}, depth: 2, tasks: []RowTask{tk}}
@@ -333,7 +336,7 @@ func TestFrontEndKeepMaxPassHandWorked(t *testing.T) {
 //	(9..12). z = 12, drain 1: the marker at 13; busy 0..13 = 14, lane steps 1+2+3+3*4 = 18.
 func TestFrontEndKeepMaxPassTwoLanes(t *testing.T) {
 	q, k := []int32{3, -2}, []int32{-8, 5, -7, -3, 1, 2}
-	tk := RowTask{N: 3, Last: true, KeepMax: true, MaxKey: 2, BitsK: 4, DV: 2, Steps: []uint8{1, 2, 3}, Survive: make([]bool, 3),
+	tk := RowTask{N: 3, Last: true, KeepMax: true, MaxKey: 2, BitsK: 4, DV: 2, Dec: []uint8{1, 2, 3},
 		Operands: &TaskOperands{Q: q, QPlus: QPlus(q), T: 0, K: k, D: 2}}
 	fc := feCase{p: FrontEndParams{Lanes: 2, BitsK: 4, BitsPerCycle: 1, EarlyTermination: true, FillCycles: 1, DrainCycles: 1},
 		be: BackEndParams{Macs: 1, ExpLatency: 0, NormLatency: 1}, depth: 2, tasks: []RowTask{tk}}

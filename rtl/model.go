@@ -34,11 +34,14 @@ func RunModel(p Params, rows []Row) (*Result, error) {
 		}
 		task := arch.RowTask{
 			Row: r.Row, N: len(r.Keys), Keys: r.Keys, Last: r.Last,
-			Steps: make([]uint8, len(r.Keys)), Survive: make([]bool, len(r.Keys)),
+			Dec: make([]uint8, len(r.Keys)),
 		}
 		for s := range r.Keys {
 			step, surv := arch.TermStep(r.Q, r.Key(s, p.D), r.T, p.BitsK, p.BitsPerCycle, p.EarlyTermination)
-			task.Steps[s], task.Survive[s] = uint8(step), surv
+			task.Dec[s] = uint8(step)
+			if surv {
+				task.Dec[s] |= arch.SurviveBit
+			}
 		}
 		tr := TaskResult{Row: r.Row, Start: cycle, QPlus: arch.QPlus(r.Q)}
 		steps, lstalls, stalls := u.LaneStepCycles, u.LaneStallCycles, u.StallCycles

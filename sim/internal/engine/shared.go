@@ -6,23 +6,28 @@ import (
 	"github.com/lrpsim/lrpsim/traces"
 )
 
-// pairTable is the part of a prepared head that does not depend on the lane configuration
-// beyond bits per cycle: each pair's early-termination step and whether it survives, and the
-// counts over them that every configuration needs (so none recounts them pair by pair).
+// pairTable is the part of a prepared query block of a head that does not depend on the lane
+// configuration beyond bits per cycle: each pair's early-termination step and whether it
+// survives, and the counts over them that every configuration needs (so none recounts them pair
+// by pair).
 type pairTable struct {
-	steps   []uint8 // step at which the lane decides with early termination on
-	survive []bool  // q.k >= T
+	// dec holds one byte per pair of the table's query rows (row-major over the head's valid
+	// keys): the step at which the lane decides with early termination on, with
+	// arch.SurviveBit set when q.k >= T.
+	dec []uint8
 	// hist[s-1] counts the allowed pairs whose lane decides at step s with early termination
-	// on; rowKept the survivors of each valid query row.
+	// on; rowKept the survivors of each query row.
 	hist    []int64
 	rowKept []int32
+	shared  bool // a sharedHeads entry: its users release it
 }
 
 // sharedHeads lets the design and its baselines, simulated side by side, read each head and run
-// the bit-plane kernel on it once. An entry lives until every user has released it, and no more
-// than `window` entries live at once, which bounds memory whatever the trace's size. The window
-// is larger than the heads all users can hold together, so a user that waits for room never
-// waits on itself.
+// the bit-plane kernel on each of its query blocks once. A head lives until every user has
+// released it, and no more than `window` heads live at once, which bounds memory whatever the
+// trace's size; a block's pair table lives until every user has released it, which each does
+// once its tiles of the block are done. The window is larger than the heads all users can hold
+// together, so a user that waits for room never waits on itself.
 type sharedHeads struct {
 	src    HeadSource
 	users  int
@@ -31,28 +36,38 @@ type sharedHeads struct {
 	mu      sync.Mutex
 	room    *sync.Cond
 	entries map[int]*sharedEntry
+	tables  map[blockKey]*tableEntry
 	stopped bool // a user failed: nobody waits for room any more
-	maxLive int  // most entries alive at once (tests check the bound)
+	maxLive int  // most heads alive at once (tests check the bound)
 }
 
 type sharedEntry struct {
+	once sync.Once
+	head *traces.Head
+	err  error
+	left int // users that have not released it
+}
+
+// blockKey names a query block: the head's index in the source and its first row.
+type blockKey struct{ head, q0 int }
+
+type tableEntry struct {
 	once  sync.Once
-	head  *traces.Head
 	table *pairTable
-	err   error
-	left  int // users that have not released it
+	left  int
 }
 
 // newSharedHeads shares src's heads among users, each of which holds at most perUser heads at a
 // time (the heads of its tiles in flight; see Params.headsHeld).
 func newSharedHeads(src HeadSource, users, perUser int) *sharedHeads {
-	s := &sharedHeads{src: src, users: users, window: max(8, perUser+1) * users, entries: map[int]*sharedEntry{}}
+	s := &sharedHeads{src: src, users: users, window: max(8, perUser+1) * users, entries: map[int]*sharedEntry{},
+		tables: map[blockKey]*tableEntry{}}
 	s.room = sync.NewCond(&s.mu)
 	return s
 }
 
-// get returns head idx and its pair table, computing them on the first request.
-func (s *sharedHeads) get(idx int, compute func(*traces.Head) *pairTable) (*traces.Head, *pairTable, error) {
+// get returns head idx, reading it on the first request.
+func (s *sharedHeads) get(idx int) (*traces.Head, error) {
 	s.mu.Lock()
 	e, ok := s.entries[idx]
 	for !ok && len(s.entries) >= s.window && !s.stopped {
@@ -65,13 +80,36 @@ func (s *sharedHeads) get(idx int, compute func(*traces.Head) *pairTable) (*trac
 		s.maxLive = max(s.maxLive, len(s.entries))
 	}
 	s.mu.Unlock()
-	e.once.Do(func() {
-		e.head, e.err = s.src.Head(idx)
-		if e.err == nil {
-			e.table = compute(e.head)
+	e.once.Do(func() { e.head, e.err = s.src.Head(idx) })
+	return e.head, e.err
+}
+
+// table returns the pair table of head idx's query block from row q0, computing it on the first
+// request; the head must be held (got and not released).
+func (s *sharedHeads) table(idx, q0 int, compute func() *pairTable) *pairTable {
+	k := blockKey{idx, q0}
+	s.mu.Lock()
+	e, ok := s.tables[k]
+	if !ok {
+		e = &tableEntry{left: s.users}
+		s.tables[k] = e
+	}
+	s.mu.Unlock()
+	e.once.Do(func() { e.table = compute() })
+	return e.table
+}
+
+// releaseTable drops one user's hold on a block's pair table.
+func (s *sharedHeads) releaseTable(idx, q0 int) {
+	k := blockKey{idx, q0}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.tables[k]; e != nil {
+		e.left--
+		if e.left == 0 {
+			delete(s.tables, k)
 		}
-	})
-	return e.head, e.table, e.err
+	}
 }
 
 // release drops one user's hold on head idx.

@@ -20,28 +20,37 @@ const (
 	bitSerial
 )
 
-// head is one trace head prepared for one configuration.
+// head is one trace head prepared for one configuration. Its query rows are prepared a block
+// at a time (the rows whose Q fits the Q buffer), as the run reaches them, so what a head holds
+// at once is bounded by its blocks in flight, not by its rows times its keys.
 type head struct {
-	src     *traces.Head
-	index   int // position in the run's head order
-	srcIdx  int // index in the head source
-	T       int64
-	rows    int   // valid query rows
-	keys    int   // valid keys
-	limit   []int // per row: allowed keys are [0, limit[r])
-	steps   []uint8
-	survive []bool // q.k >= T
-	// hist and rowKept: the pair table's step histogram and survivors per row (the plane
-	// kernel's; nil for bit-serial lanes, which count their decisions as they make them).
-	hist    []int64
-	rowKept []int32
-	ntiles  int // tiles holding this head
-	freed   int // of them released
-	// vBase and vRow: where the head's V rows lie in DRAM, and one row's bytes.
-	vBase, vRow int64
+	src    *traces.Head
+	index  int // position in the run's head order
+	srcIdx int // index in the head source
+	T      int64
+	rows   int   // valid query rows
+	keys   int   // valid keys
+	limit  []int // per row: allowed keys are [0, limit[r])
+	// qPer query rows per block, perTile keys per K/V tile; nextQ the first row of the next
+	// block to prepare (at max(rows, 1) all are prepared); nblocks the blocks in all.
+	qPer, perTile int
+	nextQ         int
+	nblocks       int
+	blocks        map[int]*block // blocks by first row, while any of their tiles lives
+	ntiles        int            // tiles of the head prepared so far
+	freed         int            // of them released
+	// The head's place in DRAM: its Q, K and V ranges, and one V row's bytes.
+	qBase, kBase, vBase, vRow int64
 }
 
-func (h *head) pair(r, j int) int { return r*h.keys + j }
+// block is one query block of a head: its pair table and how many of its tiles are released.
+type block struct {
+	table        *pairTable
+	tiles, freed int
+}
+
+// prepared reports whether every query block of the head has been prepared.
+func (h *head) prepared() bool { return h.nextQ >= max(h.rows, 1) }
 
 // tile is the unit of DRAM loads: a block of query rows of one head against a run of its keys
 // that fits one K/V buffer (the block's Q comes with its first key tile), or, with head packing,
@@ -49,6 +58,7 @@ func (h *head) pair(r, j int) int { return r*h.keys + j }
 type tile struct {
 	arch.Tile
 	heads []*head
+	q0    int // first query row of the tile's block (0 in every head of a packed tile)
 	// SRAM bits the load writes.
 	qBits, kBits, vBits int64
 	// segs are the DRAM ranges the load reads, in load order (Q, K, V of each head).
@@ -93,6 +103,7 @@ type workload struct {
 	order  []int
 	groups map[[2]int]tileRange
 	nextH  int
+	open   *head // the head whose query blocks are being prepared
 	done   bool
 	// nextAddr is where the next head's tensors go in the DRAM address map (Q, then K, then V,
 	// each 64-byte aligned; heads 4 KiB aligned, in trace order).
@@ -167,42 +178,48 @@ func (w *workload) Tile(seq int) (*arch.Tile, error) {
 
 func (w *workload) tile(seq int) (*tile, error) {
 	for seq >= len(w.tiles) && !w.done {
-		if w.nextH >= w.src.NumHeads() {
-			w.commit(len(w.pending))
-			w.done = true
-			break
+		h := w.open
+		if h == nil {
+			if w.nextH >= w.src.NumHeads() {
+				w.commit(len(w.pending))
+				w.done = true
+				break
+			}
+			idx := w.srcIndex(w.nextH)
+			var th *traces.Head
+			var err error
+			if w.shared != nil {
+				th, err = w.shared.get(idx)
+			} else {
+				th, err = w.src.Head(idx)
+			}
+			if err != nil {
+				return nil, err
+			}
+			if h, err = w.prepareHead(th, w.nextH); err != nil {
+				return nil, err
+			}
+			h.srcIdx = idx
+			w.heads = append(w.heads, h)
+			w.nextH++
+			w.open = h
 		}
-		var th *traces.Head
-		var table *pairTable
-		var err error
-		idx := w.srcIndex(w.nextH)
-		if w.shared != nil {
-			bpc := w.sharedBPC
-			th, table, err = w.shared.get(idx, func(th *traces.Head) *pairTable {
-				return kernelTable(th, w.p.ThresholdScale, bpc)
-			})
-		} else {
-			th, err = w.src.Head(idx)
-		}
+		tiles, err := w.prepareBlock(h)
 		if err != nil {
 			return nil, err
 		}
-		h, tiles, err := w.prepare(th, w.nextH, table)
-		if err != nil {
-			return nil, err
+		if h.prepared() {
+			w.open = nil
 		}
-		h.srcIdx = idx
-		w.heads = append(w.heads, h)
-		w.nextH++
-		if n := len(w.pending); n > 0 && len(tiles) == 1 && w.p.PackHeads && len(w.pending[n-1].heads) < maxPackedHeads &&
+		if n := len(w.pending); n > 0 && h.nblocks == 1 && len(tiles) == 1 && w.p.PackHeads && len(w.pending[n-1].heads) < maxPackedHeads &&
 			w.fits(w.pending[n-1], tiles[0]) && w.packable(w.pending[n-1], h) {
 			w.pack(w.pending[n-1], tiles[0])
 			continue
 		}
-		// The pending tiles are final: only the last tile can take more heads.
+		// The pending tiles are final: only the last tile of a one-tile head can take more heads.
 		w.commit(len(w.pending))
 		w.pending = tiles
-		if !w.p.PackHeads || len(tiles) > 1 {
+		if !w.p.PackHeads || len(tiles) > 1 || h.nblocks > 1 {
 			w.commit(len(w.pending))
 		}
 	}
@@ -220,9 +237,6 @@ func (w *workload) commit(n int) {
 			for i := range t.Tasks[u] {
 				t.Tasks[u][i].Tag = t.Seq
 			}
-		}
-		for _, h := range t.heads {
-			h.ntiles++
 		}
 		w.depend(t)
 		w.tiles = append(w.tiles, t)
@@ -286,8 +300,9 @@ func (w *workload) pack(a, b *tile) {
 // head returns prepared head idx.
 func (w *workload) head(idx int) *head { return w.heads[idx] }
 
-// release marks a tile's buffer reused: its tasks are all done, so they are dropped, and when
-// all tiles of a head are released the head's operands and pair tables go too.
+// release marks a tile's buffer reused: its tasks are all done, so they are dropped; when all
+// tiles of a query block are released the block's pair table goes, and when all tiles of a head
+// are, the head's operands.
 func (w *workload) release(seq int) {
 	t := w.tiles[seq]
 	for u := range t.Tasks {
@@ -295,11 +310,19 @@ func (w *workload) release(seq int) {
 	}
 	for _, h := range t.heads {
 		h.freed++
-		if h.freed == h.ntiles {
+		if b := h.blocks[t.q0]; b != nil {
+			b.freed++
+			if b.freed == b.tiles {
+				delete(h.blocks, t.q0)
+				if w.shared != nil && b.table.shared {
+					w.shared.releaseTable(h.srcIdx, t.q0)
+				}
+			}
+		}
+		if h.prepared() && h.freed == h.ntiles {
 			src := *h.src
 			src.Q, src.K, src.V = nil, nil, nil
 			h.src = &src
-			h.steps, h.survive, h.hist, h.rowKept = nil, nil, nil, nil
 			if w.shared != nil {
 				w.shared.release(h.srcIdx)
 			}
@@ -307,14 +330,13 @@ func (w *workload) release(seq int) {
 	}
 }
 
-// prepare checks a head against the configuration, finds its pairs' decisions (or their
-// survivors, for bit-serial lanes), and cuts it into tiles: blocks of query rows whose Q fits the
-// Q buffer, each against runs of keys whose K and V fit one K/V buffer.
-func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head, []*tile, error) {
+// prepareHead checks a head against the configuration and finds its shape in tiles and its
+// place in DRAM; prepareBlock then prepares its query blocks one by one.
+func (w *workload) prepareHead(th *traces.Head, index int) (*head, error) {
 	p := w.p
-	where := fmt.Sprintf("head %d (input %d, layer %d, head %d)", index, th.Input, th.Layer, th.Index)
+	where := headWhere(th, index)
 	if th.BitsQ > p.BitsQ || th.BitsK > p.BitsK || th.BitsV > p.BitsV {
-		return nil, nil, fmt.Errorf("%s: operands of %d/%d/%d bits (q/k/v) do not fit the datapath's operands.bits_q/bits_k/bits_v = %d/%d/%d",
+		return nil, fmt.Errorf("%s: operands of %d/%d/%d bits (q/k/v) do not fit the datapath's operands.bits_q/bits_k/bits_v = %d/%d/%d",
 			where, th.BitsQ, th.BitsK, th.BitsV, p.BitsQ, p.BitsK, p.BitsV)
 	}
 	if p.LayerThresholds {
@@ -322,7 +344,7 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 			w.layerTh = map[int]float64{}
 		}
 		if th0, ok := w.layerTh[th.Layer]; ok && th0 != th.Threshold {
-			return nil, nil, fmt.Errorf("%s: threshold %g differs from %g of an earlier head of layer %d, but thresholds.granularity is layer (one threshold register per layer); use head",
+			return nil, fmt.Errorf("%s: threshold %g differs from %g of an earlier head of layer %d, but thresholds.granularity is layer (one threshold register per layer); use head",
 				where, th.Threshold, th0, th.Layer)
 		}
 		w.layerTh[th.Layer] = th.Threshold
@@ -330,145 +352,176 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 	qRowBits := int64(th.D) * int64(th.BitsQ)
 	qPer := int(p.SRAMQBytes * 8 / qRowBits)
 	if qPer < 1 {
-		return nil, nil, fmt.Errorf("%s: one query row needs %d bits but memory.sram_q_bytes holds %d", where, qRowBits, p.SRAMQBytes*8)
+		return nil, fmt.Errorf("%s: one query row needs %d bits but memory.sram_q_bytes holds %d", where, qRowBits, p.SRAMQBytes*8)
 	}
 	keyBits := int64(th.D)*int64(th.BitsK) + int64(th.DV)*int64(th.BitsV)
 	perTile := int(p.SRAMKVBytes * 8 / int64(p.KVBuffers) / keyBits)
 	if perTile < 1 {
-		return nil, nil, fmt.Errorf("%s: one key and value row needs %d bits but one of the %d buffers of memory.sram_kv_bytes holds %d",
+		return nil, fmt.Errorf("%s: one key and value row needs %d bits but one of the %d buffers of memory.sram_kv_bytes holds %d",
 			where, keyBits, p.KVBuffers, p.SRAMKVBytes*8/int64(p.KVBuffers))
 	}
-	h := &head{src: th, index: index, T: headThreshold(th, p.ThresholdScale), rows: th.ValidQ, keys: th.ValidK}
+	h := &head{src: th, index: index, T: headThreshold(th, p.ThresholdScale), rows: th.ValidQ, keys: th.ValidK,
+		qPer: qPer, perTile: perTile, blocks: map[int]*block{}}
+	h.nblocks = (max(h.rows, 1) + qPer - 1) / qPer
 	h.limit = rowLimits(th)
+	w.planes = max(w.planes, min(p.planesPerStep(th.BitsK), th.BitsK))
+	hs := HeadStats{Input: th.Input, Layer: th.Layer, Head: th.Index, T: h.T}
+	for _, l := range h.limit {
+		hs.Pairs += int64(l)
+	}
+	w.Heads = append(w.Heads, hs) // the blocks add the survivors
+	// The head's place in DRAM.
+	h.qBase = w.nextAddr
+	h.kBase = h.qBase + alignUp(ceilDiv(int64(h.rows)*qRowBits, 8), 64)
+	h.vBase = h.kBase + alignUp(ceilDiv(int64(h.keys)*int64(th.D)*int64(th.BitsK), 8), 64)
+	w.nextAddr = alignUp(h.vBase+ceilDiv(int64(h.keys)*int64(th.DV)*int64(th.BitsV), 8), 4096)
+	h.vRow = ceilDiv(int64(th.DV)*int64(th.BitsV), 8)
+	return h, nil
+}
+
+// headWhere names a head in errors.
+func headWhere(th *traces.Head, index int) string {
+	return fmt.Sprintf("head %d (input %d, layer %d, head %d)", index, th.Input, th.Layer, th.Index)
+}
+
+// blockTable is the pair table of head h's query rows [q0, q1): shared with the configurations
+// simulated beside this one when they decide alike, computed here otherwise.
+func (w *workload) blockTable(h *head, q0, q1 int) *pairTable {
+	p, th := w.p, h.src
 	bpc := p.planesPerStep(th.BitsK)
-	w.planes = max(w.planes, min(bpc, th.BitsK))
 	switch {
 	case w.method == bitSerial:
-		w.dots(h)
-	case table != nil && (!p.FrontEnd.EarlyTermination || bpc == w.sharedBPC):
-		h.steps, h.survive, h.hist, h.rowKept = table.steps, table.survive, table.hist, table.rowKept
+		return dotTable(h, q0, q1)
+	case w.shared != nil && (!p.FrontEnd.EarlyTermination || bpc == w.sharedBPC):
+		sbpc := w.sharedBPC
+		return w.shared.table(h.srcIdx, q0, func() *pairTable {
+			t := kernelTable(th, h.T, h.limit, q0, q1, sbpc)
+			t.shared = true
+			return t
+		})
 	default:
-		w.kernel(h, bpc)
+		return kernelTable(th, h.T, h.limit, q0, q1, bpc)
 	}
+}
 
-	hs := HeadStats{Input: th.Input, Layer: th.Layer, Head: th.Index, T: h.T}
-	empty := make([]bool, h.rows)
-	for r := 0; r < h.rows; r++ {
-		hs.Pairs += int64(h.limit[r])
-		var kept int
-		if h.rowKept != nil {
-			kept = int(h.rowKept[r])
-		} else {
-			for j := 0; j < h.limit[r]; j++ {
-				if h.survive[h.pair(r, j)] {
-					kept++
-				}
-			}
-		}
-		hs.Survivors += int64(kept)
-		empty[r] = kept == 0 && h.limit[r] > 0
+// prepareBlock prepares head h's next query block: the pairs' decisions (or their survivors,
+// for bit-serial lanes), and the block's tiles: its rows against runs of keys whose K and V fit
+// one K/V buffer (the block's Q comes with its first key tile).
+func (w *workload) prepareBlock(h *head) ([]*tile, error) {
+	p, th := w.p, h.src
+	q0 := h.nextQ
+	q1 := min(q0+h.qPer, h.rows)
+	h.nextQ += h.qPer
+	where := headWhere(th, h.index)
+	qRowBits := int64(th.D) * int64(th.BitsQ)
+	keyBits := int64(th.D)*int64(th.BitsK) + int64(th.DV)*int64(th.BitsV)
+	perTile := h.perTile
+	bpc := p.planesPerStep(th.BitsK)
+	table := w.blockTable(h, q0, q1)
+	pair := func(r, j int) int { return (r-q0)*h.keys + j }
+
+	var survivors int64
+	empty := make([]bool, q1-q0)
+	for r := q0; r < q1; r++ {
+		kept := table.rowKept[r-q0]
+		survivors += int64(kept)
+		empty[r-q0] = kept == 0 && h.limit[r] > 0
 	}
-	w.Heads = append(w.Heads, hs)
-	if h.hist != nil {
-		w.decided.countHead(p, th, h.hist, hs.Pairs, hs.Survivors)
+	w.Heads[h.index].Survivors += survivors
+	if table.hist != nil {
+		var pairs int64
+		for r := q0; r < q1; r++ {
+			pairs += int64(h.limit[r])
+		}
+		w.decided.countHead(p, th, table.hist, pairs, survivors)
 	}
 
 	var tiles []*tile
 	prunes := !p.FrontEnd.KeepAll
-	// The head's place in DRAM.
-	qBase := w.nextAddr
-	kBase := qBase + alignUp(ceilDiv(int64(h.rows)*qRowBits, 8), 64)
-	vBase := kBase + alignUp(ceilDiv(int64(h.keys)*int64(th.D)*int64(th.BitsK), 8), 64)
-	w.nextAddr = alignUp(vBase+ceilDiv(int64(h.keys)*int64(th.DV)*int64(th.BitsV), 8), 4096)
-	h.vBase, h.vRow = vBase, ceilDiv(int64(th.DV)*int64(th.BitsV), 8)
 	// Plane-major K: the planes each tile's lanes read, from the pairs' steps (computed here for
 	// bit-serial lanes too, which must then stay within them).
-	var planeSteps []uint8
+	var planeDec []uint8
 	if p.KPlaneMajor {
-		planeSteps = h.steps
-		if planeSteps == nil {
-			planeSteps = kernelTable(th, p.ThresholdScale, bpc).steps
+		planeDec = table.dec
+		if w.method == bitSerial {
+			planeDec = kernelTable(th, h.T, h.limit, q0, q1, bpc).dec
 		}
 	}
-	for q0 := 0; q0 < max(h.rows, 1); q0 += qPer {
-		q1 := min(q0+qPer, h.rows)
-		keys := 1 // keys of the block's tiles: up to the largest limit of its rows, one tile at least
-		for r := q0; r < q1; r++ {
-			keys = max(keys, h.limit[r])
+	keys := 1 // keys of the block's tiles: up to the largest limit of its rows, one tile at least
+	for r := q0; r < q1; r++ {
+		keys = max(keys, h.limit[r])
+	}
+	keys = min(keys, max(h.keys, 1))
+	for lo := 0; lo < keys; lo += perTile {
+		hi := min(lo+perTile, keys)
+		t := &tile{heads: []*head{h}, q0: q0, Tile: arch.Tile{Tasks: make([][]arch.RowTask, p.buckets())},
+			headPlanes: []int{th.BitsK}}
+		t.kBits = int64(hi-lo) * int64(th.D) * int64(th.BitsK)
+		t.vBits = int64(hi-lo) * int64(th.DV) * int64(th.BitsV)
+		t.Bytes = ceilDiv(t.kBits, 8)
+		if !p.VOnDemand {
+			t.Bytes += ceilDiv(t.vBits, 8)
 		}
-		keys = min(keys, max(h.keys, 1))
-		first := len(tiles)
-		for lo := 0; lo < keys; lo += perTile {
-			hi := min(lo+perTile, keys)
-			t := &tile{heads: []*head{h}, Tile: arch.Tile{Tasks: make([][]arch.RowTask, p.buckets())},
-				headPlanes: []int{th.BitsK}}
-			t.kBits = int64(hi-lo) * int64(th.D) * int64(th.BitsK)
-			t.vBits = int64(hi-lo) * int64(th.DV) * int64(th.BitsV)
-			t.Bytes = ceilDiv(t.kBits, 8)
-			if !p.VOnDemand {
-				t.Bytes += ceilDiv(t.vBits, 8)
-			}
-			if p.KPlaneMajor {
-				t.headPlanes[0] = 0 // the tasks below raise it to the planes their lanes read
-			}
-			if lo == 0 {
-				t.qBits = int64(q1-q0) * qRowBits
-				t.Bytes += ceilDiv(t.qBits, 8)
-				t.segs = append(t.segs, Segment{Addr: qBase + int64(q0)*qRowBits/8, Bytes: ceilDiv(t.qBits, 8)})
-			}
-			t.kSeg = len(t.segs)
-			t.segs = append(t.segs, Segment{Addr: kBase + int64(lo)*int64(th.D)*int64(th.BitsK)/8, Bytes: ceilDiv(t.kBits, 8)})
-			if !p.VOnDemand {
-				t.segs = append(t.segs, Segment{Addr: vBase + int64(lo)*int64(th.DV)*int64(th.BitsV)/8, Bytes: ceilDiv(t.vBits, 8)})
-			}
-			tiles = append(tiles, t)
+		if p.KPlaneMajor {
+			t.headPlanes[0] = 0 // the tasks below raise it to the planes their lanes read
 		}
-		for r := q0; r < q1; r++ {
-			lastTile := 0
-			if h.limit[r] > 0 {
-				lastTile = (h.limit[r] - 1) / perTile
+		if lo == 0 {
+			t.qBits = int64(q1-q0) * qRowBits
+			t.Bytes += ceilDiv(t.qBits, 8)
+			t.segs = append(t.segs, Segment{Addr: h.qBase + int64(q0)*qRowBits/8, Bytes: ceilDiv(t.qBits, 8)})
+		}
+		t.kSeg = len(t.segs)
+		t.segs = append(t.segs, Segment{Addr: h.kBase + int64(lo)*int64(th.D)*int64(th.BitsK)/8, Bytes: ceilDiv(t.kBits, 8)})
+		if !p.VOnDemand {
+			t.segs = append(t.segs, Segment{Addr: h.vBase + int64(lo)*int64(th.DV)*int64(th.BitsV)/8, Bytes: ceilDiv(t.vBits, 8)})
+		}
+		tiles = append(tiles, t)
+	}
+	for r := q0; r < q1; r++ {
+		lastTile := 0
+		if h.limit[r] > 0 {
+			lastTile = (h.limit[r] - 1) / perTile
+		}
+		if th.KeepMax && empty[r-q0] && lastTile > 0 && prunes && p.FrontEnd.EarlyTermination {
+			return nil, fmt.Errorf("%s: query row %d keeps no key and the trace's empty_row is keep_max, but its %d keys span %d K/V tiles of %d keys (memory.sram_kv_bytes %d); the keep-max second pass is modelled within one tile: raise memory.sram_kv_bytes to at least %d or export the trace with empty_row zero",
+				where, r, h.limit[r], lastTile+1, perTile, p.SRAMKVBytes, int64(p.KVBuffers)*ceilDiv(int64(h.limit[r])*keyBits, 8))
+		}
+		var qplus int64
+		if w.method == bitSerial {
+			qplus = arch.QPlus(th.Q[r*th.D : (r+1)*th.D])
+		}
+		for ti := 0; ti <= (keys-1)/perTile; ti++ {
+			lo := ti * perTile
+			k0, k1 := lo, min(lo+perTile, h.limit[r])
+			if k1 < k0 {
+				k1 = k0
 			}
-			if th.KeepMax && empty[r] && lastTile > 0 && prunes && p.FrontEnd.EarlyTermination {
-				return nil, nil, fmt.Errorf("%s: query row %d keeps no key and the trace's empty_row is keep_max, but its %d keys span %d K/V tiles of %d keys (memory.sram_kv_bytes %d); the keep-max second pass is modelled within one tile: raise memory.sram_kv_bytes to at least %d or export the trace with empty_row zero",
-					where, r, h.limit[r], lastTile+1, perTile, p.SRAMKVBytes, int64(p.KVBuffers)*ceilDiv(int64(h.limit[r])*keyBits, 8))
+			if k1 == k0 && ti != lastTile {
+				continue // no key and no marker: skipped
 			}
-			var qplus int64
+			last := ti == lastTile
+			tk := arch.RowTask{Row: r, N: k1 - k0, Key0: k0, Last: last, BitsK: th.BitsK, DV: th.DV, RowID: -1,
+				Head: h.index, KeepMax: last && th.KeepMax && (lastTile == 0 || empty[r-q0]), MaxKey: -1}
+			if tk.KeepMax && empty[r-q0] {
+				tk.MaxKey = maxKey(th, r, h.limit[r])
+			}
+			if lastTile > 0 {
+				tk.RowID = int64(h.index)<<32 | int64(r)
+			}
 			if w.method == bitSerial {
-				qplus = arch.QPlus(th.Q[r*th.D : (r+1)*th.D])
+				tk.Operands = &arch.TaskOperands{Q: th.Q[r*th.D : (r+1)*th.D], QPlus: qplus, T: h.T,
+					K: th.K[k0*th.D : k1*th.D], D: th.D}
+			} else {
+				base := pair(r, k0)
+				tk.Dec = table.dec[base : base+k1-k0 : base+k1-k0]
 			}
-			for ti := 0; ti <= (keys-1)/perTile; ti++ {
-				lo := ti * perTile
-				k0, k1 := lo, min(lo+perTile, h.limit[r])
-				if k1 < k0 {
-					k1 = k0
-				}
-				if k1 == k0 && ti != lastTile {
-					continue // no key and no marker: skipped
-				}
-				last := ti == lastTile
-				tk := arch.RowTask{Row: r, N: k1 - k0, Key0: k0, Last: last, BitsK: th.BitsK, DV: th.DV, RowID: -1,
-					Head: index, KeepMax: last && th.KeepMax && (lastTile == 0 || empty[r]), MaxKey: -1}
-				if tk.KeepMax && empty[r] {
-					tk.MaxKey = maxKey(th, r, h.limit[r])
-				}
-				if lastTile > 0 {
-					tk.RowID = int64(index)<<32 | int64(r)
-				}
-				if w.method == bitSerial {
-					tk.Operands = &arch.TaskOperands{Q: th.Q[r*th.D : (r+1)*th.D], QPlus: qplus, T: h.T,
-						K: th.K[k0*th.D : k1*th.D], D: th.D}
-				} else {
-					base := h.pair(r, k0)
-					tk.Steps, tk.Survive = h.steps[base:base+k1-k0], h.survive[base:base+k1-k0]
-				}
-				t := tiles[first+ti]
-				if p.KPlaneMajor {
-					t.headPlanes[0] = max(t.headPlanes[0], readPlanes(p, th, planeSteps[h.pair(r, k0):h.pair(r, k0)+k1-k0],
-						tk.KeepMax && empty[r] && !p.FrontEnd.KeepAll, bpc))
-				}
-				u := r % p.buckets()
-				t.Tasks[u] = append(t.Tasks[u], tk)
+			t := tiles[ti]
+			if p.KPlaneMajor {
+				t.headPlanes[0] = max(t.headPlanes[0], readPlanes(p, th, planeDec[pair(r, k0):pair(r, k0)+k1-k0],
+					tk.KeepMax && empty[r-q0] && !p.FrontEnd.KeepAll, bpc))
 			}
+			u := r % p.buckets()
+			t.Tasks[u] = append(t.Tasks[u], tk)
 		}
 	}
 	if p.KPlaneMajor {
@@ -481,19 +534,24 @@ func (w *workload) prepare(th *traces.Head, index int, table *pairTable) (*head,
 			t.segs[t.kSeg].Bytes = ceilDiv(t.kBits, 8)
 		}
 	}
-	return h, tiles, nil
+	h.ntiles += len(tiles)
+	if w.method != bitSerial {
+		// Bit-serial tasks carry operands, not the table: nothing to keep.
+		h.blocks[q0] = &block{table: table, tiles: len(tiles)}
+	}
+	return tiles, nil
 }
 
 // readPlanes is the K bit-planes a task's lanes read of keys whose early-termination steps are
-// steps: all of them when the lanes do not stop early (no early termination, or a keep-max
+// dec: all of them when the lanes do not stop early (no early termination, or a keep-max
 // row's second pass), else the deepest step's.
-func readPlanes(p *Params, th *traces.Head, steps []uint8, maxPass bool, bpc int) int {
+func readPlanes(p *Params, th *traces.Head, dec []uint8, maxPass bool, bpc int) int {
 	if !p.FrontEnd.EarlyTermination || maxPass {
 		return th.BitsK
 	}
 	deepest := 0
-	for _, s := range steps {
-		deepest = max(deepest, int(s))
+	for _, d := range dec {
+		deepest = max(deepest, int(d&^arch.SurviveBit))
 	}
 	return min(deepest*bpc, th.BitsK)
 }
@@ -533,49 +591,48 @@ func rowLimits(th *traces.Head) []int {
 	return limit
 }
 
-// kernelTable runs the bit-plane kernel once over a head with early termination on.
-func kernelTable(th *traces.Head, scale float64, bitsPerCycle int) *pairTable {
-	T := headThreshold(th, scale)
-	limit := rowLimits(th)
+// kernelTable runs the bit-plane kernel with early termination on over query rows [q0, q1) of
+// a head with integer threshold T: each allowed pair's decision, the step histogram and the
+// survivors of each row.
+func kernelTable(th *traces.Head, T int64, limit []int, q0, q1, bitsPerCycle int) *pairTable {
 	keys := th.ValidK
-	n := th.ValidQ * keys
-	t := &pairTable{steps: make([]uint8, n), survive: make([]bool, n),
-		hist: make([]int64, arch.Steps(th.BitsK, bitsPerCycle)), rowKept: make([]int32, th.ValidQ)}
+	t := &pairTable{dec: make([]uint8, (q1-q0)*keys),
+		hist: make([]int64, arch.Steps(th.BitsK, bitsPerCycle)), rowKept: make([]int32, q1-q0)}
 	pk := arch.NewPlaneKernel(th.K[:keys*th.D], keys, th.D, th.BitsK, bitsPerCycle)
-	for r := 0; r < th.ValidQ; r++ {
+	for r := q0; r < q1; r++ {
 		pk.SetQuery(th.Q[r*th.D : (r+1)*th.D])
+		row := t.dec[(r-q0)*keys : (r-q0)*keys+limit[r]]
 		var kept int32
-		for j := 0; j < limit[r]; j++ {
+		for j := range row {
 			step, surv := pk.Term(j, T, true)
-			t.steps[r*keys+j] = uint8(step)
-			t.survive[r*keys+j] = surv
-			t.hist[step-1]++
+			d := uint8(step)
 			if surv {
+				d |= arch.SurviveBit
 				kept++
 			}
+			row[j] = d
+			t.hist[step-1]++
 		}
-		t.rowKept[r] = kept
+		t.rowKept[r-q0] = kept
 	}
 	return t
 }
 
-// kernel fills the head's early-termination steps and survivors with the plane kernel.
-func (w *workload) kernel(h *head, bitsPerCycle int) {
-	t := kernelTable(h.src, w.p.ThresholdScale, bitsPerCycle)
-	h.steps, h.survive, h.hist, h.rowKept = t.steps, t.survive, t.hist, t.rowKept
-}
-
-// dots fills the head's survivors from plain integer dot products, independently of any lane
-// (the reference engine's lanes make their own decisions as they step).
-func (w *workload) dots(h *head) {
+// dotTable finds the survivors of query rows [q0, q1) from plain integer dot products,
+// independently of any lane (the reference engine's lanes make their own decisions as they
+// step, and count them): only rowKept is set.
+func dotTable(h *head, q0, q1 int) *pairTable {
 	th := h.src
-	h.survive = make([]bool, h.rows*h.keys)
-	for r := 0; r < h.rows; r++ {
+	t := &pairTable{rowKept: make([]int32, q1-q0)}
+	for r := q0; r < q1; r++ {
 		q := th.Q[r*th.D : (r+1)*th.D]
 		for j := 0; j < h.limit[r]; j++ {
-			h.survive[h.pair(r, j)] = arch.Dot(q, th.K[j*th.D:(j+1)*th.D]) >= h.T
+			if arch.Dot(q, th.K[j*th.D:(j+1)*th.D]) >= h.T {
+				t.rowKept[r-q0]++
+			}
 		}
 	}
+	return t
 }
 
 func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }

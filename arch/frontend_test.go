@@ -176,7 +176,7 @@ func randRows(r *rand.Rand, p FrontEndParams, keepMax bool, maxKeys int) []RowTa
 		}
 		task := func(lo, hi int, last bool) RowTask {
 			return RowTask{Row: row, N: hi - lo, Key0: lo, Last: last, BitsK: bitsK, DV: 1 + r.IntN(9),
-				Dec: dec[lo:hi],
+				Dec:      dec[lo:hi],
 				Operands: &TaskOperands{Q: q, QPlus: ops.QPlus, T: T, K: k[lo*d : hi*d], D: d}}
 		}
 		if split := r.IntN(m + 1); m > 1 && r.IntN(4) == 0 && split > 0 {

@@ -2,6 +2,10 @@ package arch
 
 import "math/bits"
 
+// SurviveBit marks a surviving key in the decisions TermRow writes: dec[j] is the step (1..G) at
+// which the lane decides key j, with SurviveBit set when the key survives.
+const SurviveBit = 0x80
+
 // PlaneKernel computes termination steps for a whole head fast. K is transposed once into
 // bit-plane-major bytes (the layout the K SRAM holds), and for each query row a table gives, for
 // every byte of one bit-plane, the sum of the 8 q elements whose key bit is set. A plane's
@@ -20,6 +24,9 @@ type PlaneKernel struct {
 	// plane sum is eight unrolled look-ups with no bounds checks.
 	planes64 []uint64 // [m][bitsK]
 	lut64    *[8][256]int32
+
+	// The vector path (kernel_amd64.s, TermRow only): see vec and README.md, "The plane kernel".
+	vec *vecKernel
 }
 
 // NewPlaneKernel transposes K ([m x d] row-major, bitsK-bit two's complement) into bit-planes.
@@ -66,6 +73,9 @@ func NewPlaneKernel(k []int32, m, d, bitsK, bitsPerCycle int) *PlaneKernel {
 	for s := 1; s <= g; s++ {
 		pk.lo[s-1] = max(bitsK-s*bitsPerCycle, 0)
 	}
+	if useVector() {
+		pk.vec = newVecKernel(k, m, d, bitsK, pk.lo)
+	}
 	return pk
 }
 
@@ -90,7 +100,43 @@ func (pk *PlaneKernel) SetQuery(q []int32) {
 	for s, lo := range pk.lo {
 		pk.bound[s] = ((int64(1) << uint(lo)) - 1) * qplus
 	}
+	if pk.vec != nil {
+		pk.vec.setQuery(q)
+	}
 }
+
+// TermRow decides keys 0..len(dec)-1 against T for the current query row: dec[j] = step |
+// SurviveBit when key j survives, else step (1..G); each entry equals Term (and TermStep) for
+// the same key. It takes the vector path when the kernel has one and the row's magnitudes allow
+// it (vecKernel), and otherwise loops over Term.
+func (pk *PlaneKernel) TermRow(T int64, earlyTermination bool, dec []uint8) {
+	if len(dec) > pk.m {
+		panic("arch: TermRow: more decisions than keys")
+	}
+	if pk.vec != nil && pk.vec.rowOK {
+		pk.vec.termRow(T, earlyTermination, pk.bound, dec)
+		return
+	}
+	pk.termRowGo(T, earlyTermination, dec)
+}
+
+// termRowGo is the portable TermRow, and the reference of the vector path.
+func (pk *PlaneKernel) termRowGo(T int64, earlyTermination bool, dec []uint8) {
+	for j := range dec {
+		step, surv := pk.Term(j, T, earlyTermination)
+		dec[j] = uint8(step)
+		if surv {
+			dec[j] |= SurviveBit
+		}
+	}
+}
+
+// vectorRow reports whether TermRow takes the vector path for the current query row.
+func (pk *PlaneKernel) vectorRow() bool { return pk.vec != nil && pk.vec.rowOK }
+
+// portable drops the vector path, so that TermRow runs termRowGo: the tests' way to compare
+// both paths on one machine.
+func (pk *PlaneKernel) portable() { pk.vec = nil }
 
 // Term returns the step at which the lane decides key j against threshold T for the current
 // query row, and whether the key survives; it equals TermStep for the same operands.

@@ -34,38 +34,28 @@ func NewPlaneKernel(k []int32, m, d, bitsK, bitsPerCycle int) *PlaneKernel {
 	groups := (d + 7) / 8
 	pk := &PlaneKernel{
 		m: m, d: d, bitsK: bitsK, bitsPerCycle: bitsPerCycle, groups: groups,
-		planes: make([]uint8, m*bitsK*groups),
-		lut:    make([]int32, groups*256),
+		lut: make([]int32, groups*256),
 	}
-	for j := 0; j < m; j++ {
-		row := k[j*d : (j+1)*d]
-		for i, v := range row {
-			u := uint32(v)
-			g, bit := i/8, uint8(1)<<uint(i%8)
-			for b := 0; b < bitsK; b++ {
-				if u>>uint(b)&1 != 0 {
-					pk.planes[(j*bitsK+b)*groups+g] |= bit
-				}
-			}
+	vector := useVector()
+	if d <= 64 {
+		pk.lut64 = new([8][256]int32)
+		pk.planes64 = make([]uint64, m*bitsK)
+		if vector {
+			transposeVector64(k, pk.planes64, m, d, bitsK)
+		} else {
+			transposeGo64(k, pk.planes64, m, d, bitsK)
+		}
+	} else {
+		pk.planes = make([]uint8, m*bitsK*groups)
+		if vector {
+			transposeVector(k, pk.planes, m, d, bitsK)
+		} else {
+			transposeGo(k, pk.planes, m, d, bitsK)
 		}
 	}
 	pk.weight = make([]int64, bitsK)
 	for b := range pk.weight {
 		pk.weight[b] = planeWeight(b, bitsK)
-	}
-	if d <= 64 {
-		pk.lut64 = new([8][256]int32)
-		pk.planes64 = make([]uint64, m*bitsK)
-		for j := 0; j < m; j++ {
-			for b := 0; b < bitsK; b++ {
-				var w uint64
-				for g := 0; g < groups; g++ {
-					w |= uint64(pk.planes[(j*bitsK+b)*groups+g]) << (8 * uint(g))
-				}
-				pk.planes64[j*bitsK+b] = w
-			}
-		}
-		pk.planes = nil
 	}
 	g := Steps(bitsK, bitsPerCycle)
 	pk.bound = make([]int64, g)
@@ -73,10 +63,39 @@ func NewPlaneKernel(k []int32, m, d, bitsK, bitsPerCycle int) *PlaneKernel {
 	for s := 1; s <= g; s++ {
 		pk.lo[s-1] = max(bitsK-s*bitsPerCycle, 0)
 	}
-	if useVector() {
+	if vector {
 		pk.vec = newVecKernel(k, m, d, bitsK, pk.lo)
 	}
 	return pk
+}
+
+// transposeGo writes the bit-planes of K ([m x d], bitsK bits) to planes ([m][bitsK][ceil(d/8)]
+// bytes, zeroed): bit i%8 of byte i/8 of plane b of key j is bit b of k[j*d+i].
+func transposeGo(k []int32, planes []uint8, m, d, bitsK int) {
+	groups := (d + 7) / 8
+	for j := 0; j < m; j++ {
+		for i, v := range k[j*d : (j+1)*d] {
+			u := uint32(v)
+			g, sh := i/8, uint(i%8)
+			for b := 0; b < bitsK; b++ {
+				planes[(j*bitsK+b)*groups+g] |= uint8(u>>uint(b)&1) << sh
+			}
+		}
+	}
+}
+
+// transposeGo64 is transposeGo for d <= 64, one word a plane: bit i of plane b of key j (word
+// j*bitsK+b, zeroed) is bit b of k[j*d+i].
+func transposeGo64(k []int32, planes []uint64, m, d, bitsK int) {
+	for j := 0; j < m; j++ {
+		p := planes[j*bitsK : (j+1)*bitsK]
+		for i, v := range k[j*d : (j+1)*d] {
+			u := uint64(uint32(v))
+			for b := range p {
+				p[b] |= (u >> uint(b) & 1) << uint(i)
+			}
+		}
+	}
 }
 
 // SetQuery loads query row q (length d): it rebuilds the byte tables and the per-step bounds.

@@ -106,3 +106,65 @@ elem:
 done:
 	VZEROUPPER
 	RET
+
+// func transposeAVX2(k []int32, planes []uint8, m, groups, bitsK, stride int)
+//
+// For each of the m keys (groups*8 int32 in k) and each group g of 8 elements: shift the 8 lanes
+// left by 32-bitsK, so that bit bitsK-1 is each lane's sign, then for b = bitsK-1 down to 0 store
+// VMOVMSKPS (the 8 signs: bit i from element i) as byte g of plane b, and shift left by one.
+// Plane b of key j starts at byte (j*bitsK+b)*stride.
+//
+// Registers: SI k, DI the key's planes, DX its byte g of plane 0, R8 groups, R9 bitsK, R10 keys
+// left, CX stride, R11 bytes per key (bitsK*stride), R12 (bitsK-1)*stride; X15 the first
+// shift.
+TEXT ·transposeAVX2(SB), NOSPLIT, $0-80
+	MOVQ  k_base+0(FP), SI
+	MOVQ  planes_base+24(FP), DI
+	MOVQ  m+48(FP), R10
+	MOVQ  groups+56(FP), R8
+	MOVQ  bitsK+64(FP), R9
+	MOVQ  stride+72(FP), CX
+	TESTQ R10, R10
+	JZ    tdone
+	TESTQ R8, R8
+	JZ    tdone
+	TESTQ R9, R9
+	JZ    tdone
+	MOVQ  $32, AX
+	SUBQ  R9, AX
+	MOVQ  AX, X15
+	MOVQ  R9, R11
+	IMULQ CX, R11
+	MOVQ  R11, R12
+	SUBQ  CX, R12
+
+tkey:
+	MOVQ DI, DX
+	MOVQ R8, BX
+
+tgroup:
+	VMOVDQU (SI), Y0
+	VPSLLD  X15, Y0, Y0
+	LEAQ    (DX)(R12*1), R13
+	MOVQ    R9, R14
+
+tplane:
+	VMOVMSKPS Y0, AX
+	MOVB      AX, (R13)
+	VPSLLD    $1, Y0, Y0
+	SUBQ      CX, R13
+	DECQ      R14
+	JNZ       tplane
+
+	ADDQ $32, SI
+	INCQ DX
+	DECQ BX
+	JNZ  tgroup
+
+	ADDQ R11, DI
+	DECQ R10
+	JNZ  tkey
+
+tdone:
+	VZEROUPPER
+	RET

@@ -12,3 +12,15 @@ func useVector() bool { return false }
 func termGroups(k, q, lo, thr, first []int32, start, iters int) {
 	termGroupsGo(k, q, lo, thr, first, start, iters)
 }
+
+// transposeVector is never called without the assembly (useVector is false); it runs
+// transposeGo.
+func transposeVector(k []int32, planes []uint8, m, d, bitsK int) {
+	transposeGo(k, planes, m, d, bitsK)
+}
+
+// transposeVector64 is never called without the assembly (useVector is false); it runs
+// transposeGo64.
+func transposeVector64(k []int32, planes []uint64, m, d, bitsK int) {
+	transposeGo64(k, planes, m, d, bitsK)
+}

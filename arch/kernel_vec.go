@@ -56,14 +56,16 @@ func newVecKernel(k []int32, m, d, bitsK int, lo []int) *vecKernel {
 		first: make([]int32, groups*vecLanes),
 	}
 	shift := uint(32 - bitsK)
+	var kmin, kmax int32
 	for j := 0; j < m; j++ {
-		grp, lane := j/vecLanes, j%vecLanes
+		out := v.k[(j/vecLanes)*dPad*vecLanes+j%vecLanes:]
 		for i, x := range k[j*d : (j+1)*d] {
 			x = x << shift >> shift // the bitsK-bit two's-complement value the planes hold
-			v.maxK = max(v.maxK, abs64(int64(x)))
-			v.k[(grp*dPad+i)*vecLanes+lane] = x << 16
+			kmin, kmax = min(kmin, x), max(kmax, x)
+			out[i*vecLanes] = x << 16
 		}
 	}
+	v.maxK = max(-int64(kmin), int64(kmax))
 	for s, l := range lo {
 		v.lo[s+1] = int32(l)
 	}

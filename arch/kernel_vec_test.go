@@ -244,3 +244,61 @@ func TestStepThreshold(t *testing.T) {
 		}
 	}
 }
+
+// TestTransposePathsAgree compares the transposes NewPlaneKernel uses here (the assembly on an
+// AVX2 machine) with transposeGo and transposeGo64, byte by byte and word by word, on keys with
+// the extremes of two's complement; the vector transposes get buffers full of garbage, since
+// they must write every byte.
+func TestTransposePathsAgree(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, bitsK := range []int{1, 2, 3, 7, 8, 9, 12, 15, 16, 31, 32} {
+		for _, d := range []int{1, 3, 8, 17, 64, 65, 128} {
+			m := 1 + r.IntN(20)
+			k := make([]int32, m*d)
+			for j := 0; j < m; j++ {
+				extremeRow(r, k[j*d:(j+1)*d], min(max(bitsK, 2), 30), j%5)
+			}
+			if bitsK > 30 {
+				for i := range k {
+					k[i] = []int32{math.MinInt32, math.MaxInt32, -1, int32(r.Uint32())}[r.IntN(4)]
+				}
+			}
+			n := m * bitsK * ((d + 7) / 8)
+			want := make([]uint8, n)
+			transposeGo(k, want, m, d, bitsK)
+			got := make([]uint8, n)
+			for i := range got {
+				got[i] = 0xa5
+			}
+			if !haveAsm || !useVector() {
+				clear(got) // the Go transpose ORs into a zeroed buffer
+			}
+			transposeVector(k, got, m, d, bitsK)
+			if !slices.Equal(got, want) {
+				t.Fatalf("bitsK=%d d=%d m=%d: the planes differ\n got %v\nwant %v", bitsK, d, m, got, want)
+			}
+			if d > 64 {
+				continue
+			}
+			want64, got64 := make([]uint64, m*bitsK), make([]uint64, m*bitsK)
+			transposeGo64(k, want64, m, d, bitsK)
+			for i := range got64 {
+				got64[i] = 0xa5a5a5a5a5a5a5a5
+			}
+			if !haveAsm || !useVector() {
+				clear(got64)
+			}
+			transposeVector64(k, got64, m, d, bitsK)
+			for i, w := range want64 {
+				var fromBytes uint64 // the same plane from transposeGo's bytes
+				for g := 0; g < (d+7)/8; g++ {
+					fromBytes |= uint64(want[i*((d+7)/8)+g]) << (8 * g)
+				}
+				if got64[i] != w || w != fromBytes {
+					t.Fatalf("bitsK=%d d=%d m=%d word %d: vector %#x, transposeGo64 %#x, transposeGo %#x",
+						bitsK, d, m, i, got64[i], w, fromBytes)
+				}
+			}
+		}
+	}
+}

@@ -10,12 +10,16 @@ const SurviveBit = 0x80
 // bit-plane-major bytes (the layout the K SRAM holds), and for each query row a table gives, for
 // every byte of one bit-plane, the sum of the 8 q elements whose key bit is set. A plane's
 // contribution q . plane_b then costs ceil(d/8) table look-ups instead of d multiply-adds, and a
-// key that terminates early only touches its top planes.
+// key that terminates early only touches its top planes. On amd64 with AVX2 (and without the
+// purego build tag) TermRow has a vector path and the transpose an assembly form; README.md,
+// "The plane kernel", says how the vector path stays exact.
 type PlaneKernel struct {
 	m, d, bitsK, bitsPerCycle int
 	groups                    int     // ceil(d / 8)
 	planes                    []uint8 // [m][bitsK][groups], plane b of key j at (j*bitsK+b)*groups
 	lut                       []int32 // [groups][256] sums of q over the set bits of a byte
+	query                     []int32 // the current query row
+	lutReady                  bool    // the tables hold the current row (built on Term's demand)
 	bound                     []int64 // per step s (index s-1): (2^t - 1) * Q+ for the current row
 	lo                        []int   // per step: lowest plane consumed, t
 	weight                    []int64 // per plane b: its two's-complement weight
@@ -25,7 +29,7 @@ type PlaneKernel struct {
 	planes64 []uint64 // [m][bitsK]
 	lut64    *[8][256]int32
 
-	// The vector path (kernel_amd64.s, TermRow only): see vec and README.md, "The plane kernel".
+	// The vector path of TermRow (kernel_vec.go, kernel_amd64.s), nil without one.
 	vec *vecKernel
 }
 
@@ -98,8 +102,22 @@ func transposeGo64(k []int32, planes []uint64, m, d, bitsK int) {
 	}
 }
 
-// SetQuery loads query row q (length d): it rebuilds the byte tables and the per-step bounds.
+// SetQuery loads query row q (length d): the per-step bounds now, the byte tables when Term
+// first needs them (TermRow's vector path does not).
 func (pk *PlaneKernel) SetQuery(q []int32) {
+	pk.query = append(pk.query[:0], q[:pk.d]...)
+	pk.lutReady = false
+	qplus := QPlus(q)
+	for s, lo := range pk.lo {
+		pk.bound[s] = ((int64(1) << uint(lo)) - 1) * qplus
+	}
+	if pk.vec != nil {
+		pk.vec.setQuery(q)
+	}
+}
+
+// buildLUT builds the byte tables of the current query row.
+func (pk *PlaneKernel) buildLUT() {
 	for g := 0; g < pk.groups; g++ {
 		t := pk.lut[g*256 : (g+1)*256]
 		if pk.lut64 != nil {
@@ -110,18 +128,12 @@ func (pk *PlaneKernel) SetQuery(q []int32) {
 			i := g*8 + bits.TrailingZeros8(uint8(mask))
 			var v int32
 			if i < pk.d {
-				v = q[i]
+				v = pk.query[i]
 			}
 			t[mask] = t[mask&(mask-1)] + v
 		}
 	}
-	qplus := QPlus(q)
-	for s, lo := range pk.lo {
-		pk.bound[s] = ((int64(1) << uint(lo)) - 1) * qplus
-	}
-	if pk.vec != nil {
-		pk.vec.setQuery(q)
-	}
+	pk.lutReady = true
 }
 
 // TermRow decides keys 0..len(dec)-1 against T for the current query row: dec[j] = step |
@@ -160,6 +172,9 @@ func (pk *PlaneKernel) portable() { pk.vec = nil }
 // Term returns the step at which the lane decides key j against threshold T for the current
 // query row, and whether the key survives; it equals TermStep for the same operands.
 func (pk *PlaneKernel) Term(j int, T int64, earlyTermination bool) (step int, survive bool) {
+	if !pk.lutReady {
+		pk.buildLUT()
+	}
 	if pk.lut64 != nil {
 		return pk.term64(j, T, earlyTermination)
 	}

@@ -54,6 +54,10 @@ if [ -n "$skips" ]; then
   echo "$skips" | sed 's/^/   SKIPPED: /'
   while IFS= read -r s; do skipped+=("Go test ${s%%:*}"); done <<<"$skips"
 fi
+echo "== arch with -tags purego (the portable Go kernel, without the AVX2 assembly)"
+go test -tags purego ./arch
+ran+=("arch tests with -tags purego")
+
 if command -v iverilog >/dev/null && command -v vvp >/dev/null; then
   ran+=("RTL cross-check (iverilog)")
 else

@@ -45,9 +45,6 @@ type FrontEndParams struct {
 	DrainCycles int
 }
 
-// SurviveBit marks a surviving key in a decision byte (RowTask.Dec); the low bits hold the step.
-const SurviveBit = 0x80
-
 // RowTask is one query row's work inside one key tile: its allowed keys in increasing order and
 // whether it ends the row (and so pushes the end-of-row marker). The keys' decisions come either
 // precomputed (Dec, from the plane kernel) or from bit-serial lanes that compute

@@ -2,8 +2,9 @@ package arch
 
 import "math/bits"
 
-// SurviveBit marks a surviving key in the decisions TermRow writes: dec[j] is the step (1..G) at
-// which the lane decides key j, with SurviveBit set when the key survives.
+// SurviveBit marks a surviving key in a decision byte, as TermRow writes them and RowTask.Dec
+// holds them: the step (1..G) at which the lane decides the key, with SurviveBit set when the
+// key survives.
 const SurviveBit = 0x80
 
 // PlaneKernel computes termination steps for a whole head fast. K is transposed once into

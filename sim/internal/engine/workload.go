@@ -602,16 +602,13 @@ func kernelTable(th *traces.Head, T int64, limit []int, q0, q1, bitsPerCycle int
 	for r := q0; r < q1; r++ {
 		pk.SetQuery(th.Q[r*th.D : (r+1)*th.D])
 		row := t.dec[(r-q0)*keys : (r-q0)*keys+limit[r]]
+		pk.TermRow(T, true, row)
 		var kept int32
-		for j := range row {
-			step, surv := pk.Term(j, T, true)
-			d := uint8(step)
-			if surv {
-				d |= arch.SurviveBit
+		for _, d := range row {
+			t.hist[d&^arch.SurviveBit-1]++
+			if d&arch.SurviveBit != 0 {
 				kept++
 			}
-			row[j] = d
-			t.hist[step-1]++
 		}
 		t.rowKept[r-q0] = kept
 	}

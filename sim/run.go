@@ -43,7 +43,13 @@ type (
 	Bound = engine.Bound
 	// Cause is a resource a unit-cycle went to.
 	Cause = engine.Cause
+	// Pool bounds the simulations computing at once across the runs that share it
+	// (Options.Pool); a sweep gives its points one.
+	Pool = engine.Pool
 )
+
+// NewPool returns a pool of n slots: at most n simulations compute at once.
+func NewPool(n int) *Pool { return engine.NewPool(n) }
 
 // Causes lists the causes of a Bound in report order.
 func Causes() []Cause { return engine.Causes() }

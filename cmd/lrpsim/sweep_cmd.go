@@ -26,7 +26,8 @@ func newSweepCmd() *cobra.Command {
 zipped lists), crossed with traces. It writes one tidy CSV, a row per point (the swept values, and
 every metric of the design and its baselines, energy included), and a JSON manifest beside it
 (--manifest, default FILE.csv.json) with the lrpsim version and the hashes of the configs, traces
-and energy table. Points run in parallel (--jobs); the bytes written do not depend on it.
+and energy table. Points and their configurations run in parallel on --jobs cores (one pool
+for both); the bytes written do not depend on it.
 
 Every finished point goes to a journal beside the CSV (FILE.csv.journal). Killed at any moment
 and run again, sweep finishes without recomputing finished points; run again on finished outputs,
@@ -107,7 +108,7 @@ resume.`,
 	fl := cmd.Flags()
 	fl.StringVarP(&out, "out", "o", "", "CSV to write (required); the journal is FILE.journal beside it")
 	fl.StringVar(&manifest, "manifest", "", "manifest to write (default: the CSV's path + .json)")
-	fl.IntVarP(&jobs, "jobs", "j", 0, "points simulated at once (0: one per CPU)")
+	fl.IntVarP(&jobs, "jobs", "j", 0, "simulations computing at once, shared by the points and their configurations (0: one per CPU)")
 	fl.StringVar(&shardSpec, "shard", "", "run one slice of the sweep: i/N, the points whose number modulo N is i (0 <= i < N); auto: from a Slurm job array or a Kubernetes Indexed Job")
 	fl.BoolVar(&force, "force", false, "start over: ignore the journal and finished outputs")
 	fl.BoolVar(&keepGoing, "keep-going", false, `a point that the config rejects or that fails to simulate gets a row with the reason in a last column, "error", instead of stopping the sweep`)

@@ -21,7 +21,8 @@ type Options struct {
 	Out string
 	// Manifest is the manifest to write (default Out + ".json").
 	Manifest string
-	// Jobs is the number of points simulated at once (at least 1).
+	// Jobs is the number of simulations computing at once (at least 1): the points in flight
+	// and the design and baselines inside each share one pool of Jobs slots.
 	Jobs int
 	// Shard restricts the run to one slice of the points; the zero Shard runs them all.
 	Shard Shard
@@ -239,8 +240,8 @@ func checkOutPath(path, flag string) error {
 	return nil
 }
 
-// compute simulates the points, jobs at a time, and hands each finished row to record (called
-// from one goroutine at a time). On an error it stops handing out points, still records the
+// compute simulates the points, jobs simulations computing at once, and hands each finished
+// row to record (called from one goroutine at a time). On an error it stops handing out points, still records the
 // points in flight that finish, and returns the error of the lowest-numbered failed point. When
 // stop closes it stops handing out points likewise and returns errInterrupted.
 func (p *Plan) compute(todo []*Point, jobs int, stop <-chan struct{}, record func(*Point, []string) error) error {
@@ -287,13 +288,18 @@ func (p *Plan) compute(todo []*Point, jobs int, stop <-chan struct{}, record fun
 		}
 		stopped <- false
 	}()
+	// One pool of jobs slots for every configuration of every point: a point's design and
+	// baselines share the cores with the other points in flight instead of each point taking
+	// them all, so the wall time falls with jobs; a slot that one point's last configuration
+	// leaves idle goes to the configurations of the other points in flight.
+	pool := sim.NewPool(jobs)
 	var wg sync.WaitGroup
 	for range min(jobs, len(todo)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for pt := range next {
-				row, err := p.simulate(pt, readers[pt.Trace])
+				row, err := p.simulate(pt, readers[pt.Trace], pool)
 				results <- result{pt, row, err}
 			}
 		}()
@@ -332,12 +338,12 @@ func (p *Plan) compute(todo []*Point, jobs int, stop <-chan struct{}, record fun
 
 // simulate runs one point: the design and its baselines on the point's trace, priced.
 // With KeepGoing, a rejected configuration or a failed simulation gives the point's error row.
-func (p *Plan) simulate(pt *Point, r *traces.Reader) ([]string, error) {
+func (p *Plan) simulate(pt *Point, r *traces.Reader, pool *sim.Pool) ([]string, error) {
 	if pt.rejected != "" {
 		return p.errorRow(pt, pt.rejected), nil
 	}
 	cfg := pt.Config.Clone()
-	res, err := sim.Run(cfg, r, p.Sweep.Engine, sim.Options{})
+	res, err := sim.Run(cfg, r, p.Sweep.Engine, sim.Options{Pool: pool})
 	if err == nil {
 		err = res.Price(p.Table)
 	}

@@ -2,8 +2,10 @@ package engine
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/lrpsim/lrpsim/arch"
 	"github.com/lrpsim/lrpsim/traces"
@@ -67,7 +69,7 @@ func TestMemoryBounded(t *testing.T) {
 	ps := []*Params{testParams("design", true, true), testParams("dense", false, false),
 		testParams("et_only", true, false), testParams("prune_only", false, true)}
 	src := &countingSource{heads: hs}
-	shared := newSharedHeads(src, len(ps), ps[0].headsHeld())
+	shared := newSharedHeads(src, len(ps), ps[0].headsHeld(), nil)
 	var wg sync.WaitGroup
 	live := make([]int, len(ps))
 	for i, p := range ps {
@@ -101,6 +103,45 @@ func TestMemoryBounded(t *testing.T) {
 	for i, n := range live {
 		if n > 4 {
 			t.Errorf("configuration %d still holds the pair tables of %d heads at the end", i, n)
+		}
+	}
+}
+
+// TestPoolSlots runs configurations that share heads through pools smaller than themselves,
+// down to one slot, over enough heads to fill the shared window many times: a simulation that
+// waits for room must give its slot back (or the run deadlocks), and the results must equal
+// those of the unbounded run.
+func TestPoolSlots(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 3))
+	var hs heads
+	for i := 0; i < 80; i++ {
+		hs = append(hs, smallHead(r, i))
+	}
+	ps := []*Params{testParams("design", true, true), testParams("dense", false, false),
+		testParams("et_only", true, false), testParams("prune_only", false, true)}
+	want, err := RunAll(ps, hs, Event, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, slots := range []int{1, 2, 3} {
+		done := make(chan struct{})
+		var got []*Stats
+		go func() {
+			defer close(done)
+			got, err = RunAll(ps, hs, Event, Options{Pool: NewPool(slots)})
+		}()
+		select {
+		case <-done:
+		case <-time.After(2 * time.Minute):
+			t.Fatalf("%d slots: the run did not finish (deadlock?)", slots)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			if !reflect.DeepEqual(got[i], want[i]) {
+				t.Errorf("%d slots: %s differs from the unbounded run", slots, ps[i].Name)
+			}
 		}
 	}
 }

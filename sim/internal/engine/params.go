@@ -115,6 +115,9 @@ type Options struct {
 	Record bool
 	// Observer, when set, hears what every unit does (timelines, DRAM traces).
 	Observer Observer
+	// Pool, when set, bounds the simulations computing at once (RunAll's configurations and
+	// those of other runs sharing it); nil runs every configuration at once.
+	Pool *Pool
 }
 
 // HeadSource yields the heads of a trace in order; *traces.Reader is one.
@@ -153,7 +156,7 @@ func RunAll(ps []*Params, src HeadSource, engine string, opts Options) ([]*Stats
 		if i == 0 {
 			return opts
 		}
-		return Options{}
+		return Options{Pool: opts.Pool}
 	}
 	switch engine {
 	case Event, "":
@@ -166,7 +169,7 @@ func RunAll(ps []*Params, src HeadSource, engine string, opts Options) ([]*Stats
 		}
 		shared := map[bool]*sharedHeads{}
 		for k := range users {
-			shared[k] = newSharedHeads(src, users[k], perUser[k])
+			shared[k] = newSharedHeads(src, users[k], perUser[k], opts.Pool)
 		}
 		bpc := ps[0].FrontEnd.BitsPerCycle
 		var wg sync.WaitGroup
@@ -174,6 +177,8 @@ func RunAll(ps []*Params, src HeadSource, engine string, opts Options) ([]*Stats
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				opts.Pool.acquire()
+				defer opts.Pool.release()
 				w := newWorkload(p, src, planeKernel)
 				w.shared, w.sharedBPC = shared[p.LayerDependency], bpc
 				stats[i], errs[i] = runEvent(p, w, optsFor(i))
@@ -186,6 +191,8 @@ func RunAll(ps []*Params, src HeadSource, engine string, opts Options) ([]*Stats
 		}
 		wg.Wait()
 	case Reference:
+		opts.Pool.acquire()
+		defer opts.Pool.release()
 		for i, p := range ps {
 			if stats[i], errs[i] = runReference(p, src, optsFor(i)); errs[i] != nil {
 				break

@@ -32,6 +32,7 @@ type sharedHeads struct {
 	src    HeadSource
 	users  int
 	window int
+	pool   *Pool // the users' pool: a user waiting for room gives its slot back meanwhile
 
 	mu      sync.Mutex
 	room    *sync.Cond
@@ -59,8 +60,8 @@ type tableEntry struct {
 
 // newSharedHeads shares src's heads among users, each of which holds at most perUser heads at a
 // time (the heads of its tiles in flight; see Params.headsHeld).
-func newSharedHeads(src HeadSource, users, perUser int) *sharedHeads {
-	s := &sharedHeads{src: src, users: users, window: max(8, perUser+1) * users, entries: map[int]*sharedEntry{},
+func newSharedHeads(src HeadSource, users, perUser int, pool *Pool) *sharedHeads {
+	s := &sharedHeads{src: src, users: users, pool: pool, window: max(8, perUser+1) * users, entries: map[int]*sharedEntry{},
 		tables: map[blockKey]*tableEntry{}}
 	s.room = sync.NewCond(&s.mu)
 	return s
@@ -71,8 +72,19 @@ func (s *sharedHeads) get(idx int) (*traces.Head, error) {
 	s.mu.Lock()
 	e, ok := s.entries[idx]
 	for !ok && len(s.entries) >= s.window && !s.stopped {
-		s.room.Wait()
-		e, ok = s.entries[idx] // another user may have made it while this one waited
+		// Wait for room without holding a pool slot: the users that must release heads may
+		// need it to run.
+		s.mu.Unlock()
+		s.pool.release()
+		s.mu.Lock()
+		for !ok && len(s.entries) >= s.window && !s.stopped {
+			s.room.Wait()
+			e, ok = s.entries[idx] // another user may have made it while this one waited
+		}
+		s.mu.Unlock()
+		s.pool.acquire()
+		s.mu.Lock()
+		e, ok = s.entries[idx]
 	}
 	if !ok {
 		e = &sharedEntry{left: s.users}

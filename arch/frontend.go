@@ -458,6 +458,15 @@ func (u *FrontEndUnit) NextEvent(c int64) int64 {
 	return n
 }
 
+// CannotEndNextCycle reports that the task in progress cannot end in the next cycle the unit
+// runs, whatever the port does: its marker is not due, and more keys are left than its lanes
+// can finish in one cycle (a lane finishes at most one key a cycle). An engine may then run the
+// unit's cycle ahead of other units' cycles, since only a task's end reaches beyond the unit (the
+// dispatcher, the memory).
+func (u *FrontEndUnit) CannotEndNextCycle() bool {
+	return u.busy && u.markerDue < 0 && u.slots-u.done > u.p.Lanes
+}
+
 // Refused reports whether the unit holds a push the port refused (a survivor or the marker):
 // it must run again in the cycle the port frees a slot.
 func (u *FrontEndUnit) Refused() bool { return u.busy && (u.holding > 0 || u.markerWay) }

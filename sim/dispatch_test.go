@@ -96,3 +96,36 @@ func TestDefaultUnitsShareSingleQueryHeads(t *testing.T) {
 		t.Errorf("memn2n-babi-qa1: %d cycles with 8 units, %d with 1; want 8 units at least twice as fast", cycles[8], cycles[1])
 	}
 }
+
+// TestEnginesAgreeBackEndBound: back-end-bound units (slow multipliers, shallow FIFOs, rows of
+// many keys) under dynamic dispatch, where the event engine runs a unit ahead of the clock
+// between its pops and pushes; any of its tasks ending out of order would change which unit
+// takes which row, so the reference engine must agree.
+func TestEnginesAgreeBackEndBound(t *testing.T) {
+	agreeOnRandom(t, rand.New(rand.NewPCG(31, 7)), 200, []string{"front end stalled", "several units", "pipelined memory"},
+		func(r *rand.Rand) agreeCase {
+			cfg := randConfig(r)
+			cfg.Dispatch = DynamicDispatch
+			cfg.Units = 2 + r.IntN(3)
+			cfg.FrontEnd.Lanes = 2 + r.IntN(4)
+			cfg.BackEnd.Macs = 1 + r.IntN(2)
+			cfg.BackEnd.FIFODepth = 1 + r.IntN(3)
+			cfg.BackEnd.Pruning = r.IntN(3) != 0
+			if r.IntN(2) == 0 {
+				randPipelined(r, cfg, 3, 32)
+			}
+			var hs Heads
+			for i := 0; i < 1+r.IntN(4); i++ {
+				hs = append(hs, randHeadKeys(r, i, 12, 48))
+			}
+			return agreeCase{cfg, hs}
+		},
+		func(c agreeCase, ref *Stats) []string {
+			var stall int64
+			for _, fe := range ref.FrontEnd {
+				stall += fe.Stall
+			}
+			return covered(map[string]bool{"front end stalled": stall > 0, "several units": c.cfg.Units > 1,
+				"pipelined memory": c.cfg.Memory.Model == PipelinedMemory})
+		})
+}

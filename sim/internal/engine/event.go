@@ -43,6 +43,10 @@ type eventEngine struct {
 
 	q   *eventQueue
 	now int64
+	// aheadOK: a back-end unit may run its unit ahead of the clock (runAhead); popAt is the
+	// cycle of each back end's last pop.
+	aheadOK bool
+	popAt   []int64
 
 	lastBusy int64
 	err      error
@@ -51,14 +55,20 @@ type eventEngine struct {
 // runEvent simulates one configuration with the discrete-event engine.
 func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
 	units := p.Units
+	// Running a unit ahead reorders what observers hear across units, and a V-fetching port
+	// reaches the shared memory from inside the unit: neither is allowed then. (The bound
+	// analyzer, always attached, does not mind the order.)
+	aheadOK := opts.Observer == nil && !p.VOnDemand
 	opts, bound := withBound(opts, w, units)
 	e := &eventEngine{p: p, w: w, opts: opts, units: units, lastBusy: -1,
-		st:   newStats(Event, p),
-		fe:   make([]*arch.FrontEndUnit, units),
-		be:   make([]*arch.BackEndUnit, units),
-		fifo: make([]*arch.FIFO, units),
-		port: make([]arch.SurvivorPort, units),
-		fes:  make([]feState, units),
+		st:      newStats(Event, p),
+		fe:      make([]*arch.FrontEndUnit, units),
+		be:      make([]*arch.BackEndUnit, units),
+		fifo:    make([]*arch.FIFO, units),
+		port:    make([]arch.SurvivorPort, units),
+		fes:     make([]feState, units),
+		aheadOK: aheadOK,
+		popAt:   make([]int64, units),
 	}
 	e.mem = p.newMemory(w, &memoryObserver{st: e.st, w: w, obs: opts.Observer, now: func() int64 { return e.now }})
 	e.disp = p.newDispatcher(w, e.mem)
@@ -142,18 +152,16 @@ func (e *eventEngine) process(id int) {
 		}
 	case id <= e.units:
 		u := id - 1
-		en, end := e.be[u].PopAt(e.now, e.fifo[u])
-		e.retire(en, e.now, end)
-		if o := e.opts.Observer; o != nil {
-			o.BackEndWork(u, en.Head, en.Row, en.Marker, en.KeepMax, e.now, end)
-			o.FIFOFill(u, e.now, e.fifo[u].Len())
+		e.pop(u, e.now)
+		if e.aheadOK {
+			e.runAhead(u)
 		}
 		e.reschedule(e.feID(u))
 		e.reschedule(memoryID)
 	default:
 		u := id - 1 - e.units
 		pushes, tasks := e.fifo[u].Pushes, e.fe[u].Tasks
-		e.runFrontEnd(u)
+		e.runFrontEnd(u, e.now)
 		// Only a push can wake the back end, and only a task's end can free a buffer (or a push
 		// fetch a V row).
 		pushed := e.fifo[u].Pushes != pushes
@@ -166,10 +174,53 @@ func (e *eventEngine) process(id int) {
 	}
 }
 
-// runFrontEnd runs front-end unit u's cycle e.now, starting its pending task if due.
-func (e *eventEngine) runFrontEnd(u int) {
-	f, s := e.fe[u], &e.fes[u]
+// pop runs back-end unit u's pop at cycle c.
+func (e *eventEngine) pop(u int, c int64) {
+	en, end := e.be[u].PopAt(c, e.fifo[u])
+	e.popAt[u] = c
+	e.retire(en, c, end)
+	if o := e.opts.Observer; o != nil {
+		o.BackEndWork(u, en.Head, en.Row, en.Marker, en.KeepMax, c, end)
+		o.FIFOFill(u, c, e.fifo[u].Len())
+	}
+}
+
+// runAhead runs unit u (its back end, which has just popped at e.now, and its front end) on
+// its own, cycle by cycle in the engine's order (the back end before the front end), for as
+// long as nothing it does can reach another unit: its front end's task cannot end (so nothing
+// is dispatched and no tile's tasks finish) and its port is the FIFO. Other units' events at
+// the cycles it passes are independent of it: a pop only adds to its tile's counts, whose
+// buffer frees at a cycle the memory reads as a number, and a push only adds to them. This is
+// what makes a back-end-bound unit cheap: its pops and the pushes they let through run in this
+// loop instead of one trip through the event queue each.
+func (e *eventEngine) runAhead(u int) {
+	f, s, fifo, be := e.fe[u], &e.fes[u], e.fifo[u], e.be[u]
 	c := e.now
+	for {
+		if !f.Busy() {
+			return // its next task comes from the dispatcher, at a cycle only the queue knows
+		}
+		if s.last < c && (f.Refused() && fifo.CanPush() || f.NextEvent(s.last) == c) {
+			if !f.CannotEndNextCycle() {
+				return
+			}
+			e.runFrontEnd(u, c)
+		}
+		nb, nf := be.NextEvent(fifo), f.NextEvent(s.last)
+		n := min(nb, nf)
+		if n == arch.Never || nf == n && !f.CannotEndNextCycle() {
+			return
+		}
+		c = n
+		if nb == n {
+			e.pop(u, c)
+		}
+	}
+}
+
+// runFrontEnd runs front-end unit u's cycle c, starting its pending task if due.
+func (e *eventEngine) runFrontEnd(u int, c int64) {
+	f, s := e.fe[u], &e.fes[u]
 	if !f.Busy() {
 		if !s.pending || s.startAt != c {
 			e.err = fmt.Errorf("event engine: front-end unit %d woke at cycle %d without work", u, c)
@@ -256,8 +307,8 @@ func (e *eventEngine) next(id int) int64 {
 			}
 			return arch.Never
 		}
-		if f.Refused() && e.fifo[u].CanPush() && s.last < e.now {
-			return e.now // a slot freed in this cycle: the refused push retries at once
+		if f.Refused() && e.fifo[u].CanPush() && s.last < e.popAt[u] {
+			return e.popAt[u] // the pop that freed a slot: the refused push retries in its cycle
 		}
 		return f.NextEvent(s.last)
 	}

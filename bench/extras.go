@@ -1,0 +1,256 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/lrpsim/lrpsim/rtl"
+	"github.com/lrpsim/lrpsim/sim"
+	"github.com/lrpsim/lrpsim/traces"
+)
+
+// --- the sweep: --jobs 1 against --jobs 2 ---
+
+// sweepYAML is the benchmark's sweep: 2 x 2 = 4 points over the mid-size trace, the design
+// alone at each point (no baselines), so that a point is one single-threaded simulation and
+// --jobs is the only parallelism.
+const sweepYAML = `# Written by go run ./bench (bench/extras.go): --jobs 1 against --jobs 2.
+name: bench-sweep
+traces:
+  - %s
+grid:
+  front_end.lanes: [8, 16]
+  front_end.bits_per_cycle: [1, 2]
+baselines: []
+`
+
+// writeSweep writes the sweep file into dir, naming the trace relative to it.
+func writeSweep(dir, trace string) (string, error) {
+	rel, err := filepath.Rel(dir, trace)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "sweep.yaml")
+	return path, os.WriteFile(path, fmt.Appendf(nil, sweepYAML, rel), 0o644)
+}
+
+// sweepRun holds the sweep's CSVs, one per --jobs value, checked after every repetition.
+type sweepRun struct {
+	file   string
+	points int
+	csvs   []string // written by --jobs 1, --jobs 2
+	ref    []byte   // the first CSV written
+	runs   int      // CSVs compared with ref
+}
+
+// collect requires every CSV of this repetition to be byte-identical to the first one written,
+// with a header and one row per point.
+func (s *sweepRun) collect() error {
+	for _, path := range s.csvs {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if s.ref == nil {
+			if n := bytes.Count(data, []byte("\n")); n != s.points+1 {
+				return fmt.Errorf("sweep %s: %s has %d lines, want a header and %d points", s.file, path, n, s.points)
+			}
+			s.ref = data
+		}
+		if !bytes.Equal(data, s.ref) {
+			return fmt.Errorf("sweep %s: %s differs from the first CSV (%d bytes against %d): --jobs changed the result",
+				s.file, path, len(data), len(s.ref))
+		}
+		s.runs++
+	}
+	return nil
+}
+
+// --- lrpsim's Go model of the front end against the RTL ---
+
+// rtlResult is the front end's rows run through the RTL under a Verilog simulator and through
+// lrpsim's Go model (rtl.RunModel), compared cycle for cycle.
+type rtlResult struct {
+	simulator  rtl.Simulator // "" when none could run
+	missing    []string      // why each simulator could not run
+	params     rtl.Params
+	head       string
+	rows       int
+	stats      rtl.Stats
+	cycles     int64
+	build      time.Duration
+	rtlWall    time.Duration
+	rtlCPU     time.Duration // of the simulator's process (getrusage of the waited-for children)
+	modelRuns  int
+	modelWall  time.Duration // per run
+	modelCPU   time.Duration // per run (getrusage of this process)
+	simVersion string
+}
+
+func (r *rtlResult) rtlPairsPerSec() float64   { return float64(r.stats.Pairs) / r.rtlWall.Seconds() }
+func (r *rtlResult) modelPairsPerSec() float64 { return float64(r.stats.Pairs) / r.modelWall.Seconds() }
+
+func rusage(who int) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(who, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// rtlBench runs the first nRows query rows of the first head of the trace (every allowed key,
+// no back-pressure) through the Verilog front-end unit, under Verilator if it is installed and
+// otherwise Icarus Verilog, and through rtl.RunModel, with the default config's front end;
+// rtl.Compare must find them identical. With neither simulator it returns what was missing.
+func rtlBench(tmp, trace string, nRows int, cfg *sim.Config) (*rtlResult, error) {
+	res := &rtlResult{}
+	for _, s := range []rtl.Simulator{rtl.Verilator, rtl.Icarus} {
+		if err := rtl.Available(s); err != nil {
+			res.missing = append(res.missing, err.Error())
+			continue
+		}
+		res.simulator = s
+		break
+	}
+	if res.simulator == "" {
+		logf("rtl: no Verilog simulator: %s", strings.Join(res.missing, "; "))
+		return res, nil
+	}
+	res.simVersion = simulatorVersion(res.simulator)
+	r, err := traces.Open(trace)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	h, err := r.Head(0)
+	if err != nil {
+		return nil, err
+	}
+	fe := cfg.FrontEnd
+	res.params = rtl.ParamsForHead(rtl.Params{Lanes: fe.Lanes, BitsPerCycle: fe.BitsPerCycle, FillCycles: fe.FillCycles,
+		DrainCycles: fe.DrainCycles, Scheduling: fe.Scheduling, EarlyTermination: fe.EarlyTermination}, h)
+	res.head = h.Name()
+	idx := make([]int, min(nRows, h.N))
+	for i := range idx {
+		idx[i] = i
+	}
+	rows, err := rtl.RowsFromHead(h, idx)
+	if err != nil {
+		return nil, err
+	}
+	res.rows = len(rows)
+
+	dir := filepath.Join(tmp, "rtl")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	logf("rtl: building the front-end bench with %s (%s)", res.simulator, res.simVersion)
+	t0 := time.Now()
+	b, err := rtl.Build(ctx, res.simulator, res.params, dir)
+	if err != nil {
+		return nil, err
+	}
+	res.build = time.Since(t0)
+
+	logf("rtl: %d rows of %s through %s", len(rows), res.head, res.simulator)
+	c0, t0 := rusage(syscall.RUSAGE_CHILDREN), time.Now()
+	got, err := b.Run(ctx, rows)
+	if err != nil {
+		return nil, err
+	}
+	res.rtlWall, res.rtlCPU = time.Since(t0), rusage(syscall.RUSAGE_CHILDREN)-c0
+
+	// The model is fast: run it until a second has passed, to time it above the clock's grain.
+	var want *rtl.Result
+	c0, t0 = rusage(syscall.RUSAGE_SELF), time.Now()
+	for res.modelRuns == 0 || (time.Since(t0) < time.Second && res.modelRuns < 10000) {
+		if want, err = rtl.RunModel(res.params, rows); err != nil {
+			return nil, err
+		}
+		res.modelRuns++
+	}
+	res.modelWall = time.Since(t0) / time.Duration(res.modelRuns)
+	res.modelCPU = (rusage(syscall.RUSAGE_SELF) - c0) / time.Duration(res.modelRuns)
+
+	if res.stats, err = rtl.Compare(res.params, rows, got, want); err != nil {
+		return nil, fmt.Errorf("the RTL (%s) and lrpsim's model disagree: %w", res.simulator, err)
+	}
+	res.cycles = want.Cycles
+	logf("rtl: %s %.3fs, model %.6fs per run (%d runs): %d pairs, %d cycles, identical",
+		res.simulator, res.rtlWall.Seconds(), res.modelWall.Seconds(), res.modelRuns, res.stats.Pairs, res.cycles)
+	return res, nil
+}
+
+// simulatorVersion is the first line of the simulator's version banner.
+func simulatorVersion(s rtl.Simulator) string {
+	var cmd *exec.Cmd
+	switch s {
+	case rtl.Verilator:
+		cmd = exec.Command("verilator", "--version")
+	case rtl.Icarus:
+		cmd = exec.Command("iverilog", "-V")
+	default:
+		return ""
+	}
+	out, _ := cmd.Output() // iverilog -V exits 1 without a source file but prints its version
+	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return line
+}
+
+// --- where the time goes: CPU profiles ---
+
+// profileTop is `go tool pprof -top` of one measurement's profile.
+type profileTop struct {
+	key, cmd, text string
+	rows           []profileRow
+}
+
+// profileRow is one function of the -top table.
+type profileRow struct {
+	flat, flatPct, cum, cumPct, name string
+}
+
+// pprofTop runs go tool pprof -top -nodecount=15 on the profile m's profiled run wrote.
+func pprofTop(root, bin string, m *measurement) (profileTop, error) {
+	args := []string{"tool", "pprof", "-top", "-nodecount=15", bin, m.profile}
+	cmd := exec.Command("go", args...)
+	cmd.Dir = root
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return profileTop{}, fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	top := profileTop{key: m.key, cmd: "go tool pprof -top -nodecount=15 lrpsim " + filepath.Base(m.profile), text: string(out)}
+	inTable := false
+	for line := range strings.Lines(string(out)) {
+		f := strings.Fields(line)
+		if len(f) >= 5 && f[0] == "flat" && f[1] == "flat%" {
+			inTable = true
+			continue
+		}
+		if inTable && len(f) >= 6 {
+			top.rows = append(top.rows, profileRow{flat: f[0], flatPct: f[1], cum: f[3], cumPct: f[4], name: strings.Join(f[5:], " ")})
+		}
+	}
+	if len(top.rows) == 0 {
+		return top, errors.New("go tool pprof -top printed no functions for " + m.profile + ":\n" + string(out))
+	}
+	return top, nil
+}
+
+// pct parses "12.34%".
+func pct(s string) float64 {
+	v, _ := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+	return v
+}

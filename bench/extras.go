@@ -111,9 +111,19 @@ func rusage(who int) time.Duration {
 // no back-pressure) through the Verilog front-end unit, under Verilator if it is installed and
 // otherwise Icarus Verilog, and through rtl.RunModel, with the default config's front end;
 // rtl.Compare must find them identical. With neither simulator it returns what was missing.
-func rtlBench(tmp, trace string, nRows int, cfg *sim.Config) (*rtlResult, error) {
+// which names the simulator: auto (Verilator, else Icarus), verilator, iverilog or none.
+// Icarus, an interpreter, runs a tenth of the rows (at least 8).
+func rtlBench(tmp, trace string, nRows int, cfg *sim.Config, which string) (*rtlResult, error) {
 	res := &rtlResult{}
-	for _, s := range []rtl.Simulator{rtl.Verilator, rtl.Icarus} {
+	sims := []rtl.Simulator{rtl.Verilator, rtl.Icarus}
+	switch which {
+	case "none":
+		sims = nil
+		res.missing = []string{"skipped by -rtl none"}
+	case "verilator", "iverilog":
+		sims = []rtl.Simulator{rtl.Simulator(which)}
+	}
+	for _, s := range sims {
 		if err := rtl.Available(s); err != nil {
 			res.missing = append(res.missing, err.Error())
 			continue
@@ -126,6 +136,9 @@ func rtlBench(tmp, trace string, nRows int, cfg *sim.Config) (*rtlResult, error)
 		return res, nil
 	}
 	res.simVersion = simulatorVersion(res.simulator)
+	if res.simulator == rtl.Icarus {
+		nRows = max(nRows/10, min(nRows, 8))
+	}
 	r, err := traces.Open(trace)
 	if err != nil {
 		return nil, err

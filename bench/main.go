@@ -116,6 +116,7 @@ func main() {
 	out := flag.String("out", filepath.Join("results", "BENCHMARKS.md"), "Markdown report to write (atomically)")
 	quick := flag.Bool("quick", false, "smoke test: every part on tiny traces; the report is written only if -out is given")
 	keep := flag.Bool("keep", false, "keep the temporary directory (binary, traces, JSON reports, profiles)")
+	rtlSim := flag.String("rtl", "auto", "Verilog simulator of the RTL comparison: auto (Verilator, else Icarus), verilator, iverilog or none")
 	mode := flag.String("mode", "", "internal: qk TRACE (plain integer Q·K^T), kernel TRACE (bit-plane kernel only), config NAME TRACE (one configuration alone)")
 	flag.Parse()
 
@@ -135,13 +136,19 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench: -reps must be at least 1")
 		os.Exit(2)
 	}
-	if err := bench(*reps, *out, *quick, *keep); err != nil {
+	switch *rtlSim {
+	case "auto", "verilator", "iverilog", "none":
+	default:
+		fmt.Fprintln(os.Stderr, "bench: -rtl wants auto, verilator, iverilog or none")
+		os.Exit(2)
+	}
+	if err := bench(*reps, *out, *quick, *keep, *rtlSim); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func bench(reps int, out string, quick, keep bool) error {
+func bench(reps int, out string, quick, keep bool, rtlSim string) error {
 	root, err := moduleRoot()
 	if err != nil {
 		return err
@@ -271,7 +278,7 @@ func bench(reps int, out string, quick, keep bool) error {
 	}
 
 	// Once: the Go model of the front end against the RTL.
-	rtlRes, err := rtlBench(tmp, smallPath, pl.rtlRows, cfg)
+	rtlRes, err := rtlBench(tmp, smallPath, pl.rtlRows, cfg, rtlSim)
 	if err != nil {
 		return err
 	}

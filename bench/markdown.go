@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/lrpsim/lrpsim/rtl"
 )
 
 func (r *report) markdown() string {
@@ -37,7 +39,7 @@ func (r *report) markdown() string {
 	p("\n")
 
 	p("## Headline\n\n")
-	p("Medians of %d interleaved repetitions on a shared machine (each repetition runs every program of\n", r.reps)
+	p("Medians of %d interleaved repetition(s) on a shared machine (each repetition runs every program of\n", r.reps)
 	p("[Measurements](#measurements) once, in that order, each as its own process), except the peak RSS\n")
 	p("by sequence length and the RTL comparison, which are run once each.\n\n")
 	p("| figure | measured | goal | |\n|---|---:|---:|---|\n")
@@ -189,7 +191,12 @@ func (r *report) markdown() string {
 		p("default config's front end (%d lanes, %d bit-plane(s) per cycle, fill %d, drain %d, %s scheduling,\n",
 			x.params.Lanes, x.params.BitsPerCycle, x.params.FillCycles, x.params.DrainCycles, x.params.Scheduling)
 		p("d %d, %d-bit q and k). `rtl.Compare` found them identical: every pair's lane, step, cycle and\n", x.params.D, x.params.BitsK)
-		p("decision, every FIFO entry and every task's cycles. Run once.\n\n")
+		p("decision, every FIFO entry and every task's cycles. Run once.")
+		if x.simulator == rtl.Icarus {
+			p(" Verilator was not available; Icarus Verilog, an\n")
+			p("interpreter, runs a tenth of the rows the benchmark gives Verilator.")
+		}
+		p("\n\n")
 		p("| | wall | CPU | pairs per second (wall) |\n|---|---:|---:|---:|\n")
 		p("| build the bench (%s) | %.3f s | | |\n", x.simulator, x.build.Seconds())
 		p("| RTL under %s (one run: write rows, simulate, parse the log) | %.3f s | %.3f s | %.3g |\n", x.simulator, x.rtlWall.Seconds(), x.rtlCPU.Seconds(), x.rtlPairsPerSec())
@@ -198,7 +205,8 @@ func (r *report) markdown() string {
 			x.stats.Tasks, x.stats.Pairs, x.stats.Survivors, x.cycles, x.modelPairsPerSec()/x.rtlPairsPerSec())
 		p("fast as the RTL under %s, in pairs per wall second.\n\n", x.simulator)
 	} else {
-		p("Not measured: neither Verilator nor Icarus Verilog could run the bench here:\n\n")
+		p("Not measured: no Verilog simulator ran the bench (neither Verilator nor Icarus Verilog, or\n")
+		p("`-rtl none`):\n\n")
 		for _, m := range x.missing {
 			p("- %s\n", m)
 		}

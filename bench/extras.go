@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -226,6 +229,27 @@ func simulatorVersion(s rtl.Simulator) string {
 type profileTop struct {
 	key, cmd, text string
 	rows           []profileRow
+	packages       []packageShare // flat time by package, over every function, largest first
+}
+
+// packageShare is the flat time of one package's functions, in percent of the samples.
+type packageShare struct {
+	pkg string
+	pct float64
+}
+
+// modulePath is trimmed from package names in the report.
+const modulePath = "github.com/lrpsim/lrpsim/"
+
+// packageOf returns the package of a function as pprof names it:
+// "github.com/lrpsim/lrpsim/arch.(*FIFO).Pop" is in github.com/lrpsim/lrpsim/arch.
+func packageOf(fn string) string {
+	fn, _, _ = strings.Cut(fn, "[") // type arguments may hold paths of their own
+	slash := strings.LastIndex(fn, "/")
+	if dot := strings.Index(fn[slash+1:], "."); dot >= 0 {
+		return fn[:slash+1+dot]
+	}
+	return fn
 }
 
 // profileRow is one function of the -top table.
@@ -233,18 +257,51 @@ type profileRow struct {
 	flat, flatPct, cum, cumPct, name string
 }
 
-// pprofTop runs go tool pprof -top -nodecount=15 on the profile m's profiled run wrote.
+// pprofTop runs go tool pprof -top -nodecount=15 on the profile m's profiled run wrote, and
+// once more over every function (-nodefraction=0) to add up flat time by package.
 func pprofTop(root, bin string, m *measurement) (profileTop, error) {
-	args := []string{"tool", "pprof", "-top", "-nodecount=15", bin, m.profile}
+	top := profileTop{key: m.key, cmd: "go tool pprof -top -nodecount=15 lrpsim " + filepath.Base(m.profile)}
+	out, rows, err := pprofRows(root, "-top", "-nodecount=15", bin, m.profile)
+	if err != nil {
+		return top, err
+	}
+	top.text, top.rows = out, rows
+	_, all, err := pprofRows(root, "-top", "-nodefraction=0", bin, m.profile)
+	if err != nil {
+		return top, err
+	}
+	byPkg := map[string]float64{}
+	for _, r := range all {
+		pkg := packageOf(r.name)
+		if u, err := url.PathUnescape(pkg); err == nil { // pprof writes gopkg.in/yaml.v3 as yaml%2ev3
+			pkg = u
+		}
+		byPkg[pkg] += pct(r.flatPct)
+	}
+	for pkg, v := range byPkg {
+		top.packages = append(top.packages, packageShare{pkg: pkg, pct: v})
+	}
+	slices.SortFunc(top.packages, func(a, b packageShare) int {
+		if c := cmp.Compare(b.pct, a.pct); c != 0 {
+			return c
+		}
+		return strings.Compare(a.pkg, b.pkg)
+	})
+	return top, nil
+}
+
+// pprofRows runs go tool pprof with args and parses its -top table.
+func pprofRows(root string, args ...string) (string, []profileRow, error) {
+	args = append([]string{"tool", "pprof"}, args...)
 	cmd := exec.Command("go", args...)
 	cmd.Dir = root
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return profileTop{}, fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+		return "", nil, fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
-	top := profileTop{key: m.key, cmd: "go tool pprof -top -nodecount=15 lrpsim " + filepath.Base(m.profile), text: string(out)}
+	var rows []profileRow
 	inTable := false
 	for line := range strings.Lines(string(out)) {
 		f := strings.Fields(line)
@@ -253,13 +310,14 @@ func pprofTop(root, bin string, m *measurement) (profileTop, error) {
 			continue
 		}
 		if inTable && len(f) >= 6 {
-			top.rows = append(top.rows, profileRow{flat: f[0], flatPct: f[1], cum: f[3], cumPct: f[4], name: strings.Join(f[5:], " ")})
+			name := strings.TrimSuffix(strings.Join(f[5:], " "), " (inline)")
+			rows = append(rows, profileRow{flat: f[0], flatPct: f[1], cum: f[3], cumPct: f[4], name: name})
 		}
 	}
-	if len(top.rows) == 0 {
-		return top, errors.New("go tool pprof -top printed no functions for " + m.profile + ":\n" + string(out))
+	if len(rows) == 0 {
+		return "", nil, errors.New("go " + strings.Join(args, " ") + " printed no functions:\n" + string(out))
 	}
-	return top, nil
+	return string(out), rows, nil
 }
 
 // pct parses "12.34%".

@@ -228,7 +228,20 @@ func (r *report) markdown() string {
 		}
 		p("**%s**: the top three functions by flat time are %s; the %d listed hold %.1f%% of the samples.\n\n",
 			r.ms[pt.key].what, strings.Join(top, ", "), len(pt.rows), sum)
-		p("```\n$ %s\n%s```\n\n", pt.cmd, pt.text)
+		p("Flat time by package, over every function of the profile (`-nodefraction=0`; `%s` trimmed):\n\n", modulePath)
+		p("| package | flat |\n|---|---:|\n")
+		var rest float64
+		for i, ps := range pt.packages {
+			if i < 8 {
+				p("| `%s` | %.1f%% |\n", strings.TrimPrefix(ps.pkg, modulePath), ps.pct)
+			} else {
+				rest += ps.pct
+			}
+		}
+		if len(pt.packages) > 8 {
+			p("| %d other packages | %.1f%% |\n", len(pt.packages)-8, rest)
+		}
+		p("\n```\n$ %s\n%s```\n\n", pt.cmd, pt.text)
 	}
 
 	p("## Cross-checks\n\n")

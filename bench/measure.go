@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// measurement is one program, measured in every repetition (or once, for the long runs).
+type measurement struct {
+	key, what, trace string
+	argv             []string // argv[0] is the program
+	env              []string // extra environment (GOMAXPROCS=1)
+	outFile          string   // lrpsim's --out file, read after the first run ("" for the modes)
+	mode             string   // the bench mode whose stdout is parsed: qk, kernel, config ("" for lrpsim)
+	config           string   // -mode config: the configuration simulated
+	profile          string   // --cpuprofile FILE added in the profiled repetition ("" for none)
+
+	wall, cpu []time.Duration
+	maxRSSKiB []int64
+	profiled  []bool // per run: --cpuprofile was on
+	stdout    []byte // of the first run
+	report    *lrpsimReport
+	qk        *qkResult
+	kernel    *kernelResult
+	cfg       *configResult
+}
+
+// lrpsimReport is the part of `lrpsim run --json` the benchmark reads.
+type lrpsimReport struct {
+	Engine    string                  `json:"engine"`
+	Design    configStats             `json:"design"`
+	Baselines map[string]*configStats `json:"baselines"`
+	MeanSteps float64                 `json:"mean_steps_per_key"`
+}
+
+// configStats is the part of one configuration's statistics the benchmark reads.
+type configStats struct {
+	Cycles        int64   `json:"cycles"`
+	Pairs         int64   `json:"pairs"`
+	Survivors     int64   `json:"survivors"`
+	StepHistogram []int64 `json:"step_histogram"`
+}
+
+// cleanEnv is the environment of every measured program: this one's without GOMAXPROCS, so
+// that the Go runtime's default (one P per core) applies unless a measurement sets it.
+func cleanEnv(extra []string) []string {
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "GOMAXPROCS=") })
+	return append(env, extra...)
+}
+
+// measure runs m once and appends its wall time, CPU time (user + system) and peak RSS. With
+// profile set it adds --cpuprofile to lrpsim's arguments for this run.
+func measure(dir string, m *measurement, profile bool) error {
+	argv := slices.Clone(m.argv)
+	if profile && m.profile != "" {
+		argv = append(argv, "--cpuprofile", m.profile)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = dir
+	cmd.Env = cleanEnv(m.env)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	t0 := time.Now()
+	err := cmd.Run()
+	wall := time.Since(t0)
+	if err != nil {
+		return fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, stderr.String())
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return fmt.Errorf("no rusage for %s on %s", m.key, runtime.GOOS)
+	}
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	m.wall = append(m.wall, wall)
+	m.cpu = append(m.cpu, cpu)
+	m.maxRSSKiB = append(m.maxRSSKiB, ru.Maxrss) // KiB on Linux
+	m.profiled = append(m.profiled, profile && m.profile != "")
+	if m.stdout == nil {
+		m.stdout = stdout.Bytes()
+		if err := m.readResult(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readResult parses the program's result: lrpsim's JSON report or a mode's line.
+func (m *measurement) readResult() error {
+	var v any
+	switch m.mode {
+	case "qk":
+		m.qk = &qkResult{}
+		v = m.qk
+	case "kernel":
+		m.kernel = &kernelResult{}
+		v = m.kernel
+	case "config":
+		m.cfg = &configResult{}
+		v = m.cfg
+	case "":
+		if m.outFile == "" {
+			return nil
+		}
+		data, err := os.ReadFile(m.outFile)
+		if err != nil {
+			return err
+		}
+		m.report = &lrpsimReport{}
+		if err := json.Unmarshal(data, m.report); err != nil {
+			return fmt.Errorf("%s: %w", m.outFile, err)
+		}
+		return nil
+	}
+	if err := json.Unmarshal(m.stdout, v); err != nil {
+		return fmt.Errorf("%s: parsing %q: %w", m.key, m.stdout, err)
+	}
+	return nil
+}
+
+func (m *measurement) medWall() float64 { return median(m.wall) }
+func (m *measurement) medCPU() float64  { return median(m.cpu) }
+func (m *measurement) peakMiB() float64 { return float64(slices.Max(m.maxRSSKiB)) / 1024 }
+
+func median(ds []time.Duration) float64 {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2].Seconds()
+	}
+	return (s[n/2-1].Seconds() + s[n/2].Seconds()) / 2
+}

@@ -131,8 +131,8 @@ func headThreshold(h *traces.Head, scale float64) int64 {
 
 // planeKernel runs only lrpsim's bit-plane kernel (arch.PlaneKernel) over every allowed pair of
 // the trace, as the engine does before it times anything (sim/internal/engine/workload.go,
-// kernelTable): a kernel per head, SetQuery per valid query row, Term (early termination on)
-// per allowed key, with the default config's bits per cycle and threshold scale. It counts the
+// kernelTable): a kernel per head, SetQuery and TermRow (early termination on) per valid query
+// row over its allowed keys (the AVX2 path where the CPU has it), with the default config's bits per cycle and threshold scale. It counts the
 // pairs, the survivors and the termination steps, which must match the design's.
 func planeKernel(path string) (*kernelResult, error) {
 	cfg, err := sim.DefaultConfig()
@@ -154,15 +154,16 @@ func planeKernel(path string) (*kernelResult, error) {
 		}
 		T, keys := headThreshold(h, scale), h.ValidK
 		pk := arch.NewPlaneKernel(h.K[:keys*h.D], keys, h.D, h.BitsK, bpc)
+		dec := make([]uint8, keys)
 		for i := range h.ValidQ {
 			limit := rowLimit(h, i)
 			pk.SetQuery(h.Q[i*h.D : (i+1)*h.D])
-			for j := range limit {
-				step, surv := pk.Term(j, T, true)
-				if surv {
+			pk.TermRow(T, true, dec[:limit])
+			for _, d := range dec[:limit] {
+				if d&arch.SurviveBit != 0 {
 					res.Survivors++
 				}
-				hist[min(step, len(hist)-1)]++
+				hist[min(int(d&^arch.SurviveBit), len(hist)-1)]++
 			}
 			res.Pairs += int64(limit)
 		}

@@ -79,12 +79,12 @@ func (s *sharedHeads) get(idx int) (*traces.Head, error) {
 		s.mu.Lock()
 		for !ok && len(s.entries) >= s.window && !s.stopped {
 			s.room.Wait()
-			e, ok = s.entries[idx] // another user may have made it while this one waited
+			_, ok = s.entries[idx] // another user may have made it while this one waited
 		}
 		s.mu.Unlock()
 		s.pool.acquire()
 		s.mu.Lock()
-		e, ok = s.entries[idx]
+		e, ok = s.entries[idx] // again: the map may have changed while this one took its slot
 	}
 	if !ok {
 		e = &sharedEntry{left: s.users}

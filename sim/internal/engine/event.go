@@ -196,17 +196,21 @@ func (e *eventEngine) pop(u int, c int64) {
 func (e *eventEngine) runAhead(u int) {
 	f, s, fifo, be := e.fe[u], &e.fes[u], e.fifo[u], e.be[u]
 	c := e.now
+	// The front end's own next event changes only when it runs (a pop changes the FIFO, which
+	// NextEvent does not read), so it is found once per run of the front end.
+	nf := f.NextEvent(s.last)
 	for {
 		if !f.Busy() {
 			return // its next task comes from the dispatcher, at a cycle only the queue knows
 		}
-		if s.last < c && (f.Refused() && fifo.CanPush() || f.NextEvent(s.last) == c) {
+		if s.last < c && (f.Refused() && fifo.CanPush() || nf == c) {
 			if !f.CannotEndNextCycle() {
 				return
 			}
 			e.runFrontEnd(u, c)
+			nf = f.NextEvent(s.last)
 		}
-		nb, nf := be.NextEvent(fifo), f.NextEvent(s.last)
+		nb := be.NextEvent(fifo)
 		n := min(nb, nf)
 		if n == arch.Never || nf == n && !f.CannotEndNextCycle() {
 			return

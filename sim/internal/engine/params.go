@@ -109,6 +109,11 @@ func (p *Params) planesPerStep(bitsK int) int {
 	return p.FrontEnd.BitsPerCycle
 }
 
+// planesRead is the K bit-planes a lane has read of a bitsK-bit key after step steps.
+func (p *Params) planesRead(bitsK, step int) int {
+	return min(step*p.planesPerStep(bitsK), bitsK)
+}
+
 // Options tune a simulation.
 type Options struct {
 	// Record keeps every decision in Stats.Record (memory grows with the trace).

@@ -134,7 +134,7 @@ func (l *refListener) Decided(d arch.Decision) {
 	r.st.countDecision(h, r.p, tag, d)
 	// The bit-serial lanes decide on their own; with plane-major K they must stay within the
 	// planes the workload's kernel pass had the load bring.
-	if t := r.w.tiles[tag]; r.p.KPlaneMajor && r.err == nil && min(d.Step*r.p.planesPerStep(h.src.BitsK), h.src.BitsK) > t.planesOf(h) {
+	if t := r.w.tiles[tag]; r.p.KPlaneMajor && r.err == nil && r.p.planesRead(h.src.BitsK, d.Step) > t.planesOf(h) {
 		r.err = fmt.Errorf("reference engine: head %d row %d key %d read %d K planes, but tile %d's load brought %d",
 			h.index, d.Row, d.Key, d.Step*r.p.planesPerStep(h.src.BitsK), tag, t.planesOf(h))
 	}

@@ -165,8 +165,7 @@ func (s *Stats) countTaskStart(th *headSrc) {
 // comparisons, and the K SRAM reads they took (countKRead).
 func (s *Stats) countLaneWork(h *head, p *Params, tag int, d arch.Decision) {
 	th := h.src
-	planes := int64(min(d.Step*p.planesPerStep(th.BitsK), th.BitsK))
-	s.countLaneOps(th, planes, int64(d.Step), 1)
+	s.countLaneOps(th, int64(p.planesRead(th.BitsK, d.Step)), int64(d.Step), 1)
 	s.countKRead(h, p, tag, d)
 }
 
@@ -182,7 +181,7 @@ func (s *Stats) countLaneOps(th *headSrc, planes, steps, n int64) {
 // or, under broadcast reads, only the planes no earlier row of its wave (tag's tile) has read.
 func (s *Stats) countKRead(h *head, p *Params, tag int, d arch.Decision) {
 	th := h.src
-	planes := int64(min(d.Step*p.planesPerStep(th.BitsK), th.BitsK))
+	planes := int64(p.planesRead(th.BitsK, d.Step))
 	dd := int64(th.D)
 	if s.kReads == nil {
 		s.Actions.KSRAMReadBits += planes * dd
@@ -238,10 +237,10 @@ func (c *decisionCounts) countHead(p *Params, th *headSrc, etHist []int64, pairs
 		c.hist = append(c.hist, 0)
 		c.pruned = append(c.pruned, 0)
 	}
-	pps, d := int64(p.planesPerStep(th.BitsK)), int64(th.D)
+	d := int64(th.D)
 	for i, n := range hist {
 		step := int64(i + 1)
-		planes := min(step*pps, int64(th.BitsK))
+		planes := int64(p.planesRead(th.BitsK, i+1))
 		c.hist[i] += n
 		c.pruned[i] += n
 		c.accumulates += n * planes

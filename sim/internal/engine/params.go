@@ -58,6 +58,26 @@ type Params struct {
 	LayerThresholds bool
 	// ThresholdScale multiplies the trace's real thresholds.
 	ThresholdScale float64
+
+	// Policy is the runtime pruning rule that decides each pair (arch/POLICIES.md); nil is
+	// LeOPArd's learned threshold.
+	Policy arch.PruningPolicy
+}
+
+// policy is the configuration's pruning rule, LeOPArd's when none is set.
+func (p *Params) policy() arch.PruningPolicy {
+	if p.Policy == nil {
+		return arch.LeOPArd{}
+	}
+	return p.Policy
+}
+
+// sharesTables reports whether the configuration takes its pair tables from the shared set
+// whose tables are computed with policy pol at sharedBPC planes per step: it decides with the
+// same rule, and at the same planes per step unless it ignores the steps (no early
+// termination).
+func (p *Params) sharesTables(pol arch.PruningPolicy, sharedBPC int) bool {
+	return p.policy() == pol && (!p.FrontEnd.EarlyTermination || (!p.BitParallel && p.FrontEnd.BitsPerCycle == sharedBPC))
 }
 
 // newMemory builds the configured memory system over the workload's tiles.
@@ -172,11 +192,19 @@ func RunAll(ps []*Params, src HeadSource, engine string, opts Options) ([]*Stats
 			perUser[p.LayerDependency] = max(perUser[p.LayerDependency], p.headsHeld())
 			users[p.LayerDependency]++
 		}
+		bpc, pol := ps[0].FrontEnd.BitsPerCycle, ps[0].policy()
+		tableUsers := map[bool]int{}
+		for _, p := range ps {
+			if p.sharesTables(pol, bpc) {
+				tableUsers[p.LayerDependency]++
+			}
+		}
 		shared := map[bool]*sharedHeads{}
 		for k := range users {
 			shared[k] = newSharedHeads(src, users[k], perUser[k], opts.Pool)
+			shared[k].tableUsers = tableUsers[k]
+			shared[k].policy = pol
 		}
-		bpc := ps[0].FrontEnd.BitsPerCycle
 		var wg sync.WaitGroup
 		for i, p := range ps {
 			wg.Add(1)

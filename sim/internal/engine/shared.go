@@ -3,6 +3,7 @@ package engine
 import (
 	"sync"
 
+	"github.com/lrpsim/lrpsim/arch"
 	"github.com/lrpsim/lrpsim/traces"
 )
 
@@ -31,6 +32,10 @@ type pairTable struct {
 type sharedHeads struct {
 	src    HeadSource
 	users  int
+	// tableUsers are the users that take their pair tables from here (Params.sharesTables),
+	// computed with policy.
+	tableUsers int
+	policy     arch.PruningPolicy
 	window int
 	pool   *Pool // the users' pool: a user waiting for room gives its slot back meanwhile
 
@@ -61,7 +66,7 @@ type tableEntry struct {
 // newSharedHeads shares src's heads among users, each of which holds at most perUser heads at a
 // time (the heads of its tiles in flight; see Params.headsHeld).
 func newSharedHeads(src HeadSource, users, perUser int, pool *Pool) *sharedHeads {
-	s := &sharedHeads{src: src, users: users, pool: pool, window: max(8, perUser+1) * users, entries: map[int]*sharedEntry{},
+	s := &sharedHeads{src: src, users: users, tableUsers: users, policy: arch.LeOPArd{}, pool: pool, window: max(8, perUser+1) * users, entries: map[int]*sharedEntry{},
 		tables: map[blockKey]*tableEntry{}}
 	s.room = sync.NewCond(&s.mu)
 	return s
@@ -103,7 +108,7 @@ func (s *sharedHeads) table(idx, q0 int, compute func() *pairTable) *pairTable {
 	s.mu.Lock()
 	e, ok := s.tables[k]
 	if !ok {
-		e = &tableEntry{left: s.users}
+		e = &tableEntry{left: s.tableUsers}
 		s.tables[k] = e
 	}
 	s.mu.Unlock()

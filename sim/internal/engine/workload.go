@@ -385,23 +385,31 @@ func headWhere(th *traces.Head, index int) string {
 }
 
 // blockTable is the pair table of head h's query rows [q0, q1): shared with the configurations
-// simulated beside this one when they decide alike, computed here otherwise.
+// simulated beside this one when they decide alike (Params.sharesTables), computed here
+// otherwise.
 func (w *workload) blockTable(h *head, q0, q1 int) *pairTable {
 	p, th := w.p, h.src
 	bpc := p.planesPerStep(th.BitsK)
 	switch {
-	case w.method == bitSerial:
+	case w.lanesDecide():
 		return dotTable(h, q0, q1)
-	case w.shared != nil && (!p.FrontEnd.EarlyTermination || bpc == w.sharedBPC):
+	case w.shared != nil && p.sharesTables(w.shared.policy, w.sharedBPC):
 		sbpc := w.sharedBPC
 		return w.shared.table(h.srcIdx, q0, func() *pairTable {
-			t := kernelTable(th, h.T, h.limit, q0, q1, sbpc)
+			t := policyTable(w.shared.policy, th, h.T, h.limit, q0, q1, sbpc)
 			t.shared = true
 			return t
 		})
 	default:
-		return kernelTable(th, h.T, h.limit, q0, q1, bpc)
+		return policyTable(p.policy(), th, h.T, h.limit, q0, q1, bpc)
 	}
+}
+
+// lanesDecide reports whether the lanes make the decisions themselves, bit-serially from their
+// operands (the reference engine with LeOPArd's rule, the lanes' own); otherwise every task
+// carries its decisions, computed ahead by the policy.
+func (w *workload) lanesDecide() bool {
+	return w.method == bitSerial && w.p.policy() == arch.PruningPolicy(arch.LeOPArd{})
 }
 
 // prepareBlock prepares head h's next query block: the pairs' decisions (or their survivors,
@@ -443,8 +451,8 @@ func (w *workload) prepareBlock(h *head) ([]*tile, error) {
 	var planeDec []uint8
 	if p.KPlaneMajor {
 		planeDec = table.dec
-		if w.method == bitSerial {
-			planeDec = kernelTable(th, h.T, h.limit, q0, q1, bpc).dec
+		if w.lanesDecide() {
+			planeDec = policyTable(p.policy(), th, h.T, h.limit, q0, q1, bpc).dec
 		}
 	}
 	keys := 1 // keys of the block's tiles: up to the largest limit of its rows, one tile at least
@@ -487,7 +495,7 @@ func (w *workload) prepareBlock(h *head) ([]*tile, error) {
 				where, r, h.limit[r], lastTile+1, perTile, p.SRAMKVBytes, int64(p.KVBuffers)*ceilDiv(int64(h.limit[r])*keyBits, 8))
 		}
 		var qplus int64
-		if w.method == bitSerial {
+		if w.lanesDecide() {
 			qplus = arch.QPlus(th.Q[r*th.D : (r+1)*th.D])
 		}
 		for ti := 0; ti <= (keys-1)/perTile; ti++ {
@@ -508,7 +516,7 @@ func (w *workload) prepareBlock(h *head) ([]*tile, error) {
 			if lastTile > 0 {
 				tk.RowID = int64(h.index)<<32 | int64(r)
 			}
-			if w.method == bitSerial {
+			if w.lanesDecide() {
 				tk.Operands = &arch.TaskOperands{Q: th.Q[r*th.D : (r+1)*th.D], QPlus: qplus, T: h.T,
 					K: th.K[k0*th.D : k1*th.D], D: th.D}
 			} else {
@@ -535,7 +543,7 @@ func (w *workload) prepareBlock(h *head) ([]*tile, error) {
 		}
 	}
 	h.ntiles += len(tiles)
-	if w.method != bitSerial {
+	if !w.lanesDecide() {
 		// Bit-serial tasks carry operands, not the table: nothing to keep.
 		h.blocks[q0] = &block{table: table, tiles: len(tiles)}
 	}
@@ -591,18 +599,17 @@ func rowLimits(th *traces.Head) []int {
 	return limit
 }
 
-// kernelTable runs the bit-plane kernel with early termination on over query rows [q0, q1) of
-// a head with integer threshold T: each allowed pair's decision, the step histogram and the
-// survivors of each row.
-func kernelTable(th *traces.Head, T int64, limit []int, q0, q1, bitsPerCycle int) *pairTable {
+// policyTable decides query rows [q0, q1) of a head with pruning rule pol (LeOPArd's runs the
+// bit-plane kernel with early termination on, at integer threshold T): each allowed pair's
+// decision, the step histogram and the survivors of each row.
+func policyTable(pol arch.PruningPolicy, th *traces.Head, T int64, limit []int, q0, q1, bitsPerCycle int) *pairTable {
 	keys := th.ValidK
 	t := &pairTable{dec: make([]uint8, (q1-q0)*keys),
 		hist: make([]int64, arch.Steps(th.BitsK, bitsPerCycle)), rowKept: make([]int32, q1-q0)}
-	pk := arch.NewPlaneKernel(th.K[:keys*th.D], keys, th.D, th.BitsK, bitsPerCycle)
+	hp := pol.ForHead(policyHead(th, T, bitsPerCycle))
 	for r := q0; r < q1; r++ {
-		pk.SetQuery(th.Q[r*th.D : (r+1)*th.D])
 		row := t.dec[(r-q0)*keys : (r-q0)*keys+limit[r]]
-		pk.TermRow(T, true, row)
+		hp.DecideRow(r, row)
 		var kept int32
 		for _, d := range row {
 			t.hist[d&^arch.SurviveBit-1]++
@@ -613,6 +620,12 @@ func kernelTable(th *traces.Head, T int64, limit []int, q0, q1, bitsPerCycle int
 		t.rowKept[r-q0] = kept
 	}
 	return t
+}
+
+// policyHead is what a pruning rule sees of a trace head.
+func policyHead(th *traces.Head, T int64, bitsPerCycle int) *arch.PolicyHead {
+	return &arch.PolicyHead{Q: th.Q[:th.ValidQ*th.D], K: th.K[:th.ValidK*th.D], Rows: th.ValidQ, Keys: th.ValidK,
+		D: th.D, BitsK: th.BitsK, BitsPerCycle: bitsPerCycle, T: T, ScaleQ: th.ScaleQ, ScaleK: th.ScaleK}
 }
 
 // dotTable finds the survivors of query rows [q0, q1) from plain integer dot products,

@@ -30,14 +30,14 @@ type pairTable struct {
 // once its tiles of the block are done. The window is larger than the heads all users can hold
 // together, so a user that waits for room never waits on itself.
 type sharedHeads struct {
-	src    HeadSource
-	users  int
+	src   HeadSource
+	users int
 	// tableUsers are the users that take their pair tables from here (Params.sharesTables),
 	// computed with policy.
 	tableUsers int
 	policy     arch.PruningPolicy
-	window int
-	pool   *Pool // the users' pool: a user waiting for room gives its slot back meanwhile
+	window     int
+	pool       *Pool // the users' pool: a user waiting for room gives its slot back meanwhile
 
 	mu      sync.Mutex
 	room    *sync.Cond

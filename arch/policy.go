@@ -131,62 +131,61 @@ func topK(score []int64, k int, keep []bool) {
 	}
 }
 
-// ParsePruningPolicy builds a policy from its config spelling and parameters (unset
-// parameters are NaN and take the policy's default). The error names the parameter.
-func ParsePruningPolicy(name string, p PolicyParams) (PruningPolicy, error) {
-	def := func(v, d float64) float64 {
-		if math.IsNaN(v) {
-			return d
-		}
-		return v
+// NewPruningPolicy builds a policy from its config spelling (pruning.policy) and parameters,
+// checking the parameters the policy uses.
+func NewPruningPolicy(name string, p PolicyParams) (PruningPolicy, error) {
+	bad := func(key, expected string, got any) error {
+		return &PolicyParamError{Key: "pruning." + key, Expected: expected, Got: fmt.Sprint(got)}
 	}
 	switch name {
-	case "", "leopard":
+	case "leopard":
 		return LeOPArd{}, nil
 	case "row_relative":
-		rr := RowRelative{Epsilon: def(p.Epsilon, 1e-3), Margin: def(p.Margin, 1)}
-		if !(rr.Epsilon > 0 && rr.Epsilon < 1) {
-			return nil, fmt.Errorf("pruning.epsilon = %g: expected 0 < epsilon < 1", rr.Epsilon)
+		if !(p.Epsilon > 0 && p.Epsilon < 1) {
+			return nil, bad("epsilon", "a softmax-mass tolerance in (0, 1)", p.Epsilon)
 		}
-		if !(rr.Margin > 0 && rr.Margin <= 1) {
-			return nil, fmt.Errorf("pruning.margin = %g: expected 0 < margin <= 1 (1 is certified)", rr.Margin)
+		if !(p.Margin > 0 && p.Margin <= 1) {
+			return nil, bad("margin", "a share of the certified margin in (0, 1] (1 is certified)", p.Margin)
 		}
-		return rr, nil
+		return RowRelative{Epsilon: p.Epsilon, Margin: p.Margin}, nil
 	case "sanger":
-		s := Sanger{Theta: def(p.Theta, 2e-3), PredBits: int(def(p.PredBits, 4))}
-		if !(s.Theta > 0 && s.Theta < 1) {
-			return nil, fmt.Errorf("pruning.theta = %g: expected 0 < theta < 1", s.Theta)
+		if !(p.Theta > 0 && p.Theta < 1) {
+			return nil, bad("theta", "a probability threshold in (0, 1)", p.Theta)
 		}
-		if float64(s.PredBits) != def(p.PredBits, 4) || s.PredBits < 2 || s.PredBits > 16 {
-			return nil, fmt.Errorf("pruning.pred_bits = %g: expected an integer in 2..16", def(p.PredBits, 4))
+		if p.PredBits < 2 || p.PredBits > 16 {
+			return nil, bad("pred_bits", "an integer in [2, 16]", p.PredBits)
 		}
-		return s, nil
+		return Sanger{Theta: p.Theta, PredBits: p.PredBits}, nil
 	case "spatten":
-		s := SpAtten{MSBBits: int(def(p.MSBBits, 6)), RequantThreshold: def(p.RequantThreshold, 0.05),
-			KeepFraction: def(p.KeepFraction, 0.2)}
-		if float64(s.MSBBits) != def(p.MSBBits, 6) || s.MSBBits < 1 || s.MSBBits > 16 {
-			return nil, fmt.Errorf("pruning.msb_bits = %g: expected an integer in 1..16", def(p.MSBBits, 6))
+		if p.MSBBits < 1 || p.MSBBits > 16 {
+			return nil, bad("msb_bits", "an integer in [1, 16]", p.MSBBits)
 		}
-		if !(s.RequantThreshold >= 0 && s.RequantThreshold <= 1) {
-			return nil, fmt.Errorf("pruning.requant_threshold = %g: expected 0..1", s.RequantThreshold)
+		if !(p.RequantThreshold >= 0 && p.RequantThreshold <= 1) {
+			return nil, bad("requant_threshold", "a probability in [0, 1]", p.RequantThreshold)
 		}
-		if !(s.KeepFraction > 0 && s.KeepFraction <= 1) {
-			return nil, fmt.Errorf("pruning.keep_fraction = %g: expected 0 < keep_fraction <= 1", s.KeepFraction)
+		if !(p.KeepFraction > 0 && p.KeepFraction <= 1) {
+			return nil, bad("keep_fraction", "a share of the keys in (0, 1]", p.KeepFraction)
 		}
-		return s, nil
+		return SpAtten{MSBBits: p.MSBBits, RequantThreshold: p.RequantThreshold, KeepFraction: p.KeepFraction}, nil
 	}
-	return nil, fmt.Errorf("pruning.policy %q: expected leopard, row_relative, sanger or spatten", name)
+	return nil, bad("policy", "leopard, row_relative, sanger or spatten", fmt.Sprintf("%q", name))
 }
 
-// PolicyParams are a policy's parameters as a config gives them; NaN is unset.
+// PolicyParams are the pruning rules' parameters as a config gives them (configs/leopard.yaml
+// holds the defaults); each policy reads its own.
 type PolicyParams struct {
-	Epsilon, Margin                         float64 // row_relative
-	Theta, PredBits                         float64 // sanger
-	MSBBits, RequantThreshold, KeepFraction float64 // spatten
+	Epsilon, Margin  float64 // row_relative
+	Theta            float64 // sanger
+	PredBits         int     // sanger
+	MSBBits          int     // spatten
+	RequantThreshold float64 // spatten
+	KeepFraction     float64 // spatten
 }
 
-// UnsetPolicyParams has every parameter unset.
-func UnsetPolicyParams() PolicyParams {
-	n := math.NaN()
-	return PolicyParams{n, n, n, n, n, n, n}
+// PolicyParamError is a pruning parameter out of its range: the config key, what was expected
+// and what was found.
+type PolicyParamError struct{ Key, Expected, Got string }
+
+func (e *PolicyParamError) Error() string {
+	return fmt.Sprintf("%s = %s: expected %s", e.Key, e.Got, e.Expected)
 }

@@ -216,28 +216,35 @@ func TestSpAttenKeepCount(t *testing.T) {
 	}
 }
 
-func TestParsePruningPolicyErrors(t *testing.T) {
-	set := func(f func(*PolicyParams)) PolicyParams { p := UnsetPolicyParams(); f(&p); return p }
+func TestNewPruningPolicyErrors(t *testing.T) {
+	good := PolicyParams{Epsilon: 1e-3, Margin: 1, Theta: 2e-3, PredBits: 4, MSBBits: 6, RequantThreshold: 0.05, KeepFraction: 0.2}
+	set := func(f func(*PolicyParams)) PolicyParams { p := good; f(&p); return p }
 	tests := []struct {
 		name   string
 		params PolicyParams
 		want   string
 	}{
-		{"bogus", UnsetPolicyParams(), "pruning.policy \"bogus\""},
-		{"row_relative", set(func(p *PolicyParams) { p.Epsilon = 1 }), "pruning.epsilon"},
-		{"row_relative", set(func(p *PolicyParams) { p.Margin = 0 }), "pruning.margin"},
-		{"sanger", set(func(p *PolicyParams) { p.Theta = -1 }), "pruning.theta"},
-		{"sanger", set(func(p *PolicyParams) { p.PredBits = 4.5 }), "pruning.pred_bits"},
-		{"spatten", set(func(p *PolicyParams) { p.MSBBits = 0 }), "pruning.msb_bits"},
-		{"spatten", set(func(p *PolicyParams) { p.KeepFraction = 1.5 }), "pruning.keep_fraction"},
-		{"spatten", set(func(p *PolicyParams) { p.RequantThreshold = 2 }), "pruning.requant_threshold"},
+		{"bogus", good, "pruning.policy = \"bogus\""},
+		{"row_relative", set(func(p *PolicyParams) { p.Epsilon = 1 }), "pruning.epsilon = 1"},
+		{"row_relative", set(func(p *PolicyParams) { p.Margin = 0 }), "pruning.margin = 0"},
+		{"sanger", set(func(p *PolicyParams) { p.Theta = -1 }), "pruning.theta = -1"},
+		{"sanger", set(func(p *PolicyParams) { p.PredBits = 1 }), "pruning.pred_bits = 1"},
+		{"spatten", set(func(p *PolicyParams) { p.MSBBits = 0 }), "pruning.msb_bits = 0"},
+		{"spatten", set(func(p *PolicyParams) { p.KeepFraction = 1.5 }), "pruning.keep_fraction = 1.5"},
+		{"spatten", set(func(p *PolicyParams) { p.RequantThreshold = 2 }), "pruning.requant_threshold = 2"},
 	}
 	for _, tc := range tests {
-		if _, err := ParsePruningPolicy(tc.name, tc.params); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s %+v: error %v, want one naming %s", tc.name, tc.params, err, tc.want)
+		if _, err := NewPruningPolicy(tc.name, tc.params); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s %+v: error %v, want one starting %s", tc.name, tc.params, err, tc.want)
 		}
 	}
-	if p, err := ParsePruningPolicy("spatten", UnsetPolicyParams()); err != nil || p.(SpAtten).MSBBits != 6 {
-		t.Errorf("defaults: %v %v", p, err)
+	for _, name := range []string{"leopard", "row_relative", "sanger", "spatten"} {
+		if p, err := NewPruningPolicy(name, good); err != nil || p.Name() != name {
+			t.Errorf("%s: %v, %v", name, p, err)
+		}
+	}
+	// A policy checks only its own parameters.
+	if _, err := NewPruningPolicy("leopard", PolicyParams{}); err != nil {
+		t.Errorf("leopard with zero parameters: %v", err)
 	}
 }

@@ -6,7 +6,7 @@ import "embed"
 
 // FS holds the bundled configurations.
 //
-//go:embed *.yaml
+//go:embed *.yaml policies/*.yaml
 var FS embed.FS
 
 // Default is the name of the default configuration file.

@@ -23,6 +23,17 @@ type ComponentCounts struct {
 	Instances  int64              `json:"instances"`            // e.g. fe_units*lanes for the lane
 	Attributes map[string]float64 `json:"attributes,omitempty"` // e.g. size_bytes of an SRAM
 	Actions    map[string]int64   `json:"actions"`              // action name -> count, all instances
+	// PricedAs names the table component whose prices apply when the table has no entry of
+	// this component's own: a unit built of a table's primitives (a pruning policy's added
+	// exp units or comparators) is priced as that primitive and reported under its own name.
+	PricedAs string `json:"priced_as,omitempty"`
+}
+
+// SetPricedAs prices component as the table's entry base when the table has none of its own.
+func (c *Counts) SetPricedAs(component, base string) {
+	cc := c.component(component)
+	cc.PricedAs = base
+	c.Components[component] = cc
 }
 
 // Add adds n to the count of action of component, creating the entries it needs.

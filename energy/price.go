@@ -74,6 +74,9 @@ func (t *Table) Price(c Counts) (Report, error) {
 	for _, name := range sortedKeys(c.Components) {
 		cc := c.Components[name]
 		e, ok := t.Components[name]
+		if (!ok || e == nil) && cc.PricedAs != "" {
+			e, ok = t.Components[cc.PricedAs]
+		}
 		if !ok || e == nil {
 			return Report{}, fmt.Errorf("energy: price with table %q: component %q is counted but not in the table",
 				t.Name, name)

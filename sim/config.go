@@ -39,6 +39,8 @@ type Config struct {
 	Memory          Memory     `yaml:"memory"`
 	Operands        Operands   `yaml:"operands"`
 	Thresholds      Thresholds `yaml:"thresholds"`
+	// Pruning is the runtime pruning rule and its parameters (arch/POLICIES.md).
+	Pruning Pruning `yaml:"pruning"`
 
 	// bitParallel: the bit-parallel baseline, which consumes all bit-planes of the trace's keys
 	// in one step whatever their width.
@@ -246,6 +248,27 @@ type Thresholds struct {
 	Scale       float64     `yaml:"scale"`
 }
 
+// Pruning selects the runtime pruning rule that decides which keys the lanes stop reading and
+// which survive (arch/POLICIES.md) and holds every rule's parameters; configs/leopard.yaml
+// gives the defaults, and a rule reads only its own.
+type Pruning struct {
+	Policy           string  `yaml:"policy"`            // leopard | row_relative | sanger | spatten
+	Epsilon          float64 `yaml:"epsilon"`           // row_relative: softmax-mass tolerance
+	Margin           float64 `yaml:"margin"`            // row_relative: share of the certified margin
+	Theta            float64 `yaml:"theta"`             // sanger: predicted-probability threshold
+	PredBits         int     `yaml:"pred_bits"`         // sanger: predictor width
+	MSBBits          int     `yaml:"msb_bits"`          // spatten: K bits fetched first
+	RequantThreshold float64 `yaml:"requant_threshold"` // spatten: a flatter row fetches its low bits
+	KeepFraction     float64 `yaml:"keep_fraction"`     // spatten: top-k share of the keys
+}
+
+// PruningPolicy builds the configured pruning rule.
+func (c *Config) PruningPolicy() (arch.PruningPolicy, error) {
+	p := c.Pruning
+	return arch.NewPruningPolicy(p.Policy, arch.PolicyParams{Epsilon: p.Epsilon, Margin: p.Margin, Theta: p.Theta,
+		PredBits: p.PredBits, MSBBits: p.MSBBits, RequantThreshold: p.RequantThreshold, KeepFraction: p.KeepFraction})
+}
+
 // Granularity says which threshold register a head uses: one per head, or one per layer shared
 // by its heads. It is read and checked when a config file is read.
 type Granularity string
@@ -430,6 +453,14 @@ func (c *Config) Problems() []error {
 	}
 	if !(c.Thresholds.Scale > 0) || math.IsInf(c.Thresholds.Scale, 0) {
 		errs = append(errs, c.errAt("thresholds.scale", "a positive finite number", c.Thresholds.Scale))
+	}
+	if _, err := c.PruningPolicy(); err != nil {
+		var pe *arch.PolicyParamError
+		if errors.As(err, &pe) {
+			errs = append(errs, c.errAt(pe.Key, pe.Expected, pe.Got))
+		} else {
+			errs = append(errs, err)
+		}
 	}
 	seen := map[string]bool{}
 	for _, b := range c.Baselines {

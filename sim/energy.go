@@ -92,6 +92,7 @@ func EnergyCounts(s *Stats, cfg *Config) energy.Counts {
 	for _, b := range s.BackEnd {
 		beBusy += b.Busy
 	}
+	addPolicyUnits(&c, cfg, s)
 	c.SetInstances(energy.FEUnit, units)
 	c.Add(energy.FEUnit, energy.BusyCycle, feBusy)
 	c.Add(energy.FEUnit, energy.IdleCycle, units*s.Cycles-feBusy)
@@ -99,6 +100,35 @@ func EnergyCounts(s *Stats, cfg *Config) energy.Counts {
 	c.Add(energy.BEUnit, energy.BusyCycle, beBusy)
 	c.Add(energy.BEUnit, energy.IdleCycle, units*s.Cycles-beBusy)
 	return c
+}
+
+// addPolicyUnits counts the units the configured pruning rule adds (arch.AddedUnit), each
+// priced as the table primitive it is built of, with that primitive's attributes. A
+// configuration that prunes nothing (the dense and bit-parallel baselines) has none.
+func addPolicyUnits(c *energy.Counts, cfg *Config, s *Stats) {
+	if !cfg.FrontEnd.EarlyTermination && !cfg.BackEnd.Pruning {
+		return
+	}
+	pol, err := cfg.PruningPolicy()
+	if err != nil {
+		return // a validated config's rule builds
+	}
+	var laneSteps int64
+	for _, f := range s.FrontEnd {
+		laneSteps += f.LaneSteps
+	}
+	for _, u := range pol.AddedUnits() {
+		per := int64(u.PerUnit)
+		if u.PerLane {
+			per = int64(cfg.FrontEnd.Lanes)
+		}
+		c.SetInstances(u.Name, int64(cfg.Units)*per)
+		c.SetPricedAs(u.Name, u.PricedAs)
+		for k, v := range c.Components[u.PricedAs].Attributes {
+			c.SetAttribute(u.Name, k, v)
+		}
+		c.Add(u.Name, u.Action, u.PerPair*s.Pairs+u.PerLaneStep*laneSteps)
+	}
 }
 
 // DRAMEnergy is the energy of a run's DRAM reads in pJ, priced from the config's memory

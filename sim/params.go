@@ -35,6 +35,8 @@ func (c *Config) engineParams() *engine.Params {
 		LayerThresholds: c.Thresholds.Granularity == PerLayer,
 		ThresholdScale:  c.Thresholds.Scale,
 	}
+	// A validated config's rule builds (Validate checks it).
+	ep.Policy, _ = c.PruningPolicy()
 	if c.Memory.Model == PipelinedMemory {
 		ep.Pipelined = &arch.PipelinedMemoryParams{Channels: c.Memory.Channels,
 			BytesPerCycle: c.Memory.DRAMBytesPerCycle, Latency: int64(c.Memory.DRAMLatency),

@@ -19,6 +19,7 @@ type pairTable struct {
 	// hist[s-1] counts the allowed pairs whose lane decides at step s with early termination
 	// on; rowKept the survivors of each query row.
 	hist    []int64
+	pruned  []int64 // of hist, the pairs dropped
 	rowKept []int32
 	shared  bool // a sharedHeads entry: its users release it
 }

@@ -222,15 +222,17 @@ type decisionCounts struct {
 }
 
 // countHead adds the decisions of a head whose allowed pairs decide at the steps of etHist with
-// early termination on (etHist[s-1] pairs at step s; every survivor at the last step) under
+// early termination on (etHist[s-1] pairs at step s, etPruned[s-1] of them dropped) under
 // configuration p.
-func (c *decisionCounts) countHead(p *Params, th *headSrc, etHist []int64, pairs, survivors int64) {
+func (c *decisionCounts) countHead(p *Params, th *headSrc, etHist, etPruned []int64, pairs, survivors int64) {
 	fp := frontEndParams(p)
-	hist := etHist
+	hist, pruned := etHist, etPruned
 	if !fp.EarlyTermination {
 		// Every key runs every step.
 		hist = make([]int64, arch.Steps(th.BitsK, fp.BitsPerCycle))
 		hist[len(hist)-1] = pairs
+		pruned = make([]int64, len(hist))
+		pruned[len(hist)-1] = pairs - survivors
 	}
 	g := len(hist)
 	for len(c.hist) < g {
@@ -242,7 +244,7 @@ func (c *decisionCounts) countHead(p *Params, th *headSrc, etHist []int64, pairs
 		step := int64(i + 1)
 		planes := int64(p.planesRead(th.BitsK, i+1))
 		c.hist[i] += n
-		c.pruned[i] += n
+		c.pruned[i] += pruned[i]
 		c.accumulates += n * planes
 		c.bitProducts += n * planes * d
 		c.compare += n * step
@@ -250,7 +252,6 @@ func (c *decisionCounts) countHead(p *Params, th *headSrc, etHist []int64, pairs
 			c.kReadBits += n * planes * d
 		}
 	}
-	c.pruned[g-1] -= survivors
 	c.pairs += pairs
 	c.survivors += survivors
 	if fp.KeepAll {

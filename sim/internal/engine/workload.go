@@ -441,7 +441,7 @@ func (w *workload) prepareBlock(h *head) ([]*tile, error) {
 		for r := q0; r < q1; r++ {
 			pairs += int64(h.limit[r])
 		}
-		w.decided.countHead(p, th, table.hist, pairs, survivors)
+		w.decided.countHead(p, th, table.hist, table.pruned, pairs, survivors)
 	}
 
 	var tiles []*tile
@@ -606,6 +606,7 @@ func policyTable(pol arch.PruningPolicy, th *traces.Head, T int64, limit []int, 
 	keys := th.ValidK
 	t := &pairTable{dec: make([]uint8, (q1-q0)*keys),
 		hist: make([]int64, arch.Steps(th.BitsK, bitsPerCycle)), rowKept: make([]int32, q1-q0)}
+	t.pruned = make([]int64, len(t.hist))
 	hp := pol.ForHead(policyHead(th, T, bitsPerCycle))
 	for r := q0; r < q1; r++ {
 		row := t.dec[(r-q0)*keys : (r-q0)*keys+limit[r]]
@@ -615,6 +616,8 @@ func policyTable(pol arch.PruningPolicy, th *traces.Head, T int64, limit []int, 
 			t.hist[d&^arch.SurviveBit-1]++
 			if d&arch.SurviveBit != 0 {
 				kept++
+			} else {
+				t.pruned[d-1]++
 			}
 		}
 		t.rowKept[r-q0] = kept

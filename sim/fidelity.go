@@ -1,0 +1,194 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/lrpsim/lrpsim/arch"
+	"github.com/lrpsim/lrpsim/traces"
+)
+
+// Fidelity is what a pruning rule's drops cost the attention it approximates, checked against
+// the trace's exact scores (arch/POLICIES.md, "What is measured"): the dropped pairs, the drops
+// the rule's own oracle would not make, the softmax mass the drops remove from each row, and each
+// head's output error.
+type Fidelity struct {
+	Policy     string `json:"policy"`
+	Pairs      int64  `json:"pairs"`       // allowed (query, key) pairs
+	Dropped    int64  `json:"dropped"`     // pairs that do not survive
+	FalseDrops int64  `json:"false_drops"` // dropped pairs the rule's oracle keeps
+	Rows       int64  `json:"rows"`        // query rows with at least one allowed key
+	Heads      int64  `json:"heads"`
+	// MeanDroppedMass and MaxDroppedMass: per row, the dense softmax mass of the dropped keys.
+	MeanDroppedMass float64 `json:"mean_dropped_mass"`
+	MaxDroppedMass  float64 `json:"max_dropped_mass"`
+	// MeanOutputError and MaxOutputError: per head, ||O_policy - O_dense||_F / ||O_dense||_F.
+	MeanOutputError float64 `json:"mean_output_error"`
+	MaxOutputError  float64 `json:"max_output_error"`
+}
+
+// PruningRate is the share of allowed pairs dropped.
+func (f *Fidelity) PruningRate() float64 {
+	if f.Pairs == 0 {
+		return 0
+	}
+	return float64(f.Dropped) / float64(f.Pairs)
+}
+
+// MeasureFidelity decides every pair of src with cfg's pruning rule, exactly as the simulation
+// does (the same arch.PruningPolicy with the same threshold and planes per step), and compares
+// the decisions with the exact scores.
+func MeasureFidelity(cfg *Config, src HeadSource) (*Fidelity, error) {
+	pol, err := cfg.PruningPolicy()
+	if err != nil {
+		return nil, err
+	}
+	f := &Fidelity{Policy: pol.Name()}
+	var massSum, errSum float64
+	for i := range src.NumHeads() {
+		th, err := src.Head(i)
+		if err != nil {
+			return nil, err
+		}
+		hf := headFidelity(pol, th, cfg)
+		f.Pairs += hf.pairs
+		f.Dropped += hf.dropped
+		f.FalseDrops += hf.falseDrops
+		f.Rows += hf.rows
+		massSum += hf.massSum
+		f.MaxDroppedMass = max(f.MaxDroppedMass, hf.massMax)
+		f.Heads++
+		errSum += hf.outErr
+		f.MaxOutputError = max(f.MaxOutputError, hf.outErr)
+	}
+	if f.Rows > 0 {
+		f.MeanDroppedMass = massSum / float64(f.Rows)
+	}
+	if f.Heads > 0 {
+		f.MeanOutputError = errSum / float64(f.Heads)
+	}
+	if math.IsNaN(f.MeanOutputError) || math.IsNaN(f.MeanDroppedMass) {
+		return nil, fmt.Errorf("fidelity of %s: a score overflowed float64", pol.Name())
+	}
+	return f, nil
+}
+
+type headFid struct {
+	pairs, dropped, falseDrops, rows int64
+	massSum, massMax, outErr         float64
+}
+
+// headFidelity measures one head.
+func headFidelity(pol arch.PruningPolicy, th *traces.Head, cfg *Config) headFid {
+	t := *th
+	t.Threshold = th.Threshold * cfg.Thresholds.Scale
+	T := t.IntThreshold()
+	if math.IsInf(th.Threshold, -1) {
+		T = traces.KeepAll
+	}
+	bpc := cfg.FrontEnd.BitsPerCycle
+	ph := &arch.PolicyHead{Q: th.Q[:th.ValidQ*th.D], K: th.K[:th.ValidK*th.D], Rows: th.ValidQ, Keys: th.ValidK,
+		D: th.D, BitsK: th.BitsK, BitsPerCycle: bpc, T: T, ScaleQ: th.ScaleQ, ScaleK: th.ScaleK}
+	hp := pol.ForHead(ph)
+	c := ph.ScoreScale()
+	var hf headFid
+	var diff2, dense2 float64
+	dec := make([]uint8, th.ValidK)
+	dots := make([]int64, th.ValidK)
+	keep := make([]bool, th.ValidK)
+	prob := make([]float64, th.ValidK)
+	kept := make([]float64, th.ValidK)
+	oDense := make([]float64, th.DV)
+	oPol := make([]float64, th.DV)
+	for r := range th.ValidQ {
+		limit := 0
+		for j := range th.ValidK {
+			if th.KeyAllowed(r, j) {
+				limit = j + 1
+			}
+		}
+		if limit == 0 {
+			continue
+		}
+		hf.rows++
+		hf.pairs += int64(limit)
+		q := th.Q[r*th.D : (r+1)*th.D]
+		for j := range limit {
+			dots[j] = arch.Dot(q, th.K[j*th.D:(j+1)*th.D])
+			prob[j] = c * float64(dots[j])
+		}
+		softmax(prob[:limit])
+		hp.DecideRow(r, dec[:limit])
+		hp.Oracle(r, dots[:limit], keep[:limit])
+		var mass float64
+		best, survivors := 0, 0
+		for j := range limit {
+			if dots[j] > dots[best] {
+				best = j
+			}
+			if dec[j]&arch.SurviveBit != 0 {
+				survivors++
+				kept[j] = c * float64(dots[j])
+				continue
+			}
+			kept[j] = math.Inf(-1)
+			hf.dropped++
+			mass += prob[j]
+			if keep[j] {
+				hf.falseDrops++
+			}
+		}
+		hf.massSum += mass
+		hf.massMax = max(hf.massMax, mass)
+		// The row's output with the kept keys, renormalized; an empty row follows empty_row.
+		switch {
+		case survivors > 0:
+			softmax(kept[:limit])
+		case th.KeepMax:
+			for j := range limit {
+				kept[j] = 0
+			}
+			kept[best] = 1
+		default:
+			for j := range limit {
+				kept[j] = 0
+			}
+		}
+		clear(oDense)
+		clear(oPol)
+		for j := range limit {
+			v := th.V[j*th.DV : (j+1)*th.DV]
+			for i, x := range v {
+				val := th.ScaleV * float64(x)
+				oDense[i] += prob[j] * val
+				oPol[i] += kept[j] * val
+			}
+		}
+		for i := range oDense {
+			diff2 += (oPol[i] - oDense[i]) * (oPol[i] - oDense[i])
+			dense2 += oDense[i] * oDense[i]
+		}
+	}
+	if dense2 > 0 {
+		hf.outErr = math.Sqrt(diff2 / dense2)
+	} else if diff2 > 0 {
+		hf.outErr = math.Inf(1)
+	}
+	return hf
+}
+
+// softmax replaces x by its softmax; -Inf entries get 0.
+func softmax(x []float64) {
+	m := math.Inf(-1)
+	for _, v := range x {
+		m = max(m, v)
+	}
+	var s float64
+	for j, v := range x {
+		x[j] = math.Exp(v - m)
+		s += x[j]
+	}
+	for j := range x {
+		x[j] /= s
+	}
+}

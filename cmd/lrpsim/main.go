@@ -35,7 +35,7 @@ func newRootCmd() *cobra.Command {
 		Short: "Inspect, validate and generate attention traces",
 	}
 	trace.AddCommand(newTraceInfoCmd(), newTraceValidateCmd(), newTraceGenCmd(), newTraceDumpRowsCmd(), newTraceListCmd())
-	root.AddCommand(newRunCmd(), newConfigCmd(), trace, newTableCmd(), newPlotCmd(), newSweepCmd(), newMergeCmd())
+	root.AddCommand(newRunCmd(), newConfigCmd(), trace, newTableCmd(), newCompareCmd(), newPlotCmd(), newSweepCmd(), newMergeCmd())
 	addCompletions(root)
 	return root
 }

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lrpsim/lrpsim/sim"
+	"github.com/lrpsim/lrpsim/sim/compare"
+	"github.com/lrpsim/lrpsim/sim/figures"
+	"github.com/lrpsim/lrpsim/sim/tabulate"
+)
+
+type compareFlags struct {
+	format, out, figure, engine string
+	configs                     []string
+	closedLoop                  string
+	node, energyTable           string
+	jobs                        int
+	isoArea                     bool
+}
+
+// defaultCompareConfigs are the designs compared when --config is not given: LeOPArd first (the
+// iso-area reference), then the bundled configs/policies/.
+var defaultCompareConfigs = []string{"bundled:leopard.yaml", "bundled:policies/row-relative.yaml",
+	"bundled:policies/row-relative-spec.yaml", "bundled:policies/sanger.yaml", "bundled:policies/spatten.yaml"}
+
+// newCompareCmd is `lrpsim compare [--config FILE]... [--iso-area] [--format md|csv|latex] TRACE...`.
+func newCompareCmd() *cobra.Command {
+	var f compareFlags
+	cmd := &cobra.Command{
+		Use:   "compare [TRACE...]",
+		Short: "Compare runtime pruning rules (LeOPArd, row-relative, Sanger, SpAtten) on one substrate",
+		Long: `compare replays each design (a config and its pruning rule, arch/POLICIES.md) on every TRACE (a
+.npz file or bundled:NAME; with none, every bundled real trace) against the same dense baseline, and
+prints per workload and design: the pruning rate, the speedup and the energy reduction (total and
+on-chip), the drops checked against the trace's exact scores (false drops, dropped softmax mass,
+output error), and the closed-loop task metric from --closed-loop; then one line per design over
+all workloads. A training-free rule replays the dense model's trace (NAME-dense) where it exists.
+--iso-area gives each design as many units as fit the first design's area. Formats: md, csv, latex;
+--figure draws the per-design geometric means.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runCompare(cmd.OutOrStdout(), f, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringSliceVarP(&f.configs, "config", "c", nil, "design configs to compare, in order (default: configs/leopard.yaml and configs/policies/*; bundled:NAME for a bundled one)")
+	fl.StringVarP(&f.format, "format", "f", "md", "output format: "+strings.Join(tabulate.Formats(), ", "))
+	fl.StringVarP(&f.out, "out", "o", "", "write the table to this file (atomically) instead of standard output")
+	fl.StringVar(&f.figure, "figure", "", "also draw the per-design figure to this .png or .svg file")
+	fl.StringVar(&f.closedLoop, "closed-loop", "results/closed-loop", "folder of the exporter's closed-loop results (WORKLOAD.json); missing files leave the metric n/a")
+	fl.BoolVar(&f.isoArea, "iso-area", false, "size each design's units to the first design's area")
+	fl.IntVarP(&f.jobs, "jobs", "j", 0, "simulations at once (0: one per CPU)")
+	fl.StringVar(&f.engine, "engine", sim.EngineEvent, "simulation engine: event or reference")
+	fl.StringVar(&f.node, "node", "45nm", "technology node of the built-in energy table")
+	fl.StringVar(&f.energyTable, "energy", "", "energy and area table YAML (default: the built-in table of --node)")
+	return cmd
+}
+
+func runCompare(stdout io.Writer, f compareFlags, args []string) error {
+	if !validTableFormat(f.format) {
+		return fmt.Errorf("--format: unknown format %q (expected %s)", f.format, strings.Join(tabulate.Formats(), ", "))
+	}
+	if f.jobs < 0 {
+		return fmt.Errorf("--jobs: expected 0 (one per CPU) or more, got %d", f.jobs)
+	}
+	if f.jobs == 0 {
+		f.jobs = runtime.GOMAXPROCS(0)
+	}
+	if f.figure != "" {
+		if _, err := figures.FormatOf(f.figure); err != nil {
+			return fmt.Errorf("--figure: %w", err)
+		}
+	}
+	paths := f.configs
+	if len(paths) == 0 {
+		paths = defaultCompareConfigs
+	}
+	var cfgs []*sim.Config
+	seen := map[string]string{}
+	for _, p := range paths {
+		var cfg *sim.Config
+		var err error
+		if name, ok := strings.CutPrefix(p, "bundled:"); ok {
+			cfg, err = sim.BundledConfig(name)
+		} else {
+			cfg, err = loadConfig(p)
+		}
+		if err != nil {
+			return err
+		}
+		if prev, ok := seen[cfg.Name]; ok {
+			return fmt.Errorf("--config: %s and %s are both named %q: each design needs its own name", prev, p, cfg.Name)
+		}
+		seen[cfg.Name] = p
+		cfgs = append(cfgs, cfg)
+	}
+	table, err := loadEnergyTable(runFlags{node: f.node, energyTable: f.energyTable})
+	if err != nil {
+		return err
+	}
+	names := args
+	if len(names) == 0 {
+		names = workloadNames()
+	}
+	rows, err := compare.Build(cfgs, names, compare.Options{Engine: f.engine, Table: table, Jobs: f.jobs,
+		ClosedLoop: f.closedLoop, IsoArea: f.isoArea})
+	if err != nil {
+		return err
+	}
+	t := compare.Table{Rows: rows, EnergyTable: table.Name, IsoArea: f.isoArea}
+	var buf bytes.Buffer
+	if err := t.Write(&buf, f.format); err != nil {
+		return err
+	}
+	if f.figure != "" {
+		fig, err := figures.Compare(compare.Summarize(rows))
+		if err != nil {
+			return err
+		}
+		if err := fig.Save(f.figure); err != nil {
+			return err
+		}
+	}
+	if f.out != "" {
+		return sim.WriteFileAtomic(f.out, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err })
+	}
+	_, err = stdout.Write(buf.Bytes())
+	return err
+}
+
+// workloadNames are the bundled real traces that are workloads: a dense model's trace
+// (NAME-dense) is the partner of its workload, not one of its own.
+func workloadNames() []string {
+	var out []string
+	for _, n := range tabulate.BundledNames() {
+		if !strings.HasSuffix(strings.TrimSuffix(n, ".npz"), "-dense") {
+			out = append(out, n)
+		}
+	}
+	return out
+}

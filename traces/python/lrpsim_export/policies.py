@@ -251,30 +251,53 @@ def _row_relative(head, params, p):
     return step, undecided
 
 
-def sanger_probabilities(head, pred_bits):
-    """POLICIES.md's Sanger prediction: the float64 probabilities [vq, vk] (0 where not allowed)."""
+def _norms(x):
+    """||x_r||_2 of each row, the squares summed in index order (a plain loop, as any language would
+    write it; numpy's pairwise sum would round differently, and the quantizer's half-even ties below
+    are sensitive to the last bit)."""
+    acc = np.zeros(x.shape[0])
+    for i in range(x.shape[1]):
+        acc = acc + x[:, i] * x[:, i]
+    return np.sqrt(acc)
+
+
+def sanger_predictor(head, pred_bits):
+    """POLICIES.md's Sanger predictor: (qn * sq [vq, d], kn * sk [vk, d], q^, k^, pred [vq, vk]),
+    float64."""
     q, k = _valid(head)
     qr = head.scale_q * q.astype(np.float64)
     kr = head.scale_k * k.astype(np.float64)
-    nq = np.sqrt((qr * qr).sum(axis=1))
-    nk = np.sqrt((kr * kr).sum(axis=1))
+    nq = _norms(qr)
+    nk = _norms(kr)
     qn = np.divide(qr, nq[:, None], out=np.zeros_like(qr), where=nq[:, None] > 0)
     kn = np.divide(kr, nk[:, None], out=np.zeros_like(kr), where=nk[:, None] > 0)
     L = (1 << (pred_bits - 1)) - 1
     qmax, kmax = float(np.abs(qn).max()), float(np.abs(kn).max())
     sq = L / qmax if qmax > 0 else 1.0
     sk = L / kmax if kmax > 0 else 1.0
-    qh = np.clip(np.round(qn * sq), -L, L)  # np.round: half to even
-    kh = np.clip(np.round(kn * sk), -L, L)
+    qs, ks = qn * sq, kn * sk
+    qh = np.clip(np.round(qs), -L, L)  # np.round: half to even
+    kh = np.clip(np.round(ks), -L, L)
+    # q^ . k^: small integers, exact in any order
     pred = (qh @ kh.T) / (sq * sk) * nq[:, None] * nk[None, :] / math.sqrt(head.d)
-    return _softmax(pred, _allowed(head))
+    return qs, ks, qh, kh, pred
+
+
+def sanger_probabilities(head, pred_bits):
+    """POLICIES.md's Sanger prediction: the float64 probabilities [vq, vk] (0 where not allowed)."""
+    return _softmax(sanger_predictor(head, pred_bits)[-1], _allowed(head))
 
 
 def _softmax(x, allowed):
+    """Softmax of each row over its allowed entries (max subtracted first; the exponentials summed in
+    key order)."""
     x = np.where(allowed, x, -np.inf)
     mx = x.max(axis=1, keepdims=True)
     e = np.where(allowed, np.exp(x - mx), 0.0)
-    return e / e.sum(axis=1, keepdims=True)
+    tot = np.zeros(x.shape[0])
+    for j in range(x.shape[1]):
+        tot = tot + e[:, j]
+    return e / tot[:, None]
 
 
 def _sanger(head, params, p):
@@ -338,5 +361,5 @@ def kept_mask(dec):
 
 
 __all__ = ["Head", "read_head", "read_config", "check_params", "decide_head", "kept_mask", "bounds",
-           "sanger_probabilities", "row_relative_margin", "keep_count", "PolicyError", "POLICIES",
+           "sanger_probabilities", "sanger_predictor", "row_relative_margin", "keep_count", "PolicyError", "POLICIES",
            "SURVIVE", "KEEP_ALL", "PRUNE_ALL"]

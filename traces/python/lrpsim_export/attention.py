@@ -242,3 +242,112 @@ def merge_heads(x):
     """[B, H, n, d] -> [B, n, H*d]."""
     B, H, n, d = x.shape
     return x.transpose(1, 2).reshape(B, n, H * d)
+
+
+class PolicySession(Session):
+    """Hard mode with one of arch/POLICIES.md's pruning rules (lrpsim_export.policies) deciding which
+    keys survive, inside the model's forward pass: the closed loop of a runtime-pruning policy.
+
+    Q, K and V are quantized as in "hard" mode (the QuantSpec's scales); each head of each input is
+    decided by policies.decide_head on those integers (leopard uses the session's thresholds; the
+    training-free rules ignore them); attention then runs over the surviving keys only (softmax of
+    the exact scores renormalized over them, V dequantized), and a row that keeps nothing follows
+    `empty_row` (keep_max: its largest exact score among the keys it may see; zero: output 0).
+
+    cascade (SpAtten's cascade token pruning, as read here): a key (token) that no query row of any
+    head keeps in layer l is removed from every later layer of the same forward pass; the rule of a
+    later layer then runs over the remaining keys only (its k_row counts only them), and removed keys
+    count as pruned pairs. SpAtten itself ranks tokens by a cumulative importance score (the
+    attention probability a token receives, summed over heads, rows and layers) and removes the
+    lowest by a top-k of its own; with the per-row top-k of POLICIES.md this reading keeps a token as
+    long as some row of some head ranks it in its top k_row, and removes it once none does. Layers are
+    the attention calls of one forward pass in order (MemN2N: its hops). Needs a non-causal model.
+    """
+
+    def __init__(self, policy, params, *, quant, bits_per_cycle=1, thresholds=None, empty_row="keep_max",
+                 cascade=False, record=False, valid_lengths=None):
+        from .policies import check_bits_per_cycle, check_params
+        self.policy = policy
+        self.params = check_params(policy, params)
+        self.bits_per_cycle = check_bits_per_cycle(bits_per_cycle, "bits_per_cycle")
+        self.cascade = bool(cascade)
+        self._alive = None
+        self._cur = None
+        super().__init__("hard", thresholds=thresholds, quant=quant, empty_row=empty_row, record=record,
+                         valid_lengths=valid_lengths)
+
+    def attend(self, q, k, v, *, causal, layer=None, valid_q=None, valid_k=None):
+        B, _, n, _ = q.shape
+        m = k.shape[2]
+        vq = self.valid_lengths if valid_q is None else valid_q
+        vk = self.valid_lengths if valid_k is None else valid_k
+        vq = torch.full((B,), n, dtype=torch.long) if vq is None else torch.as_tensor(vq, dtype=torch.long).clamp(max=n)
+        vk = torch.full((B,), m, dtype=torch.long) if vk is None else torch.as_tensor(vk, dtype=torch.long).clamp(max=m)
+        if self.cascade and causal:
+            raise ValueError("the cascade (SpAtten) is modeled for non-causal models only")
+        lay = self._layer if layer is None else layer
+        if lay == 0 or self._alive is None or self._alive.shape != (B, m):
+            self._alive = torch.ones(B, m, dtype=torch.bool)  # a new forward pass
+        self._cur = (vq.cpu(), vk.cpu(), bool(causal))
+        return super().attend(q, k, v, causal=causal, layer=layer, valid_q=vq.to(q.device), valid_k=vk.to(q.device))
+
+    def _hard(self, q, k, v, allowed, layer):
+        import numpy as np
+        from .policies import Head, decide_head, kept_mask
+        qs = self.quant
+        B, H, n, d = q.shape
+        m = k.shape[2]
+        if layer >= qs.scale_q.shape[0]:
+            raise ValueError(f"layer {layer} has no quantization scales")
+        sq = qs.scale_q[layer].view(1, H, 1, 1)
+        sk = qs.scale_k[layer].view(1, H, 1, 1)
+        sv = qs.scale_v[layer].view(1, H, 1, 1)
+        qi = quantize(q.detach().cpu(), sq, qs.bits_q)
+        ki = quantize(k.detach().cpu(), sk, qs.bits_k)
+        vi = quantize(v.detach().cpu(), sv, qs.bits_v)
+        dots = torch.matmul(qi.double(), ki.double().transpose(-1, -2))
+        T = self.integer_thresholds(layer, H, d)
+        if self.thresholds is None:
+            th = [-math.inf] * H
+        else:
+            t = self.thresholds(layer).detach().double().cpu()
+            th = (t.expand(H) if t.numel() == 1 else t).tolist()
+        vq_all, vk_all, causal = self._cur
+        allowed = allowed.cpu() & self._alive.view(B, 1, 1, m)
+        survive = torch.zeros(B, H, n, m, dtype=torch.bool)
+        qn, kn = qi.numpy(), ki.numpy()
+        for b in range(B):
+            vq, vk = int(vq_all[b]), int(vk_all[b])
+            idx = np.flatnonzero(self._alive[b, :vk].numpy())
+            for h in range(H):
+                if len(idx) == 0:
+                    continue
+                kk = kn[b, h, :vk][idx]
+                head = Head(q=qn[b, h, :vq], k=kk, v=kk, scale_q=float(qs.scale_q[layer, h]),
+                            scale_k=float(qs.scale_k[layer, h]), scale_v=float(qs.scale_v[layer, h]),
+                            bits_q=qs.bits_q, bits_k=qs.bits_k, bits_v=qs.bits_v, valid_q=vq, valid_k=len(idx),
+                            causal=causal, threshold=th[h], empty_row=self.empty_row)
+                keep = kept_mask(decide_head(head, self.policy, self.params, self.bits_per_cycle))
+                rows = np.zeros((vq, vk), dtype=bool)
+                rows[:, idx] = keep
+                survive[b, h, :vq, :vk] = torch.from_numpy(rows)
+        survive &= allowed
+        full_allowed = allowed_mask(n, m, vq_all, vk_all, causal)  # cascaded keys count as pruned
+        kept = survive.sum(dim=(2, 3))
+        alw = full_allowed.expand(-1, H, -1, -1).sum(dim=(2, 3))
+        if self.cascade:
+            self._alive &= survive.any(dim=1).any(dim=1)
+        keep = survive
+        if self.empty_row == "keep_max":
+            has = allowed.any(dim=-1, keepdim=True)
+            empty = has & ~survive.any(dim=-1, keepdim=True)
+            if bool(empty.any()):
+                best = dots.masked_fill(~allowed, float("-inf")).argmax(dim=-1, keepdim=True)
+                onehot = torch.zeros_like(survive).scatter_(-1, best, True)
+                keep = torch.where(empty, onehot & allowed, survive)
+        s = dots * (sq * sk) / math.sqrt(d)
+        w = _softmax_rows(s, keep)
+        out = torch.matmul(w, vi.double() * sv).to(q.dtype).to(q.device)
+        total_k, total_a = self.hard_counts.get(layer, (0, 0))
+        self.hard_counts[layer] = (total_k + kept.sum(0), total_a + alw.sum(0))
+        return out, (qi, ki, vi), T, kept, alw

@@ -7,6 +7,7 @@
     python -m lrpsim_export validate FILE...
     python -m lrpsim_export manifest traces/data use-lite.npz stories260K.npz
     python -m lrpsim_export compare BUNDLED.npz REGENERATED.npz
+    python -m lrpsim_export policy-masks TRACE.npz --config A.yaml --config B.yaml --out MASKS.npz
 
 Bad input ends with one line "lrpsim_export: <file or thing>: <what was wrong, what was expected>"
 and exit status 1; no partial output file is left.
@@ -93,6 +94,14 @@ def _parser():
     c.add_argument("--rate-tol", type=float, default=0.02, help="absolute tolerance on the pruning rate")
     c.add_argument("--identical", action="store_true",
                    help="also require identical arrays and meta (the generator's command line aside)")
+    pm = sub.add_parser("policy-masks", help="the decision bytes of arch/POLICIES.md's pruning rules for every "
+                                             "head of a trace (lrpsim's cross-check file)")
+    pm.add_argument("trace")
+    pm.add_argument("--config", dest="configs", action="append", required=True,
+                    help="an lrpsim config YAML (its name, pruning block and front_end.bits_per_cycle); repeat")
+    pm.add_argument("--out", required=True, help=".npz to write")
+    pm.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    pm.add_argument("--max-inputs", type=int, help="only the trace's first N inputs (default: all)")
     return p
 
 
@@ -351,6 +360,56 @@ def cmd_compare(a, log):
     return 0
 
 
+MASKS_FORMAT = "lrpsim-policy-masks"
+
+
+def cmd_policy_masks(a, argv, log):
+    """Members <config name>.b{b}.l{l}.h{h}: uint8 [valid_q, valid_k] decision bytes (policies.py), and
+    meta: UTF-8 JSON (the trace, its sha256, the configs and their parameters, the command line)."""
+    from .policies import decide_head, read_config, read_head
+    from .tracefile import check_output_path, file_sha256, validate_trace, write_npz
+    if a.max_inputs is not None and a.max_inputs < 1:
+        raise ExportError(f"--max-inputs {a.max_inputs}: expected at least 1")
+    if not os.path.isfile(a.trace):
+        raise ExportError(f"{a.trace}: no such trace file; expected an lrpsim trace (.npz)")
+    check_output_path(a.out, a.force)
+    configs, names = [], set()
+    for path in a.configs:
+        name, policy, params, p = read_config(path)
+        if name in names:
+            raise ExportError(f"{path}: name {name!r}: already used by another --config; expected distinct names")
+        names.add(name)
+        configs.append(dict(name=name, file=os.path.basename(path), policy=policy, params=params,
+                            bits_per_cycle=p))
+    arrays = {}
+    with validate_trace(a.trace) as t:
+        B = t.B if a.max_inputs is None else min(a.max_inputs, t.B)
+        for c in configs:
+            kept = allowed = 0
+            for b in range(B):
+                for l in range(t.L):
+                    for h in range(t.H):
+                        dec = decide_head(read_head(t, b, l, h), c["policy"], c["params"], c["bits_per_cycle"])
+                        arrays[f"{c['name']}.b{b}.l{l}.h{h}"] = dec
+                        kept += int(np.count_nonzero(dec & 0x80))
+                        allowed += int(np.count_nonzero(dec))
+            c["pruning_rate"] = 1 - kept / allowed
+            log(f"{c['name']} ({c['policy']}): pruning rate {c['pruning_rate']:.4f} over {allowed} pairs")
+        layers, heads = t.L, t.H
+    meta = {"format": MASKS_FORMAT, "version": 1, "spec": "arch/POLICIES.md",
+            "trace": os.path.basename(a.trace), "trace_sha256": file_sha256(a.trace),
+            "inputs": B, "layers": layers, "heads": heads, "configs": configs,
+            "member": "<config name>.b{b}.l{l}.h{h}: uint8 [valid_q, valid_k], step | 0x80 for a survivor, "
+                      "step for a dropped key, 0 for a pair that is not allowed",
+            "command": "python3 -m lrpsim_export " + " ".join(shlex.quote(x) for x in argv),
+            "generator": f"lrpsim_export {__version__}"}
+    out = {"meta": np.frombuffer(json.dumps(meta, sort_keys=True, allow_nan=False).encode("utf-8"), dtype=np.uint8)}
+    out.update(arrays)
+    write_npz(a.out, out, force=a.force)
+    log(f"wrote {a.out}: {len(arrays)} heads, {os.path.getsize(a.out)} bytes")
+    return 0
+
+
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     a = _parser().parse_args(argv)
@@ -364,6 +423,8 @@ def main(argv=None):
             return cmd_validate(a, log)
         if a.cmd == "compare":
             return cmd_compare(a, log)
+        if a.cmd == "policy-masks":
+            return cmd_policy_masks(a, argv, log)
         return cmd_manifest(a, log)
     except ExportError as e:
         print(f"lrpsim_export: {e}", file=sys.stderr)

@@ -342,3 +342,35 @@ def head_pruning(trace, b, l, h):
     dots = q.astype(np.int64) @ k.astype(np.int64).T
     ok = allowed_pairs(q.shape[0], k.shape[0], vq, vk, trace.meta["causal"])
     return int(np.count_nonzero(ok & (dots >= T))), int(np.count_nonzero(ok))
+
+
+def write_npz(path, arrays, *, force=False):
+    """Write `arrays` (name -> numpy array, in the given order) as an .npz the way TraceWriter writes a
+    trace: deflated members with fixed timestamps (the same arrays give the same bytes), into a
+    temporary file beside `path` that is renamed into place only when complete. An existing `path` is
+    refused unless force."""
+    path = os.fspath(path)
+    check_output_path(path, force)
+    fd, tmp = tempfile.mkstemp(prefix=".lrpsim-npz-", suffix=".tmp", dir=os.path.dirname(os.path.abspath(path)))
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            for name, arr in arrays.items():
+                info = zipfile.ZipInfo(name + ".npy", date_time=_ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                z.writestr(info, _npy_bytes(np.asarray(arr)))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def file_sha256(path):
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

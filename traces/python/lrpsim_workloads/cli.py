@@ -4,6 +4,8 @@
     python3 -m lrpsim_workloads babi --tasks 1 2 --out traces/data
     python3 -m lrpsim_workloads vit --out traces/data
     python3 -m lrpsim_workloads manifest --out traces/data       # WORKLOADS.md from workloads.json
+    python3 -m lrpsim_workloads babi-dense --tasks 1 --out traces/data   # memn2n-babi-qa1-dense.npz
+    python3 -m lrpsim_workloads closed-loop --task 1 --config A.yaml ... --out results/closed-loop/memn2n-babi-qa1.json
 
 Each workload prints its dense and pruned accuracy and pruning rate, writes its trace
 (memn2n-babi-qaN.npz, vit-mnist.npz), and records its results in OUT/workloads.json (entries of
@@ -45,7 +47,63 @@ def _parser():
             s.add_argument("--vit-epochs", type=int, help="ViT dense epochs (default 6)")
     m = sub.add_parser("manifest", help="regenerate WORKLOADS.md from workloads.json")
     m.add_argument("--out", required=True)
+    d = sub.add_parser("babi-dense", help="dense MemN2N traces (the model before threshold training, thresholds "
+                                         "-inf, meta thresholds: none) beside the bundled learned ones")
+    d.add_argument("--tasks", type=int, nargs="+", required=True, help="bAbI tasks (1..20)")
+    d.add_argument("--out", required=True, help="folder for memn2n-babi-qaN-dense.npz")
+    d.add_argument("--traces", help="folder of the learned traces memn2n-babi-qaN.npz whose models are retrained "
+                                    "(default traces/data)")
+    d.add_argument("--babi-dir", help="bAbI en/ folder (default ../shared/data/babi/en, or $LRPSIM_BABI_DIR)")
+    d.add_argument("--force", action="store_true", help="overwrite existing dense traces")
+    c = sub.add_parser("closed-loop", help="test accuracy of the pruning policies of arch/POLICIES.md inside "
+                                           "MemN2N's forward pass (results/closed-loop)")
+    c.add_argument("--task", type=int, required=True, help="bAbI task (1..20)")
+    c.add_argument("--config", dest="configs", action="append", required=True,
+                   help="an lrpsim config YAML (name, pruning block, front_end.bits_per_cycle); repeat")
+    c.add_argument("--out", required=True, help="JSON to write (schema lrpsim-closed-loop/1)")
+    c.add_argument("--traces", help="folder of memn2n-babi-qaN.npz and memn2n-babi-qaN-dense.npz (default traces/data)")
+    c.add_argument("--babi-dir", help="bAbI en/ folder (default ../shared/data/babi/en, or $LRPSIM_BABI_DIR)")
+    c.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     return p
+
+
+def _default_traces():
+    return os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data"))
+
+
+def _policy_cmds(a, argv):
+    """babi-dense and closed-loop: one line `lrpsim_workloads: <what>: <expected>` and exit 1 on bad input."""
+    from lrpsim_export.errors import ExportError
+    from .babi import BabiError
+    _init_worker()
+    cmd = _command_line(argv)
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    traces = a.traces or _default_traces()
+    try:
+        if a.cmd == "babi-dense":
+            if not os.path.isdir(a.out):
+                raise ExportError(f"--out {a.out}: not a folder")
+            for t in a.tasks:
+                if not 1 <= t <= 20:
+                    raise ExportError(f"--tasks {t}: expected 1..20")
+            from .closed_loop import dense_trace_job
+            for t in a.tasks:
+                log(f"[qa{t}] dense trace")
+                dense_trace_job(dict(task=t, out=a.out, traces=traces, babi_dir=a.babi_dir, force=a.force,
+                                     command=cmd), log)
+            return 0
+        if not 1 <= a.task <= 20:
+            raise ExportError(f"--task {a.task}: expected 1..20")
+        from .closed_loop import closed_loop, write_json
+        if os.path.exists(a.out) and not a.force:
+            raise ExportError(f"{a.out}: already exists; pass --force to overwrite it")
+        doc = closed_loop(a.task, a.configs, traces=traces, babi_dir=a.babi_dir, command=cmd, log=log)
+        write_json(a.out, doc, force=a.force)
+        log(f"wrote {a.out}")
+        return 0
+    except (ExportError, BabiError) as e:
+        print(f"lrpsim_workloads: {e}", file=sys.stderr)
+        return 1
 
 
 def _command_line(argv):
@@ -84,6 +142,8 @@ def _job(spec):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     a = _parser().parse_args(argv)
+    if a.cmd in ("babi-dense", "closed-loop"):
+        return _policy_cmds(a, argv)
     from . import suite
     out = a.out
     if not os.path.isdir(out):

@@ -89,6 +89,7 @@ def babi_job(args, log):
         "bits_q": cfg.bits, "bits_k": cfg.bits, "bits_v": cfg.bits,
         "causal": False,
         "threshold_granularity": "layer",
+        "thresholds": "learned",
         "metric": {"name": "accuracy", "dense": r.dense_test, "pruned": r.pruned_test},
         "score": ("MemN2N's score is u.m (no 1/sqrt(d)); q holds sqrt(d)*u, so that FORMAT.md's "
                   "s = q.k/sqrt(d) is the model's own score and the threshold is in its units"),

@@ -5,7 +5,7 @@
 #   results/regen.sh
 #
 # Every file is written atomically by lrpsim and the outputs are deterministic, so a rerun
-# changes nothing unless the simulator, the configs or the traces changed. It takes about 10 s.
+# changes nothing unless the simulator, the configs or the traces changed. It takes about 10 min (compare most of it).
 set -eu
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
@@ -36,4 +36,10 @@ lrpsim plot energy --out results/energy.png --out results/energy.svg
 lrpsim sweep configs/sweeps/lanes-x-bpc.yaml --force --out results/sweep-lanes-x-bpc.csv >/dev/null
 lrpsim plot sweep --csv results/sweep-lanes-x-bpc.csv --x front_end.lanes --y speedup_dense --logx \
 	--out results/sweep-lanes.png --out results/sweep-lanes.svg
-echo "results/: table.{md,csv,tex}, table-{ideal-memory,serial}.md, {bars,bound,steps,energy,sweep-lanes}.{png,svg}, sweep-lanes-x-bpc.csv regenerated"
+# Other designs' runtime pruning rules on the same substrate and traces (lrpsim compare; about
+# 5 min on 2 cores): the closed-loop metric comes from results/closed-loop/ (its regen.sh).
+lrpsim compare --format md --out results/compare.md --figure results/compare.svg --figure results/compare.png
+lrpsim compare --format csv --out results/compare.csv
+lrpsim compare --format md --iso-area --out results/compare-iso-area.md
+
+echo "results/: compare{,-iso-area}.md, compare.{csv,svg,png}, table.{md,csv,tex}, table-{ideal-memory,serial}.md, {bars,bound,steps,energy,sweep-lanes}.{png,svg}, sweep-lanes-x-bpc.csv regenerated"

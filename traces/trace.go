@@ -45,6 +45,14 @@ type Meta struct {
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
+// DenseModel reports whether the trace is a dense model's, exported without learned thresholds
+// (meta.thresholds is "none", FORMAT.md): the partner trace that training-free pruning rules
+// replay (lrpsim compare), not a workload of its own.
+func (m Meta) DenseModel() bool {
+	var s string
+	return json.Unmarshal(m.Extra["thresholds"], &s) == nil && s == "none"
+}
+
 // Head is the work of one attention head on one input: integer Q [N x D], K [M x D] and
 // V [M x DV], row-major, with its threshold and scales.
 type Head struct {

@@ -16,12 +16,13 @@ import (
 )
 
 type compareFlags struct {
-	format, out, figure, engine string
-	configs                     []string
-	closedLoop                  string
-	node, energyTable           string
-	jobs                        int
-	isoArea                     bool
+	format, out, engine string
+	figures             []string
+	configs             []string
+	closedLoop          string
+	node, energyTable   string
+	jobs                int
+	isoArea             bool
 }
 
 // defaultCompareConfigs are the designs compared when --config is not given: LeOPArd first (the
@@ -51,7 +52,7 @@ all workloads. A training-free rule replays the dense model's trace (NAME-dense)
 	fl.StringSliceVarP(&f.configs, "config", "c", nil, "design configs to compare, in order (default: configs/leopard.yaml and configs/policies/*; bundled:NAME for a bundled one)")
 	fl.StringVarP(&f.format, "format", "f", "md", "output format: "+strings.Join(tabulate.Formats(), ", "))
 	fl.StringVarP(&f.out, "out", "o", "", "write the table to this file (atomically) instead of standard output")
-	fl.StringVar(&f.figure, "figure", "", "also draw the per-design figure to this .png or .svg file")
+	fl.StringSliceVar(&f.figures, "figure", nil, "also draw the per-design figure to this .png or .svg file (repeatable)")
 	fl.StringVar(&f.closedLoop, "closed-loop", "results/closed-loop", "folder of the exporter's closed-loop results (WORKLOAD.json); missing files leave the metric n/a")
 	fl.BoolVar(&f.isoArea, "iso-area", false, "size each design's units to the first design's area")
 	fl.IntVarP(&f.jobs, "jobs", "j", 0, "simulations at once (0: one per CPU)")
@@ -71,8 +72,8 @@ func runCompare(stdout io.Writer, f compareFlags, args []string) error {
 	if f.jobs == 0 {
 		f.jobs = runtime.GOMAXPROCS(0)
 	}
-	if f.figure != "" {
-		if _, err := figures.FormatOf(f.figure); err != nil {
+	for _, fig := range f.figures {
+		if _, err := figures.FormatOf(fig); err != nil {
 			return fmt.Errorf("--figure: %w", err)
 		}
 	}
@@ -105,7 +106,7 @@ func runCompare(stdout io.Writer, f compareFlags, args []string) error {
 	}
 	names := args
 	if len(names) == 0 {
-		names = workloadNames()
+		names = tabulate.BundledNames() // the dense models' traces are their partners, not workloads
 	}
 	rows, err := compare.Build(cfgs, names, compare.Options{Engine: f.engine, Table: table, Jobs: f.jobs,
 		ClosedLoop: f.closedLoop, IsoArea: f.isoArea})
@@ -117,13 +118,15 @@ func runCompare(stdout io.Writer, f compareFlags, args []string) error {
 	if err := t.Write(&buf, f.format); err != nil {
 		return err
 	}
-	if f.figure != "" {
+	if len(f.figures) > 0 {
 		fig, err := figures.Compare(compare.Summarize(rows))
 		if err != nil {
 			return err
 		}
-		if err := fig.Save(f.figure); err != nil {
-			return err
+		for _, path := range f.figures {
+			if err := fig.Save(path); err != nil {
+				return err
+			}
 		}
 	}
 	if f.out != "" {
@@ -131,16 +134,4 @@ func runCompare(stdout io.Writer, f compareFlags, args []string) error {
 	}
 	_, err = stdout.Write(buf.Bytes())
 	return err
-}
-
-// workloadNames are the bundled real traces that are workloads: a dense model's trace
-// (NAME-dense) is the partner of its workload, not one of its own.
-func workloadNames() []string {
-	var out []string
-	for _, n := range tabulate.BundledNames() {
-		if !strings.HasSuffix(strings.TrimSuffix(n, ".npz"), "-dense") {
-			out = append(out, n)
-		}
-	}
-	return out
 }

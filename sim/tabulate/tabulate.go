@@ -326,9 +326,11 @@ func BundledNames() []string {
 		if err != nil {
 			continue
 		}
-		synthetic := r.Meta().Synthetic
+		m := r.Meta()
 		r.Close()
-		if !synthetic { // the paper's table is over real tasks; name a synthetic trace to include it
+		// The paper's table is over real tasks (name a synthetic trace to include it); a dense
+		// model's trace is the partner of its workload's (lrpsim compare).
+		if !m.Synthetic && !m.DenseModel() {
 			out = append(out, name)
 		}
 	}

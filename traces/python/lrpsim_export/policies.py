@@ -45,6 +45,11 @@ PARAMS = {
     },
 }
 
+# The defaults of a config's pruning block (configs/leopard.yaml holds every rule's parameters; a
+# config that leaves one out gets this value, as lrpsim's config reference says).
+DEFAULTS = {"epsilon": 0.001, "margin": 1.0, "theta": 0.002, "pred_bits": 4, "msb_bits": 6,
+            "requant_threshold": 0.05, "keep_fraction": 0.2}
+
 
 class PolicyError(ExportError):
     """An unknown policy, a missing or bad parameter, or an unreadable policy config."""
@@ -139,7 +144,9 @@ def check_bits_per_cycle(p, where="front_end.bits_per_cycle"):
 
 def read_config(path):
     """(name, policy, params, bits_per_cycle) of an lrpsim config YAML: its `name`, its `pruning`
-    block (absent: leopard), and front_end.bits_per_cycle (default 1). Other fields are ignored."""
+    block (absent, or without a policy: leopard; parameters of every rule may appear, the policy's
+    own are returned, a missing one takes DEFAULTS'), and front_end.bits_per_cycle (default 1).
+    Other fields are ignored."""
     try:
         import yaml
     except ImportError:
@@ -155,23 +162,42 @@ def read_config(path):
         raise PolicyError(f"{path}: not valid YAML ({msg}); expected an lrpsim config") from None
     if not isinstance(doc, dict):
         raise PolicyError(f"{path}: expected a YAML mapping (an lrpsim config)")
-    name = doc.get("name")
-    if not isinstance(name, str) or not name or any(c in name for c in "./ \t\n"):
-        raise PolicyError(f"{path}: name: {name!r}: expected a non-empty name without '.', '/' or spaces")
+    name_ = doc.get("name")
+    if not isinstance(name_, str) or not name_ or any(c in name_ for c in "./ \t\n"):
+        raise PolicyError(f"{path}: name: {name_!r}: expected a non-empty name without '.', '/' or spaces")
     fe = doc.get("front_end") or {}
     if not isinstance(fe, dict):
         raise PolicyError(f"{path}: front_end: expected a mapping")
     p = check_bits_per_cycle(fe.get("bits_per_cycle", 1), f"{path}: front_end.bits_per_cycle")
     pr = doc.get("pruning")
     if pr is None:
-        return name, "leopard", {}, p
+        return name_, "leopard", {}, p
     if not isinstance(pr, dict):
         raise PolicyError(f"{path}: pruning: expected a mapping with a policy")
     pr = dict(pr)
-    policy = pr.pop("policy", None)
-    if policy is None:
-        raise PolicyError(f"{path}: pruning.policy: missing; expected one of {', '.join(POLICIES)}")
-    return name, policy, check_params(policy, pr, f"{path}: pruning"), p
+    policy = pr.pop("policy", "leopard")
+    if policy not in PARAMS:
+        raise PolicyError(f"{path}: pruning.policy {policy!r}: expected one of {', '.join(POLICIES)}")
+    # the block may carry every rule's parameters (configs/leopard.yaml does): each known one is
+    # checked, the chosen rule's are used, a missing one takes its default
+    known = {n: spec for rule in PARAMS.values() for n, spec in rule.items()}
+    for name in pr:
+        if name not in known:
+            raise PolicyError(f"{path}: pruning.{name}: unknown parameter (expected policy or one of "
+                              f"{', '.join(known)})")
+    full = dict(DEFAULTS, **pr)
+    for name in known:  # a bad value of another rule's parameter is still bad
+        check_params_one(name, full[name], f"{path}: pruning")
+    params = {n: full[n] for n in PARAMS[policy]}
+    return name_, policy, check_params(policy, params, f"{path}: pruning"), p
+
+
+def check_params_one(name, x, where):
+    kind, ok, what = {n: spec for rule in PARAMS.values() for n, spec in rule.items()}[name]
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or \
+            (kind is int and not (isinstance(x, int) or (isinstance(x, float) and x.is_integer()))) or \
+            not (math.isfinite(kind(x)) and ok(kind(x))):
+        raise PolicyError(f"{where}.{name}: {x!r}: expected {what}")
 
 
 # -- the bounds -------------------------------------------------------------------------------------
@@ -328,8 +354,7 @@ def _spatten(head, params, p):
         n = int(lim[r])
         e = P[s1 - 1][r, :n]
         x = c * e.astype(np.float64)
-        w = np.exp(x - x.max())
-        prob = w / w.sum()
+        prob = _softmax(x[None, :], np.ones((1, n), dtype=bool))[0]
         s_row = s1
         if prob.max() < params["requant_threshold"]:
             s_row, e = G, dots[r, :n]

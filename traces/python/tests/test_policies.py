@@ -206,8 +206,9 @@ def test_read_config(tmp_path):
 
 @pytest.mark.parametrize("text, what", [
     ("name: x\npruning: {policy: magic}\n", "pruning.policy 'magic'"),
-    ("name: x\npruning: {epsilon: 0.1}\n", "pruning.policy: missing"),
-    ("name: x\npruning: {policy: sanger, theta: -1, pred_bits: 4}\n", "pruning.theta: -1.0"),
+    ("name: x\npruning: {policy: sanger, top_k: 3}\n", "pruning.top_k: unknown parameter"),
+    ("name: x\npruning: {policy: sanger, margin: 2}\n", "pruning.margin: 2: expected a number in (0, 1]"),
+    ("name: x\npruning: {policy: sanger, theta: -1, pred_bits: 4}\n", "pruning.theta: -1: expected a probability in (0, 1)"),
     ("pruning: {policy: leopard}\n", "name: None"),
     ("name: x\nfront_end: {bits_per_cycle: 0}\n", "front_end.bits_per_cycle: 0"),
     ("name: [x\n", "not valid YAML"),
@@ -219,6 +220,52 @@ def test_read_config_errors(tmp_path, text, what):
     with pytest.raises(PolicyError) as e:
         read_config(p)
     assert what in str(e.value) and str(p) in str(e.value) and "\n" not in str(e.value)
+
+
+# configs/leopard.yaml's block: every rule's parameters, the policy leopard
+LEOPARD_FULL = """name: leopard
+front_end:
+  lanes: 16
+  bits_per_cycle: 1
+pruning:
+  policy: leopard
+  epsilon: 0.001
+  margin: 1.0
+  theta: 0.002
+  pred_bits: 4
+  msb_bits: 6
+  requant_threshold: 0.05
+  keep_fraction: 0.2
+"""
+
+
+def test_read_config_every_rule_and_defaults(tmp_path):
+    p = tmp_path / "leopard.yaml"
+    p.write_text(LEOPARD_FULL)
+    assert read_config(p) == ("leopard", "leopard", {}, 1)
+    p.write_text(LEOPARD_FULL.replace("policy: leopard", "policy: spatten").replace("0.2", "0.25"))
+    assert read_config(p) == ("leopard", "spatten", dict(msb_bits=6, requant_threshold=0.05, keep_fraction=0.25), 1)
+    # a missing parameter takes its default; a block without a policy is leopard
+    p.write_text("name: s\npruning: {policy: sanger, theta: 0.02}\n")
+    assert read_config(p) == ("s", "sanger", dict(theta=0.02, pred_bits=4), 1)
+    p.write_text("name: s\npruning: {theta: 0.02}\n")
+    assert read_config(p) == ("s", "leopard", {}, 1)
+
+
+def test_repository_configs(repo):
+    import os
+    paths = [os.path.join(repo, "configs", "leopard.yaml")] + [
+        os.path.join(repo, "configs", "policies", f"{n}.yaml") for n in ("row-relative", "row-relative-spec",
+                                                                         "sanger", "spatten")]
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        pytest.skip(f"{missing[0]} not in this checkout (the policy configs land with the Go side)")
+    got = [read_config(p) for p in paths]
+    assert got == [("leopard", "leopard", {}, 1),
+                   ("row-relative", "row_relative", dict(epsilon=0.001, margin=1.0), 1),
+                   ("row-relative-spec", "row_relative", dict(epsilon=0.001, margin=0.5), 1),
+                   ("sanger", "sanger", dict(theta=0.002, pred_bits=4), 1),
+                   ("spatten", "spatten", dict(msb_bits=6, requant_threshold=0.05, keep_fraction=0.2), 1)]
 
 
 def test_read_config_missing(tmp_path):

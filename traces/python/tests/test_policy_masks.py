@@ -103,7 +103,7 @@ def test_bad_input(tmp_path, capsys, case):
     elif case == "bad parameter":
         cfg = tmp_path / "b.yaml"
         cfg.write_text("name: b\npruning: {policy: spatten, msb_bits: 6, requant_threshold: 0.05, keep_fraction: 0}\n")
-        want = f"lrpsim_export: {cfg}: pruning.keep_fraction: 0.0: expected a number in (0, 1]"
+        want = f"lrpsim_export: {cfg}: pruning.keep_fraction: 0: expected a number in (0, 1]"
     elif case == "existing out":
         out.write_bytes(b"keep")
         want = f"lrpsim_export: {out}: already exists; pass --force to overwrite it"

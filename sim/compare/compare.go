@@ -38,6 +38,11 @@ type Row struct {
 	// (NaN when not measured); DenseMetric the model's without pruning.
 	MetricName          string
 	Metric, DenseMetric float64
+
+	// The run's cycles and energy (total, on-chip) and its dense baseline's, for iso-area mode,
+	// which rebases every design on the reference design's dense baseline.
+	cycles, denseCycles int64
+	pj, densePJ         [2]float64
 }
 
 // Options choose what Build does.
@@ -118,6 +123,16 @@ func Build(cfgs []*sim.Config, workloads []string, opts Options) ([]Row, error) 
 			return nil, err // the first, in the order of the rows
 		}
 	}
+	if opts.IsoArea {
+		// Every design against the same dense baseline: the reference design's, at its size.
+		for i := range rows {
+			ref := rows[i-i%len(cfgs)]
+			r := &rows[i]
+			r.Speedup = float64(ref.denseCycles) / float64(r.cycles)
+			r.EnergyReduction = ref.densePJ[0] / r.pj[0]
+			r.EnergyReductionOnChip = ref.densePJ[1] / r.pj[1]
+		}
+	}
 	return rows, nil
 }
 
@@ -139,6 +154,10 @@ func buildRow(cfg *sim.Config, workload string, opts Options) (Row, error) {
 		return m.Of(dense).Float
 	}
 	row.Speedup, row.EnergyReduction, row.EnergyReductionOnChip = get("speedup"), get("energy_reduction"), get("energy_reduction_onchip")
+	row.cycles, row.denseCycles = res.Design.Cycles, res.Baselines[tabulate.Dense].Cycles
+	de, be := res.Energy.Design, res.Energy.Baselines[tabulate.Dense]
+	row.pj = [2]float64{de.TotalPJ, de.Scopes[sim.ScopeOnChip]}
+	row.densePJ = [2]float64{be.TotalPJ, be.Scopes[sim.ScopeOnChip]}
 	r, err := data.Open(trace)
 	if err != nil {
 		return Row{}, err

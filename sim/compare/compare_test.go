@@ -70,6 +70,11 @@ func TestIsoArea(t *testing.T) {
 		t.Fatal(err)
 	}
 	ref := rows[0].AreaMM2
+	for _, r := range rows {
+		if want := float64(rows[0].denseCycles) / float64(r.cycles); r.Speedup != want {
+			t.Errorf("%s: speedup %g, want the reference's dense cycles over its cycles, %g", r.Config, r.Speedup, want)
+		}
+	}
 	for _, r := range rows[1:] {
 		if r.AreaMM2 > ref*(1+1e-9) {
 			t.Errorf("%s: %d units take %.4f mm^2, over the reference's %.4f", r.Config, r.Units, r.AreaMM2, ref)

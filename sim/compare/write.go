@@ -147,7 +147,7 @@ func (t Table) caption() string {
 	s := "Runtime pruning rules on the same substrate and traces, against its dense baseline (energy table " +
 		t.EnergyTable + "). Training-free rules replay the dense model's trace where one exists (model: dense)."
 	if t.IsoArea {
-		s += " Iso-area: each design's units are sized so that its area does not exceed the first design's."
+		s += " Iso-area: each design's units are sized so that its area does not exceed the first design's, and every design is measured against the first design's dense baseline."
 	}
 	return s
 }

@@ -80,9 +80,9 @@ func SurviveStep(step int, survive bool) uint8 {
 	return d
 }
 
-// softmaxInto writes softmax(x) into p, as arch/POLICIES.md fixes the order: m = max, e =
+// Softmax writes softmax(x) into p, as arch/POLICIES.md fixes the order: m = max, e =
 // exp(x - m), S = the sequential sum, p = e / S. It returns S (the largest p is 1 / S).
-func softmaxInto(x, p []float64) float64 {
+func Softmax(x, p []float64) float64 {
 	m := math.Inf(-1)
 	for _, v := range x {
 		m = max(m, v)
@@ -104,7 +104,7 @@ func rowProbs(c float64, dots []int64) []float64 {
 	for j, d := range dots {
 		x[j] = c * float64(d)
 	}
-	softmaxInto(x, x)
+	Softmax(x, x)
 	return x
 }
 

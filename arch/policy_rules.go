@@ -223,7 +223,7 @@ func (x *sangerHead) DecideRow(r int, dec []uint8) {
 	for j := range pred {
 		pred[j] = float64(Dot(q, x.khat[j*d:(j+1)*d])) / (x.sq * x.sk) * x.nq[r] * x.nk[j] / sqrtD
 	}
-	softmaxInto(pred, pred)
+	Softmax(pred, pred)
 	G := h.Steps()
 	sp := min(ceilDivInt(x.p.PredBits, h.BitsPerCycle), G)
 	for j, p := range pred {
@@ -304,7 +304,7 @@ func (x *spattenHead) DecideRow(r int, dec []uint8) {
 		xs[j] = c * float64(e[j])
 	}
 	step := s1
-	if 1/softmaxInto(xs, xs) < x.p.RequantThreshold {
+	if 1/Softmax(xs, xs) < x.p.RequantThreshold {
 		step = G
 		for j := range e {
 			e[j] = Dot(q, h.k(j))

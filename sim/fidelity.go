@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/lrpsim/lrpsim/arch"
+	"github.com/lrpsim/lrpsim/sim/internal/engine"
 	"github.com/lrpsim/lrpsim/traces"
 )
 
@@ -80,15 +81,7 @@ type headFid struct {
 
 // headFidelity measures one head.
 func headFidelity(pol arch.PruningPolicy, th *traces.Head, cfg *Config) headFid {
-	t := *th
-	t.Threshold = th.Threshold * cfg.Thresholds.Scale
-	T := t.IntThreshold()
-	if math.IsInf(th.Threshold, -1) {
-		T = traces.KeepAll
-	}
-	bpc := cfg.FrontEnd.BitsPerCycle
-	ph := &arch.PolicyHead{Q: th.Q[:th.ValidQ*th.D], K: th.K[:th.ValidK*th.D], Rows: th.ValidQ, Keys: th.ValidK,
-		D: th.D, BitsK: th.BitsK, BitsPerCycle: bpc, T: T, ScaleQ: th.ScaleQ, ScaleK: th.ScaleK}
+	ph := engine.PolicyHead(th, engine.HeadThreshold(th, cfg.Thresholds.Scale), cfg.FrontEnd.BitsPerCycle)
 	hp := pol.ForHead(ph)
 	c := ph.ScoreScale()
 	var hf headFid
@@ -100,13 +93,7 @@ func headFidelity(pol arch.PruningPolicy, th *traces.Head, cfg *Config) headFid 
 	kept := make([]float64, th.ValidK)
 	oDense := make([]float64, th.DV)
 	oPol := make([]float64, th.DV)
-	for r := range th.ValidQ {
-		limit := 0
-		for j := range th.ValidK {
-			if th.KeyAllowed(r, j) {
-				limit = j + 1
-			}
-		}
+	for r, limit := range engine.RowLimits(th) {
 		if limit == 0 {
 			continue
 		}
@@ -117,7 +104,7 @@ func headFidelity(pol arch.PruningPolicy, th *traces.Head, cfg *Config) headFid 
 			dots[j] = arch.Dot(q, th.K[j*th.D:(j+1)*th.D])
 			prob[j] = c * float64(dots[j])
 		}
-		softmax(prob[:limit])
+		arch.Softmax(prob[:limit], prob[:limit])
 		hp.DecideRow(r, dec[:limit])
 		hp.Oracle(r, dots[:limit], keep[:limit])
 		var mass float64
@@ -143,7 +130,7 @@ func headFidelity(pol arch.PruningPolicy, th *traces.Head, cfg *Config) headFid 
 		// The row's output with the kept keys, renormalized; an empty row follows empty_row.
 		switch {
 		case survivors > 0:
-			softmax(kept[:limit])
+			arch.Softmax(kept[:limit], kept[:limit]) // the dropped keys are -Inf: 0
 		case th.KeepMax:
 			for j := range limit {
 				kept[j] = 0
@@ -175,20 +162,4 @@ func headFidelity(pol arch.PruningPolicy, th *traces.Head, cfg *Config) headFid 
 		hf.outErr = math.Inf(1)
 	}
 	return hf
-}
-
-// softmax replaces x by its softmax; -Inf entries get 0.
-func softmax(x []float64) {
-	m := math.Inf(-1)
-	for _, v := range x {
-		m = max(m, v)
-	}
-	var s float64
-	for j, v := range x {
-		x[j] = math.Exp(v - m)
-		s += x[j]
-	}
-	for j := range x {
-		x[j] /= s
-	}
 }

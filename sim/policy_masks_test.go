@@ -10,6 +10,7 @@ import (
 	"codeberg.org/sbinet/npyio/npz"
 
 	"github.com/lrpsim/lrpsim/arch"
+	"github.com/lrpsim/lrpsim/sim/internal/engine"
 	"github.com/lrpsim/lrpsim/traces/data"
 )
 
@@ -72,17 +73,9 @@ func TestPolicyMasksMatchPython(t *testing.T) {
 				if len(want) != th.ValidQ*th.ValidK {
 					t.Fatalf("%s: %s has %d bytes, want %d x %d", path, name, len(want), th.ValidQ, th.ValidK)
 				}
-				hp := pol.ForHead(&arch.PolicyHead{Q: th.Q[:th.ValidQ*th.D], K: th.K[:th.ValidK*th.D], Rows: th.ValidQ,
-					Keys: th.ValidK, D: th.D, BitsK: th.BitsK, BitsPerCycle: cfg.FrontEnd.BitsPerCycle, T: th.IntThreshold(),
-					ScaleQ: th.ScaleQ, ScaleK: th.ScaleK})
+				hp := pol.ForHead(engine.PolicyHead(th, th.IntThreshold(), cfg.FrontEnd.BitsPerCycle))
 				got := make([]uint8, th.ValidK)
-				for q := range th.ValidQ {
-					limit := 0
-					for j := range th.ValidK {
-						if th.KeyAllowed(q, j) {
-							limit = j + 1
-						}
-					}
+				for q, limit := range engine.RowLimits(th) {
 					clear(got)
 					hp.DecideRow(q, got[:limit])
 					row := want[q*th.ValidK : (q+1)*th.ValidK]
@@ -136,8 +129,7 @@ func TestSangerMatchesSangersCode(t *testing.T) {
 		if err := z.Read(name+".npy", &keep); err != nil {
 			t.Fatalf("%s: %s: %v", path, name, err)
 		}
-		hp := pol.ForHead(&arch.PolicyHead{Q: th.Q[:th.ValidQ*th.D], K: th.K[:th.ValidK*th.D], Rows: th.ValidQ,
-			Keys: th.ValidK, D: th.D, BitsK: th.BitsK, BitsPerCycle: 1, ScaleQ: th.ScaleQ, ScaleK: th.ScaleK})
+		hp := pol.ForHead(engine.PolicyHead(th, th.IntThreshold(), 1))
 		dec := make([]uint8, th.ValidK)
 		for q := range th.ValidQ {
 			hp.DecideRow(q, dec)

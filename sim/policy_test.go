@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/lrpsim/lrpsim/arch"
 	"github.com/lrpsim/lrpsim/traces"
 )
 
@@ -107,10 +106,8 @@ func TestFidelityHandWorked(t *testing.T) {
 		!near(f.MeanOutputError, math.Abs(pol-dense)/dense) {
 		t.Errorf("got %+v; want 4 pairs, 2 dropped, 0 false, mass %g, error %g", f, (e(-8)+e(3))/Z, math.Abs(pol-dense)/dense)
 	}
-	// Speculative (margin 0.5) drops key 3 too? No: it keeps 0 and 3 and drops 1 and 2 at
-	// earlier steps, so the same mass. SpAtten keeping one key (keep_fraction 0.25) drops key 3,
-	// whose probability e^5/Z is not in the exact top-1, so no false drop either; with keys whose
-	// top planes tie (4 and 7 at msb_bits 2) it keeps the wrong one: one false drop.
+	// SpAtten keeping one key of two whose top two planes tie (4 and 7 at msb_bits 2) keeps the
+	// first, not the exact top-1: one false drop, of mass e^7 / (e^4 + e^7).
 	cfg.Pruning = Pruning{Policy: "spatten", MSBBits: 2, RequantThreshold: 0.05, KeepFraction: 0.5}
 	h2 := &traces.Head{N: 1, M: 2, D: 1, DV: 1, Q: []int32{1}, K: []int32{4, 7}, V: []int32{0, 1},
 		ValidQ: 1, ValidK: 2, ScaleQ: 1, ScaleK: 1, ScaleV: 1, BitsQ: 4, BitsK: 4, BitsV: 4, Threshold: math.Inf(-1)}
@@ -124,5 +121,4 @@ func TestFidelityHandWorked(t *testing.T) {
 	if !near(f.MeanOutputError, 1) {
 		t.Errorf("spatten tie: output error %g, want 1", f.MeanOutputError)
 	}
-	_ = arch.SurviveBit
 }

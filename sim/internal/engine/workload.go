@@ -360,10 +360,10 @@ func (w *workload) prepareHead(th *traces.Head, index int) (*head, error) {
 		return nil, fmt.Errorf("%s: one key and value row needs %d bits but one of the %d buffers of memory.sram_kv_bytes holds %d",
 			where, keyBits, p.KVBuffers, p.SRAMKVBytes*8/int64(p.KVBuffers))
 	}
-	h := &head{src: th, index: index, T: headThreshold(th, p.ThresholdScale), rows: th.ValidQ, keys: th.ValidK,
+	h := &head{src: th, index: index, T: HeadThreshold(th, p.ThresholdScale), rows: th.ValidQ, keys: th.ValidK,
 		qPer: qPer, perTile: perTile, blocks: map[int]*block{}}
 	h.nblocks = (max(h.rows, 1) + qPer - 1) / qPer
-	h.limit = rowLimits(th)
+	h.limit = RowLimits(th)
 	w.planes = max(w.planes, min(p.planesPerStep(th.BitsK), th.BitsK))
 	hs := HeadStats{Input: th.Input, Layer: th.Layer, Head: th.Index, T: h.T}
 	for _, l := range h.limit {
@@ -576,8 +576,8 @@ func maxKey(th *traces.Head, r, limit int) int {
 	return at
 }
 
-// headThreshold is the integer threshold of a head with its real threshold scaled.
-func headThreshold(th *traces.Head, scale float64) int64 {
+// HeadThreshold is the integer threshold of a head with its real threshold scaled.
+func HeadThreshold(th *traces.Head, scale float64) int64 {
 	if math.IsInf(th.Threshold, -1) {
 		return traces.KeepAll
 	}
@@ -586,8 +586,8 @@ func headThreshold(th *traces.Head, scale float64) int64 {
 	return t.IntThreshold()
 }
 
-// rowLimits gives, per valid query row, the end of its allowed keys [0, limit).
-func rowLimits(th *traces.Head) []int {
+// RowLimits gives, per valid query row, the end of its allowed keys [0, limit).
+func RowLimits(th *traces.Head) []int {
 	limit := make([]int, th.ValidQ)
 	for r := range limit {
 		lim := th.ValidK
@@ -607,7 +607,7 @@ func policyTable(pol arch.PruningPolicy, th *traces.Head, T int64, limit []int, 
 	t := &pairTable{dec: make([]uint8, (q1-q0)*keys),
 		hist: make([]int64, arch.Steps(th.BitsK, bitsPerCycle)), rowKept: make([]int32, q1-q0)}
 	t.pruned = make([]int64, len(t.hist))
-	hp := pol.ForHead(policyHead(th, T, bitsPerCycle))
+	hp := pol.ForHead(PolicyHead(th, T, bitsPerCycle))
 	for r := q0; r < q1; r++ {
 		row := t.dec[(r-q0)*keys : (r-q0)*keys+limit[r]]
 		hp.DecideRow(r, row)
@@ -625,8 +625,8 @@ func policyTable(pol arch.PruningPolicy, th *traces.Head, T int64, limit []int, 
 	return t
 }
 
-// policyHead is what a pruning rule sees of a trace head.
-func policyHead(th *traces.Head, T int64, bitsPerCycle int) *arch.PolicyHead {
+// PolicyHead is what a pruning rule sees of a trace head.
+func PolicyHead(th *traces.Head, T int64, bitsPerCycle int) *arch.PolicyHead {
 	return &arch.PolicyHead{Q: th.Q[:th.ValidQ*th.D], K: th.K[:th.ValidK*th.D], Rows: th.ValidQ, Keys: th.ValidK,
 		D: th.D, BitsK: th.BitsK, BitsPerCycle: bitsPerCycle, T: T, ScaleQ: th.ScaleQ, ScaleK: th.ScaleK}
 }

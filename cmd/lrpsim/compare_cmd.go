@@ -84,13 +84,7 @@ func runCompare(stdout io.Writer, f compareFlags, args []string) error {
 	var cfgs []*sim.Config
 	seen := map[string]string{}
 	for _, p := range paths {
-		var cfg *sim.Config
-		var err error
-		if name, ok := strings.CutPrefix(p, "bundled:"); ok {
-			cfg, err = sim.BundledConfig(name)
-		} else {
-			cfg, err = loadConfig(p)
-		}
+		cfg, err := loadDesignConfig(p)
 		if err != nil {
 			return err
 		}
@@ -134,4 +128,12 @@ func runCompare(stdout io.Writer, f compareFlags, args []string) error {
 	}
 	_, err = stdout.Write(buf.Bytes())
 	return err
+}
+
+// loadDesignConfig loads a config file, or a bundled one given as bundled:NAME (configs/NAME).
+func loadDesignConfig(path string) (*sim.Config, error) {
+	if name, ok := strings.CutPrefix(path, "bundled:"); ok {
+		return sim.BundledConfig(name)
+	}
+	return loadConfig(path)
 }

@@ -34,7 +34,7 @@ func newRootCmd() *cobra.Command {
 		Use:   "trace",
 		Short: "Inspect, validate and generate attention traces",
 	}
-	trace.AddCommand(newTraceInfoCmd(), newTraceValidateCmd(), newTraceGenCmd(), newTraceDumpRowsCmd(), newTraceListCmd())
+	trace.AddCommand(newTraceInfoCmd(), newTraceValidateCmd(), newTraceGenCmd(), newTraceDumpRowsCmd(), newTraceListCmd(), newTraceHeadsCmd())
 	root.AddCommand(newRunCmd(), newConfigCmd(), trace, newTableCmd(), newCompareCmd(), newPlotCmd(), newSweepCmd(), newMergeCmd())
 	addCompletions(root)
 	return root

@@ -3,12 +3,14 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/traces"
 )
 
@@ -144,4 +146,48 @@ func flagError(err error) error {
 		return fmt.Errorf("--%s: expected %s, got %s", strings.ReplaceAll(se.Field, "_", "-"), se.Expected, se.Got)
 	}
 	return err
+}
+
+// newTraceHeadsCmd is `lrpsim trace heads --config FILE TRACE`.
+func newTraceHeadsCmd() *cobra.Command {
+	var config, out string
+	cmd := &cobra.Command{
+		Use:   "heads TRACE [--config FILE] [--out FILE.csv]",
+		Short: "Per head, what a config's pruning rule keeps: keys read, survivors, rows that read every bit-plane",
+		Long: `heads decides every (query, key) pair of TRACE (a file or bundled:NAME) with the pruning rule of
+--config (a file, or bundled:NAME such as bundled:policies/spatten.yaml; default: the default
+config), exactly as the simulation does, and writes one CSV line per head: its rows, the allowed
+keys they read, the keys that survive (whose V is fetched), the rows that read every bit-plane of
+every key (for SpAtten's rule, the rows that fetched their low bits), and the same for the head's
+last valid row alone (in a causal head, one generation step). These are the per-head counts of
+SpAtten's published workload files (key_fetch_num, value_fetch_num, if_requant).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := loadDesignConfig(config)
+			if err != nil {
+				return err
+			}
+			r, err := openTrace(args[0])
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			heads, err := sim.MeasureHeads(cfg, r)
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			pol, err := cfg.PruningPolicy()
+			if err != nil {
+				return err
+			}
+			write := func(w io.Writer) error { return sim.WriteHeadKeepCSV(w, pol.Name(), heads) }
+			if out != "" {
+				return sim.WriteFileAtomic(out, write)
+			}
+			return write(cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().StringVarP(&config, "config", "c", "", "the design's config (a file or bundled:NAME; default: the default config)")
+	cmd.Flags().StringVarP(&out, "out", "o", "", "write the CSV to this file (atomically) instead of standard output")
+	return cmd
 }

@@ -59,3 +59,25 @@ func TestCompareBadInput(t *testing.T) {
 		t.Errorf("a failed compare left %s", out)
 	}
 }
+
+// TestRunReportNamesTheRule: the run report says which rule dropped the pairs.
+func TestRunReportNamesTheRule(t *testing.T) {
+	tr := smallTrace(t, t.TempDir())
+	for cfg, want := range map[string]string{
+		"":                                    "query-key pairs below threshold (",
+		"../../configs/policies/sanger.yaml":  "query-key pairs dropped by the sanger rule (",
+		"../../configs/policies/spatten.yaml": "query-key pairs dropped by the spatten rule (",
+	} {
+		args := []string{"run", "--trace", tr, "--no-baselines"}
+		if cfg != "" {
+			args = append(args, "--config", cfg)
+		}
+		out, err := lrpsim(t, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, want) {
+			t.Errorf("config %q: report lacks %q:\n%s", cfg, want, out)
+		}
+	}
+}

@@ -121,8 +121,13 @@ func WriteText(w io.Writer, res *sim.Result) error {
 	}
 
 	d := res.Design
-	fmt.Fprintf(&b, "\npruning: %.1f%% of %d query-key pairs below threshold (%d survivors)\n",
-		100*res.PruningRate, d.Pairs, d.Survivors)
+	// LeOPArd drops the pairs below its learned threshold; another rule (arch/POLICIES.md) by its own test.
+	dropped := "below threshold"
+	if p := cfg.Pruning.Policy; p != "" && p != "leopard" {
+		dropped = "dropped by the " + p + " rule"
+	}
+	fmt.Fprintf(&b, "\npruning: %.1f%% of %d query-key pairs %s (%d survivors)\n",
+		100*res.PruningRate, d.Pairs, dropped, d.Survivors)
 	fmt.Fprintf(&b, "lane steps per key: %.2f mean of %d (early termination %s)\n", res.MeanSteps,
 		len(d.StepHistogram), onOff(cfg.FrontEnd.EarlyTermination))
 	var pruned int64

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Closed-loop accuracy of the runtime-pruning policies (arch/POLICIES.md) on MemN2N / bAbI:
 # results/closed-loop/memn2n-babi-qaN.json for each task given (default: all 20), schema
-# lrpsim-closed-loop/1 (README.md beside this script).
+# lrpsim-closed-loop/1 (README.md beside this script), then SUMMARY.md over every JSON file here.
 #
 #   results/closed-loop/regen.sh          tasks 1..20 (about 20 s a task on one core, more for the long ones)
 #   results/closed-loop/regen.sh 1 2 3    those tasks
@@ -48,3 +48,4 @@ for t in "${tasks[@]}"; do
   fi
   "$py" -m lrpsim_workloads closed-loop --task "$t" "${cfgs[@]}" --out "results/closed-loop/memn2n-babi-qa$t.json" --force
 done
+"$py" -m lrpsim_workloads closed-loop-summary --dir results/closed-loop --out results/closed-loop/SUMMARY.md

@@ -6,6 +6,7 @@
     python3 -m lrpsim_workloads manifest --out traces/data       # WORKLOADS.md from workloads.json
     python3 -m lrpsim_workloads babi-dense --tasks 1 --out traces/data   # memn2n-babi-qa1-dense.npz
     python3 -m lrpsim_workloads closed-loop --task 1 --config A.yaml ... --out results/closed-loop/memn2n-babi-qa1.json
+    python3 -m lrpsim_workloads closed-loop-summary --dir results/closed-loop --out results/closed-loop/SUMMARY.md
 
 Each workload prints its dense and pruned accuracy and pruning rate, writes its trace
 (memn2n-babi-qaN.npz, vit-mnist.npz), and records its results in OUT/workloads.json (entries of
@@ -64,6 +65,9 @@ def _parser():
     c.add_argument("--traces", help="folder of memn2n-babi-qaN.npz and memn2n-babi-qaN-dense.npz (default traces/data)")
     c.add_argument("--babi-dir", help="bAbI en/ folder (default ../shared/data/babi/en, or $LRPSIM_BABI_DIR)")
     c.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    y = sub.add_parser("closed-loop-summary", help="SUMMARY.md of a folder of closed-loop results")
+    y.add_argument("--dir", required=True, help="folder of the closed-loop JSON files (results/closed-loop)")
+    y.add_argument("--out", required=True, help="Markdown to write (atomically)")
     return p
 
 
@@ -144,6 +148,15 @@ def main(argv=None):
     a = _parser().parse_args(argv)
     if a.cmd in ("babi-dense", "closed-loop"):
         return _policy_cmds(a, argv)
+    if a.cmd == "closed-loop-summary":
+        from lrpsim_export.errors import ExportError
+        from .closed_loop import summary_markdown, write_text
+        try:
+            write_text(a.out, summary_markdown(a.dir))
+        except (ExportError, OSError) as e:
+            print(f"lrpsim_workloads: {e}", file=sys.stderr)
+            return 1
+        return 0
     from . import suite
     out = a.out
     if not os.path.isdir(out):

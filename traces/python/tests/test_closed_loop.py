@@ -101,8 +101,12 @@ def test_closed_loop_task1(tmp_path, babi_dir, capsys):
     assert pol["leopard"]["pruning_rate"] == pytest.approx(g["learned_hard_mode_pruning_rate"], abs=1e-12)
     # a smaller margin drops a superset of the keys (same M(s), smaller D)
     assert pol["row-relative-spec"]["pruning_rate"] > pol["row-relative"]["pruning_rate"]
-    # spatten keeps at most ceil(0.2 * 10) = 2 of task 1's 10 memory slots per hop
+    # spatten keeps at most ceil(0.2 * 10) = 2 of task 1's 10 memory slots per hop; its cascade
+    # removes more (later hops keep ceil(0.2 * remaining) of fewer), and only spatten has one
     assert pol["spatten"]["pruning_rate"] >= 0.8 - 1e-12
+    assert pol["spatten"]["pruning_rate_cascade"] > pol["spatten"]["pruning_rate"]
+    assert 0 <= pol["spatten"]["metric_cascade"] <= 1
+    assert not any("metric_cascade" in e for n, e in pol.items() if n != "spatten")
     # the certified rule drops only keys with probability < 1e-3: the answer barely moves
     assert pol["row-relative"]["metric"] >= doc["dense"] - 0.01
     # the dense trace is this dense model's: where it reproduces (same arithmetic as the machine that
@@ -136,17 +140,71 @@ def test_closed_loop_bad_input(tmp_path, capsys, case):
     assert (out.read_text() == "keep") if case == "existing out" else not out.exists()
 
 
-def test_committed_results_and_dense_trace():
+@pytest.mark.parametrize("task", range(1, 21))
+def test_committed_results_and_dense_trace(task):
     from lrpsim_export.tracefile import validate_trace
-    doc = json.load(open(COMMITTED))
+    doc = json.load(open(os.path.join(os.path.dirname(COMMITTED), f"memn2n-babi-qa{task}.json")))
     assert doc["schema"] == "lrpsim-closed-loop/1" and set(doc["policies"]) == set(CONFIGS)
-    assert doc["generator"]["command"].startswith("python3 -m lrpsim_workloads closed-loop --task 1 ")
-    with validate_trace(os.path.join(REPO, "traces", "data", "memn2n-babi-qa1-dense.npz")) as t, \
-            validate_trace(os.path.join(REPO, "traces", "data", "memn2n-babi-qa1.npz")) as lt:
-        assert t.meta["thresholds"] == "none" and t.meta["model"] == "memn2n" and t.meta["task"] == "babi-qa1"
+    assert doc["generator"]["command"].startswith(f"python3 -m lrpsim_workloads closed-loop --task {task} ")
+    # SpAtten with its cascade removes at least what the per-row rule removes
+    sp = doc["policies"]["spatten"]
+    assert sp["pruning_rate_cascade"] >= sp["pruning_rate"] - 1e-12
+    with validate_trace(os.path.join(REPO, "traces", "data", f"memn2n-babi-qa{task}-dense.npz")) as t, \
+            validate_trace(os.path.join(REPO, "traces", "data", f"memn2n-babi-qa{task}.npz")) as lt:
+        assert t.meta["thresholds"] == "none" and t.meta["model"] == "memn2n" and t.meta["task"] == f"babi-qa{task}"
         th = t.array("threshold", (np.dtype("float64"),), 2)
         assert np.all(th == -math.inf)
         assert (t.B, t.L, t.H) == (lt.B, lt.L, lt.H)
         vq = (np.dtype("int32"),)
         assert np.array_equal(t.array("valid_k", vq, 3), lt.array("valid_k", vq, 3))
         assert t.meta["metric"]["dense"] == doc["dense"]
+
+
+def _doc(workload, dense, pols):
+    return {"schema": "lrpsim-closed-loop/1", "workload": workload, "metric": "accuracy", "dense": dense,
+            "policies": pols}
+
+
+def test_summary_worked_by_hand(tmp_path):
+    from lrpsim_workloads.closed_loop import summary_markdown
+    sp = lambda m, r, mc, rc: {"metric": m, "pruning_rate": r, "metric_cascade": mc, "pruning_rate_cascade": rc}
+    for w, dense, lp, s in (("memn2n-babi-qa10", 0.5, 0.5, sp(0.4, 0.8, 0.1, 0.9)),
+                            ("memn2n-babi-qa2", 1.0, 0.995, sp(1.0, 0.8, 0.5, 0.95))):
+        (tmp_path / f"{w}.json").write_text(json.dumps(_doc(w, dense, {"leopard": {"metric": lp, "pruning_rate": 0.7},
+                                                                        "spatten": s})))
+    # a lower-is-better metric gets its own table; no cascade measured: n/a
+    lm = _doc("lm", 10.0, {"leopard": {"metric": 10.05, "pruning_rate": 0.3},
+                           "spatten": {"metric": 10.2, "pruning_rate": 0.8}})
+    lm.update(metric="perplexity", higher_is_better=False)
+    (tmp_path / "lm.json").write_text(json.dumps(lm))
+    md = summary_markdown(str(tmp_path)).splitlines()
+    i = md.index("## accuracy (higher is better)")
+    assert md[i + 2] == "| workload | dense | leopard | spatten | spatten + cascade |"
+    # natural order: qa2 before qa10
+    assert md[i + 4] == "| memn2n-babi-qa2 | 1.000 | 0.995 (0.70) | 1.000 (0.80) | 0.500 (0.95) |"
+    assert md[i + 5] == "| memn2n-babi-qa10 | 0.500 | 0.500 (0.70) | 0.400 (0.80) | 0.100 (0.90) |"
+    # mean change: leopard (-0.005 + 0) / 2, spatten (0 - 0.1) / 2, cascade (-0.5 - 0.4) / 2
+    assert md[i + 6] == "| mean change from dense | | -0.003 (2) | -0.050 (2) | -0.450 (2) |"
+    assert md[i + 7] == "| workloads losing more than 0.01 | | 0 | 1 | 2 |"
+    j = md.index("## perplexity (lower is better)")
+    assert md[j + 2] == "| workload | dense | leopard | spatten |"
+    assert md[j + 4] == "| lm | 10.000 | 10.050 (0.30) | 10.200 (0.80) |"
+    # 10.05 is within 1% of 10, 10.2 is not
+    assert md[j + 6] == "| workloads losing more than 1% | | 0 | 1 |"
+
+
+def test_summary_bad_input(tmp_path, capsys):
+    from lrpsim_workloads.cli import main
+    out = tmp_path / "S.md"
+    assert main(["closed-loop-summary", "--dir", str(tmp_path), "--out", str(out)]) == 1
+    assert "no closed-loop results" in capsys.readouterr().err
+    (tmp_path / "a.json").write_text(json.dumps(_doc("a", 1, {"spatten": {"metric": 1, "pruning_rate": 0.8,
+                                                                          "metric_cascade": 1,
+                                                                          "pruning_rate_cascade": 0.9}})))
+    (tmp_path / "b.json").write_text(json.dumps(_doc("b", 1, {"sanger": {"metric": 1, "pruning_rate": 0.8}})))
+    assert main(["closed-loop-summary", "--dir", str(tmp_path), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "b.json: policies ['sanger'], expected ['spatten']" in err and not out.exists()
+    (tmp_path / "b.json").write_text("{")
+    assert main(["closed-loop-summary", "--dir", str(tmp_path), "--out", str(out)]) == 1
+    assert "b.json: not JSON" in capsys.readouterr().err and not out.exists()

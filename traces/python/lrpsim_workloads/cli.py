@@ -68,6 +68,7 @@ def _parser():
     y = sub.add_parser("closed-loop-summary", help="SUMMARY.md of a folder of closed-loop results")
     y.add_argument("--dir", required=True, help="folder of the closed-loop JSON files (results/closed-loop)")
     y.add_argument("--out", required=True, help="Markdown to write (atomically)")
+    y.add_argument("--traces", help="folder of the bundled traces, for the suite's own metrics (default traces/data)")
     return p
 
 
@@ -152,7 +153,7 @@ def main(argv=None):
         from lrpsim_export.errors import ExportError
         from .closed_loop import summary_markdown, write_text
         try:
-            write_text(a.out, summary_markdown(a.dir))
+            write_text(a.out, summary_markdown(a.dir, a.traces or _default_traces()))
         except (ExportError, OSError) as e:
             print(f"lrpsim_workloads: {e}", file=sys.stderr)
             return 1

@@ -191,6 +191,15 @@ def test_summary_worked_by_hand(tmp_path):
     assert md[j + 4] == "| lm | 10.000 | 10.050 (0.30) | 10.200 (0.80) |"
     # 10.05 is within 1% of 10, 10.2 is not
     assert md[j + 6] == "| workloads losing more than 1% | | 0 | 1 |"
+    # with the bundled traces: the suite's own dense and pruned metric of memn2n-babi-qa2 (and of
+    # qa10), read from the trace's meta; "lm" has no trace there
+    from lrpsim_export.tracefile import Trace
+    with Trace(os.path.join(REPO, "traces", "data", "memn2n-babi-qa2.npz")) as t:
+        m = t.meta["metric"]
+    md = summary_markdown(str(tmp_path), os.path.join(REPO, "traces", "data")).splitlines()
+    assert md[i + 2].endswith("| spatten + cascade | suite's trace: dense / leopard |")
+    assert md[i + 4].endswith(f"| 0.500 (0.95) | {m['dense']:.3f} / {m['pruned']:.3f} |")
+    assert md[md.index("## perplexity (lower is better)") + 2] == "| workload | dense | leopard | spatten |"
 
 
 def test_summary_bad_input(tmp_path, capsys):

@@ -15,6 +15,7 @@ and exit status 1; no partial output file is left.
 
 import argparse
 import json
+import math
 import os
 import platform
 import shlex
@@ -230,6 +231,15 @@ def cmd_export(a, argv, log):
         for r in fwd:
             kept[r.layer] += int(r.kept[0].sum())
             allowed[r.layer] += int(r.allowed[0].sum())
+    if a.threshold is not None:
+        meta["metric"]["note"] = ("dense: original float model; quantized: original weights, integer Q/K/V, no "
+                                  f"pruning; pruned: original weights, fixed threshold {a.threshold!r}, integer "
+                                  "Q/K/V, hard thresholds")
+    if a.threshold == -math.inf:
+        # a dense-model trace (FORMAT.md): the original model, nothing pruned, the partner trace that
+        # the training-free rules of arch/POLICIES.md replay (lrpsim compare); learned traces carry no
+        # such field, so their meta is what it always was
+        meta["thresholds"] = "none"
     meta["generator"]["pruning_rate"] = float(1 - kept.sum() / allowed.sum())
     meta["generator"]["pruning_rate_per_layer"] = [float(1 - k / max(al, 1)) for k, al in zip(kept, allowed)]
     write_records(a.out, records, meta, th.as_array(), quant, force=a.force)

@@ -1,6 +1,7 @@
 """`python -m lrpsim_export closed-loop` on the transformer workloads (lrpsim_export.closed_loop): the
 wiring check (a PolicySession that prunes nothing is the exporter's "quantized" metric, and the
-certified row_relative rule stays close to it), the JSON it writes and its bad input."""
+certified row_relative rule stays close to it), the JSON it writes, its bad input, and the committed
+results/closed-loop/{stories260K,use-lite,minilm-embed}.json against the bundled traces."""
 
 import json
 import math
@@ -15,6 +16,7 @@ from lrpsim_export.closed_loop import SCHEMA, WORKLOADS, Workload, closed_loop
 from lrpsim_export.tracefile import Trace
 
 DATA = os.path.join(REPO, "traces", "data")
+RESULTS = os.path.join(REPO, "results", "closed-loop")
 CONFIGS = [os.path.join(REPO, "configs", p) for p in
            ("leopard.yaml", "policies/row-relative.yaml", "policies/row-relative-spec.yaml",
             "policies/sanger.yaml", "policies/spatten.yaml")]
@@ -143,3 +145,42 @@ def test_bad_input(tmp_path, capsys):
     existing.write_text("precious")
     assert main(["closed-loop", "use-lite", "--config", CONFIGS[0], "--out", str(existing)]) == 1
     assert capsys.readouterr().err.count("\n") == 1 and existing.read_text() == "precious"
+
+
+@pytest.mark.parametrize("name", WORKLOADS)
+def test_committed_results(name):
+    """results/closed-loop/NAME.json (results/closed-loop/regen-transformers.sh) agrees with the bundled
+    traces and the configs: leopard is the learned trace's meta, the training-free rules ran on the
+    dense model over the whole held-out set, spatten's cascade only where the model is not causal."""
+    from lrpsim_export.policies import read_config
+    path = os.path.join(RESULTS, name + ".json")
+    doc = json.load(open(path))
+    with Trace(os.path.join(DATA, name + ".npz")) as t:
+        meta = t.meta
+    with Trace(os.path.join(DATA, name + "-dense.npz")) as t:
+        dmeta = t.meta
+    m = meta["metric"]
+    assert doc["schema"] == SCHEMA and doc["workload"] == doc["trace"] == name
+    assert doc["dense_trace"] == name + "-dense" and dmeta["thresholds"] == "none"
+    assert doc["metric"] == m["name"] and doc["higher_is_better"] == m["higher_is_better"]
+    assert abs(doc["dense"] - m["dense"]) <= 1e-6 * abs(m["dense"])
+    g = doc["generator"]
+    assert g["eval_inputs"] == m["eval_inputs"] and "note" not in g
+    assert g["export_command"] == meta["generator"]["command"]
+    assert g["quantized"] == dmeta["metric"]["quantized"] and g["checks"]["dense_trace_scales_reproduced"]
+    cfgs = [read_config(c) for c in CONFIGS]
+    assert list(doc["policies"]) == [c[0] for c in cfgs]
+    for cname, policy, params, p in cfgs:
+        e = doc["policies"][cname]
+        assert math.isfinite(e["metric"]) and 0 <= e["pruning_rate"] < 1
+        if policy == "leopard":
+            assert e["model"] == "learned" and e["metric"] == m["pruned"]
+            assert e["pruning_rate"] == meta["generator"]["eval_pruning_rate"]
+            continue
+        assert e["model"] == "dense" and e["pruning_rate"] > 0
+        assert ("metric_cascade" in e) == ("pruning_rate_cascade" in e) == (policy == "spatten" and not meta["causal"])
+    rr = doc["policies"]["row-relative"]
+    tol = 5e-4 if m["higher_is_better"] else 5e-3 * g["quantized"]
+    assert abs(rr["metric"] - g["quantized"]) <= tol
+    # the speculative margin (0.5) drops more than the certified one
+    assert doc["policies"]["row-relative-spec"]["pruning_rate"] > rr["pruning_rate"]

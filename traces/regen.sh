@@ -9,10 +9,33 @@
 #                                      trace kept, validate with lrpsim and compare with the bundled
 #                                      files (same shapes and settings, metrics within 1%, pruning rate
 #                                      within 0.02; says whether the bytes are identical); exit 1 if not.
-#                                      The traces in $identical (minilm-embed) must come out identical:
-#                                      every integer, threshold, scale and meta field but the command line
-#   traces/regen.sh --ci               what CI runs: --check of use-lite, stories260K and minilm-embed
-#                                      (the long MiniLM traces take longer; --check NAME checks them)
+#                                      The traces in $identical (minilm-embed and its dense partner) must
+#                                      come out identical: every integer, threshold, scale and meta field
+#                                      but the command line
+#   traces/regen.sh --dense [NAME...]  the dense-model partner traces NAME-dense.npz (default: use-lite,
+#                                      stories260K, minilm-embed), then the manifest: the same export
+#                                      arguments as NAME with --threshold=-inf instead of the lambda sweep,
+#                                      so the original weights, the same quantization calibration (the
+#                                      exporter's "quantized" metric) and the same trace inputs, nothing
+#                                      pruned; meta "thresholds": "none". lrpsim compare replays them for
+#                                      the training-free pruning rules (arch/POLICIES.md), and
+#                                      `python3 -m lrpsim_export closed-loop NAME` measures those rules on
+#                                      the same model (results/closed-loop/regen-transformers.sh).
+#                                      The commands (5-10 s each on one core; meta.generator.command of
+#                                      each file records its own):
+#     python -m lrpsim_export export use-lite --babi-dir ../shared/data/babi/en --bits 8 --inputs 4 --steps 150
+#         --max-metric-loss 0.01 --threshold=-inf --out traces/data/use-lite-dense.npz --force
+#     python -m lrpsim_export export stories260K --model-path ../shared/models/stories260K.bin --bits 12 --inputs 4
+#         --length 256 --steps 150 --max-metric-loss 0.01 --threshold=-inf --out traces/data/stories260K-dense.npz --force
+#     python -m lrpsim_export export minilm --babi-dir ../shared/data/babi/en --bits 8 --inputs 1 --train 16 --eval 16
+#         --steps 40 --lr-threshold 0.2 --init-quantile 0.3 --max-metric-loss 0.01 --threshold=-inf
+#         --out traces/data/minilm-embed-dense.npz --force
+#                                      (--steps, --lr-threshold, --init-quantile, --max-metric-loss: unused
+#                                      without learning, kept so that the arguments are the workload's.)
+#                                      --check NAME-dense regenerates one and compares it.
+#   traces/regen.sh --ci               what CI runs: --check of use-lite, stories260K and minilm-embed and
+#                                      of their dense partners (the long MiniLM traces take longer;
+#                                      --check NAME checks them)
 #
 # The MiniLM bAbI question-answering traces (minilm-babi-qa*.npz) are fine-tuned by
 # `python3 -m lrpsim_workloads.minilm_qa` (see traces/data/MANIFEST.md for the command of each).
@@ -56,14 +79,29 @@ lambdas_for() {
   esac
 }
 all_names=(use-lite stories260K minilm-embed minilm-long128 minilm-long256 minilm-long512)
-identical=" minilm-embed "
+# the workloads with a dense-model partner trace NAME-dense.npz
+dense_names=(use-lite stories260K minilm-embed)
+identical=" minilm-embed minilm-embed-dense "
 
 check=0
+dense=0
 names=()
-if [ "${1:-}" = "--ci" ]; then check=1; shift; names=(use-lite stories260K minilm-embed); fi
+if [ "${1:-}" = "--ci" ]; then
+  check=1; shift; names=(use-lite stories260K minilm-embed use-lite-dense stories260K-dense minilm-embed-dense)
+fi
 if [ "${1:-}" = "--check" ]; then check=1; shift; fi
+if [ "${1:-}" = "--dense" ] && [ $check = 0 ]; then dense=1; shift; fi
 names+=("$@")
-[ ${#names[@]} -gt 0 ] || names=("${all_names[@]}")
+if [ ${#names[@]} -eq 0 ]; then
+  if [ $dense = 1 ]; then names=("${dense_names[@]}"); else names=("${all_names[@]}"); fi
+fi
+# the export arguments of a dense-model trace: its workload's, with --threshold=-inf (no learning)
+dense_args_for() {
+  case " ${dense_names[*]} " in
+    *" $1 "*) echo "$(args_for "$1") --threshold=-inf" ;;
+    *) echo "traces/regen.sh: no dense-model trace for $1 (expected one of: ${dense_names[*]})" >&2; return 1 ;;
+  esac
+}
 
 if [ $check = 1 ]; then
   tmp=$(mktemp -d)
@@ -72,8 +110,12 @@ if [ $check = 1 ]; then
   for n in "${names[@]}"; do
     # Each lambda of a sweep trains from the same start with the same seed, so training only the
     # lambda that the bundled trace kept reproduces it.
-    lam=$("$py" -c 'import json, sys, numpy; z = numpy.load(sys.argv[1]); print(json.loads(z["meta"].tobytes())["generator"]["lambda"])' "traces/data/$n.npz")
-    a="$(args_for "$n") --lambda $lam"
+    case $n in
+      *-dense) a=$(dense_args_for "${n%-dense}") ;;
+      *)
+        lam=$("$py" -c 'import json, sys, numpy; z = numpy.load(sys.argv[1]); print(json.loads(z["meta"].tobytes())["generator"]["lambda"])' "traces/data/$n.npz")
+        a="$(args_for "$n") --lambda $lam" ;;
+    esac
     echo "== regenerating $n (python -m lrpsim_export export $a)"
     start=$SECONDS
     # shellcheck disable=SC2086
@@ -88,7 +130,12 @@ if [ $check = 1 ]; then
 fi
 
 for n in "${names[@]}"; do
-  a="$(args_for "$n") --lambda $(lambdas_for "$n")"
+  if [ $dense = 1 ]; then
+    a=$(dense_args_for "$n")
+    n=$n-dense
+  else
+    a="$(args_for "$n") --lambda $(lambdas_for "$n")"
+  fi
   echo "== $n: python -m lrpsim_export export $a --out traces/data/$n.npz --force"
   # shellcheck disable=SC2086
   "$py" -m lrpsim_export export $a --out "traces/data/$n.npz" --force
@@ -97,6 +144,7 @@ done
 # the others as they are).
 files=()
 for n in "${all_names[@]}"; do [ ! -e "traces/data/$n.npz" ] || files+=("$n.npz"); done
+for n in "${dense_names[@]}"; do [ ! -e "traces/data/$n-dense.npz" ] || files+=("$n-dense.npz"); done
 shopt -s nullglob
 for f in traces/data/minilm-babi-qa*.npz; do files+=("${f##*/}"); done
 "$py" -m lrpsim_export manifest traces/data "${files[@]}"

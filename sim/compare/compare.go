@@ -38,6 +38,9 @@ type Row struct {
 	// (NaN when not measured); DenseMetric the model's without pruning.
 	MetricName          string
 	Metric, DenseMetric float64
+	// LowerIsBetter: the metric falls as the model improves (perplexity); the closed-loop file's
+	// higher_is_better false. Absent, a metric is higher-is-better (accuracy, cosine).
+	LowerIsBetter bool
 
 	// The run's cycles and energy (total, on-chip) and its dense baseline's, for iso-area mode,
 	// which rebases every design on the reference design's dense baseline.
@@ -179,11 +182,13 @@ func buildRow(cfg *sim.Config, workload string, opts Options) (Row, error) {
 // ClosedLoopFile is the exporter's closed-loop result of one workload (schema
 // lrpsim-closed-loop/1; traces/python/README.md).
 type ClosedLoopFile struct {
-	Schema   string  `json:"schema"`
-	Workload string  `json:"workload"`
-	Metric   string  `json:"metric"`
-	Dense    float64 `json:"dense"`
-	Policies map[string]struct {
+	Schema   string `json:"schema"`
+	Workload string `json:"workload"`
+	Metric   string `json:"metric"`
+	// HigherIsBetter is optional (absent: true); perplexity has false.
+	HigherIsBetter *bool   `json:"higher_is_better"`
+	Dense          float64 `json:"dense"`
+	Policies       map[string]struct {
 		Metric      float64 `json:"metric"`
 		PruningRate float64 `json:"pruning_rate"`
 		Model       string  `json:"model"`
@@ -209,6 +214,7 @@ func (r *Row) closedLoop(dir string) error {
 		return fmt.Errorf("%s: schema %q: expected lrpsim-closed-loop/1", path, f.Schema)
 	}
 	r.MetricName, r.DenseMetric = f.Metric, f.Dense
+	r.LowerIsBetter = f.HigherIsBetter != nil && !*f.HigherIsBetter
 	if p, ok := f.Policies[r.Config]; ok {
 		r.Metric = p.Metric
 	}

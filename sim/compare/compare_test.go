@@ -3,6 +3,7 @@ package compare
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/lrpsim/lrpsim/energy"
 	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/sim/tabulate"
+	"github.com/lrpsim/lrpsim/traces/data"
 )
 
 const trace = "bundled:use-lite.npz"
@@ -112,6 +114,13 @@ func TestClosedLoopFile(t *testing.T) {
 	if err := r.closedLoop(dir); err != nil || r.Metric != 0.85 || r.DenseMetric != 0.9 || r.MetricName != "accuracy" {
 		t.Errorf("%+v %v", r, err)
 	}
+	if r.LowerIsBetter {
+		t.Error("no higher_is_better: higher is better")
+	}
+	write(`{"schema": "lrpsim-closed-loop/1", "metric": "perplexity", "higher_is_better": false, "dense": 10, "policies": {"sanger": {"metric": 12}}}`)
+	if err := r.closedLoop(dir); err != nil || !r.LowerIsBetter || MetricLoss(r) != 0.2 {
+		t.Errorf("perplexity: %+v %v, loss %g", r, err, MetricLoss(r))
+	}
 	write(`{"schema": "other"}`)
 	if err := r.closedLoop(dir); err == nil || !strings.Contains(err.Error(), "use-lite.json") {
 		t.Errorf("bad schema: %v", err)
@@ -130,6 +139,12 @@ func TestWriteFormats(t *testing.T) {
 	s := Summarize(rows)
 	if len(s) != 1 || s[0].Speedup != 4 || s[0].EnergyReduction != 2 || s[0].MetricDrop != 0.25 || s[0].Measured != 1 {
 		t.Errorf("summary %+v", s)
+	}
+	// a perplexity that rises from 10 to 11 is a loss of 0.1 (relative), averaged with the 0.25
+	ppl := append(rows, Row{Workload: "bundled:c.npz", Config: "x", Policy: "leopard", Speedup: 1, EnergyReduction: 1,
+		EnergyReductionOnChip: 1, Metric: 11, DenseMetric: 10, LowerIsBetter: true})
+	if s := Summarize(ppl); math.Abs(s[0].MetricDrop-0.175) > 1e-12 || s[0].Measured != 2 {
+		t.Errorf("summary with a lower-is-better metric %+v", s)
 	}
 	var b bytes.Buffer
 	if err := (Table{Rows: rows}).Write(&b, "csv"); err != nil {
@@ -154,6 +169,51 @@ func TestDenseTraceName(t *testing.T) {
 	for in, want := range map[string]string{"bundled:x.npz": "bundled:x-dense.npz", "d/y.npz": "d/y-dense.npz", "bundled:z": "bundled:z-dense"} {
 		if got := DenseTraceName(in); got != want {
 			t.Errorf("%s: %s, want %s", in, got, want)
+		}
+	}
+}
+
+// TestCompareReadsCommittedClosedLoopFiles: every closed-loop result in results/closed-loop reads as
+// ClosedLoopFile, names its workload after its file, has a finite metric per design, and where a
+// design ran on the dense model, the dense-model trace that lrpsim compare replays for it is bundled.
+func TestCompareReadsCommittedClosedLoopFiles(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "results", "closed-loop", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no closed-loop results: %v", err)
+	}
+	for _, path := range files {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f ClosedLoopFile
+		if err := json.Unmarshal(raw, &f); err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		name := strings.TrimSuffix(filepath.Base(path), ".json")
+		if f.Schema != "lrpsim-closed-loop/1" || f.Workload != name || f.Metric == "" || len(f.Policies) == 0 {
+			t.Errorf("%s: schema %q, workload %q, metric %q, %d policies", path, f.Schema, f.Workload, f.Metric, len(f.Policies))
+		}
+		for cfg, p := range f.Policies {
+			if math.IsNaN(p.Metric) || math.IsInf(p.Metric, 0) || p.PruningRate < 0 || p.PruningRate >= 1 {
+				t.Errorf("%s: %s: metric %g, pruning rate %g", path, cfg, p.Metric, p.PruningRate)
+			}
+			switch p.Model {
+			case "learned":
+			case "dense":
+				r, err := data.Open(DenseTraceName(data.BundledPrefix + name + ".npz"))
+				if err != nil {
+					t.Errorf("%s: %s ran on the dense model, but its trace is not bundled: %v", path, cfg, err)
+					continue
+				}
+				if !r.Meta().DenseModel() {
+					t.Errorf("%s: %s-dense.npz is not a dense-model trace (meta.thresholds)", path, name)
+				}
+				r.Close()
+			default:
+				t.Errorf("%s: %s: model %q, expected learned or dense", path, cfg, p.Model)
+			}
 		}
 	}
 }

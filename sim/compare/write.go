@@ -24,7 +24,9 @@ type Summary struct {
 	MaxOutputError                                  float64
 	FalseDrops, Pairs                               int64
 	// MetricDrop is the mean closed-loop metric loss against the dense model over the workloads
-	// that have one (NaN: none), over Measured of them.
+	// that have one (NaN: none), over Measured of them: dense - metric, or for a lower-is-better
+	// metric (perplexity) the relative rise (metric - dense) / dense, as lrpsim_export's metric
+	// loss (tasks.py); positive when the rule makes the model worse.
 	MetricDrop float64
 	Measured   int
 }
@@ -52,7 +54,7 @@ func Summarize(rows []Row) []Summary {
 		s.FalseDrops += r.Fidelity.FalseDrops
 		s.Pairs += r.Fidelity.Pairs
 		if !math.IsNaN(r.Metric) && !math.IsNaN(r.DenseMetric) {
-			s.MetricDrop += r.DenseMetric - r.Metric
+			s.MetricDrop += MetricLoss(r)
 			s.Measured++
 		}
 	}
@@ -70,6 +72,15 @@ func Summarize(rows []Row) []Summary {
 		}
 	}
 	return out
+}
+
+// MetricLoss is how much worse the row's closed-loop metric is than its dense model's, >= 0 when
+// worse: dense - metric, or (metric - dense) / dense for a lower-is-better metric.
+func MetricLoss(r Row) float64 {
+	if r.LowerIsBetter {
+		return (r.Metric - r.DenseMetric) / r.DenseMetric
+	}
+	return r.DenseMetric - r.Metric
 }
 
 // Table is a comparison to print.
@@ -170,7 +181,8 @@ func (t Table) markdown(w io.Writer) error {
 	}
 	b.WriteString("\nfalse drops: drops the rule's own oracle would not make with exact scores (arch/POLICIES.md); " +
 		"dropped mass: the dense softmax mass of a row's dropped keys; output error: ||O - O_dense||_F / ||O_dense||_F per head; " +
-		"metric: the closed-loop task metric with the rule inside the model's forward pass (traces/python).\n")
+		"metric: the closed-loop task metric with the rule inside the model's forward pass (traces/python); " +
+		"metric loss: dense - metric, or for a lower-is-better metric (perplexity) (metric - dense) / dense.\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }

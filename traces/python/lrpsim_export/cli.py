@@ -1,4 +1,4 @@
-"""Command line: python -m lrpsim_export {export,info,validate,manifest} ...
+"""Command line: python -m lrpsim_export {export,info,validate,manifest,compare,policy-masks,closed-loop} ...
 
     python -m lrpsim_export export stories260K --model-path ../shared/models/stories260K.bin \\
         --lambda 0.5 1 2 --bits 8 --out traces/data/stories260K.npz
@@ -8,6 +8,7 @@
     python -m lrpsim_export manifest traces/data use-lite.npz stories260K.npz
     python -m lrpsim_export compare BUNDLED.npz REGENERATED.npz
     python -m lrpsim_export policy-masks TRACE.npz --config A.yaml --config B.yaml --out MASKS.npz
+    python -m lrpsim_export closed-loop stories260K --config A.yaml --config B.yaml --out NAME.json
 
 Bad input ends with one line "lrpsim_export: <file or thing>: <what was wrong, what was expected>"
 and exit status 1; no partial output file is left.
@@ -15,6 +16,7 @@ and exit status 1; no partial output file is left.
 
 import argparse
 import json
+import math
 import os
 import platform
 import shlex
@@ -102,6 +104,23 @@ def _parser():
     pm.add_argument("--out", required=True, help=".npz to write")
     pm.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     pm.add_argument("--max-inputs", type=int, help="only the trace's first N inputs (default: all)")
+    cl = sub.add_parser("closed-loop", help="the task metric of pruning rules inside the forward pass of a "
+                                            "transformer workload (JSON, schema lrpsim-closed-loop/1)")
+    cl.add_argument("workload", metavar="NAME", help="stories260K, use-lite or minilm-embed (its bundled trace "
+                    "traces/data/NAME.npz and NAME-dense.npz)")
+    cl.add_argument("--config", dest="configs", action="append", required=True,
+                    help="an lrpsim config YAML (its name, pruning block and front_end.bits_per_cycle); repeat")
+    cl.add_argument("--out", required=True, help=".json to write")
+    cl.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    cl.add_argument("--traces", help="folder of the bundled traces (default traces/data)")
+    cl.add_argument("--model-path", help="override the llama2.c checkpoint the trace's export command names")
+    cl.add_argument("--use-lite-dir", help="override the USE Lite weights folder")
+    cl.add_argument("--minilm-dir", help="override the all-MiniLM-L6-v2 model folder")
+    cl.add_argument("--babi-dir", help="override the bAbI en/ folder")
+    cl.add_argument("--eval-batches", type=int, help="only the first N held-out batches (quick checks; default: "
+                    "all, as the export measured its metrics)")
+    cl.add_argument("--threads", type=int, default=1, help="torch threads (1 keeps runs reproducible)")
+    cl.add_argument("--quiet", action="store_true")
     return p
 
 
@@ -230,6 +249,15 @@ def cmd_export(a, argv, log):
         for r in fwd:
             kept[r.layer] += int(r.kept[0].sum())
             allowed[r.layer] += int(r.allowed[0].sum())
+    if a.threshold is not None:
+        meta["metric"]["note"] = ("dense: original float model; quantized: original weights, integer Q/K/V, no "
+                                  f"pruning; pruned: original weights, fixed threshold {a.threshold!r}, integer "
+                                  "Q/K/V, hard thresholds")
+    if a.threshold == -math.inf:
+        # a dense-model trace (FORMAT.md): the original model, nothing pruned, the partner trace that
+        # the training-free rules of arch/POLICIES.md replay (lrpsim compare); learned traces carry no
+        # such field, so their meta is what it always was
+        meta["thresholds"] = "none"
     meta["generator"]["pruning_rate"] = float(1 - kept.sum() / allowed.sum())
     meta["generator"]["pruning_rate_per_layer"] = [float(1 - k / max(al, 1)) for k, al in zip(kept, allowed)]
     write_records(a.out, records, meta, th.as_array(), quant, force=a.force)
@@ -410,6 +438,23 @@ def cmd_policy_masks(a, argv, log):
     return 0
 
 
+def cmd_closed_loop(a, argv, log):
+    from .closed_loop import check_json_output, check_workload, closed_loop, read_configs, write_json
+    check_workload(a.workload)
+    read_configs(a.configs)
+    check_json_output(a.out, a.force)
+    if a.eval_batches is not None and a.eval_batches < 1:
+        raise ExportError(f"--eval-batches {a.eval_batches}: expected at least 1")
+    torch.set_num_threads(a.threads)
+    torch.use_deterministic_algorithms(True)
+    paths = {k: getattr(a, k) for k in ("model_path", "use_lite_dir", "minilm_dir", "babi_dir") if getattr(a, k)}
+    doc = closed_loop(a.workload, a.configs, traces=a.traces, paths=paths, eval_batches=a.eval_batches,
+                      command="python3 -m lrpsim_export " + " ".join(shlex.quote(x) for x in argv), log=log)
+    write_json(a.out, doc, force=a.force)
+    log(f"wrote {a.out}")
+    return 0
+
+
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     a = _parser().parse_args(argv)
@@ -425,6 +470,8 @@ def main(argv=None):
             return cmd_compare(a, log)
         if a.cmd == "policy-masks":
             return cmd_policy_masks(a, argv, log)
+        if a.cmd == "closed-loop":
+            return cmd_closed_loop(a, argv, log)
         return cmd_manifest(a, log)
     except ExportError as e:
         print(f"lrpsim_export: {e}", file=sys.stderr)

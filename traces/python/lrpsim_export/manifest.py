@@ -41,7 +41,7 @@ def entry(path):
         n = [t.head(b, 0, 0)[0].shape[0] for b in range(t.B)]
         with open(path, "rb") as f:
             digest = hashlib.sha256(f.read()).hexdigest()
-        return {
+        e = {
             "file": os.path.basename(path), "bytes": os.path.getsize(path), "sha256": digest,
             "model": m["model"], "task": m["task"], "source": m["source"], "synthetic": m["synthetic"],
             "inputs": t.B, "layers": t.L, "heads": t.H, "tokens_per_input": n,
@@ -54,6 +54,9 @@ def entry(path):
             "seed": g.get("seed"), "weights": m.get("weights") or _weights(g.get("model_info")),
             "training_seconds": g.get("training_seconds"), "training_where": g.get("training_where"),
         }
+        if "thresholds" in m:  # only where the trace says (a dense-model trace: "none")
+            e["thresholds"] = m["thresholds"]
+        return e
 
 
 def _weights(info):
@@ -94,7 +97,7 @@ def _markdown(doc):
         met = e["metric"] or {}
         L.append(f"| {e['file']} | {e['model']}{' (synthetic)' if e['synthetic'] else ''} | "
                  f"{e['inputs']} x {e['layers']} x {e['heads']} | {'/'.join(map(str, e['bits']))} | "
-                 f"{_fmt(e['lambda'])} | {e['pruning_rate']:.4f} | {met.get('name', '')} | "
+                 f"{'none (dense)' if e.get('thresholds') == 'none' else _fmt(e['lambda'])} | {e['pruning_rate']:.4f} | {met.get('name', '')} | "
                  f"{_fmt(met.get('dense'), 6)} | {_fmt(met.get('quantized'), 6)} | {_fmt(met.get('pruned'), 6)} | "
                  f"{e['bytes'] / 1e6:.2f} MB |")
     L.append("")
@@ -104,7 +107,9 @@ def _markdown(doc):
               f"- model: {e['model']}; task: {e['task']}",
               f"- inputs: {e['source']}",
               f"- tokens per input: {e['tokens_per_input']}; causal: {e['causal']}; empty rows: {e['empty_row']}; "
-              f"thresholds per {e['threshold_granularity']}",
+              + ("thresholds: none (a dense-model trace: the original model, thresholds -inf, nothing pruned; "
+                 "lrpsim compare replays it for the training-free pruning rules)"
+                 if e.get("thresholds") == "none" else f"thresholds per {e['threshold_granularity']}"),
               f"- pruning rate on the trace's inputs: {e['pruning_rate']:.4f}, per layer {e['pruning_rate_per_layer']}"
               + (f"; on the held-out metric inputs: {e['eval_pruning_rate']:.4f}" if e["eval_pruning_rate"] is not None else ""),
               ]
@@ -135,5 +140,6 @@ def _markdown(doc):
     L += ["## Regenerating", "",
           "From the repository root, with ci/install-python.sh's packages and ../shared beside the repository:", "",
           "```sh", "traces/regen.sh            # every real trace above, then this manifest (a few minutes per model)",
+          "traces/regen.sh --dense    # the dense-model traces NAME-dense.npz (--threshold=-inf, no learning)",
           "traces/regen.sh --check    # what CI runs: regenerate with the kept lambdas and compare", "```", ""]
     return "\n".join(L)

@@ -30,6 +30,7 @@ def test_export_end_to_end(tmp_path, stories_path, capsys):
         g = m["generator"]
         assert g["lambda"] in (0.5, 2.0) and g["lambdas_tried"] == [0.5, 2.0]
         assert "export stories260K" in g["command"]
+        assert "thresholds" not in m, "a learned trace's meta has no thresholds field (FORMAT.md: optional)"
         q, k, v = t.head(1, 4, 7)
         assert q.shape == (40, 8) and q.dtype == np.int16
         kept = allowed = 0
@@ -60,6 +61,25 @@ def test_existing_output_refused(tmp_path, stories_path, capsys):
     with validate_trace(out) as t:
         assert np.all(t.array("threshold", (np.dtype("float64"),), 2) == -np.inf)
         assert head_pruning(t, 0, 0, 0)[0] == head_pruning(t, 0, 0, 0)[1]
+
+
+@pytest.mark.parametrize("threshold, marked", [("-inf", True), ("0", False), ("-1", False)])
+def test_dense_trace_marked(tmp_path, stories_path, threshold, marked):
+    """--threshold=-inf (and only it) makes a dense-model trace: meta "thresholds": "none", the partner
+    trace lrpsim compare replays for the training-free rules; nothing is pruned."""
+    out = tmp_path / "s.npz"
+    assert export(stories_path, out, f"--threshold={threshold}") == 0
+    with validate_trace(out) as t:
+        m = t.meta
+        assert m.get("thresholds") == ("none" if marked else None) and ("thresholds" in m) == marked
+        assert m["generator"]["lambda"] is None and m["generator"]["fixed_threshold"] == repr(float(threshold))
+        assert "fixed threshold" in m["metric"]["note"] and "trained" not in m["metric"]["note"]
+        if marked:
+            assert m["generator"]["pruning_rate"] == 0 and m["metric"]["pruned"] == m["metric"]["quantized"]
+            for b in range(t.B):
+                for l in range(t.L):
+                    kept, allowed = head_pruning(t, b, l, 0)
+                    assert kept == allowed
 
 
 def test_nan_in_weights(tmp_path, stories_path, capsys):

@@ -276,11 +276,12 @@ def check_json_output(path, force):
         raise ExportError(f"{path}: folder {d} does not exist")
 
 
-def write_json(path, doc, force=False):
-    """Write doc atomically (a temporary file beside path, renamed into place), mode 0644."""
-    check_json_output(path, force)
-    text = json.dumps(doc, indent=1, sort_keys=True, allow_nan=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".lrpsim-json-", suffix=".tmp", dir=os.path.dirname(os.path.abspath(path)))
+def write_text_atomic(path, text):
+    """Write text to path atomically (a temporary file beside it, renamed into place), mode 0644."""
+    d = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(d):
+        raise ExportError(f"{path}: folder {d} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=".lrpsim-out-", suffix=".tmp", dir=d)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -289,3 +290,9 @@ def write_json(path, doc, force=False):
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def write_json(path, doc, force=False):
+    """Write doc as sorted, indented JSON, atomically (write_text_atomic)."""
+    check_json_output(path, force)
+    write_text_atomic(path, json.dumps(doc, indent=1, sort_keys=True, allow_nan=False) + "\n")

@@ -27,12 +27,12 @@ import dataclasses
 import datetime
 import json
 import os
-import tempfile
 
 import numpy as np
 import torch
 
 from lrpsim_export.attention import PolicySession
+from lrpsim_export.closed_loop import write_json, write_text_atomic as write_text  # noqa: F401 (the CLI's writers)
 from lrpsim_export.capture import attached
 from lrpsim_export.errors import ExportError
 from lrpsim_export.learn import Thresholds
@@ -321,30 +321,3 @@ def summary_markdown(folder, traces=None):
         out.append(f"| workloads losing more than {'0.01' if higher else '1%'} | | " +
                    " | ".join(str(lost[c[0]]) for c in cols) + tail)
     return "\n".join(out) + "\n"
-
-
-def write_text(path, text):
-    """Write a text file atomically, mode 0644."""
-    d = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(d):
-        raise ExportError(f"{path}: folder {d} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=d)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-
-
-def write_json(path, doc, force=False):
-    if os.path.isdir(path):
-        raise ExportError(f"{path}: is a directory; expected a .json file name")
-    if os.path.exists(path) and not force:
-        raise ExportError(f"{path}: already exists; pass --force to overwrite it")
-    d = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(d):
-        raise ExportError(f"{path}: folder {d} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=d)
-    with os.fdopen(fd, "w") as f:
-        f.write(json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)

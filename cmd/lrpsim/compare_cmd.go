@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,13 +15,11 @@ import (
 )
 
 type compareFlags struct {
-	format, out, engine string
-	figures             []string
-	configs             []string
-	closedLoop          string
-	node, energyTable   string
-	jobs                int
-	isoArea             bool
+	suiteFlags
+	figures    []string
+	configs    []string
+	closedLoop string
+	isoArea    bool
 }
 
 // defaultCompareConfigs are the designs compared when --config is not given: LeOPArd first (the
@@ -50,27 +47,16 @@ all workloads. A training-free rule replays the dense model's trace (NAME-dense)
 	}
 	fl := cmd.Flags()
 	fl.StringSliceVarP(&f.configs, "config", "c", nil, "design configs to compare, in order (default: configs/leopard.yaml and configs/policies/*; bundled:NAME for a bundled one)")
-	fl.StringVarP(&f.format, "format", "f", "md", "output format: "+strings.Join(tabulate.Formats(), ", "))
-	fl.StringVarP(&f.out, "out", "o", "", "write the table to this file (atomically) instead of standard output")
+	f.add(fl, "simulations")
 	fl.StringSliceVar(&f.figures, "figure", nil, "also draw the per-design figure to this .png or .svg file (repeatable)")
 	fl.StringVar(&f.closedLoop, "closed-loop", "results/closed-loop", "folder of the exporter's closed-loop results (WORKLOAD.json); missing files leave the metric n/a")
 	fl.BoolVar(&f.isoArea, "iso-area", false, "size each design's units to the first design's area")
-	fl.IntVarP(&f.jobs, "jobs", "j", 0, "simulations at once (0: one per CPU)")
-	fl.StringVar(&f.engine, "engine", sim.EngineEvent, "simulation engine: event or reference")
-	fl.StringVar(&f.node, "node", "45nm", "technology node of the built-in energy table")
-	fl.StringVar(&f.energyTable, "energy", "", "energy and area table YAML (default: the built-in table of --node)")
 	return cmd
 }
 
 func runCompare(stdout io.Writer, f compareFlags, args []string) error {
-	if !validTableFormat(f.format) {
-		return fmt.Errorf("--format: unknown format %q (expected %s)", f.format, strings.Join(tabulate.Formats(), ", "))
-	}
-	if f.jobs < 0 {
-		return fmt.Errorf("--jobs: expected 0 (one per CPU) or more, got %d", f.jobs)
-	}
-	if f.jobs == 0 {
-		f.jobs = runtime.GOMAXPROCS(0)
+	if err := f.check(); err != nil {
+		return err
 	}
 	for _, fig := range f.figures {
 		if _, err := figures.FormatOf(fig); err != nil {

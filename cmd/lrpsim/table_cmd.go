@@ -8,15 +8,47 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/sim/tabulate"
 )
 
 type tableFlags struct {
-	format, config, out, engine string
-	node, energyTable           string
-	jobs                        int
+	suiteFlags
+	config string
+}
+
+// suiteFlags are the flags of the commands that simulate a suite of traces into one table
+// (table, compare): output format and file, parallel jobs, engine and energy table.
+type suiteFlags struct {
+	format, out, engine string
+	node, energyTable   string
+	jobs                int
+}
+
+// add declares the flags; jobsHelp says what runs at once.
+func (f *suiteFlags) add(fl *pflag.FlagSet, jobsHelp string) {
+	fl.StringVarP(&f.format, "format", "f", "md", "output format: "+strings.Join(tabulate.Formats(), ", "))
+	fl.StringVarP(&f.out, "out", "o", "", "write the table to this file (atomically) instead of standard output")
+	fl.IntVarP(&f.jobs, "jobs", "j", 0, jobsHelp+" at once (0: one per CPU)")
+	fl.StringVar(&f.engine, "engine", sim.EngineEvent, "simulation engine: event or reference")
+	fl.StringVar(&f.node, "node", "45nm", "technology node of the built-in energy table")
+	fl.StringVar(&f.energyTable, "energy", "", "energy and area table YAML (default: the built-in table of --node)")
+}
+
+// check refuses an unknown format or a negative --jobs and resolves --jobs 0 to one per CPU.
+func (f *suiteFlags) check() error {
+	if !validTableFormat(f.format) {
+		return fmt.Errorf("--format: unknown format %q (expected %s)", f.format, strings.Join(tabulate.Formats(), ", "))
+	}
+	if f.jobs < 0 {
+		return fmt.Errorf("--jobs: expected 0 (one per CPU) or more, got %d", f.jobs)
+	}
+	if f.jobs == 0 {
+		f.jobs = runtime.GOMAXPROCS(0)
+	}
+	return nil
 }
 
 // newTableCmd is `lrpsim table [--format md|csv|latex] [--config FILE] [--out FILE] [--jobs N] TRACE...`.
@@ -36,25 +68,14 @@ latex (a booktabs tabular).`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.format, "format", "f", "md", "output format: "+strings.Join(tabulate.Formats(), ", "))
+	f.add(fl, "traces simulated")
 	fl.StringVarP(&f.config, "config", "c", "", "configuration YAML (overlays the default configs/leopard.yaml)")
-	fl.StringVarP(&f.out, "out", "o", "", "write the table to this file (atomically) instead of standard output")
-	fl.IntVarP(&f.jobs, "jobs", "j", 0, "traces simulated at once (0: one per CPU)")
-	fl.StringVar(&f.engine, "engine", sim.EngineEvent, "simulation engine: event or reference")
-	fl.StringVar(&f.node, "node", "45nm", "technology node of the built-in energy table")
-	fl.StringVar(&f.energyTable, "energy", "", "energy and area table YAML (default: the built-in table of --node)")
 	return cmd
 }
 
 func runTable(stdout io.Writer, f tableFlags, args []string) error {
-	if !validTableFormat(f.format) {
-		return fmt.Errorf("--format: unknown format %q (expected %s)", f.format, strings.Join(tabulate.Formats(), ", "))
-	}
-	if f.jobs < 0 {
-		return fmt.Errorf("--jobs: expected 0 (one per CPU) or more, got %d", f.jobs)
-	}
-	if f.jobs == 0 {
-		f.jobs = runtime.GOMAXPROCS(0)
+	if err := f.check(); err != nil {
+		return err
 	}
 	cfg, err := loadConfig(f.config)
 	if err != nil {

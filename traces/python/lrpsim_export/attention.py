@@ -216,6 +216,13 @@ class Session:
         survive = allowed & (dots >= Tt)
         kept = survive.sum(dim=(2, 3)).cpu()
         alw = allowed.expand(-1, H, -1, -1).sum(dim=(2, 3)).cpu()
+        out = self._attend_survivors(dots, allowed, survive, sq * sk, vi.double() * sv, d, layer, kept, alw)
+        return out.to(q.dtype), (qi, ki, vi), T, kept, alw
+
+    def _attend_survivors(self, dots, allowed, survive, scale_qk, values, d, layer, kept, alw):
+        """Attention over the surviving keys (softmax of the exact scores renormalized over them); a
+        row with allowed keys but no survivor follows empty_row (keep_max: its largest allowed
+        score). Adds kept and allowed to hard_counts; returns the float64 output."""
         keep = survive
         if self.empty_row == "keep_max":
             row_has_allowed = allowed.any(dim=-1, keepdim=True)
@@ -224,12 +231,10 @@ class Session:
                 best = dots.masked_fill(~allowed, float("-inf")).argmax(dim=-1, keepdim=True)
                 onehot = torch.zeros_like(survive).scatter_(-1, best, True)
                 keep = torch.where(empty, onehot & allowed, survive)
-        s = dots * (sq * sk) / math.sqrt(d)
-        w = _softmax_rows(s, keep)
-        out = torch.matmul(w, vi.double() * sv).to(q.dtype)
+        w = _softmax_rows(dots * scale_qk / math.sqrt(d), keep)
         total_k, total_a = self.hard_counts.get(layer, (0, 0))
         self.hard_counts[layer] = (total_k + kept.sum(0), total_a + alw.sum(0))
-        return out, (qi, ki, vi), T, kept, alw
+        return torch.matmul(w, values)
 
 
 def split_heads(x, heads):
@@ -337,17 +342,5 @@ class PolicySession(Session):
         alw = full_allowed.expand(-1, H, -1, -1).sum(dim=(2, 3))
         if self.cascade:
             self._alive &= survive.any(dim=1).any(dim=1)
-        keep = survive
-        if self.empty_row == "keep_max":
-            has = allowed.any(dim=-1, keepdim=True)
-            empty = has & ~survive.any(dim=-1, keepdim=True)
-            if bool(empty.any()):
-                best = dots.masked_fill(~allowed, float("-inf")).argmax(dim=-1, keepdim=True)
-                onehot = torch.zeros_like(survive).scatter_(-1, best, True)
-                keep = torch.where(empty, onehot & allowed, survive)
-        s = dots * (sq * sk) / math.sqrt(d)
-        w = _softmax_rows(s, keep)
-        out = torch.matmul(w, vi.double() * sv).to(q.dtype).to(q.device)
-        total_k, total_a = self.hard_counts.get(layer, (0, 0))
-        self.hard_counts[layer] = (total_k + kept.sum(0), total_a + alw.sum(0))
-        return out, (qi, ki, vi), T, kept, alw
+        out = self._attend_survivors(dots, allowed, survive, sq * sk, vi.double() * sv, d, layer, kept, alw)
+        return out.to(q.dtype).to(q.device), (qi, ki, vi), T, kept, alw

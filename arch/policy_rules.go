@@ -181,7 +181,7 @@ func sangerQuantize(v []int32, n, d int, scale float64, bits int) (norm []float6
 		for i := range d {
 			x := scale * float64(v[r*d+i])
 			unit[r*d+i] = x
-			ss += x * x
+			ss += float64(x * x) // rounded: no fused multiply-add (README, "Reproducibility")
 		}
 		norm[r] = math.Sqrt(ss)
 		for i := range d {
@@ -274,7 +274,7 @@ func (p SpAtten) KeepCount(limit int) int {
 	if limit == 0 {
 		return 0
 	}
-	return min(limit, max(1, int(math.Ceil(p.KeepFraction*float64(limit)-1e-9))))
+	return min(limit, max(1, int(math.Ceil(float64(p.KeepFraction*float64(limit))-1e-9))))
 }
 
 type spattenHead struct {

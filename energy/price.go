@@ -103,7 +103,9 @@ func (t *Table) Price(c Counts) (Report, error) {
 				return Report{}, fmt.Errorf("energy: price with table %q: component %q action %q: %w",
 					t.Name, name, act, err)
 			}
-			term := float64(n) * pj
+			// float64() rounds the product before the sums below: no fused multiply-add on CPUs that
+			// have one, so the bytes are the same on every machine (README, "Reproducibility").
+			term := float64(float64(n) * pj)
 			cr.Actions = append(cr.Actions, ActionReport{Name: act, Count: n, PJPerAction: pj, PJ: term, Source: q.Source})
 			cr.DynamicPJ += term
 			cr.TotalPJ += term
@@ -115,7 +117,7 @@ func (t *Table) Price(c Counts) (Report, error) {
 			return Report{}, fmt.Errorf("energy: price with table %q: component %q leakage: %w", t.Name, name, err)
 		}
 		cr.LeakagePJPerCycle = leak
-		lterm := float64(cc.Instances) * leak * cycles
+		lterm := float64(float64(cc.Instances) * leak * cycles) // rounded: no fused multiply-add
 		cr.LeakagePJ = lterm
 		cr.TotalPJ += lterm
 		r.LeakagePJ += lterm
@@ -126,7 +128,7 @@ func (t *Table) Price(c Counts) (Report, error) {
 			return Report{}, fmt.Errorf("energy: price with table %q: component %q area: %w", t.Name, name, err)
 		}
 		cr.AreaUM2PerInstance = area
-		cr.AreaUM2 = float64(cc.Instances) * area
+		cr.AreaUM2 = float64(float64(cc.Instances) * area) // rounded: no fused multiply-add
 		r.AreaUM2 += cr.AreaUM2
 		r.Components = append(r.Components, cr)
 	}

@@ -136,7 +136,9 @@ func addPolicyUnits(c *energy.Counts, cfg *Config, s *Stats) {
 // bits x memory.dram_interface_pj_per_bit (each one float64 product).
 func DRAMEnergy(s *Stats, cfg *Config) (device, iface float64) {
 	bits := float64(8 * s.Actions.DRAMBytes)
-	return bits * cfg.Memory.DRAMDevicePJPerBit, bits * cfg.Memory.DRAMInterfacePJPerBit
+	// float64() rounds each product: callers add them, and a fused multiply-add would move the
+	// last digits on CPUs that have one (README, "Reproducibility").
+	return float64(bits * cfg.Memory.DRAMDevicePJPerBit), float64(bits * cfg.Memory.DRAMInterfacePJPerBit)
 }
 
 // EnergySummary is the energy of one simulated configuration.

@@ -147,13 +147,14 @@ func headFidelity(pol arch.PruningPolicy, th *traces.Head, cfg *Config) headFid 
 			v := th.V[j*th.DV : (j+1)*th.DV]
 			for i, x := range v {
 				val := th.ScaleV * float64(x)
-				oDense[i] += prob[j] * val
-				oPol[i] += kept[j] * val
+				// float64() rounds each product: no fused multiply-add (README, "Reproducibility")
+				oDense[i] += float64(prob[j] * val)
+				oPol[i] += float64(kept[j] * val)
 			}
 		}
 		for i := range oDense {
-			diff2 += (oPol[i] - oDense[i]) * (oPol[i] - oDense[i])
-			dense2 += oDense[i] * oDense[i]
+			diff2 += float64((oPol[i] - oDense[i]) * (oPol[i] - oDense[i]))
+			dense2 += float64(oDense[i] * oDense[i])
 		}
 	}
 	if dense2 > 0 {

@@ -217,7 +217,7 @@ func newGenerator(spec GenSpec) *generator {
 	for l := range L {
 		for h := range H {
 			r := g.rng(2, uint64(l), uint64(h), 0)
-			g.temp[l*H+h] = 1 + float64(spec.HeadSpread*(2*r.Float64()-1))
+			g.temp[l*H+h] = 1 + float64(spec.HeadSpread*(2*float64(r.Float64())-1)) // rounded: no fused multiply-add
 		}
 	}
 	return g
@@ -245,7 +245,8 @@ func (g *generator) rng(kind, a, b, c uint64) *rand.Rand {
 func normal(r *rand.Rand) float64 {
 	var s float64
 	for range 12 {
-		s += r.Float64()
+		// float64(): Float64 scales by 2^-53 with a multiply, which the add would otherwise fuse
+		s += float64(r.Float64())
 	}
 	return s - 6
 }
@@ -277,7 +278,7 @@ func (g *generator) realHead(b, l, h int, wantV bool) (q, k, v []float64) {
 			}
 			focus = pickDistinct(r, focus[:0], taken, min(sp.FocusKeys, seen), seen)
 			for _, j := range focus {
-				c := float64(gain * (0.5 + r.Float64()))
+				c := float64(gain * (0.5 + float64(r.Float64())))
 				key := k[j*d : (j+1)*d]
 				for t := range row {
 					row[t] += float64(c * key[t]) // explicit rounding: no fused multiply-add

@@ -245,7 +245,7 @@ func isoArea(cfgs []*sim.Config, workload string, opts Options) error {
 	if err != nil {
 		return err
 	}
-	budget := ref.fixed + ref.perUnit*float64(cfgs[0].Units)
+	budget := ref.fixed + float64(ref.perUnit*float64(cfgs[0].Units)) // rounded: no fused multiply-add
 	for _, c := range cfgs[1:] {
 		s, err := areaOf(c)
 		if err != nil {

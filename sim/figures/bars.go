@@ -39,7 +39,7 @@ func Bars(rows []tabulate.Row) (Figure, error) {
 		}
 	}
 	slot = max(slot, 0.8*vg.Inch)
-	rotate := margins+slot*vg.Length(len(rows)+1) > 14*vg.Inch
+	rotate := margins+vg.Length(slot*vg.Length(len(rows)+1)) > 14*vg.Inch
 	for _, r := range rows {
 		speed = append(speed, r.Speedup)
 		red = append(red, r.EnergyReduction)
@@ -61,9 +61,9 @@ func Bars(rows []tabulate.Row) (Figure, error) {
 	names = append(names, geo)
 
 	n := len(names)
-	width := max(6.5*vg.Inch, margins+slot*vg.Length(n))
+	width := max(6.5*vg.Inch, margins+vg.Length(slot*vg.Length(n)))
 	if rotate {
-		width = vg.Inch * vg.Length(math.Min(14, math.Max(6.5, 2.6+0.8*float64(n))))
+		width = vg.Inch * vg.Length(math.Min(14, math.Max(6.5, 2.6+float64(0.8*float64(n)))))
 	}
 	height := 4 * vg.Inch
 	if rotate {
@@ -207,8 +207,8 @@ func (t niceTicks) label(v, step float64) string {
 // decimals is the number of decimals that writes multiples of step exactly (at most 9).
 func decimals(step float64) int {
 	for d := 0; d < 9; d++ {
-		x := step * math.Pow(10, float64(d))
-		if math.Abs(x-math.Round(x)) < 1e-6*math.Max(1, x) {
+		x := float64(step * math.Pow(10, float64(d))) // rounded: no fused multiply-add
+		if math.Abs(x-math.Round(x)) < float64(1e-6*math.Max(1, x)) {
 			return d
 		}
 	}
@@ -229,7 +229,7 @@ func (t niceTicks) Ticks(min, max float64) []plot.Tick {
 		}
 	}
 	var ts []plot.Tick
-	for i := math.Ceil(min/step - 1e-9); i*step <= max+1e-9*step; i++ {
+	for i := math.Ceil(min/step - 1e-9); float64(i*step) <= max+float64(1e-9*step); i++ {
 		v := i * step
 		if math.Abs(v) < 1e-12*step {
 			v = 0

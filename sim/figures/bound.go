@@ -29,7 +29,7 @@ func Bound(rows []tabulate.Row) (Figure, error) {
 		names[i] = r.TraceLabel()
 	}
 	n := len(rows)
-	width := vg.Inch * vg.Length(math.Min(16, math.Max(6.5, 2.6+0.55*float64(n))))
+	width := vg.Inch * vg.Length(math.Min(16, math.Max(6.5, 2.6+float64(0.55*float64(n)))))
 	height := 4.4 * vg.Inch
 	if rotate {
 		height = 5 * vg.Inch

@@ -66,6 +66,6 @@ func Compare(sums []compare.Summary) (Figure, error) {
 	p.X.Min, p.X.Max = -0.6, float64(len(sums))-0.4
 	p.Y.Min, p.Y.Max = 0, ymax*1.2
 	p.Y.Tick.Marker = niceTicks{suffix: "x"}
-	width := max(6.5*vg.Inch, 2.8*vg.Inch+1.3*vg.Inch*vg.Length(len(sums)))
+	width := max(6.5*vg.Inch, 2.8*vg.Inch+vg.Length(1.3*vg.Inch*vg.Length(len(sums))))
 	return Figure{Plot: p, Legend: leg, Width: width, Height: 4 * vg.Inch}, nil
 }

@@ -140,11 +140,11 @@ func thinTicks(p *plot.Plot, area draw.Canvas) plot.ConstantTicks {
 			continue
 		}
 		x, w := tx(t.Value), p.X.Tick.Label.Width(t.Label)
-		if x-w/2 < right+gap {
+		if x-vg.Length(w/2) < right+gap {
 			out[i].Label = ""
 			continue
 		}
-		right = x + w/2
+		right = x + vg.Length(w/2)
 	}
 	return out
 }
@@ -252,7 +252,7 @@ func (l *barLayout) separateLabels(unit vg.Length) {
 	var size vg.Length
 	for i, lb := range l.lbls {
 		for j, xy := range lb.XYs {
-			all = append(all, lbl{x: vg.Length(xy.X)*unit + vg.Length(l.loffs[i])*unit, w: lb.TextStyle[j].Width(lb.Labels[j])})
+			all = append(all, lbl{x: vg.Length(vg.Length(xy.X)*unit) + vg.Length(vg.Length(l.loffs[i])*unit), w: lb.TextStyle[j].Width(lb.Labels[j])})
 			size = lb.TextStyle[j].Font.Size
 		}
 	}
@@ -266,7 +266,7 @@ func (l *barLayout) separateLabels(unit vg.Length) {
 	for k := 1; k < len(all); k++ {
 		d := all[k].x - all[k-1].x
 		room = min(room, d)
-		if (all[k].w+all[k-1].w)/2+gap > d {
+		if vg.Length((all[k].w+all[k-1].w)/2)+gap > d {
 			across = false
 		}
 	}

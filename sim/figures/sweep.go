@@ -245,7 +245,7 @@ func Sweep(sd *SweepData, opt SweepOptions) (Figure, error) {
 	}
 	// The 1x line of a ratio, where it is near the data.
 	ratio := strings.HasPrefix(opt.Y, "speedup") || strings.HasPrefix(opt.Y, "energy_reduction") || strings.HasPrefix(opt.Y, "edp_reduction")
-	if span := ymax - ymin; ratio && 1 >= ymin-0.5*span && 1 <= ymax+0.5*span {
+	if span := ymax - ymin; ratio && 1 >= ymin-float64(0.5*span) && 1 <= ymax+float64(0.5*span) {
 		one := plotter.NewFunction(func(float64) float64 { return 1 })
 		one.Color = color.Gray{Y: 60}
 		one.Width = vg.Points(1)
@@ -305,7 +305,7 @@ func Sweep(sd *SweepData, opt SweepOptions) (Figure, error) {
 	}
 	// The figure grows to hold a long legend.
 	width := 7.5 * vg.Inch
-	height := max(4.2*vg.Inch, vg.Length(len(lines)+1)*vg.Points(16)+vg.Inch)
+	height := max(4.2*vg.Inch, vg.Length(vg.Length(len(lines)+1)*vg.Points(16))+vg.Inch)
 	return Figure{Plot: p, Legend: leg, Width: width, Height: height, thinX: numeric}, nil
 }
 

@@ -35,7 +35,7 @@ func newRootCmd() *cobra.Command {
 		Short: "Inspect, validate and generate attention traces",
 	}
 	trace.AddCommand(newTraceInfoCmd(), newTraceValidateCmd(), newTraceGenCmd(), newTraceDumpRowsCmd(), newTraceListCmd(), newTraceHeadsCmd())
-	root.AddCommand(newRunCmd(), newConfigCmd(), trace, newTableCmd(), newCompareCmd(), newPlotCmd(), newSweepCmd(), newMergeCmd())
+	root.AddCommand(newRunCmd(), newConfigCmd(), trace, newTableCmd(), newCompareCmd(), newPlotCmd(), newSweepCmd(), newMergeCmd(), newDiffCmd())
 	addCompletions(root)
 	return root
 }

@@ -283,6 +283,11 @@ func TestDiffWorkflow(t *testing.T) {
 	if n := junitFailures(t, filepath.Join(tmp, "runner", "sweep", "diff.xml")); n != 0 {
 		t.Errorf("committed baseline: %d JUnit failures", n)
 	}
+	// The installed command's exit status on bad input is 2, apart from a regression's 1.
+	err := exec.Command(filepath.Join(tmp, "bin", "lrpsim"), "diff", filepath.Join(tmp, "none.csv"), goldenSweep).Run()
+	if exit := (*exec.ExitError)(nil); !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Errorf("lrpsim diff of a missing file: %v, want exit status 2", err)
+	}
 
 	seeded := seedRegression(t, goldenSweep, t.TempDir())
 	runs, tmp = runWorkflow(t, workflow, map[string]string{"BASELINE": seeded})

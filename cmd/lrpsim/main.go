@@ -43,6 +43,6 @@ func newRootCmd() *cobra.Command {
 func main() {
 	if err := newRootCmd().Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "lrpsim:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }

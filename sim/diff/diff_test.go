@@ -5,9 +5,11 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/sim/report"
 )
 
@@ -449,3 +451,47 @@ func TestCommittedFiles(t *testing.T) {
 
 // formatFloat writes x as the CSVs do.
 func formatFloat(x float64) string { return report.Value{Float: x}.String() }
+
+// TestREADMEDirections holds the directions table of README.md to rules: every rule once, with
+// its direction and default, SCOPE and CAUSE standing for each energy scope and bound cause.
+func TestREADMEDirections(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs := map[string]Direction{"higher": HigherIsBetter, "lower": LowerIsBetter, "none": Neutral}
+	row := regexp.MustCompile("(?m)^\\| `([a-z_A-Z0-9]+)`(?: \\(table\\))? \\| (higher|lower|none) \\| (yes|no) \\|$")
+	got := map[string]Rule{}
+	for _, m := range row.FindAllStringSubmatch(string(b), -1) {
+		names := []string{m[1]}
+		switch {
+		case strings.Contains(m[1], "SCOPE"):
+			names = nil
+			for _, s := range sim.EnergyScopes() {
+				names = append(names, strings.Replace(m[1], "SCOPE", s, 1))
+			}
+		case strings.Contains(m[1], "CAUSE"):
+			names = nil
+			for _, c := range sim.Causes() {
+				names = append(names, strings.Replace(m[1], "CAUSE", c.Name(), 1))
+			}
+		}
+		for _, n := range names {
+			if _, dup := got[n]; dup {
+				t.Errorf("README.md lists %s twice", n)
+			}
+			got[n] = Rule{Direction: dirs[m[2]], Checked: m[3] == "yes"}
+		}
+	}
+	want := rules()
+	for n, r := range want {
+		if g, ok := got[n]; !ok || g != r {
+			t.Errorf("README.md: %s: %+v (listed %v); rules has %+v", n, g, ok, r)
+		}
+	}
+	for n := range got {
+		if _, ok := want[n]; !ok {
+			t.Errorf("README.md lists %s, which rules does not have", n)
+		}
+	}
+}

@@ -39,8 +39,8 @@ type Rule struct {
 
 // rules is the table of every metric lrpsim writes: each metric of the registry of sim/report
 // (report.Metrics, by name; a ratio's rule holds for each of its NAME_BASELINE columns) and the
-// columns only `lrpsim table` has. TestRulesCoverRegistry holds it to the registry, so that a new
-// metric needs a decision here.
+// columns only `lrpsim table` has. TestDirections holds it to the registry, so that a new metric
+// needs a decision here, and TestREADMEDirections holds README.md's table to it.
 func rules() map[string]Rule {
 	checkedHigher := Rule{Direction: HigherIsBetter, Checked: true}
 	checkedLower := Rule{Direction: LowerIsBetter, Checked: true}

@@ -6,11 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/sim/report"
+	"github.com/lrpsim/lrpsim/sim/sweep"
 )
 
 // sweepHeader is a small sweep CSV's header: one swept key, two baselines' speedups, the
@@ -493,5 +495,32 @@ func TestREADMEDirections(t *testing.T) {
 		if _, ok := want[n]; !ok {
 			t.Errorf("README.md lists %s, which rules does not have", n)
 		}
+	}
+}
+
+// TestPointColumns: a sweep's point columns, found from its header, are the trace and the keys
+// its manifest lists; a table's are kind, model, task and trace.
+func TestPointColumns(t *testing.T) {
+	for _, path := range []string{"../../results/sweep-lanes-x-bpc.csv", "../../results/golden/ci-small.csv"} {
+		f, err := Read(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		if m, err := sweep.ReadManifest(path + ".json"); err == nil {
+			want = append([]string{"trace"}, m.Keys...)
+		} else {
+			want = []string{"trace", "front_end.lanes", "front_end.bits_per_cycle", "back_end.fifo_depth", "back_end.macs"} // configs/sweeps/ci-small.yaml
+		}
+		if got := f.PointColumns(); !slices.Equal(got, want) {
+			t.Errorf("%s: point columns %v, want %v", path, got, want)
+		}
+	}
+	f, err := Read("../../results/table.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := f.PointColumns(), []string{"kind", "model", "task", "trace"}; !slices.Equal(got, want) {
+		t.Errorf("table: point columns %v, want %v", got, want)
 	}
 }

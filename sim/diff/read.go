@@ -153,6 +153,18 @@ func parse(path string, r io.Reader) (*File, error) {
 	return file, nil
 }
 
+// PointColumns are the columns that identify a row's point: for a sweep the trace and the swept
+// keys, for a table kind, model, task and trace.
+func (f *File) PointColumns() []string {
+	var names []string
+	for _, c := range f.cols {
+		if c.role == roleIdentity {
+			names = append(names, c.name)
+		}
+	}
+	return names
+}
+
 // check sets row's point and checks its metric cells.
 func (f *File) check(row *Row) error {
 	var key, label []string

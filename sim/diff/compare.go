@@ -293,15 +293,17 @@ func compareCell(oldText, newText string, tol Tolerance, rule Rule, checked bool
 
 // change writes a move d from old: a percentage of old, or the difference when old is 0.
 func change(old, d float64) string {
+	sign := func(s string, x float64) string {
+		if x >= 0 {
+			return "+" + s
+		}
+		return s
+	}
 	if old == 0 {
-		return strconv.FormatFloat(d, 'g', 4, 64)
+		return sign(strconv.FormatFloat(d, 'g', 4, 64), d)
 	}
 	pct := 100 * d / math.Abs(old)
-	s := strconv.FormatFloat(pct, 'f', 2, 64)
-	if pct >= 0 {
-		s = "+" + s
-	}
-	return s + "%"
+	return sign(strconv.FormatFloat(pct, 'f', 2, 64), pct) + "%"
 }
 
 // namedTolerance is the tolerance Options.Tolerances gives column c, by its name or its

@@ -101,7 +101,7 @@ func TestCompareCell(t *testing.T) {
 		{"cycles up 10 of absolute 10: within", "1000", "1010", abs, lower, true, false, Changed, false, ""},
 		{"cycles up 11 of absolute 10: beyond", "1000", "1011", abs, lower, true, true, Regression, true, "+1.10%"},
 		{"same number, other text", "1", "1.0", rel, lower, true, false, Changed, false, ""},
-		{"zero old value, relative: any move", "0", "0.001", rel, lower, true, true, Regression, true, "0.001"},
+		{"zero old value, relative: any move", "0", "0.001", rel, lower, true, true, Regression, true, "+0.001"},
 		{"unchecked cost up: reported worse", "100", "200", rel, Rule{Direction: LowerIsBetter}, false, true, Changed, true, "+100.00%"},
 		{"unchecked cost down: reported better", "100", "50", rel, Rule{Direction: LowerIsBetter}, false, true, Changed, false, "-50.00%"},
 		{"neutral: reported", "0.5", "0.6", rel, Rule{}, false, true, Changed, false, "+20.00%"},

@@ -35,7 +35,7 @@ func newRootCmd() *cobra.Command {
 		Short: "Inspect, validate and generate attention traces",
 	}
 	trace.AddCommand(newTraceInfoCmd(), newTraceValidateCmd(), newTraceGenCmd(), newTraceDumpRowsCmd(), newTraceListCmd(), newTraceHeadsCmd())
-	root.AddCommand(newRunCmd(), newConfigCmd(), trace, newTableCmd(), newCompareCmd(), newPlotCmd(), newSweepCmd(), newMergeCmd())
+	root.AddCommand(newRunCmd(), newConfigCmd(), trace, newTableCmd(), newCompareCmd(), newPlotCmd(), newSweepCmd(), newMergeCmd(), newDiffCmd())
 	addCompletions(root)
 	return root
 }
@@ -43,6 +43,6 @@ func newRootCmd() *cobra.Command {
 func main() {
 	if err := newRootCmd().Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "lrpsim:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }

@@ -42,6 +42,9 @@ func (f *suiteFlags) check() error {
 	if !validTableFormat(f.format) {
 		return fmt.Errorf("--format: unknown format %q (expected %s)", f.format, strings.Join(tabulate.Formats(), ", "))
 	}
+	if err := checkEngineNode(f.engine, f.node); err != nil {
+		return err
+	}
 	if f.jobs < 0 {
 		return fmt.Errorf("--jobs: expected 0 (one per CPU) or more, got %d", f.jobs)
 	}
@@ -69,7 +72,7 @@ latex (a booktabs tabular).`,
 	}
 	fl := cmd.Flags()
 	f.add(fl, "traces simulated")
-	fl.StringVarP(&f.config, "config", "c", "", "configuration YAML (overlays the default configs/leopard.yaml)")
+	fl.StringVarP(&f.config, "config", "c", "", "configuration YAML (overlays the default configs/leopard.yaml), or bundled:NAME for a bundled one")
 	return cmd
 }
 
@@ -77,7 +80,7 @@ func runTable(stdout io.Writer, f tableFlags, args []string) error {
 	if err := f.check(); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(f.config)
+	cfg, err := sim.LoadConfig(f.config)
 	if err != nil {
 		return err
 	}

@@ -153,3 +153,28 @@ func TestContradictoryFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceInfoMetaReadable: trace info prints the source, metric and generator of a trace as
+// indented key: value lines within 100 columns, not as raw JSON.
+func TestTraceInfoMetaReadable(t *testing.T) {
+	out, err := lrpsim(t, "trace", "info", "bundled:use-lite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _, _ := strings.Cut(out, "\ninputs ")
+	for _, l := range strings.Split(head, "\n") {
+		if len(l) > 100 {
+			t.Errorf("line of %d columns: %q", len(l), l)
+		}
+	}
+	for _, want := range []string{"\nmetric      dense: 1.0\n", "\n            name: cosine_to_dense\n",
+		"\ngenerator   command: python -m lrpsim_export export use-lite", "\n            lambdas_tried: [0.02, 0.05, 0.1]\n",
+		"\n            model_info:\n              head_size: [64, 128]\n"} {
+		if !strings.Contains(head, want) {
+			t.Errorf("trace info lacks %q:\n%s", want, head)
+		}
+	}
+	if strings.Contains(head, `{"`) {
+		t.Errorf("trace info prints raw JSON:\n%s", head)
+	}
+}

@@ -48,7 +48,7 @@ func checkClosedLoop(dir string, given bool) error {
 	return nil
 }
 
-// newCompareCmd is `lrpsim compare [--config FILE]... [--iso-area] [--format md|csv|latex] TRACE...`.
+// newCompareCmd is `lrpsim compare [--config FILE]... [--iso-area] [--format text|md|csv|latex] TRACE...`.
 func newCompareCmd() *cobra.Command {
 	var f compareFlags
 	cmd := &cobra.Command{
@@ -60,8 +60,10 @@ prints per workload and design: the pruning rate, the speedup and the energy red
 on-chip), the drops checked against the trace's exact scores (false drops, dropped softmax mass,
 output error), and the closed-loop task metric from --closed-loop; then one line per design over
 all workloads. A training-free rule replays the dense model's trace (NAME-dense) where it exists.
---iso-area gives each design as many units as fit the first design's area. Formats: md, csv, latex;
---figure draws the per-design geometric means.`,
+--iso-area gives each design as many units as fit the first design's area. Formats: text (the
+default on standard output: aligned columns within $COLUMNS or 100 columns, cut into panels that
+each repeat the workload and design), md, csv, latex; --out picks the format of its extension
+unless --format is given; --figure draws the per-design geometric means.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkClosedLoop(f.closedLoop, cmd.Flags().Changed("closed-loop")); err != nil {
 				return err
@@ -117,7 +119,7 @@ func runCompare(stdout io.Writer, f compareFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	t := compare.Table{Rows: rows, EnergyTable: table.Name, IsoArea: f.isoArea}
+	t := compare.Table{Rows: rows, EnergyTable: table.Name, IsoArea: f.isoArea, Width: f.width}
 	var buf bytes.Buffer
 	if err := t.Write(&buf, f.format); err != nil {
 		return err

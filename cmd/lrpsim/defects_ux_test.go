@@ -178,3 +178,51 @@ func TestTraceInfoMetaReadable(t *testing.T) {
 		t.Errorf("trace info prints raw JSON:\n%s", head)
 	}
 }
+
+// TestTerminalLayout: table and compare print aligned text within $COLUMNS (100 when unset) by
+// default, and --out without --format writes the format of the file's extension, Markdown,
+// CSV and LaTeX byte for byte as --format gives them.
+func TestTerminalLayout(t *testing.T) {
+	dir := t.TempDir()
+	tr := smallTrace(t, dir)
+	for _, tc := range []struct {
+		columns string
+		width   int
+	}{{"", 100}, {"120", 120}, {"junk", 100}} {
+		t.Setenv("COLUMNS", tc.columns)
+		for _, args := range [][]string{
+			{"table", tr},
+			{"compare", "-c", "bundled:leopard", "-c", "bundled:policies/sanger", tr},
+		} {
+			out, err := lrpsim(t, args...)
+			if err != nil {
+				t.Fatalf("%v: %v", args, err)
+			}
+			for _, l := range strings.Split(out, "\n") {
+				if len(l) > tc.width {
+					t.Errorf("COLUMNS=%q %v: a line of %d columns: %q", tc.columns, args, len(l), l)
+				}
+			}
+			if strings.Contains(out, "| ") || !strings.Contains(out, "speedup") || !strings.Contains(out, "small") ||
+				!strings.Contains(out, "\n----") {
+				t.Errorf("COLUMNS=%q %v: not the text layout:\n%s", tc.columns, args, out)
+			}
+		}
+	}
+	t.Setenv("COLUMNS", "")
+	for _, cmd := range []string{"table", "compare"} {
+		for ext, format := range map[string]string{".md": "md", ".csv": "csv", ".tex": "latex", ".txt": "text", ".out": "md"} {
+			auto, explicit := filepath.Join(dir, cmd+"-auto"+ext), filepath.Join(dir, cmd+"-explicit"+ext)
+			if _, err := lrpsim(t, cmd, "-c", "bundled:leopard", tr, "--out", auto); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := lrpsim(t, cmd, "-c", "bundled:leopard", tr, "--out", explicit, "--format", format); err != nil {
+				t.Fatal(err)
+			}
+			a, b := readFile(t, auto), readFile(t, explicit)
+			if string(a) != string(b) {
+				t.Errorf("%s --out x%s differs from --format %s:\n%s\n%s", cmd, ext, format, a, b)
+			}
+		}
+	}
+}

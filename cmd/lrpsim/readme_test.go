@@ -15,6 +15,7 @@ var readmeBlock = regexp.MustCompile("(?s)<!-- lrpsim: ([^>]*?) -->\n```text\n(.
 // TestREADME keeps every generated block of README.md equal to what the command prints now,
 // so that no number in the README is typed by hand. -update rewrites the blocks.
 func TestREADME(t *testing.T) {
+	t.Setenv("COLUMNS", "") // the text tables' width is the default, whatever the terminal's
 	path := filepath.Join("..", "..", "README.md")
 	src, err := os.ReadFile(path)
 	if err != nil {

@@ -115,12 +115,12 @@ func TestEnumFlagsCheckedFirst(t *testing.T) {
 		want []string
 	}{
 		{[]string{"run", "--engine", "foo"}, []string{`--engine: unknown engine "foo"`, "event", "reference"}},
-		{[]string{"run", "--engine", "foo", "-t", "/nonexistent.npz", "-c", "/nonexistent.yaml"}, []string{"--engine", "event, reference"}},
+		{[]string{"run", "--engine", "foo", "-t", "/nonexistent.npz", "-c", "/nonexistent.yaml"}, []string{"--engine", "event or reference"}},
 		{[]string{"run", "--node", "7nm", "-t", "/nonexistent.npz"}, []string{`--node: unknown node "7nm"`, "45nm"}},
-		{[]string{"table", "--engine", "foo", "/nonexistent.npz"}, []string{"--engine", "event, reference"}},
-		{[]string{"compare", "--engine", "foo", "/nonexistent.npz"}, []string{"--engine", "event, reference"}},
+		{[]string{"table", "--engine", "foo", "/nonexistent.npz"}, []string{"--engine", "event or reference"}},
+		{[]string{"compare", "--engine", "foo", "/nonexistent.npz"}, []string{"--engine", "event or reference"}},
 		{[]string{"table", "--node", "7nm", "-c", "/nonexistent.yaml"}, []string{"--node", "45nm"}},
-		{[]string{"plot", "bars", "--engine", "foo", "--out", "x.png", "-c", "/nonexistent.yaml"}, []string{"--engine", "event, reference"}},
+		{[]string{"plot", "bars", "--engine", "foo", "--out", "x.png", "-c", "/nonexistent.yaml"}, []string{"--engine", "event or reference"}},
 	} {
 		_, err := lrpsim(t, tc.args...)
 		if err == nil {

@@ -80,7 +80,15 @@ func checkChoice(flag, got, what string, accepted []string) error {
 	if slices.Contains(accepted, got) {
 		return nil
 	}
-	return fmt.Errorf("%s: unknown %s %q (expected %s)", flag, what, got, strings.Join(accepted, ", "))
+	return fmt.Errorf("%s: unknown %s %q (expected %s)", flag, what, got, joinOr(accepted))
+}
+
+// joinOr lists values as "a or b", "a, b or c".
+func joinOr(values []string) string {
+	if len(values) < 2 {
+		return strings.Join(values, "")
+	}
+	return strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
 }
 
 // checkEngineNode checks --engine and --node before anything is loaded, so that a typo is

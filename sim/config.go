@@ -8,6 +8,7 @@ import (
 	"maps"
 	"math"
 	"os"
+	"path"
 	"reflect"
 	"slices"
 	"sort"
@@ -306,8 +307,19 @@ func DefaultConfig() (*Config, error) {
 	return c, c.Validate()
 }
 
-// LoadConfig reads a YAML file over the default configuration and validates the result.
+// BundledPrefix marks a bundled configuration in a config reference: "bundled:policies/spatten.yaml".
+const BundledPrefix = "bundled:"
+
+// LoadConfig loads the configuration a command names, validated, and is the one config loader
+// of every command: "" is the default configuration, "bundled:NAME" a bundled one (configs/NAME,
+// the .yaml optional), anything else a YAML file read over the default.
 func LoadConfig(path string) (*Config, error) {
+	if path == "" {
+		return DefaultConfig()
+	}
+	if name, ok := strings.CutPrefix(path, BundledPrefix); ok {
+		return BundledConfig(name)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading config: %w", err)
@@ -315,13 +327,29 @@ func LoadConfig(path string) (*Config, error) {
 	return ParseConfig(path, data)
 }
 
-// BundledConfig loads one of the configurations embedded in the binary by file name.
+// BundledConfig loads one of the configurations embedded in the binary by file name, with or
+// without its .yaml ("policies/spatten" is "policies/spatten.yaml").
 func BundledConfig(name string) (*Config, error) {
+	if path.Ext(name) != ".yaml" {
+		name += ".yaml"
+	}
 	data, err := fs.ReadFile(configs.FS, name)
 	if err != nil {
-		return nil, fmt.Errorf("no bundled config %q: %w", name, err)
+		return nil, fmt.Errorf("no bundled config %q (have %s)", BundledPrefix+name, strings.Join(BundledConfigNames(), ", "))
 	}
 	return ParseConfig("configs/"+name, data)
+}
+
+// BundledConfigNames lists the bundled configurations as NAME for bundled:NAME, in byte order.
+func BundledConfigNames() []string {
+	var names []string
+	_ = fs.WalkDir(configs.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && path.Ext(p) == ".yaml" {
+			names = append(names, p)
+		}
+		return err
+	})
+	return names
 }
 
 // ParseConfig decodes data (named file in errors) over the default configuration.

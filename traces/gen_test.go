@@ -300,7 +300,7 @@ func TestInfoText(t *testing.T) {
 	}
 	text := out.String()
 	for _, want := range []string{
-		"model       unit-test", "synthetic   no", `metric      {"dense":0.98,"name":"accuracy","pruned":0.978}`,
+		"model       unit-test", "synthetic   no", "metric      dense: 0.98\n            name: accuracy\n            pruned: 0.978\n",
 		"other meta  tokenizer", "bits        q 12, k 12, v 8", "thresholds  per head",
 		"layer 0: survivors", "layer 1: survivors", "keep all", "-inf", "valid q",
 	} {

@@ -1,8 +1,6 @@
 package traces
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -167,10 +165,19 @@ func InfoText(w io.Writer, r *Reader) error {
 	kv("format", "%s v%d", m.Format, m.Version)
 	kv("model", "%s", m.Model)
 	kv("task", "%s", m.Task)
-	kv("source", "%s", m.Source)
+	source := wrapValue("", m.Source, infoValueWidth)
+	kv("source", "%s", source[0])
+	for _, l := range source[1:] {
+		fmt.Fprintf(tw, "\t%s\n", l)
+	}
 	kv("synthetic", "%s", yesNo(m.Synthetic))
-	kv("metric", "%s", rawMetaField(r.rawMeta, "metric"))
-	kv("generator", "%s", rawMetaField(r.rawMeta, "generator"))
+	for _, name := range []string{"metric", "generator"} {
+		lines := metaFieldLines(r.rawMeta, name, infoValueWidth)
+		kv(name, "%s", lines[0])
+		for _, l := range lines[1:] {
+			fmt.Fprintf(tw, "\t%s\n", l)
+		}
+	}
 	if len(m.Extra) > 0 {
 		keys := make([]string, 0, len(m.Extra))
 		for k := range m.Extra {
@@ -228,22 +235,4 @@ func intThresholdText(t IntRange) string {
 		return "prune all"
 	}
 	return t.String()
-}
-
-// rawMetaField returns a meta field as compact JSON, straight from the file's bytes so that
-// numbers print exactly as written, or "none".
-func rawMetaField(raw []byte, name string) string {
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(raw, &obj) != nil {
-		return "none"
-	}
-	v, ok := obj[name]
-	if !ok || string(bytes.TrimSpace(v)) == "null" {
-		return "none"
-	}
-	var b bytes.Buffer
-	if json.Compact(&b, v) != nil {
-		return string(v)
-	}
-	return b.String()
 }

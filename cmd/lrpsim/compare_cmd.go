@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"strings"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -27,7 +27,28 @@ type compareFlags struct {
 var defaultCompareConfigs = []string{"bundled:leopard.yaml", "bundled:policies/row-relative.yaml",
 	"bundled:policies/row-relative-spec.yaml", "bundled:policies/sanger.yaml", "bundled:policies/spatten.yaml"}
 
-// newCompareCmd is `lrpsim compare [--config FILE]... [--iso-area] [--format md|csv|latex] TRACE...`.
+// defaultClosedLoop is --closed-loop's default, the folder of the committed results, relative to
+// the repository's root.
+const defaultClosedLoop = "results/closed-loop"
+
+// checkClosedLoop refuses a --closed-loop folder that is not there: given on the command line
+// (given), it must be a folder; the default may be missing (lrpsim run outside the repository),
+// which leaves every metric n/a.
+func checkClosedLoop(dir string, given bool) error {
+	if !given || dir == "" {
+		return nil
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("--closed-loop %s: expected a folder of closed-loop results (WORKLOAD.json): %w", dir, err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("--closed-loop %s: expected a folder of closed-loop results (WORKLOAD.json), got a file", dir)
+	}
+	return nil
+}
+
+// newCompareCmd is `lrpsim compare [--config FILE]... [--iso-area] [--format text|md|csv|latex] TRACE...`.
 func newCompareCmd() *cobra.Command {
 	var f compareFlags
 	cmd := &cobra.Command{
@@ -39,9 +60,14 @@ prints per workload and design: the pruning rate, the speedup and the energy red
 on-chip), the drops checked against the trace's exact scores (false drops, dropped softmax mass,
 output error), and the closed-loop task metric from --closed-loop; then one line per design over
 all workloads. A training-free rule replays the dense model's trace (NAME-dense) where it exists.
---iso-area gives each design as many units as fit the first design's area. Formats: md, csv, latex;
---figure draws the per-design geometric means.`,
+--iso-area gives each design as many units as fit the first design's area. Formats: text (the
+default on standard output: aligned columns within $COLUMNS or 100 columns, cut into panels that
+each repeat the workload and design), md, csv, latex; --out picks the format of its extension
+unless --format is given; --figure draws the per-design geometric means.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkClosedLoop(f.closedLoop, cmd.Flags().Changed("closed-loop")); err != nil {
+				return err
+			}
 			return runCompare(cmd.OutOrStdout(), f, args)
 		},
 	}
@@ -49,7 +75,7 @@ all workloads. A training-free rule replays the dense model's trace (NAME-dense)
 	fl.StringSliceVarP(&f.configs, "config", "c", nil, "design configs to compare, in order (default: configs/leopard.yaml and configs/policies/*; bundled:NAME for a bundled one)")
 	f.add(fl, "simulations")
 	fl.StringSliceVar(&f.figures, "figure", nil, "also draw the per-design figure to this .png or .svg file (repeatable)")
-	fl.StringVar(&f.closedLoop, "closed-loop", "results/closed-loop", "folder of the exporter's closed-loop results (WORKLOAD.json); missing files leave the metric n/a")
+	fl.StringVar(&f.closedLoop, "closed-loop", defaultClosedLoop, "folder of the exporter's closed-loop results (WORKLOAD.json); a workload without a file has the metric n/a, and a folder given that does not exist is an error")
 	fl.BoolVar(&f.isoArea, "iso-area", false, "size each design's units to the first design's area")
 	return cmd
 }
@@ -70,7 +96,7 @@ func runCompare(stdout io.Writer, f compareFlags, args []string) error {
 	var cfgs []*sim.Config
 	seen := map[string]string{}
 	for _, p := range paths {
-		cfg, err := loadDesignConfig(p)
+		cfg, err := sim.LoadConfig(p)
 		if err != nil {
 			return err
 		}
@@ -93,7 +119,7 @@ func runCompare(stdout io.Writer, f compareFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	t := compare.Table{Rows: rows, EnergyTable: table.Name, IsoArea: f.isoArea}
+	t := compare.Table{Rows: rows, EnergyTable: table.Name, IsoArea: f.isoArea, Width: f.width}
 	var buf bytes.Buffer
 	if err := t.Write(&buf, f.format); err != nil {
 		return err
@@ -114,12 +140,4 @@ func runCompare(stdout io.Writer, f compareFlags, args []string) error {
 	}
 	_, err = stdout.Write(buf.Bytes())
 	return err
-}
-
-// loadDesignConfig loads a config file, or a bundled one given as bundled:NAME (configs/NAME).
-func loadDesignConfig(path string) (*sim.Config, error) {
-	if name, ok := strings.CutPrefix(path, "bundled:"); ok {
-		return sim.BundledConfig(name)
-	}
-	return loadConfig(path)
 }

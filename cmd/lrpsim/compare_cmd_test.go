@@ -11,7 +11,7 @@ func TestCompareCommand(t *testing.T) {
 	dir := t.TempDir()
 	tr := smallTrace(t, dir)
 	fig := filepath.Join(dir, "cmp.svg")
-	out, err := lrpsim(t, "compare", "--jobs", "2", "--figure", fig, tr)
+	out, err := lrpsim(t, "compare", "--format", "md", "--jobs", "2", "--figure", fig, tr)
 	if err != nil {
 		t.Fatal(err)
 	}

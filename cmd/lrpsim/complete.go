@@ -79,9 +79,16 @@ func globEscape(s string) string {
 	return r.Replace(s)
 }
 
-// completeConfigs completes a config file: the YAML files under what was typed.
+// completeConfigs completes a config: the bundled configs (bundled:NAME) and the YAML files and
+// directories under what was typed.
 func completeConfigs(toComplete string) ([]string, cobra.ShellCompDirective) {
-	return matchFiles(toComplete, "yaml", "yml"), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	var out []string
+	for _, n := range sim.BundledConfigNames() {
+		if name := sim.BundledPrefix + n; strings.HasPrefix(name, toComplete) {
+			out = append(out, name)
+		}
+	}
+	return append(out, matchFiles(toComplete, "yaml", "yml")...), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 }
 
 // completeFiles returns a ValidArgsFunction completing files with the given extensions.
@@ -92,8 +99,8 @@ func completeFiles(exts ...string) cobra.CompletionFunc {
 }
 
 // addCompletions registers shell completion (lrpsim completion bash|zsh|fish|powershell) on
-// every command: trace arguments and --trace get the bundled names and .npz files, --config
-// and config files YAML files, --engine the engines, --node the built-in energy nodes.
+// every command: trace arguments and --trace get the bundled names and .npz files, --config the
+// bundled configs and YAML files, --engine the engines, --node the built-in energy nodes.
 func addCompletions(root *cobra.Command) {
 	fixed := func(values ...string) cobra.CompletionFunc {
 		return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -108,12 +115,12 @@ func addCompletions(root *cobra.Command) {
 		"config": func(_ *cobra.Command, _ []string, s string) ([]string, cobra.ShellCompDirective) {
 			return completeConfigs(s)
 		},
-		"engine": fixed(sim.EngineEvent, sim.EngineReference),
+		"engine": fixed(engines()...),
 		"node":   fixed(energy.DefaultNodes()...),
 	}
 	// Commands whose arguments are traces.
-	traceCmds := map[string]bool{"lrpsim table": true, "lrpsim trace info": true, "lrpsim trace validate": true,
-		"lrpsim trace dump-rows": true}
+	traceCmds := map[string]bool{"lrpsim table": true, "lrpsim compare": true, "lrpsim trace info": true,
+		"lrpsim trace validate": true, "lrpsim trace dump-rows": true, "lrpsim trace heads": true}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		for name, fn := range flags {

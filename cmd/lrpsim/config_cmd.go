@@ -49,14 +49,20 @@ non-zero when any file has a problem.`,
 	})
 	cmd.AddCommand(&cobra.Command{
 		Use:   "show [FILE]",
-		Short: "Print the effective configuration (FILE over the default) as YAML",
+		Short: "Print the effective configuration (FILE, or bundled:NAME, over the default) as YAML",
 		Args:  cobra.MaximumNArgs(1),
+		ValidArgsFunction: func(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return completeConfigs(toComplete)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := ""
 			if len(args) == 1 {
 				path = args[0]
 			}
-			cfg, err := loadConfig(path)
+			cfg, err := sim.LoadConfig(path)
 			if err != nil {
 				return err
 			}

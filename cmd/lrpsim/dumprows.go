@@ -37,7 +37,7 @@ room pattern of every row: how many entries the survivor FIFO accepts in the tas
 second, ... cycle, the last value repeating (empty: room for everything).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := dumpRowsConfig(config)
+			cfg, err := sim.LoadConfig(config)
 			if err != nil {
 				return err
 			}
@@ -112,7 +112,7 @@ second, ... cycle, the last value repeating (empty: room for everything).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&config, "config", "c", "", "configuration YAML (overlays the default configs/leopard.yaml)")
+	f.StringVarP(&config, "config", "c", "", "configuration YAML (overlays the default configs/leopard.yaml), or bundled:NAME for a bundled one")
 	f.IntVar(&input, "input", 0, "input b of the head")
 	f.IntVar(&layer, "layer", 0, "layer l of the head")
 	f.IntVar(&head, "head", 0, "head h within the layer")
@@ -127,14 +127,6 @@ second, ... cycle, the last value repeating (empty: room for everything).`,
 	f.IntVar(&gap, "gap", 0, "idle cycles before each row task")
 	f.StringVarP(&out, "out", "o", "", "output file (default: standard output)")
 	return cmd
-}
-
-// dumpRowsConfig reads a config file, or the embedded default when path is empty.
-func dumpRowsConfig(path string) (*sim.Config, error) {
-	if path == "" {
-		return sim.DefaultConfig()
-	}
-	return sim.LoadConfig(path)
 }
 
 // parseRows reads a row list such as "0,3,8-15" or "all" for a head of n rows.

@@ -60,7 +60,7 @@ func addOutFlag(fl *pflag.FlagSet, f *plotFlags) {
 }
 
 func addSimFlags(fl *pflag.FlagSet, f *plotFlags) {
-	fl.StringVarP(&f.config, "config", "c", "", "configuration YAML (overlays the default configs/leopard.yaml)")
+	fl.StringVarP(&f.config, "config", "c", "", "configuration YAML (overlays the default configs/leopard.yaml), or bundled:NAME for a bundled one")
 	fl.StringVar(&f.engine, "engine", sim.EngineEvent, "simulation engine: event or reference")
 	fl.StringVar(&f.node, "node", "45nm", "technology node of the built-in energy table")
 	fl.StringVar(&f.energyTable, "energy", "", "energy and area table YAML (default: the built-in table of --node)")
@@ -108,7 +108,10 @@ func plotTraces() []string {
 
 // simSetup loads the config and the energy table of the plot flags.
 func (f plotFlags) simSetup() (*sim.Config, *energy.Table, error) {
-	cfg, err := loadConfig(f.config)
+	if err := checkEngineNode(f.engine, f.node); err != nil {
+		return nil, nil, err
+	}
+	cfg, err := sim.LoadConfig(f.config)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -15,6 +15,7 @@ var readmeBlock = regexp.MustCompile("(?s)<!-- lrpsim: ([^>]*?) -->\n```text\n(.
 // TestREADME keeps every generated block of README.md equal to what the command prints now,
 // so that no number in the README is typed by hand. -update rewrites the blocks.
 func TestREADME(t *testing.T) {
+	t.Setenv("COLUMNS", "") // the text tables' width is the default, whatever the terminal's
 	path := filepath.Join("..", "..", "README.md")
 	src, err := os.ReadFile(path)
 	if err != nil {
@@ -39,5 +40,34 @@ func TestREADME(t *testing.T) {
 		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestREADMEGoVersion: the Go version the README asks for ("With Go X or later") is go.mod's go
+// line, the oldest Go that builds the module with its dependencies; a README asking for less
+// sends an older Go off to download a toolchain, which fails offline.
+func TestREADMEGoVersion(t *testing.T) {
+	mod, err := os.ReadFile(filepath.Join("..", "..", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	goLine := regexp.MustCompile(`(?m)^go (\d+\.\d+)(\.\d+)?$`).FindSubmatch(mod)
+	if goLine == nil {
+		t.Fatal("go.mod has no go line")
+	}
+	asked := regexp.MustCompile(`With Go (\d+\.\d+(?:\.\d+)?) or later`).FindSubmatch(readme)
+	if asked == nil {
+		t.Fatal(`README.md lacks "With Go X or later"`)
+	}
+	want := string(goLine[1])
+	if patch := string(goLine[2]); patch != "" && patch != ".0" {
+		want += patch
+	}
+	if got := string(asked[1]); strings.TrimSuffix(got, ".0") != want {
+		t.Errorf("README.md asks for Go %s, go.mod's go line says %s%s", got, goLine[1], goLine[2])
 	}
 }

@@ -49,7 +49,7 @@ and stalls. With no flags it replays the bundled default trace on configs/leopar
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.config, "config", "c", "", "configuration YAML (overlays the default configs/leopard.yaml)")
+	fl.StringVarP(&f.config, "config", "c", "", "configuration YAML (overlays the default configs/leopard.yaml), or bundled:NAME for a bundled one")
 	fl.StringVarP(&f.trace, "trace", "t", "", "trace .npz file, or bundled:NAME (default: the bundled default trace)")
 	fl.StringVar(&f.engine, "engine", sim.EngineEvent, "simulation engine: event or reference")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object")
@@ -67,14 +67,50 @@ and stalls. With no flags it replays the bundled default trace on configs/leopar
 	fl.StringVar(&f.timelineWindow, "timeline-window", "", "cycle window FROM:TO of the timeline (default: the whole run, at most 1,000,000 events)")
 	fl.StringVar(&f.dramTrace, "dram-trace", "", "also write the design's DRAM requests to this file")
 	fl.StringVar(&f.dramFormat, "dram-trace-format", "ramulator2", "format of --dram-trace: "+strings.Join(dramtrace.Formats, " or "))
+	cmd.MarkFlagsMutuallyExclusive("baselines", "no-baselines")
+	cmd.MarkFlagsMutuallyExclusive("json", "csv")
 	return cmd
+}
+
+// engines are the values of --engine.
+func engines() []string { return []string{sim.EngineEvent, sim.EngineReference} }
+
+// checkChoice refuses a flag value outside the accepted ones, naming the flag and them.
+func checkChoice(flag, got, what string, accepted []string) error {
+	if slices.Contains(accepted, got) {
+		return nil
+	}
+	return fmt.Errorf("%s: unknown %s %q (expected %s)", flag, what, got, joinOr(accepted))
+}
+
+// joinOr lists values as "a or b", "a, b or c".
+func joinOr(values []string) string {
+	if len(values) < 2 {
+		return strings.Join(values, "")
+	}
+	return strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
+}
+
+// checkEngineNode checks --engine and --node before anything is loaded, so that a typo is
+// blamed on its flag and not on the trace or the config.
+func checkEngineNode(engine, node string) error {
+	if err := checkChoice("--engine", engine, "engine", engines()); err != nil {
+		return err
+	}
+	return checkChoice("--node", node, "node", energy.DefaultNodes())
 }
 
 func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
 	if f.json && f.csv {
 		return fmt.Errorf("--json and --csv are exclusive")
 	}
-	cfg, err := loadConfig(f.config)
+	if err := checkEngineNode(f.engine, f.node); err != nil {
+		return err
+	}
+	if f.dramTrace != "" && !slices.Contains(dramtrace.Formats, f.dramFormat) {
+		return fmt.Errorf("--dram-trace-format: expected %s, got %q", strings.Join(dramtrace.Formats, " or "), f.dramFormat)
+	}
+	cfg, err := sim.LoadConfig(f.config)
 	if err != nil {
 		return err
 	}
@@ -85,9 +121,6 @@ func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
 	window, err := parseWindow(f.timelineWindow)
 	if err != nil {
 		return err
-	}
-	if f.dramTrace != "" && !slices.Contains(dramtrace.Formats, f.dramFormat) {
-		return fmt.Errorf("--dram-trace-format: expected %s, got %q", strings.Join(dramtrace.Formats, " or "), f.dramFormat)
 	}
 	if baselinesSet {
 		cfg.Baselines = f.baselines
@@ -257,14 +290,6 @@ func ertProvenance(t *energy.Table, ertFile, baseName string) string {
 		return strings.Join(l, ", ")
 	}
 	return fmt.Sprintf("energy table: from %s: %s; from %s: %s", filepath.Base(ertFile), none(ert), baseName, none(base))
-}
-
-// loadConfig reads a config file, or the embedded default when path is empty.
-func loadConfig(path string) (*sim.Config, error) {
-	if path == "" {
-		return sim.DefaultConfig()
-	}
-	return sim.LoadConfig(path)
 }
 
 // openTrace opens a trace file, "bundled:NAME", or the bundled default when path is empty.

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -25,11 +28,14 @@ type suiteFlags struct {
 	format, out, engine string
 	node, energyTable   string
 	jobs                int
+	// width is the line width of the text format: $COLUMNS, else tabulate.DefaultWidth.
+	width int
 }
 
 // add declares the flags; jobsHelp says what runs at once.
 func (f *suiteFlags) add(fl *pflag.FlagSet, jobsHelp string) {
-	fl.StringVarP(&f.format, "format", "f", "md", "output format: "+strings.Join(tabulate.Formats(), ", "))
+	fl.StringVarP(&f.format, "format", "f", "", "output format: "+strings.Join(tabulate.Formats(), ", ")+
+		" (default: text, aligned within $COLUMNS or 100 columns; with --out, the file's: .md md, .csv csv, .tex latex, .txt text, else md)")
 	fl.StringVarP(&f.out, "out", "o", "", "write the table to this file (atomically) instead of standard output")
 	fl.IntVarP(&f.jobs, "jobs", "j", 0, jobsHelp+" at once (0: one per CPU)")
 	fl.StringVar(&f.engine, "engine", sim.EngineEvent, "simulation engine: event or reference")
@@ -37,10 +43,19 @@ func (f *suiteFlags) add(fl *pflag.FlagSet, jobsHelp string) {
 	fl.StringVar(&f.energyTable, "energy", "", "energy and area table YAML (default: the built-in table of --node)")
 }
 
-// check refuses an unknown format or a negative --jobs and resolves --jobs 0 to one per CPU.
+// check refuses an unknown format, engine or node or a negative --jobs, resolves --jobs 0 to
+// one per CPU and picks the default format: text on standard output, and for --out the
+// format of the file's extension (Markdown where it has none of them, as before text existed).
 func (f *suiteFlags) check() error {
+	if f.format == "" {
+		f.format = defaultFormat(f.out)
+	}
+	f.width = textWidth(os.Getenv("COLUMNS"))
 	if !validTableFormat(f.format) {
 		return fmt.Errorf("--format: unknown format %q (expected %s)", f.format, strings.Join(tabulate.Formats(), ", "))
+	}
+	if err := checkEngineNode(f.engine, f.node); err != nil {
+		return err
 	}
 	if f.jobs < 0 {
 		return fmt.Errorf("--jobs: expected 0 (one per CPU) or more, got %d", f.jobs)
@@ -51,7 +66,7 @@ func (f *suiteFlags) check() error {
 	return nil
 }
 
-// newTableCmd is `lrpsim table [--format md|csv|latex] [--config FILE] [--out FILE] [--jobs N] TRACE...`.
+// newTableCmd is `lrpsim table [--format text|md|csv|latex] [--config FILE] [--out FILE] [--jobs N] TRACE...`.
 func newTableCmd() *cobra.Command {
 	var f tableFlags
 	cmd := &cobra.Command{
@@ -61,15 +76,17 @@ func newTableCmd() *cobra.Command {
 with none, every bundled real trace) and prints the paper-style table: a row per model and task with
 the pruning rate, the mean lane steps per key, and the speedup and energy reduction over dense,
 then the geometric means of speedup and energy reduction (arithmetic means of the rates) over
-all rows, and, clearly labelled, what the LeOPArd paper reports. Formats: md (Markdown), csv,
-latex (a booktabs tabular).`,
+all rows, and, clearly labelled, what the LeOPArd paper reports. Formats: text (the default on
+standard output: aligned columns within $COLUMNS or 100 columns, cut into panels that each
+repeat the trace), md (Markdown), csv, latex (a booktabs tabular); --out picks the format of
+its extension unless --format is given.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runTable(cmd.OutOrStdout(), f, args)
 		},
 	}
 	fl := cmd.Flags()
 	f.add(fl, "traces simulated")
-	fl.StringVarP(&f.config, "config", "c", "", "configuration YAML (overlays the default configs/leopard.yaml)")
+	fl.StringVarP(&f.config, "config", "c", "", "configuration YAML (overlays the default configs/leopard.yaml), or bundled:NAME for a bundled one")
 	return cmd
 }
 
@@ -77,7 +94,7 @@ func runTable(stdout io.Writer, f tableFlags, args []string) error {
 	if err := f.check(); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(f.config)
+	cfg, err := sim.LoadConfig(f.config)
 	if err != nil {
 		return err
 	}
@@ -94,7 +111,7 @@ func runTable(stdout io.Writer, f tableFlags, args []string) error {
 		return err
 	}
 	t := tabulate.Table{Rows: rows, Config: cfg.Name, EnergyTable: table.Name,
-		DRAMDevicePJPerBit: cfg.Memory.DRAMDevicePJPerBit, DRAMInterfacePJPerBit: cfg.Memory.DRAMInterfacePJPerBit}
+		DRAMDevicePJPerBit: cfg.Memory.DRAMDevicePJPerBit, DRAMInterfacePJPerBit: cfg.Memory.DRAMInterfacePJPerBit, Width: f.width}
 	if f.out != "" {
 		return sim.WriteFileAtomic(f.out, func(w io.Writer) error { return t.Write(w, f.format) })
 	}
@@ -106,9 +123,35 @@ func runTable(stdout io.Writer, f tableFlags, args []string) error {
 	return err
 }
 
+// defaultFormat is the format of a table written to out ("": standard output) when --format
+// is not given.
+func defaultFormat(out string) string {
+	if out == "" || out == "-" {
+		return "text"
+	}
+	switch strings.ToLower(filepath.Ext(out)) {
+	case ".csv":
+		return "csv"
+	case ".tex":
+		return "latex"
+	case ".txt":
+		return "text"
+	}
+	return "md"
+}
+
+// textWidth is the line width of the text format: columns ($COLUMNS) where it is a width a
+// table fits in, else tabulate.DefaultWidth.
+func textWidth(columns string) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(columns)); err == nil && n >= 40 {
+		return n
+	}
+	return tabulate.DefaultWidth
+}
+
 func validTableFormat(format string) bool {
 	switch format {
-	case "md", "markdown", "csv", "latex", "tex":
+	case "text", "md", "markdown", "csv", "latex", "tex":
 		return true
 	}
 	return false

@@ -163,7 +163,7 @@ last valid row alone (in a causal head, one generation step). These are the per-
 SpAtten's published workload files (key_fetch_num, value_fetch_num, if_requant).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := loadDesignConfig(config)
+			cfg, err := sim.LoadConfig(config)
 			if err != nil {
 				return err
 			}

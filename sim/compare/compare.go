@@ -93,6 +93,11 @@ func Build(cfgs []*sim.Config, workloads []string, opts Options) ([]Row, error) 
 	if len(cfgs) == 0 || len(workloads) == 0 {
 		return nil, fmt.Errorf("compare: no configurations or no traces")
 	}
+	resolved := make([]string, len(workloads))
+	for i, w := range workloads {
+		resolved[i] = data.Resolve(w) // bundled:X and bundled:X.npz are one workload
+	}
+	workloads = resolved
 	run := make([]*sim.Config, len(cfgs))
 	for i, c := range cfgs {
 		run[i] = c.Clone()

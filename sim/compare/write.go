@@ -88,6 +88,8 @@ type Table struct {
 	Rows        []Row
 	EnergyTable string
 	IsoArea     bool
+	// Width is the line width of the text format (0: tabulate.DefaultWidth).
+	Width int
 }
 
 // header and cells: one definition of the columns for every format.
@@ -131,9 +133,12 @@ func workloadLabel(w string) string {
 	return strings.TrimSuffix(filepath.Base(strings.TrimPrefix(w, data.BundledPrefix)), ".npz")
 }
 
-// Write prints the table in format md, csv or latex.
+// Write prints the table in format text (aligned columns for a terminal, within t.Width), md,
+// csv or latex.
 func (t Table) Write(w io.Writer, format string) error {
 	switch format {
+	case "text":
+		return t.text(w)
 	case "md", "markdown":
 		return t.markdown(w)
 	case "csv":
@@ -179,10 +184,39 @@ func (t Table) markdown(w io.Writer) error {
 	for _, s := range Summarize(t.Rows) {
 		row(summaryCells(s))
 	}
-	b.WriteString("\nfalse drops: drops the rule's own oracle would not make with exact scores (arch/POLICIES.md); " +
-		"dropped mass: the dense softmax mass of a row's dropped keys; output error: ||O - O_dense||_F / ||O_dense||_F per head; " +
-		"metric: the closed-loop task metric with the rule inside the model's forward pass (traces/python); " +
-		"metric loss: dense - metric, or for a lower-is-better metric (perplexity) (metric - dense) / dense.\n")
+	b.WriteString("\n" + footnote + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// footnote explains the columns, under the text and Markdown tables.
+const footnote = "false drops: drops the rule's own oracle would not make with exact scores (arch/POLICIES.md); " +
+	"dropped mass: the dense softmax mass of a row's dropped keys; output error: ||O - O_dense||_F / ||O_dense||_F per head; " +
+	"metric: the closed-loop task metric with the rule inside the model's forward pass (traces/python); " +
+	"metric loss: dense - metric, or for a lower-is-better metric (perplexity) (metric - dense) / dense."
+
+// text lays the comparison out for a terminal: the workload and the design first and in every
+// panel of columns, then one line per design over the workloads.
+func (t Table) text(w io.Writer) error {
+	var b strings.Builder
+	right := func(from int) func(int) bool { return func(col int) bool { return col >= from } }
+	b.WriteString(tabulate.WrapText(t.caption(), t.Width) + "\n")
+	designs := len(Summarize(t.Rows))
+	var rows [][]string
+	for i, r := range t.Rows {
+		if designs > 1 && i > 0 && r.Workload != t.Rows[i-1].Workload {
+			rows = append(rows, nil) // a rule between workloads
+		}
+		rows = append(rows, cells(r))
+	}
+	b.WriteString(tabulate.Columns{Header: header, Rows: rows, Keys: 2, Width: t.Width, Right: right(4)}.String())
+	b.WriteString("\nPer design over the workloads:\n\n")
+	var sums [][]string
+	for _, s := range Summarize(t.Rows) {
+		sums = append(sums, summaryCells(s))
+	}
+	b.WriteString(tabulate.Columns{Header: summaryHeader, Rows: sums, Keys: 1, Width: t.Width, Right: right(2)}.String())
+	b.WriteString("\n" + tabulate.WrapText(footnote, t.Width))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -279,6 +279,7 @@ func Build(cfg *sim.Config, traceNames []string, engine string, table *energy.Ta
 	if len(traceNames) == 0 {
 		return nil, fmt.Errorf("no traces to tabulate")
 	}
+	traceNames = resolveAll(traceNames)
 	c := cfg.Clone()
 	c.Baselines = []string{Dense}
 	jobs = max(1, min(jobs, len(traceNames)))
@@ -333,6 +334,16 @@ func BundledNames() []string {
 		if !m.Synthetic && !m.DenseModel() {
 			out = append(out, name)
 		}
+	}
+	return out
+}
+
+// resolveAll returns the canonical names of traces (data.Resolve), so that bundled:X and
+// bundled:X.npz make one row label.
+func resolveAll(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = data.Resolve(n)
 	}
 	return out
 }

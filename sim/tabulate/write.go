@@ -12,7 +12,7 @@ import (
 )
 
 // Formats lists the output formats of Write.
-func Formats() []string { return []string{"md", "csv", "latex"} }
+func Formats() []string { return []string{"text", "md", "csv", "latex"} }
 
 // Table is what the writers print: the rows and, for the notes under the table, the names of the
 // configuration and the energy table they were simulated with ("" leaves a name out).
@@ -23,13 +23,18 @@ type Table struct {
 	// DRAMDevicePJPerBit and DRAMInterfacePJPerBit are the config's DRAM prices
 	// (memory.dram_device_pj_per_bit, memory.dram_interface_pj_per_bit), which the notes state.
 	DRAMDevicePJPerBit, DRAMInterfacePJPerBit float64
+	// Width is the line width of the text format (0: DefaultWidth).
+	Width int
 }
 
-// Write prints t in format: "md" (Markdown, also "markdown"), "csv", or "latex" (also "tex").
-// It renders the whole table before writing, so an error leaves nothing half-written.
+// Write prints t in format: "text" (aligned columns for a terminal, within t.Width), "md"
+// (Markdown, also "markdown"), "csv", or "latex" (also "tex"). It renders the whole table before
+// writing, so an error leaves nothing half-written.
 func (t Table) Write(w io.Writer, format string) error {
 	var b bytes.Buffer
 	switch format {
+	case "text":
+		t.text(&b)
 	case "md", "markdown":
 		t.markdown(&b)
 	case "csv":
@@ -193,6 +198,34 @@ func (t Table) markdown(b *bytes.Buffer) {
 	b.WriteString("\n")
 	for _, n := range t.notes() {
 		b.WriteString(wrap(n, 100))
+	}
+}
+
+// text lays the table out for a terminal: the trace (or the mean line's label) first and in
+// every panel, then the results, then what the trace is.
+func (t Table) text(b *bytes.Buffer) {
+	rows, means, paper := t.lines("x", "%", "->", "<")
+	line := func(c cells, key string) []string {
+		return []string{key, c.pruned, c.steps, c.speedup, c.energy, c.onchip, c.bound, c.metric, c.model, c.task, c.data, c.pairs}
+	}
+	var all [][]string
+	for _, c := range rows {
+		all = append(all, line(c, c.trace))
+	}
+	all = append(all, nil)
+	for _, c := range append(means, paper) {
+		key := c.model
+		c.model = "" // the mean lines' label is their key
+		all = append(all, line(c, key))
+	}
+	cols := Columns{Header: []string{"trace", "pruned", "lane steps/key", "speedup", "energy reduction", "on-chip",
+		"bound (design)", "metric: dense -> pruned (change)", "model", "task", "data", "pairs"},
+		Rows: all, Keys: 1, Width: t.Width,
+		Right: func(col int) bool { return (col >= 1 && col <= 5) || col == 11 }}
+	b.WriteString(cols.String())
+	b.WriteString("\n")
+	for _, n := range t.notes() {
+		b.WriteString(WrapText(n, t.Width))
 	}
 }
 

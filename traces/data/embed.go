@@ -25,12 +25,10 @@ const Default = "use-lite.npz"
 // BundledPrefix marks a bundled trace in a trace name: "bundled:use-lite.npz".
 const BundledPrefix = "bundled:"
 
-// Open opens a trace by name: "" is the default bundled trace, "bundled:NAME" a bundled trace,
-// anything else a file path.
+// Open opens a trace by name: "" is the default bundled trace, "bundled:NAME" a bundled trace
+// (the .npz optional; see Resolve), anything else a file path.
 func Open(name string) (*traces.Reader, error) {
-	if name == "" {
-		name = BundledPrefix + Default
-	}
+	name = Resolve(name)
 	if rest, ok := strings.CutPrefix(name, BundledPrefix); ok {
 		b, err := fs.ReadFile(FS, rest)
 		if err != nil {

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The tests of this file cover the file-handling defects of issue 23, item 4: outputs that are
+// devices, FIFOs, links or directories, inputs that are not regular files, sizes bounded before
+// the work, outputs that are inputs, and the messages for missing directories.
+
+// lrpsimWithin runs the CLI like lrpsim, but fails the test when the command has not returned
+// after d (a command blocked on opening a FIFO): it then opens each of fifos for reading and
+// writing, which releases the blocked command, and waits for it.
+func lrpsimWithin(t *testing.T, d time.Duration, fifos []string, args ...string) (string, error) {
+	t.Helper()
+	type result struct {
+		out string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		cmd := newRootCmd()
+		var out bytes.Buffer
+		cmd.SetOut(&out)
+		cmd.SetErr(&out)
+		cmd.SetArgs(args)
+		err := cmd.Execute()
+		done <- result{out.String(), err}
+	}()
+	select {
+	case r := <-done:
+		return r.out, r.err
+	case <-time.After(d):
+		for _, f := range fifos {
+			if h, err := os.OpenFile(f, os.O_RDWR, 0); err == nil {
+				h.Close()
+			}
+		}
+		r := <-done
+		t.Errorf("%v: still running after %v (blocked on a FIFO?); released: %v", args, d, r.err)
+		return r.out, r.err
+	}
+}
+
+// mkfifo makes a named pipe, or skips the test where there are none.
+func mkfifo(t *testing.T, path string) string {
+	t.Helper()
+	if err := syscall.Mkfifo(path, 0o644); err != nil {
+		t.Skipf("SKIPPED: cannot make a FIFO: %v", err)
+	}
+	return path
+}
+
+// mkfull makes a device node that behaves as /dev/full (every write fails with ENOSPC), so that
+// a test that fails cannot replace the machine's own /dev/full; it skips where that needs
+// privileges the test lacks.
+func mkfull(t *testing.T, path string) string {
+	t.Helper()
+	if err := syscall.Mknod(path, syscall.S_IFCHR|0o666, 1<<8|7); err != nil {
+		t.Skipf("SKIPPED: cannot make a device node like /dev/full (needs root): %v", err)
+	}
+	return path
+}
+
+// listDir returns the names in dir, sorted.
+func listDir(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// checkListing fails unless dir holds exactly want (no temporary file, journal or output left).
+func checkListing(t *testing.T, what, dir string, want ...string) {
+	t.Helper()
+	slices.Sort(want)
+	if got := listDir(t, dir); !slices.Equal(got, want) {
+		t.Errorf("%s: the directory holds %q; want %q", what, got, want)
+	}
+}
+
+// TestTraceGenOutputKinds (defect 1, and the directory message of defect 8): trace gen --force
+// writes through a device or FIFO instead of replacing it, follows a symbolic link (the link
+// stays), reports a device's write error, and says that a directory is a directory.
+func TestTraceGenOutputKinds(t *testing.T) {
+	gen := []string{"trace", "gen", "--force", "--layers", "1", "--heads", "2", "--seq-len", "32", "--d", "16", "--dv", "16"}
+	t.Run("device", func(t *testing.T) {
+		dir := t.TempDir()
+		full := mkfull(t, filepath.Join(dir, "full"))
+		_, err := lrpsim(t, append(gen, "--out", full)...)
+		if err == nil || !strings.Contains(err.Error(), "no space left on device") {
+			t.Errorf("err %v; want the device's write error", err)
+		}
+		if st, err := os.Lstat(full); err != nil || st.Mode()&fs.ModeCharDevice == 0 {
+			t.Fatalf("the device node was replaced (%v)", st.Mode())
+		}
+		checkListing(t, "device", dir, "full")
+	})
+	t.Run("fifo", func(t *testing.T) {
+		dir := t.TempDir()
+		fifo := mkfifo(t, filepath.Join(dir, "pipe.npz"))
+		got := make(chan []byte, 1)
+		go func() {
+			f, err := os.Open(fifo)
+			if err != nil {
+				got <- nil
+				return
+			}
+			defer f.Close()
+			var b bytes.Buffer
+			b.ReadFrom(f)
+			got <- b.Bytes()
+		}()
+		out, err := lrpsimWithin(t, 30*time.Second, []string{fifo}, append(gen, "--out", fifo)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var data []byte
+		select {
+		case data = <-got:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the FIFO's reader got nothing: the FIFO was replaced, not written through")
+		}
+		if !strings.Contains(out, "wrote "+fifo) || len(data) < 4 || string(data[:4]) != "PK\x03\x04" {
+			t.Errorf("output %q; the reader got %d bytes, want a zip archive", out, len(data))
+		}
+		if st, err := os.Lstat(fifo); err != nil || st.Mode()&fs.ModeNamedPipe == 0 {
+			t.Errorf("the FIFO was replaced (%v)", st.Mode())
+		}
+		checkListing(t, "fifo", dir, "pipe.npz")
+	})
+	t.Run("symlink", func(t *testing.T) {
+		dir := t.TempDir()
+		link := filepath.Join(dir, "link.npz")
+		os.Symlink("real.npz", link)
+		if _, err := lrpsim(t, append(gen, "--out", link)...); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := os.Lstat(link); err != nil || st.Mode()&fs.ModeSymlink == 0 {
+			t.Error("the symbolic link was replaced")
+		}
+		if st, err := os.Lstat(filepath.Join(dir, "real.npz")); err != nil || !st.Mode().IsRegular() {
+			t.Errorf("the link's target is not a regular file: %v", err)
+		}
+		checkListing(t, "symlink", dir, "link.npz", "real.npz")
+	})
+	t.Run("directory", func(t *testing.T) {
+		dir := t.TempDir()
+		outdir := filepath.Join(dir, "outdir")
+		os.Mkdir(outdir, 0o755)
+		_, err := lrpsim(t, append(gen, "--out", outdir)...)
+		if err == nil || !strings.Contains(err.Error(), outdir+": is a directory; expected a file path") {
+			t.Errorf("err %v; want it to say that %s is a directory", err, outdir)
+		}
+		checkListing(t, "directory", dir, "outdir")
+	})
+}
+
+// TestMissingDirectoryMessage (defect 8): an output in a directory that does not exist is named
+// as such, not as the temporary file the writer would have created.
+func TestMissingDirectoryMessage(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"run", "--no-baselines", "--out"},
+		{"trace", "gen", "--seq-len", "16", "--d", "8", "--dv", "8", "--out"},
+		{"trace", "heads", "bundled:synthetic-default.npz", "--out"},
+	} {
+		out := filepath.Join(dir, "nodir", "x.txt")
+		_, err := lrpsim(t, append(args, out)...)
+		want := "writing " + out + ": directory " + filepath.Join(dir, "nodir") + " does not exist"
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), ".tmp-") {
+			t.Errorf("%v: err %v; want %q", args, err, want)
+		}
+	}
+	checkListing(t, "missing directory", dir)
+}

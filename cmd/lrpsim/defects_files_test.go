@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -168,6 +169,97 @@ func TestTraceGenOutputKinds(t *testing.T) {
 		}
 		checkListing(t, "directory", dir, "outdir")
 	})
+}
+
+// TestInputsMustBeRegular (defects 2 and 5): every input that must be a file is refused, before
+// it is opened, when it is a FIFO (which would block) or a character device such as /dev/zero
+// (which never ends: the old code died with "fatal error: out of memory"), with one error that
+// names the file and says a regular file was expected; nothing is written.
+func TestInputsMustBeRegular(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skipf("SKIPPED: no /dev/zero: %v", err)
+	}
+	dir := t.TempDir()
+	sw := smallSweep(t, dir)
+	regular := filepath.Join(dir, "empty.yaml")
+	os.WriteFile(regular, nil, 0o644)
+	fifo := mkfifo(t, filepath.Join(dir, "fifo"))
+	zero := filepath.Join(dir, "zero")
+	os.Symlink("/dev/zero", zero)
+	const gotFIFO, gotDevice = "a regular file; got a named pipe (FIFO)", "a regular file; got a character device"
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"run config fifo", []string{"run", "-c", fifo}, []string{fifo + ": expected a config file (YAML), " + gotFIFO}},
+		{"run config zero", []string{"run", "-c", zero}, []string{zero + ": expected a config file (YAML), " + gotDevice}},
+		{"run trace fifo", []string{"run", "-t", fifo}, []string{fifo + ": expected a trace file (a regular .npz file), got a named pipe (FIFO)"}},
+		{"run trace zero", []string{"run", "-t", zero}, []string{zero + ": expected a trace file (a regular .npz file), got a character device"}},
+		{"run energy zero", []string{"run", "--energy", zero}, []string{zero + ": expected an energy table (YAML), " + gotDevice}},
+		{"run ert fifo", []string{"run", "--ert", fifo}, []string{fifo + ": expected an Accelergy ERT (YAML), " + gotFIFO}},
+		{"run ert-art zero", []string{"run", "--ert", regular, "--ert-art", zero}, []string{zero + ": expected an Accelergy ART (YAML), " + gotDevice}},
+		{"run ert-mapping zero", []string{"run", "--ert", regular, "--ert-mapping", zero}, []string{zero + ": expected an ERT mapping file (YAML), " + gotDevice}},
+		{"config validate zero", []string{"config", "validate", zero}, []string{zero + ": expected a config file (YAML), " + gotDevice}},
+		{"sweep file fifo", []string{"sweep", fifo, "--out", filepath.Join(dir, "o.csv")}, []string{fifo + ": expected a sweep file (YAML), " + gotFIFO}},
+		{"sweep file zero", []string{"sweep", zero, "--out", filepath.Join(dir, "o.csv")}, []string{zero + ": expected a sweep file (YAML), " + gotDevice}},
+		{"plot sweep csv fifo", []string{"plot", "sweep", "--csv", fifo, "--x", "a", "--y", "b", "--out", filepath.Join(dir, "o.png")},
+			[]string{fifo + ": expected a sweep CSV, " + gotFIFO}},
+		{"trace info fifo", []string{"trace", "info", fifo}, []string{fifo + ": expected a trace file (a regular .npz file), got a named pipe (FIFO)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := listDir(t, dir)
+			_, err := lrpsimWithin(t, 30*time.Second, []string{fifo}, tc.args...)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("err %q; want %q", err, w)
+				}
+			}
+			checkListing(t, tc.name, dir, before...)
+		})
+	}
+
+	t.Run("merge", func(t *testing.T) {
+		mdir := t.TempDir()
+		shards := makeShards(t, sw, mdir)
+		for _, tc := range []struct {
+			name, replace string // the file replaced by a link to /dev/zero
+			want          string
+		}{
+			{"shard manifest", shards[1] + ".json", shards[1] + ".json: expected a sweep manifest (JSON), " + gotDevice},
+			{"shard csv", shards[2], shards[2] + ": expected a sweep shard (CSV), " + gotDevice},
+		} {
+			saved := readFile(t, tc.replace)
+			os.Remove(tc.replace)
+			os.Symlink("/dev/zero", tc.replace)
+			before := listDir(t, mdir)
+			out := filepath.Join(mdir, "all.csv")
+			_, err := lrpsim(t, append([]string{"merge", "--out", out}, shards...)...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: err %v; want %q", tc.name, err, tc.want)
+			}
+			checkListing(t, tc.name, mdir, before...)
+			os.Remove(tc.replace)
+			os.WriteFile(tc.replace, saved, 0o644)
+		}
+	})
+}
+
+// makeShards runs the three shards of the sweep sw into dir and returns their CSVs.
+func makeShards(t *testing.T, sw, dir string) []string {
+	t.Helper()
+	var shards []string
+	for i := range 3 {
+		s := filepath.Join(dir, fmt.Sprintf("s%d.csv", i))
+		if _, err := lrpsim(t, "sweep", sw, "--out", s, "--shard", fmt.Sprintf("%d/3", i)); err != nil {
+			t.Fatal(err)
+		}
+		shards = append(shards, s)
+	}
+	return shards
 }
 
 // TestMissingDirectoryMessage (defect 8): an output in a directory that does not exist is named

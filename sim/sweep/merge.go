@@ -5,11 +5,11 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/lrpsim/lrpsim/internal/safeio"
 	"github.com/lrpsim/lrpsim/sim"
 )
 
@@ -95,7 +95,7 @@ func Merge(out, manifest string, shards []string) (*Manifest, error) {
 	all := make([][]string, first.m.Points)
 	for k := range ins {
 		in := &ins[k]
-		b, err := os.ReadFile(in.path)
+		b, err := safeio.ReadFile(in.path, "a sweep shard (CSV)", safeio.MaxData)
 		if err != nil {
 			return nil, fmt.Errorf("reading shard: %w", err)
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/lrpsim/lrpsim/internal/safeio"
 	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/traces"
 	"github.com/lrpsim/lrpsim/traces/data"
@@ -201,7 +202,7 @@ func (p *Plan) upToDate(opt Options) bool {
 	if shard != opt.Shard {
 		return false
 	}
-	b, err := os.ReadFile(opt.Out)
+	b, err := safeio.ReadFile(opt.Out, "a sweep CSV", safeio.MaxData)
 	return err == nil && sha(b) == m.CSVSHA256
 }
 

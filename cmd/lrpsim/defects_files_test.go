@@ -262,6 +262,44 @@ func makeShards(t *testing.T, sw, dir string) []string {
 	return shards
 }
 
+// TestSweepOutputKinds (defect 6): sweep refuses an --out or --manifest that is a device, FIFO or
+// link loop, and a journal path that is not a regular file, before it computes a point or creates
+// a journal (the old code computed every point, then failed, leaving /dev/full.journal; a link
+// loop left la.journal; a device --manifest died out of memory leaving an empty journal).
+func TestSweepOutputKinds(t *testing.T) {
+	dir := t.TempDir()
+	sw := smallSweep(t, dir)
+	odir := t.TempDir()
+	full := mkfull(t, filepath.Join(odir, "full"))
+	zero := filepath.Join(odir, "zero.json")
+	os.Symlink("/dev/zero", zero)
+	fifo := mkfifo(t, filepath.Join(odir, "pipe.csv"))
+	loop := filepath.Join(odir, "la")
+	os.Symlink("la", loop)
+	journalFIFO := mkfifo(t, filepath.Join(odir, "j.csv.journal"))
+	csv := filepath.Join(odir, "ok.csv")
+	before := listDir(t, odir)
+	for _, tc := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"--out", full}, "--out " + full + ": is a character device; a sweep writes regular files"},
+		{[]string{"--out", fifo}, "--out " + fifo + ": is a named pipe (FIFO); a sweep writes regular files"},
+		{[]string{"--out", loop}, "--out " + loop + ": writing " + loop + ": too many levels of symbolic links"},
+		{[]string{"--out", csv, "--manifest", zero}, "--manifest " + zero + ": is a character device; a sweep writes regular files"},
+		{[]string{"--out", csv, "--manifest", full}, "--manifest " + full + ": is a character device"},
+		{[]string{"--out", strings.TrimSuffix(journalFIFO, ".journal")}, "its journal " + journalFIFO + " is a named pipe (FIFO); expected a regular file or none"},
+	} {
+		start := time.Now()
+		_, err := lrpsimWithin(t, 60*time.Second, []string{fifo, journalFIFO}, append([]string{"sweep", sw}, tc.flags...)...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: err %v; want %q", tc.flags, err, tc.want)
+		}
+		checkListing(t, fmt.Sprint(tc.flags), odir, before...)
+		t.Logf("%v failed after %v", tc.flags, time.Since(start))
+	}
+}
+
 // TestMissingDirectoryMessage (defect 8): an output in a directory that does not exist is named
 // as such, not as the temporary file the writer would have created.
 func TestMissingDirectoryMessage(t *testing.T) {

@@ -262,6 +262,43 @@ func makeShards(t *testing.T, sw, dir string) []string {
 	return shards
 }
 
+// TestTraceGenSizeBounded (defect 3): trace gen bounds the whole trace before it allocates or
+// computes anything (the old code died out of memory on the first spec and ran for hours on the
+// second), with an error naming the flags and the limit.
+func TestTraceGenSizeBounded(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "big.npz")
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--seq-len", "4096", "--d", "65536", "--dv", "65536"},
+			[]string{"--seq-len, --d, --dv: expected at most 33554432 q, k and v elements in one head", "got 4096*(2*65536+65536) = 805306368"}},
+		{[]string{"--layers", "1000000", "--seq-len", "128"},
+			[]string{"--inputs, --layers, --heads, --seq-len, --d, --dv, --bits-q, --bits-k, --bits-v: expected a trace whose q, k and v take at most 1073741824 bytes",
+				"got 1*1000000*4*128*(64*2 + 64*2 + 64*2) = 196608000000 bytes"}},
+		{[]string{"--layers", "64", "--heads", "64", "--seq-len", "2048", "--d", "1", "--dv", "1"},
+			[]string{"--inputs, --layers, --heads, --seq-len: expected at most 8589934592 (query, key) pairs in the whole trace", "got 1*64*64*2048^2 = 17179869184"}},
+	} {
+		start := time.Now()
+		args := append([]string{"trace", "gen", "--out", out}, tc.args...)
+		_, err := lrpsimWithin(t, 20*time.Second, nil, args...)
+		if err == nil {
+			t.Errorf("%v: no error", tc.args)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%v: err %q; want %q", tc.args, err, w)
+			}
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%v: refused only after %v", tc.args, d)
+		}
+	}
+	checkListing(t, "size bounds", dir)
+}
+
 // TestSweepOutputKinds (defect 6): sweep refuses an --out or --manifest that is a device, FIFO or
 // link loop, and a journal path that is not a regular file, before it computes a point or creates
 // a journal (the old code computed every point, then failed, leaving /dev/full.journal; a link

@@ -155,7 +155,11 @@ The same flags give the same bytes. See traces/README.md for every knob.`,
 func flagError(err error) error {
 	var se *traces.SpecError
 	if errors.As(err, &se) {
-		return fmt.Errorf("--%s: expected %s, got %s", strings.ReplaceAll(se.Field, "_", "-"), se.Expected, se.Got)
+		flags := strings.Split(se.Field, ", ") // a size error names several fields
+		for i, f := range flags {
+			flags[i] = "--" + strings.ReplaceAll(f, "_", "-")
+		}
+		return fmt.Errorf("%s: expected %s, got %s", strings.Join(flags, ", "), se.Expected, se.Got)
 	}
 	return err
 }

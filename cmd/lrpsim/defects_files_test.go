@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -297,6 +298,44 @@ func TestTraceGenSizeBounded(t *testing.T) {
 		}
 	}
 	checkListing(t, "size bounds", dir)
+}
+
+// TestMergeRefusesInputAsOutput (defect 4): merge refuses an --out or --manifest that is one of
+// its inputs (a shard's CSV, manifest or journal, also through a link), and leaves them as they
+// were; the old code overwrote s0.csv and its manifest.
+func TestMergeRefusesInputAsOutput(t *testing.T) {
+	dir := t.TempDir()
+	sw := smallSweep(t, dir)
+	mdir := t.TempDir()
+	shards := makeShards(t, sw, mdir)
+	os.Symlink("s2.csv", filepath.Join(mdir, "alias.csv"))
+	want := map[string][]byte{}
+	for _, name := range listDir(t, mdir) {
+		if name != "alias.csv" {
+			want[name] = readFile(t, filepath.Join(mdir, name))
+		}
+	}
+	for _, tc := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"--out", shards[0]}, "--out " + shards[0] + ": is the input " + shards[0]},
+		{[]string{"--out", filepath.Join(mdir, "alias.csv")}, "is the input " + shards[2]},
+		{[]string{"--out", filepath.Join(mdir, "all.csv"), "--manifest", shards[1] + ".json"}, "--manifest " + shards[1] + ".json: is the input " + shards[1] + ".json"},
+		{[]string{"--out", shards[1] + ".json", "--manifest", filepath.Join(mdir, "all.json")}, "is the input " + shards[1] + ".json"},
+		{[]string{"--out", shards[0] + ".journal", "--manifest", filepath.Join(mdir, "all.json")}, "is the input " + shards[0] + ".journal"},
+	} {
+		_, err := lrpsim(t, append(append([]string{"merge"}, tc.flags...), shards...)...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: err %v; want %q", tc.flags, err, tc.want)
+		}
+		for name, b := range want {
+			if !bytes.Equal(readFile(t, filepath.Join(mdir, name)), b) {
+				t.Errorf("%v: %s changed", tc.flags, name)
+			}
+		}
+		checkListing(t, fmt.Sprint(tc.flags), mdir, append(slices.Collect(maps.Keys(want)), "alias.csv")...)
+	}
 }
 
 // TestSweepOutputKinds (defect 6): sweep refuses an --out or --manifest that is a device, FIFO or

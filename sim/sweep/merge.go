@@ -34,6 +34,17 @@ func Merge(out, manifest string, shards []string) (*Manifest, error) {
 	if len(shards) == 0 {
 		return nil, errors.New("no shards to merge: give the CSVs of a sweep's shards")
 	}
+	// Writing over an input would destroy it before (or while) it is read: refuse the shards'
+	// CSVs and their manifest and journal sidecars as outputs.
+	for _, path := range shards {
+		for _, in := range []string{path, ManifestPath(path), JournalPath(path)} {
+			for _, o := range []struct{ flag, path string }{{"--out", out}, {"--manifest", manifest}} {
+				if o.path != sim.StdoutPath && sim.SameOutput(o.path, in) {
+					return nil, fmt.Errorf("%s %s: is the input %s (of shard %s); write the merge to a new file", o.flag, o.path, in, path)
+				}
+			}
+		}
+	}
 	type input struct {
 		path string
 		m    *Manifest

@@ -376,6 +376,37 @@ func TestSweepOutputKinds(t *testing.T) {
 	}
 }
 
+// TestProfileWriteErrors (defect 7): --cpuprofile and --memprofile report a write error alike
+// (the old code lost the CPU profile on /dev/full and exited 0), fail before the command's work
+// on a missing directory, and write a profile through a symbolic link.
+func TestProfileWriteErrors(t *testing.T) {
+	dir := t.TempDir()
+	full := mkfull(t, filepath.Join(dir, "full"))
+	for _, flag := range []string{"--cpuprofile", "--memprofile"} {
+		_, err := lrpsim(t, "run", "--no-baselines", flag, full)
+		if err == nil || !strings.Contains(err.Error(), flag+": writing "+full+": write "+full+": no space left on device") {
+			t.Errorf("%s %s: err %v; want the device's write error", flag, full, err)
+		}
+		missing := filepath.Join(dir, "nodir", "p.prof")
+		out, err := lrpsim(t, "run", "--no-baselines", flag, missing)
+		if err == nil || !strings.Contains(err.Error(), flag+": writing "+missing+": directory "+filepath.Dir(missing)+" does not exist") {
+			t.Errorf("%s %s: err %v", flag, missing, err)
+		}
+		if strings.Contains(out, "speedup") {
+			t.Errorf("%s %s: the command ran before the profile path was checked", flag, missing)
+		}
+		link := filepath.Join(dir, "link"+flag+".prof")
+		os.Symlink("real"+flag+".prof", link)
+		if _, err := lrpsim(t, "run", "--no-baselines", flag, link); err != nil {
+			t.Errorf("%s %s: %v", flag, link, err)
+		}
+		if st, err := os.Stat(filepath.Join(dir, "real"+flag+".prof")); err != nil || st.Size() == 0 {
+			t.Errorf("%s %s: no profile behind the link: %v", flag, link, err)
+		}
+	}
+	checkListing(t, "profiles", dir, "full", "link--cpuprofile.prof", "link--memprofile.prof", "real--cpuprofile.prof", "real--memprofile.prof")
+}
+
 // TestMissingDirectoryMessage (defect 8): an output in a directory that does not exist is named
 // as such, not as the temporary file the writer would have created.
 func TestMissingDirectoryMessage(t *testing.T) {

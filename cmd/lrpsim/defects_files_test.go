@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -424,4 +426,65 @@ func TestMissingDirectoryMessage(t *testing.T) {
 		}
 	}
 	checkListing(t, "missing directory", dir)
+}
+
+// TestSlurmSubmitChecksTools (defect 9): cluster/slurm/submit.sh without sbatch or lrpsim on PATH
+// says what is missing, exits 2 and creates nothing (the old script created the log folder and
+// then failed with "sbatch: command not found", exit 127).
+func TestSlurmSubmitChecksTools(t *testing.T) {
+	script, err := filepath.Abs("../../cluster/slurm/submit.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sw := filepath.Join(dir, "s.yaml")
+	os.WriteFile(sw, []byte("traces: [x.npz]\n"), 0o644)
+	// A PATH with the script's own tools and, per case, a stand-in sbatch or lrpsim.
+	tools := func(t *testing.T, extra ...string) string {
+		bin := t.TempDir()
+		for _, name := range []string{"realpath", "dirname", "basename", "mkdir", "sed"} {
+			p, err := exec.LookPath(name)
+			if err != nil {
+				t.Skipf("SKIPPED: no %s: %v", name, err)
+			}
+			os.Symlink(p, filepath.Join(bin, name))
+		}
+		for _, name := range extra {
+			os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\necho 123\n"), 0o755)
+		}
+		return bin
+	}
+	for _, tc := range []struct {
+		name    string
+		extra   []string
+		want    []string
+		notWant string
+	}{
+		{"neither", nil, []string{"sbatch is not on PATH", "lrpsim is not on PATH"}, ""},
+		{"no sbatch", []string{"lrpsim"}, []string{"sbatch is not on PATH"}, "lrpsim is not on PATH"},
+		{"no lrpsim", []string{"sbatch"}, []string{"lrpsim is not on PATH"}, "sbatch is not on PATH"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			outdir := filepath.Join(dir, "out-"+strings.ReplaceAll(tc.name, " ", "-"))
+			cmd := exec.Command("/bin/bash", script, sw, outdir, "2")
+			cmd.Env = []string{"PATH=" + tools(t, tc.extra...), "HOME=" + dir}
+			out, err := cmd.CombinedOutput()
+			var ee *exec.ExitError
+			if err == nil || !errors.As(err, &ee) || ee.ExitCode() != 2 {
+				t.Errorf("exit: %v; want status 2\n%s", err, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(string(out), "submit.sh: "+w) {
+					t.Errorf("output %q lacks %q", out, w)
+				}
+			}
+			if tc.notWant != "" && strings.Contains(string(out), tc.notWant) {
+				t.Errorf("output %q says %q", out, tc.notWant)
+			}
+			if exists(outdir) {
+				t.Errorf("created %s", outdir)
+			}
+		})
+	}
+	checkListing(t, "submit", dir, "s.yaml")
 }

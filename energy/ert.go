@@ -2,11 +2,12 @@ package energy
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/lrpsim/lrpsim/internal/safeio"
 )
 
 // ERTOptions are the options of [LoadERT].
@@ -62,13 +63,13 @@ type ERTActionMap struct {
 // files other than the ones above are ignored, so that later Accelergy versions still load; a
 // structural problem or an unmappable name gives a *TableError naming the file, line and key.
 func LoadERT(path string, opt ERTOptions) (*Table, error) {
-	data, err := os.ReadFile(path)
+	data, err := safeio.ReadFile(path, "an Accelergy ERT (YAML)", safeio.MaxText)
 	if err != nil {
 		return nil, fmt.Errorf("energy: load ERT: %w", err)
 	}
 	var art []byte
 	if opt.ART != "" {
-		if art, err = os.ReadFile(opt.ART); err != nil {
+		if art, err = safeio.ReadFile(opt.ART, "an Accelergy ART (YAML)", safeio.MaxText); err != nil {
 			return nil, fmt.Errorf("energy: load ART: %w", err)
 		}
 	}
@@ -568,7 +569,7 @@ func (m *ERTMapping) validate() error {
 //	      write: {action: write_bit, per: 64, arguments: {data_delta: 1}}
 //	ignore: [noc]                  # optional: Accelergy components to skip
 func LoadERTMapping(path string) (*ERTMapping, error) {
-	data, err := os.ReadFile(path)
+	data, err := safeio.ReadFile(path, "an ERT mapping file (YAML)", safeio.MaxText)
 	if err != nil {
 		return nil, fmt.Errorf("energy: load ERT mapping: %w", err)
 	}

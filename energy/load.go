@@ -2,16 +2,17 @@ package energy
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/lrpsim/lrpsim/internal/safeio"
 )
 
 // LoadTable reads a table in this package's YAML format (README.md, "Table format") from path.
 // A malformed file gives a *TableError naming the file, line and key.
 func LoadTable(path string) (*Table, error) {
-	data, err := os.ReadFile(path)
+	data, err := safeio.ReadFile(path, "an energy table (YAML)", safeio.MaxText)
 	if err != nil {
 		return nil, fmt.Errorf("energy: load table: %w", err)
 	}

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"maps"
 	"math"
-	"os"
 	"path"
 	"reflect"
 	"slices"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/lrpsim/lrpsim/arch"
 	"github.com/lrpsim/lrpsim/configs"
+	"github.com/lrpsim/lrpsim/internal/safeio"
 	"github.com/lrpsim/lrpsim/internal/yamlstrict"
 )
 
@@ -320,7 +320,7 @@ func LoadConfig(path string) (*Config, error) {
 	if name, ok := strings.CutPrefix(path, BundledPrefix); ok {
 		return BundledConfig(name)
 	}
-	data, err := os.ReadFile(path)
+	data, err := safeio.ReadFile(path, "a config file (YAML)", safeio.MaxText)
 	if err != nil {
 		return nil, fmt.Errorf("reading config: %w", err)
 	}
@@ -369,7 +369,7 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 // (config validate): a structural one (YAML syntax, an unknown key, a wrong type) ends the
 // check, as the values after it cannot be trusted; otherwise every value out of range.
 func CheckConfig(path string) []error {
-	data, err := os.ReadFile(path)
+	data, err := safeio.ReadFile(path, "a config file (YAML)", safeio.MaxText)
 	if err != nil {
 		return []error{fmt.Errorf("reading config: %w", err)}
 	}

@@ -2,11 +2,12 @@ package sim
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/lrpsim/lrpsim/internal/safeio"
 )
 
 // StdoutPath is the output path that means standard output.
@@ -87,7 +88,7 @@ func WriteOutputs(outs ...Output) (err error) {
 		if s.tmp == nil {
 			continue
 		}
-		if err := os.Rename(s.tmp.Name(), s.target); err != nil {
+		if err := safeio.Rename(s.tmp.Name(), s.target); err != nil {
 			for _, rest := range all[i:] {
 				if rest.tmp != nil {
 					os.Remove(rest.tmp.Name())
@@ -100,43 +101,28 @@ func WriteOutputs(outs ...Output) (err error) {
 	return nil
 }
 
-// resolveOutput follows symbolic links from path to the file an output should land in, and says
-// whether that file is written through (a device, FIFO or socket) and, for a regular file that
-// exists, its permissions (0644 for a new one).
+// resolveOutput follows symbolic links from path to the file an output should land in (see
+// safeio.ResolveOutput), and says whether that file is written through (a device, FIFO or
+// socket) and, for a regular file that exists, its permissions (0644 for a new one).
 func resolveOutput(path string) (target string, through bool, mode os.FileMode, err error) {
-	target = path
-	for hops := 0; ; hops++ {
-		st, err := os.Lstat(target)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			return target, false, 0o644, nil
-		case err != nil:
-			return "", false, 0, fmt.Errorf("writing %s: %w", path, err)
-		case st.Mode()&os.ModeSymlink != 0:
-			if hops == 40 {
-				return "", false, 0, fmt.Errorf("writing %s: too many levels of symbolic links", path)
-			}
-			link, err := os.Readlink(target)
-			if err != nil {
-				return "", false, 0, fmt.Errorf("writing %s: %w", path, err)
-			}
-			if !filepath.IsAbs(link) {
-				link = filepath.Join(filepath.Dir(target), link)
-			}
-			target = link
-		case st.IsDir():
-			return "", false, 0, fmt.Errorf("writing %s: is a directory; expected a file path", path)
-		case st.Mode().IsRegular():
-			return target, false, st.Mode().Perm(), nil
-		default:
-			return target, true, 0, nil
-		}
+	t, err := safeio.ResolveOutput(path)
+	return t.Path, t.Through, t.Mode, err
+}
+
+// CheckOutput fails when path cannot take an output (a directory, a link loop, a new file in a
+// directory that does not exist), so that a command can refuse it before doing its work.
+// Standard output ("-") is always fine.
+func CheckOutput(path string) error {
+	if path == StdoutPath {
+		return nil
 	}
+	_, err := safeio.CheckOutput(path)
+	return err
 }
 
 // stage writes data to a synced temporary file beside target, with the given permissions.
 func stage(target string, mode os.FileMode, data []byte) (*os.File, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp-*")
+	tmp, err := safeio.CreateTemp(target)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +152,7 @@ func writeThrough(target string, data []byte) error {
 		_, err := os.Stdout.Write(data)
 		return err
 	}
-	f, err := os.OpenFile(target, os.O_WRONLY, 0)
+	f, err := safeio.OpenThrough(target)
 	if err != nil {
 		return err
 	}

@@ -74,6 +74,22 @@ func DefaultGenSpec() GenSpec {
 // with it (thresholds are placed from streamed scores), but time does, six passes over them.
 const maxGenPairs = 1 << 31
 
+// Bounds on the whole synthetic trace, checked before anything is allocated or computed.
+const (
+	// maxGenHeadElems bounds the q, k and v elements of one head, seq_len*(2*d+dv): the
+	// generator holds one head's real values (8 bytes each) and integers at a time.
+	maxGenHeadElems = 1 << 25
+	// maxGenBytes bounds the q, k and v integers of the whole trace, as stored (1, 2 or 4 bytes
+	// each by bits_q, bits_k and bits_v) before compression.
+	maxGenBytes = 1 << 30
+	// maxGenTotalPairs bounds the (query, key) pairs over all inputs, layers and heads: the
+	// scores are computed several times each to place the thresholds.
+	maxGenTotalPairs = 1 << 33
+)
+
+// sizeFields names the flags that set a synthetic trace's size, for the size errors.
+const sizeFields = "inputs, layers, heads, seq_len, d, dv, bits_q, bits_k, bits_v"
+
 // Validate checks the spec; its errors are *SpecError values.
 func (s GenSpec) Validate() error {
 	if err := s.validate(); err != nil {
@@ -109,6 +125,9 @@ func (s GenSpec) validate() *SpecError {
 		return &SpecError{Field: "seq_len", Expected: fmt.Sprintf("inputs*heads*seq_len^2 at most %d (the scores of a layer are computed 6 times to place thresholds)", maxGenPairs),
 			Got: fmt.Sprintf("%d*%d*%d^2 = %d", s.Inputs, s.Heads, s.SeqLen, p)}
 	}
+	if err := s.validateSize(); err != nil {
+		return err
+	}
 	if s.FocusKeys > s.SeqLen {
 		return &SpecError{Field: "focus_keys", Expected: fmt.Sprintf("at most seq_len (%d): a row has only seq_len keys", s.SeqLen),
 			Got: strconv.Itoa(s.FocusKeys)}
@@ -143,6 +162,33 @@ func (s GenSpec) validate() *SpecError {
 		if c.v != c.a && c.v != c.b {
 			return &SpecError{Field: c.field, Expected: fmt.Sprintf("%q or %q", c.a, c.b), Got: strconv.Quote(c.v)}
 		}
+	}
+	return nil
+}
+
+// validateSize bounds the whole trace (one head's elements, every head's q, k and v bytes, and
+// every head's pairs), so that a large spec fails at once rather than running out of memory or
+// running for hours. The dimensions are already in range, so no product overflows.
+func (s GenSpec) validateSize() *SpecError {
+	n, d, dv := int64(s.SeqLen), int64(s.D), int64(s.DV)
+	if e := n * (2*d + dv); e > maxGenHeadElems {
+		return &SpecError{Field: "seq_len, d, dv",
+			Expected: fmt.Sprintf("at most %d q, k and v elements in one head, seq_len*(2*d+dv)", maxGenHeadElems),
+			Got:      fmt.Sprintf("%d*(2*%d+%d) = %d", n, d, dv, e)}
+	}
+	_, bq := intDescr(s.BitsQ)
+	_, bk := intDescr(s.BitsK)
+	_, bv := intDescr(s.BitsV)
+	heads := int64(s.Inputs) * int64(s.Layers) * int64(s.Heads)
+	if b := heads * n * (d*int64(bq) + d*int64(bk) + dv*int64(bv)); b > maxGenBytes {
+		return &SpecError{Field: sizeFields,
+			Expected: fmt.Sprintf("a trace whose q, k and v take at most %d bytes before compression, inputs*layers*heads*seq_len*(d*bytes_q + d*bytes_k + dv*bytes_v)", maxGenBytes),
+			Got:      fmt.Sprintf("%d*%d*%d*%d*(%d*%d + %d*%d + %d*%d) = %d bytes", s.Inputs, s.Layers, s.Heads, n, d, bq, d, bk, dv, bv, b)}
+	}
+	if p := heads * n * n; p > maxGenTotalPairs {
+		return &SpecError{Field: "inputs, layers, heads, seq_len",
+			Expected: fmt.Sprintf("at most %d (query, key) pairs in the whole trace, inputs*layers*heads*seq_len^2 (each score is computed several times to place the thresholds)", int64(maxGenTotalPairs)),
+			Got:      fmt.Sprintf("%d*%d*%d*%d^2 = %d", s.Inputs, s.Layers, s.Heads, n, p)}
 	}
 	return nil
 }

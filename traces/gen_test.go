@@ -257,6 +257,10 @@ func TestGenerateRejectsBadSpec(t *testing.T) {
 		{func(s *GenSpec) { s.HeadSpread = 1 }, "head_spread"},
 		{func(s *GenSpec) { s.MinValid = 0 }, "min_valid"},
 		{func(s *GenSpec) { s.EmptyRow = "skip" }, "empty_row"},
+		// The whole trace is bounded before anything is allocated (issue 23, item 4.3).
+		{func(s *GenSpec) { s.SeqLen, s.D, s.DV = 4096, 1<<16, 1<<16 }, "seq_len, d, dv"},
+		{func(s *GenSpec) { s.Layers, s.SeqLen = 1000000, 128 }, sizeFields},
+		{func(s *GenSpec) { s.Layers, s.Heads, s.SeqLen, s.D, s.DV = 64, 64, 2048, 1, 1 }, "inputs, layers, heads, seq_len"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.field, func(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"codeberg.org/sbinet/npyio/npz"
+
+	"github.com/lrpsim/lrpsim/internal/safeio"
 )
 
 // intDtypes is the dtype part of the expected text of q, k and v.
@@ -37,18 +39,14 @@ type Reader struct {
 // arrays, and that every head's q, k and v members are present. Heads themselves are read and
 // validated by Head. Every format problem is returned as a *FormatError.
 func Open(path string) (*Reader, error) {
-	f, err := os.Open(path)
+	// Checked before opening: a FIFO would block, and a device would read as a corrupt archive.
+	f, st, err := safeio.Open(path, "a trace file (a regular .npz file)")
+	var nr *safeio.NotRegularError
+	if errors.As(err, &nr) {
+		return nil, &FormatError{File: path, Expected: nr.Expected, Got: nr.Got}
+	}
 	if err != nil {
 		return nil, fileError(path, err)
-	}
-	st, err := f.Stat()
-	if err != nil {
-		_ = f.Close()
-		return nil, fileError(path, err)
-	}
-	if st.IsDir() {
-		_ = f.Close()
-		return nil, &FormatError{File: path, Expected: "a trace file (.npz)", Got: "a directory"}
 	}
 	r := &Reader{path: path, f: f, data: f, size: st.Size()}
 	if err := r.init(); err != nil {

@@ -5,13 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/lrpsim/lrpsim/internal/safeio"
 )
 
 // Writer writes a trace head by head. It writes into a temporary file in the directory of the
 // destination and renames it onto the destination in Close, so that no partial file ever
-// appears there: on any error, or after Abort, the destination is untouched.
+// appears there: on any error, or after Abort, the destination is untouched. The destination
+// follows the rules of every lrpsim output (package internal/safeio): a symbolic link is
+// followed and its target replaced (the link stays); a device, FIFO or socket is written
+// through, never replaced (what was written cannot be taken back); a directory is an error.
 //
 // The usual pattern is
 //
@@ -23,11 +27,14 @@ import (
 //
 // Output is deterministic: the same meta and heads give the same bytes.
 type Writer struct {
-	path, tmp string
-	f         *os.File
-	zw        *zip.Writer
-	meta      Meta
-	next      int // number of heads written
+	path   string
+	target string // path with symbolic links followed
+	tmp    string // the temporary file renamed onto target; "" when written through
+	mode   os.FileMode
+	f      *os.File
+	zw     *zip.Writer
+	meta   Meta
+	next   int // number of heads written
 
 	threshold, scaleQ, scaleK, scaleV []float64 // [L, H]
 	validQ, validK                    []int32   // [B, L, H]
@@ -54,13 +61,23 @@ func Create(path string, meta Meta) (*Writer, error) {
 	if _, err := json.Marshal(meta); err != nil {
 		return nil, fmt.Errorf("traces: %s: encoding meta: %w", path, err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	t, err := safeio.ResolveOutput(path)
 	if err != nil {
-		return nil, fmt.Errorf("traces: creating %s: %w", path, err)
+		return nil, fmt.Errorf("traces: %w", err)
+	}
+	var f *os.File
+	tmp := ""
+	if t.Through {
+		f, err = safeio.OpenThrough(t.Path)
+	} else if f, err = safeio.CreateTemp(t.Path); err == nil {
+		tmp = f.Name()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("traces: writing %s: %w", path, err)
 	}
 	lh, blh := meta.Layers*meta.Heads, meta.NumHeads()
 	return &Writer{
-		path: path, tmp: f.Name(), f: f, zw: zip.NewWriter(f), meta: meta,
+		path: path, target: t.Path, tmp: tmp, mode: t.Mode, f: f, zw: zip.NewWriter(f), meta: meta,
 		threshold: make([]float64, lh), scaleQ: make([]float64, lh),
 		scaleK: make([]float64, lh), scaleV: make([]float64, lh),
 		validQ: make([]int32, blh), validK: make([]int32, blh),
@@ -218,10 +235,18 @@ func (w *Writer) finish() error {
 	if err := w.zw.Close(); err != nil {
 		return fmt.Errorf("traces: finishing %s: %w", w.path, err)
 	}
+	if w.tmp == "" { // written through: nothing to sync or rename
+		err = w.f.Close()
+		w.f = nil
+		if err != nil {
+			return fmt.Errorf("traces: writing %s: %w", w.path, err)
+		}
+		return nil
+	}
 	if err := w.f.Sync(); err != nil {
 		return fmt.Errorf("traces: writing %s: %w", w.path, err)
 	}
-	if err := w.f.Chmod(0o644); err != nil {
+	if err := w.f.Chmod(w.mode); err != nil {
 		return fmt.Errorf("traces: writing %s: %w", w.path, err)
 	}
 	err = w.f.Close()
@@ -229,7 +254,7 @@ func (w *Writer) finish() error {
 	if err != nil {
 		return fmt.Errorf("traces: writing %s: %w", w.path, err)
 	}
-	if err := os.Rename(w.tmp, w.path); err != nil {
+	if err := safeio.Rename(w.tmp, w.target); err != nil {
 		return fmt.Errorf("traces: writing %s: %w", w.path, err)
 	}
 	return nil
@@ -247,5 +272,7 @@ func (w *Writer) Abort() {
 		w.f = nil
 	}
 	// A failure to remove leaves a hidden ".NAME.tmp-*" file; nothing more can be done here.
-	_ = os.Remove(w.tmp)
+	if w.tmp != "" {
+		_ = os.Remove(w.tmp)
+	}
 }

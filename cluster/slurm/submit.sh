@@ -21,6 +21,17 @@ shards=$3
 shift 3
 case $shards in '' | *[!0-9]* | 0) echo "submit.sh: SHARDS $shards: expected a positive integer" >&2; exit 2 ;; esac
 [ -f "$sweep" ] || { echo "submit.sh: $sweep: no such sweep file" >&2; exit 2; }
+# The tools, before anything is created: without them the jobs cannot be submitted or run.
+missing=()
+command -v sbatch >/dev/null 2>&1 ||
+  missing+=("sbatch is not on PATH: run this where Slurm's client commands are (a login node)")
+command -v "${LRPSIM:-lrpsim}" >/dev/null 2>&1 ||
+  missing+=("${LRPSIM:-lrpsim} is not on PATH: go install ./cmd/lrpsim, or set LRPSIM=/path/to/lrpsim")
+if [ ${#missing[@]} -gt 0 ]; then
+  for m in "${missing[@]}"; do echo "submit.sh: $m" >&2; done
+  echo "submit.sh: nothing submitted, nothing created" >&2
+  exit 2
+fi
 here=$(dirname "$(realpath "$0")")
 logdir=$(realpath -m "${LOGDIR:-$outdir/logs}")
 name=${NAME:-$(basename "$sweep" .yaml)}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/lrpsim/lrpsim/energy"
+	"github.com/lrpsim/lrpsim/internal/safeio"
 	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/sim/figures"
 	"github.com/lrpsim/lrpsim/sim/tabulate"
@@ -247,7 +247,7 @@ a tick at every swept value; non-numeric x (e.g. front_end.scheduling) is drawn 
 			if f.csv == "" || f.x == "" || f.y == "" {
 				return errors.New("--csv, --x and --y are required")
 			}
-			file, err := os.Open(f.csv)
+			file, _, err := safeio.Open(f.csv, "a sweep CSV")
 			if err != nil {
 				return fmt.Errorf("--csv: %w", err)
 			}
@@ -290,7 +290,7 @@ a tick at every swept value; non-numeric x (e.g. front_end.scheduling) is drawn 
 // sweptKeys reads the swept config keys from the manifest lrpsim sweep writes beside its CSV
 // (FILE.json, "keys"); nil when there is no readable manifest.
 func sweptKeys(csvPath string) []string {
-	b, err := os.ReadFile(csvPath + ".json")
+	b, err := safeio.ReadFile(csvPath+".json", "a sweep manifest (JSON)", safeio.MaxText)
 	if err != nil {
 		return nil
 	}

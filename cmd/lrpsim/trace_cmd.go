@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lrpsim/lrpsim/internal/safeio"
 	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/traces"
 )
@@ -95,8 +96,19 @@ The same flags give the same bytes. See traces/README.md for every knob.`,
 					return err
 				}
 			}
+			// The output follows the rules of every writer (devices and FIFOs are written
+			// through, links followed); a bad one is refused before the work.
+			target, err := safeio.CheckOutput(out)
+			if err != nil {
+				return err
+			}
 			if err := traces.Generate(out, spec); err != nil {
 				return flagError(err)
+			}
+			if target.Through {
+				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %d inputs x %d layers x %d heads (not a regular file: written through, not read back)\n",
+					out, spec.Inputs, spec.Layers, spec.Heads)
+				return nil
 			}
 			r, err := traces.Open(out)
 			if err != nil {
@@ -143,7 +155,11 @@ The same flags give the same bytes. See traces/README.md for every knob.`,
 func flagError(err error) error {
 	var se *traces.SpecError
 	if errors.As(err, &se) {
-		return fmt.Errorf("--%s: expected %s, got %s", strings.ReplaceAll(se.Field, "_", "-"), se.Expected, se.Got)
+		flags := strings.Split(se.Field, ", ") // a size error names several fields
+		for i, f := range flags {
+			flags[i] = "--" + strings.ReplaceAll(f, "_", "-")
+		}
+		return fmt.Errorf("%s: expected %s, got %s", strings.Join(flags, ", "), se.Expected, se.Got)
 	}
 	return err
 }

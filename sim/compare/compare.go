@@ -10,12 +10,12 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 
 	"github.com/lrpsim/lrpsim/energy"
+	"github.com/lrpsim/lrpsim/internal/safeio"
 	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/sim/report"
 	"github.com/lrpsim/lrpsim/sim/tabulate"
@@ -204,7 +204,7 @@ type ClosedLoopFile struct {
 func (r *Row) closedLoop(dir string) error {
 	base := strings.TrimSuffix(filepath.Base(strings.TrimPrefix(r.Workload, data.BundledPrefix)), ".npz")
 	path := filepath.Join(dir, base+".json")
-	raw, err := os.ReadFile(path)
+	raw, err := safeio.ReadFile(path, "a closed-loop result (JSON)", safeio.MaxText)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}

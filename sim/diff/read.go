@@ -1,15 +1,17 @@
 package diff
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/lrpsim/lrpsim/internal/safeio"
 )
 
 // Kind is the layout of a CSV: a sweep's or a table's.
@@ -98,12 +100,11 @@ type File struct {
 // point, and a number (or an empty cell, NaN or ±Inf) in every metric cell. Every error names
 // the file and, for a cell, its line and column.
 func Read(path string) (*File, error) {
-	f, err := os.Open(path)
+	data, err := safeio.ReadFile(path, "a sweep or table CSV", safeio.MaxData)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	return parse(path, f)
+	return parse(path, bytes.NewReader(data))
 }
 
 // parse is Read of r, whose name is path.

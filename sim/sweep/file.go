@@ -2,12 +2,12 @@ package sweep
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/lrpsim/lrpsim/internal/safeio"
 	"github.com/lrpsim/lrpsim/internal/yamlstrict"
 	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/traces/data"
@@ -70,7 +70,7 @@ func topKeys() []string {
 
 // Load reads and parses a sweep file.
 func Load(path string) (*Sweep, error) {
-	b, err := os.ReadFile(path)
+	b, err := safeio.ReadFile(path, "a sweep file (YAML)", safeio.MaxText)
 	if err != nil {
 		return nil, fmt.Errorf("reading sweep: %w", err)
 	}

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"strconv"
+
+	"github.com/lrpsim/lrpsim/internal/safeio"
 )
 
 // The journal records finished points beside the output, one line per point, appended and
@@ -68,6 +70,10 @@ func decodeJournalLine(line []byte) (e journalEntry, ok bool) {
 // line, and returns the rows it records for this sweep and shard. With fresh, it empties the
 // journal first.
 func openJournal(path, sweepHash string, shard Shard, fresh bool, columns int) (*journal, map[int][]string, error) {
+	// Checked before opening: a FIFO or device in its place would block or never end.
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return nil, nil, &safeio.NotRegularError{File: path, Expected: "a sweep journal", Got: safeio.Kind(st.Mode())}
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening journal: %w", err)
@@ -89,9 +95,12 @@ func openJournal(path, sweepHash string, shard Shard, fresh bool, columns int) (
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return fail(fmt.Errorf("reading journal %s: %w", path, err))
 	}
-	b, err := io.ReadAll(f)
+	b, err := io.ReadAll(io.LimitReader(f, safeio.MaxData+1))
 	if err != nil {
 		return fail(fmt.Errorf("reading journal %s: %w", path, err))
+	}
+	if len(b) > safeio.MaxData {
+		return fail(&safeio.TooLargeError{File: path, Expected: "a sweep journal", Size: int64(len(b)), Limit: safeio.MaxData})
 	}
 	rows := map[int][]string{}
 	complete := bytes.LastIndexByte(b, '\n') + 1
@@ -175,7 +184,7 @@ func (j *journal) empty() bool {
 // skipping torn and corrupt lines but keeping repeats (a repeat means a point was computed twice).
 // It is a diagnostic for tests and for people watching a sweep.
 func JournalPoints(path string) ([]int, error) {
-	b, err := os.ReadFile(path)
+	b, err := safeio.ReadFile(path, "a sweep journal", safeio.MaxData)
 	if err != nil {
 		return nil, fmt.Errorf("reading journal: %w", err)
 	}

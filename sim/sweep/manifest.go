@@ -5,9 +5,10 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
+
+	"github.com/lrpsim/lrpsim/internal/safeio"
 )
 
 // ManifestFormat identifies the layout of a sweep manifest.
@@ -147,7 +148,7 @@ func (m *Manifest) encode() ([]byte, error) {
 
 // ReadManifest reads a manifest written by a sweep or a merge.
 func ReadManifest(path string) (*Manifest, error) {
-	b, err := os.ReadFile(path)
+	b, err := safeio.ReadFile(path, "a sweep manifest (JSON)", safeio.MaxText)
 	if err != nil {
 		return nil, fmt.Errorf("reading manifest: %w", err)
 	}

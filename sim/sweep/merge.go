@@ -5,11 +5,11 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/lrpsim/lrpsim/internal/safeio"
 	"github.com/lrpsim/lrpsim/sim"
 )
 
@@ -33,6 +33,17 @@ func Merge(out, manifest string, shards []string) (*Manifest, error) {
 	}
 	if len(shards) == 0 {
 		return nil, errors.New("no shards to merge: give the CSVs of a sweep's shards")
+	}
+	// Writing over an input would destroy it before (or while) it is read: refuse the shards'
+	// CSVs and their manifest and journal sidecars as outputs.
+	for _, path := range shards {
+		for _, in := range []string{path, ManifestPath(path), JournalPath(path)} {
+			for _, o := range []struct{ flag, path string }{{"--out", out}, {"--manifest", manifest}} {
+				if o.path != sim.StdoutPath && sim.SameOutput(o.path, in) {
+					return nil, fmt.Errorf("%s %s: is the input %s (of shard %s); write the merge to a new file", o.flag, o.path, in, path)
+				}
+			}
+		}
 	}
 	type input struct {
 		path string
@@ -95,7 +106,7 @@ func Merge(out, manifest string, shards []string) (*Manifest, error) {
 	all := make([][]string, first.m.Points)
 	for k := range ins {
 		in := &ins[k]
-		b, err := os.ReadFile(in.path)
+		b, err := safeio.ReadFile(in.path, "a sweep shard (CSV)", safeio.MaxData)
 		if err != nil {
 			return nil, fmt.Errorf("reading shard: %w", err)
 		}

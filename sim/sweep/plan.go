@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"reflect"
 	"sort"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/lrpsim/lrpsim/energy"
+	"github.com/lrpsim/lrpsim/internal/safeio"
 	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/sim/report"
 	"github.com/lrpsim/lrpsim/traces/data"
@@ -234,7 +234,7 @@ func (s *Sweep) loadTrace(name string) (TraceRef, error) {
 		}
 		h.Write(b)
 	} else {
-		f, err := os.Open(tr.path)
+		f, _, err := safeio.Open(tr.path, "a trace file (a regular .npz file)")
 		if err != nil {
 			return tr, fmt.Errorf("hashing trace: %w", err)
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/lrpsim/lrpsim/internal/safeio"
 	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/traces"
 	"github.com/lrpsim/lrpsim/traces/data"
@@ -96,6 +97,9 @@ func Run(p *Plan, opt Options) (*Summary, error) {
 	}
 	if err := checkOutPath(opt.Manifest, "--manifest"); err != nil {
 		return nil, err
+	}
+	if st, err := os.Stat(JournalPath(opt.Out)); err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("--out %s: its journal %s is %s; expected a regular file or none", opt.Out, JournalPath(opt.Out), safeio.Kind(st.Mode()))
 	}
 	sum := &Summary{Out: opt.Out, Manifest: opt.Manifest}
 	var mine []*Point
@@ -201,7 +205,7 @@ func (p *Plan) upToDate(opt Options) bool {
 	if shard != opt.Shard {
 		return false
 	}
-	b, err := os.ReadFile(opt.Out)
+	b, err := safeio.ReadFile(opt.Out, "a sweep CSV", safeio.MaxData)
 	return err == nil && sha(b) == m.CSVSHA256
 }
 
@@ -227,13 +231,27 @@ func removeStaleTemps(path string) {
 // errInterrupted is compute's error when stop closed before every point was handed out.
 var errInterrupted = errors.New("interrupted")
 
-// checkOutPath fails early, before any point is computed, when path cannot take the output: a
-// directory, or a file in a directory that does not exist.
+// checkOutPath fails early, before any point is computed and before the journal is created,
+// when path cannot take the output: a directory, a symbolic link loop, a file in a directory
+// that does not exist, or a device, FIFO or socket (a sweep reads its outputs back to resume and
+// to tell that they are up to date, so it needs regular files).
 func checkOutPath(path, flag string) error {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return fmt.Errorf("%s %s: is a directory; expected a file path (e.g. %s)", flag, path, filepath.Join(path, "sweep.csv"))
 	}
-	dir := filepath.Dir(path)
+	t, err := safeio.ResolveOutput(path)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", flag, path, err)
+	}
+	if t.Through {
+		st, _ := os.Stat(t.Path)
+		got := "not a regular file"
+		if st != nil {
+			got = safeio.Kind(st.Mode())
+		}
+		return fmt.Errorf("%s %s: is %s; a sweep writes regular files (it reads them back to resume and to skip finished work): give a file path", flag, path, got)
+	}
+	dir := filepath.Dir(t.Path)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return fmt.Errorf("%s %s: the directory %s does not exist", flag, path, dir)
 	}

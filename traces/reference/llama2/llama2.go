@@ -8,7 +8,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"os"
+
+	"github.com/lrpsim/lrpsim/internal/safeio"
 )
 
 // Config is the checkpoint header.
@@ -25,7 +26,7 @@ type Model struct {
 
 // Load reads a llama2.c checkpoint and checks that its size matches its header.
 func Load(path string) (*Model, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := safeio.ReadFile(path, "a llama2.c checkpoint", 1<<32)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/sim/provenance"
 	"github.com/lrpsim/lrpsim/sim/sweep"
+	"github.com/lrpsim/lrpsim/sim/tabulate"
 	"github.com/lrpsim/lrpsim/traces/data"
 )
 
@@ -211,12 +212,15 @@ func recordedInputs(cmd *cobra.Command, args []string, in *provenance.Inputs) er
 	}
 	trs = append(trs, flagValues(fl, "trace")...)
 	if len(trs) == 0 {
-		if suiteCommand(cmd.CommandPath()) {
-			// The suite and its dense partners (compare): every bundled trace.
+		switch {
+		case cmd.CommandPath() == "lrpsim compare":
+			// The suite and the dense partners of its rules: every bundled trace.
 			for _, n := range data.Names() {
 				trs = append(trs, data.BundledPrefix+n)
 			}
-		} else {
+		case suiteCommand(cmd.CommandPath()):
+			trs = tabulate.BundledNames()
+		default:
 			trs = []string{data.BundledPrefix + data.Default}
 		}
 	}

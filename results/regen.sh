@@ -5,7 +5,7 @@
 #   results/regen.sh
 #
 # Every file is written atomically by lrpsim and the outputs are deterministic, so a rerun
-# changes nothing unless the simulator, the configs or the traces changed. It takes about 10 min (compare most of it).
+# changes nothing unless the simulator, the configs or the traces changed. It takes about 10 min (compare most of it), the other generators included.
 #
 # It then runs the other generators under results/: energy-tables/regen.sh, energy-tables/scaling.sh
 # (when the energy-table generator of ci/install-energy.sh is installed), closed-loop/summary.sh

@@ -147,3 +147,17 @@ func appendRule(src, rule string) string {
 	}
 	return src + " [" + rule + "]"
 }
+
+// DefaultTableSource returns the repository file that the built-in table of node is made from,
+// e.g. "energy/tables/45nm.yaml" for 45nm, 28nm and 65nm (the last two scaled from it) and
+// "energy/tables/hwc/leopard-28nm.yaml" for 28nm-hwc: what a result priced with that table
+// was made from (lrpsim's provenance records).
+func DefaultTableSource(node string) (string, error) {
+	if path, ok := generatedNodes()[node]; ok {
+		return "energy/" + path, nil
+	}
+	if _, ok := nodeParams()[node]; !ok {
+		return "", fmt.Errorf("energy: no built-in table for node %q (known: %s)", node, strings.Join(DefaultNodes(), ", "))
+	}
+	return "energy/tables/45nm.yaml", nil
+}

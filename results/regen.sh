@@ -5,13 +5,21 @@
 #   results/regen.sh
 #
 # Every file is written atomically by lrpsim and the outputs are deterministic, so a rerun
-# changes nothing unless the simulator, the configs or the traces changed. It takes about 10 min (compare most of it).
+# changes nothing unless the simulator, the configs or the traces changed. It takes about 10 min (compare most of it), the other generators included.
+#
+# It then runs the other generators under results/: energy-tables/regen.sh, energy-tables/scaling.sh
+# (when the energy-table generator of ci/install-energy.sh is installed), closed-loop/summary.sh
+# (SUMMARY.md only: the closed-loop JSONs come from trainings, closed-loop/regen.sh) and
+# spatten/regen.sh (the per-head CSVs; keep-counts.md too when $SPATTEN_CHECKOUT names a checkout
+# of github.com/mit-han-lab/spatten). Every file written is recorded in results/PROVENANCE.json,
+# which go test ./sim/provenance checks against the tree (results/README.md).
 set -eu
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/lrpsim" ./cmd/lrpsim
 lrpsim() { "$tmp/lrpsim" "$@"; }
+export LRPSIM_PROVENANCE="$PWD/results/PROVENANCE.json" LRPSIM_REGEN=results/regen.sh
 
 # The paper-style table over every bundled trace.
 lrpsim table --format md --out results/table.md
@@ -41,5 +49,15 @@ lrpsim plot sweep --csv results/sweep-lanes-x-bpc.csv --x front_end.lanes --y sp
 lrpsim compare --format md --out results/compare.md --figure results/compare.svg --figure results/compare.png
 lrpsim compare --format csv --out results/compare.csv
 lrpsim compare --format md --iso-area --out results/compare-iso-area.md
+
+# The other generators under results/, each with its own script.
+results/energy-tables/regen.sh
+if [ -x "${LRPSIM_ENERGY_VENV:-energy/gen/.venv}/bin/python" ]; then
+  results/energy-tables/scaling.sh
+else
+  echo "results/energy-tables/scaling.{csv,md} not regenerated: no energy-table generator (ci/install-energy.sh)" >&2
+fi
+results/closed-loop/summary.sh
+results/spatten/regen.sh ${SPATTEN_CHECKOUT:-}
 
 echo "results/: compare{,-iso-area}.md, compare.{csv,svg,png}, table.{md,csv,tex}, table-{ideal-memory,serial}.md, {bars,bound,steps,energy,sweep-lanes}.{png,svg}, sweep-lanes-x-bpc.csv regenerated"

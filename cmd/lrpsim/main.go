@@ -9,6 +9,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lrpsim/lrpsim/sim/provenance"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -25,8 +27,14 @@ func newRootCmd() *cobra.Command {
 		PersistentPreRunE: func(*cobra.Command, []string) error {
 			return prof.start()
 		},
-		PersistentPostRunE: func(*cobra.Command, []string) error {
-			return prof.stop()
+		PersistentPostRunE: func(cmd *cobra.Command, args []string) error {
+			if err := prof.stop(); err != nil {
+				return err
+			}
+			if manifest := os.Getenv(provenance.EnvManifest); manifest != "" {
+				return recordProvenance(cmd, args, manifest, os.Getenv(provenance.EnvRegen))
+			}
+			return nil
 		},
 	}
 	prof.addFlags(root)
@@ -35,7 +43,8 @@ func newRootCmd() *cobra.Command {
 		Short: "Inspect, validate and generate attention traces",
 	}
 	trace.AddCommand(newTraceInfoCmd(), newTraceValidateCmd(), newTraceGenCmd(), newTraceDumpRowsCmd(), newTraceListCmd(), newTraceHeadsCmd())
-	root.AddCommand(newRunCmd(), newConfigCmd(), trace, newTableCmd(), newCompareCmd(), newPlotCmd(), newSweepCmd(), newMergeCmd(), newDiffCmd())
+	root.AddCommand(newRunCmd(), newConfigCmd(), trace, newTableCmd(), newCompareCmd(), newPlotCmd(), newSweepCmd(), newMergeCmd(), newDiffCmd(),
+		newProvenanceCmd())
 	addCompletions(root)
 	return root
 }

@@ -35,4 +35,5 @@ for n in "${names[@]}"; do
   "$py" -m lrpsim_export closed-loop "$n" "${cfgs[@]}" --out "results/closed-loop/$n.json" --force
   echo "   $((SECONDS - start)) s"
 done
-"$py" -m lrpsim_workloads closed-loop-summary --dir results/closed-loop --out results/closed-loop/SUMMARY.md
+# SUMMARY.md and the provenance records of the JSON files (results/PROVENANCE.json).
+results/closed-loop/summary.sh

@@ -48,4 +48,5 @@ for t in "${tasks[@]}"; do
   fi
   "$py" -m lrpsim_workloads closed-loop --task "$t" "${cfgs[@]}" --out "results/closed-loop/memn2n-babi-qa$t.json" --force
 done
-"$py" -m lrpsim_workloads closed-loop-summary --dir results/closed-loop --out results/closed-loop/SUMMARY.md
+# SUMMARY.md and the provenance records of the JSON files (results/PROVENANCE.json).
+results/closed-loop/summary.sh

@@ -7,6 +7,9 @@
 #   results/energy-tables/scaling.sh
 #
 # Needs the generator's venv (ci/install-energy.sh). Deterministic. About a minute.
+#
+# Both files are recorded in results/PROVENANCE.json (results/README.md): the runs' inputs, this
+# script (which writes the points' configs), side_by_side.py, the generator and its pins.
 set -eu
 cd "$(dirname "$0")/../.."
 out=results/energy-tables
@@ -14,6 +17,7 @@ py=${LRPSIM_ENERGY_VENV:-energy/gen/.venv}/bin/python
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/lrpsim" ./cmd/lrpsim
+export LRPSIM_PROVENANCE=${LRPSIM_PROVENANCE:-$PWD/results/PROVENANCE.json} LRPSIM_REGEN=$out/scaling.sh
 
 # point: name, the config lines it changes
 : > "$tmp/points"
@@ -33,4 +37,9 @@ while IFS='|' read -r name body; do
   echo "$name $tmp/p$i-horowitz.json $tmp/p$i-hwc.json" >> "$tmp/runs"
 done < "$tmp/points"
 python3 "$out/side_by_side.py" scaling "$tmp/runs" "$out/scaling.csv" "$out/scaling.md"
+from="--from $out/scaling.sh --from $out/side_by_side.py --from energy/gen/gen_table.py --from ci/install-energy.sh"
+for j in "$tmp"/p*.json; do from="$from --from $j"; done
+# shellcheck disable=SC2086 # $from is a list of words without spaces
+"$tmp/lrpsim" provenance record --out "$out/scaling.csv" --out "$out/scaling.md" $from \
+  --command "python3 $out/side_by_side.py scaling TMP/runs $out/scaling.csv $out/scaling.md"
 echo "$out: scaling.csv, scaling.md regenerated"

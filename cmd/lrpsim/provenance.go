@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -245,17 +246,22 @@ func recordedInputs(cmd *cobra.Command, args []string, in *provenance.Inputs) er
 	return nil
 }
 
-// addConfig adds a config as named: a file, or bundled:NAME (configs/NAME).
+// addConfig adds a config as named: a file, or bundled:NAME (configs/NAME, the .yaml optional
+// as sim.LoadConfig takes it).
 func addConfig(name string, in *provenance.Inputs) error {
-	if rest, ok := strings.CutPrefix(name, "bundled:"); ok {
+	if rest, ok := strings.CutPrefix(name, sim.BundledPrefix); ok {
+		if path.Ext(rest) != ".yaml" {
+			rest += ".yaml"
+		}
 		return in.AddRepoFile("configs/" + rest)
 	}
 	return in.AddFile(name)
 }
 
-// addTrace adds a trace as named: a file, or bundled:NAME (traces/data/NAME).
+// addTrace adds a trace as named: a file, or bundled:NAME (traces/data/NAME, the .npz optional
+// as data.Resolve takes it).
 func addTrace(name string, in *provenance.Inputs) error {
-	if rest, ok := strings.CutPrefix(name, data.BundledPrefix); ok {
+	if rest, ok := strings.CutPrefix(data.Resolve(name), data.BundledPrefix); ok {
 		return in.AddRepoFile("traces/data/" + rest)
 	}
 	return in.AddFile(name)

@@ -28,10 +28,14 @@ def _meta(z):
 
 
 def _strip(m):
+    """The meta without the run fields; the lambda sweep kept apart (--check reruns only the lambda
+    that the bundled trace kept, so only that lambda's entry is compared)."""
     m = json.loads(json.dumps(m))
+    g = m.get("generator", {})
     for k in RUN_FIELDS:
-        m.get("generator", {}).pop(k, None)
-    return m
+        g.pop(k, None)
+    g.pop("lambdas_tried", None)
+    return m, g.pop("sweep", None)
 
 
 def _float_fields(x, y, path, out):
@@ -78,10 +82,18 @@ def compare_traces(bundled, regenerated):
         if problems:
             return {"identical": False, "counts": {}, "problems": problems, "lines": lines}
         mb, mr = _meta(zb), _meta(zr)
-        sb, sr = _strip(mb), _strip(mr)
+        (sb, sweep_b), (sr, sweep_r) = _strip(mb), _strip(mr)
         identical = sb == sr and all(np.array_equal(zb[n], zr[n]) for n in nb - {"meta"})
         fields = {"exact": [], "float": []}
         _float_fields(sb, sr, "", fields)
+        # each lambda the regenerated trace tried, against the bundled sweep's entry of that lambda
+        by_lam = {json.dumps(e.get("lam")): e for e in sweep_b or [] if isinstance(e, dict)}
+        for i, e in enumerate(sweep_r or []):
+            lam = json.dumps(e.get("lam") if isinstance(e, dict) else None)
+            if lam not in by_lam:
+                fields["exact"].append(f"meta generator.sweep: lambda {lam} not in the bundled sweep")
+            else:
+                _float_fields(by_lam[lam], e, f"generator.sweep.lam={lam}.", fields)
         problems += fields["exact"]
         for name in ("valid_q", "valid_k"):
             d = int(np.count_nonzero(zb[name] != zr[name]))

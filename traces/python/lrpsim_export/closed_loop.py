@@ -160,16 +160,18 @@ class Workload:
     def checks(self):
         """Whether this rebuild is the exporter's: the learned trace's dense and quantized metrics
         (full held-out set only) and the dense trace's scales, within the cross-machine tolerances of
-        lrpsim_export.tolerances (METRIC_REL, SCALE_REL: bit-identical only on the CPU type that made
+        lrpsim_export.tolerances (METRIC_REL, QUANTIZED_METRIC_REL, SCALE_REL: bit-identical only on the
+        CPU type that made
         the traces; traces/python/REPRODUCIBILITY.md). *_max_rel_diff: the measured differences."""
-        from .tolerances import METRIC_REL, SCALE_REL
+        from .tolerances import METRIC_REL, QUANTIZED_METRIC_REL, SCALE_REL
         from .tracefile import Trace
         out = {}
         m = self.meta["metric"]
         if self.full_eval:
-            for k, v in (("dense", self.dense), ("quantized", self.quantized)):
+            for k, v, tol in (("dense", self.dense, METRIC_REL),
+                              ("quantized", self.quantized, QUANTIZED_METRIC_REL)):
                 r = rel_diff(v, m.get(k))
-                out[f"trace_metric_{k}_reproduced"] = r <= METRIC_REL
+                out[f"trace_metric_{k}_reproduced"] = r <= tol
                 out[f"trace_metric_{k}_rel_diff"] = _finite(r)
         if os.path.isfile(self.dense_path):
             f64 = (np.dtype("float64"),)

@@ -126,8 +126,10 @@ def compare_traces(bundled, regenerated):
         t_maxabs = 0
         for l in range(L):
             for h in range(H):
-                Tb[l, h] = int_threshold(zb["threshold"][l, h], d_of[l], zb["scale_q"][l, h], zb["scale_k"][l, h], *bits)
-                Tr[l, h] = int_threshold(zr["threshold"][l, h], d_of[l], zr["scale_q"][l, h], zr["scale_k"][l, h], *bits_r)
+                Tb[l, h] = int_threshold(zb["threshold"][l, h], d_of[l], zb["scale_q"][l, h],
+                                         zb["scale_k"][l, h], *bits)
+                Tr[l, h] = int_threshold(zr["threshold"][l, h], d_of[l], zr["scale_q"][l, h],
+                                         zr["scale_k"][l, h], *bits_r)
                 if Tb[l, h] != Tr[l, h]:
                     t_diff += 1
                     dd = abs(Tb[l, h] - Tr[l, h])

@@ -17,19 +17,41 @@ what a wrong rule, a wrong threshold, a wrong scale or a wrong data split moves.
 
 # -- the rebuilt workload against the bundled trace (closed loop, test_closed_loop_transformers) --
 
-# Relative difference allowed between a metric recomputed here (dense, quantized, a closed-loop
-# metric) and the one a bundled trace or a committed result recorded, on the same inputs. Kernel
-# rounding moves a cosine-to-dense metric by ~4e-7 and a perplexity by ~1e-6 relative (float32 sums
-# in another order, averaged over thousands of values). Quantizing Q/K/V to 8 bits already moves the
-# cosine by 8e-5 (use-lite) and 2e-4 (minilm-embed), and dropping one rule's worth of keys by >= 1e-4:
-# a broken calibration, rule or held-out split moves the metric far past 1e-5.
-METRIC_REL = 1e-5
+# Relative difference allowed between a float model's metric recomputed here (the dense metric) and
+# the one a bundled trace or a committed result recorded, on the same inputs. Kernel rounding moves
+# it by float32 sums taken in another order: measured <= 9e-8 (stories260K perplexity with torch's
+# kernels without AVX and OpenBLAS's Prescott ones against AVX2 and Haswell; the cosine-to-dense
+# metrics are 1 by definition). Another model, other weights or another held-out input move it by
+# far more than 1e-6 (a perplexity over other text moves by percents).
+METRIC_REL = 1e-6
+
+# Relative difference allowed for a metric that goes through the integer Q/K/V (the exporter's
+# "quantized" metric, a closed-loop rule's metric), recomputed here against a bundled trace or a
+# committed result. An integer whose x / scale lies within kernel rounding of a rounding boundary
+# flips by one LSB, and the metric with it: measured 1.8e-5 (stories260K perplexity, 12 bits, first
+# held-out batch), 3.9e-7 (minilm-embed cosine, the CI machine of issue 23), 2e-7 (minilm-embed and
+# use-lite here). Five times the largest; below what the quantization itself does (2.4e-4 on
+# stories260K's perplexity, 2e-4 on minilm-embed's cosine, 8e-5 on use-lite's) and what a certified
+# rule's pruning adds on stories260K (3.1e-4); a wrong calibration (scales off by a percent: 1e-3
+# and more), a rule that prunes by mistake or another held-out set is caught.
+QUANTIZED_METRIC_REL = 1e-4
 
 # Relative difference allowed between a quantization scale recomputed here (absmax / (2^(b-1) - 1)
-# over the calibration inputs) and the one a bundled trace holds. The absmax is one float32 value
-# whose kernel rounding is ~1e-6 relative; a scale computed over other inputs, another layer or
-# another bit width differs by a percent or (bit width) a factor of two.
+# over the calibration inputs, original weights) and the one the bundled dense trace holds. The
+# absmax is one float32 value: measured <= 5.4e-7 (kernels without AVX, OpenBLAS Prescott or
+# Sandybridge, or this machine's AVX2 against the bundle's). A scale over other inputs, of another
+# layer or for another bit width differs by a percent or (bit width) a factor of two.
 SCALE_REL = 1e-5
+
+# MemN2N's closed loop (lrpsim_workloads closed-loop --task 1) retrains the model from its seed, and
+# training from scratch on other kernels ends in another model: measured against the committed
+# results, accuracies on the 1000 test questions moved by up to 0.006 (spatten with its cascade) and
+# pruning rates by up to 0.051 (row-relative, whose rate follows the learned scores). So on other
+# kernels only a loose check is possible: a rule that prunes nothing or everything, or that breaks
+# the answers (accuracy down by tens of percent), is caught; finer changes are not, and the exact
+# comparison applies where the traces reproduce (same kernels).
+RETRAINED_ACCURACY_ABS = 0.02
+RETRAINED_RATE_ABS = 0.1
 
 # -- a regenerated trace against the bundled one (traces/regen.sh --check, `compare`) --------------
 

@@ -112,9 +112,10 @@ def compare_traces(bundled, regenerated):
                 total += d.size
                 mx = max(mx, int(d.max(initial=0)))
             counts[p.upper()] = (diff, total, mx)
-            if mx > tol.INT_MAX_LSB or diff > tol.INT_FRACTION * total:
+            lim = tol.int_max_diff(int(mb[f"bits_{p}"]))
+            if mx > lim or diff > tol.INT_FRACTION * total:
                 problems.append(f"{p.upper()}: {diff} of {total} integers differ, max |diff| {mx} "
-                                f"(bound: {tol.INT_FRACTION:.0%} of them, {tol.INT_MAX_LSB} LSB each)")
+                                f"(bound: {tol.INT_FRACTION:.0%} of them, {lim} LSB each at {mb[f'bits_{p}']} bits)")
         # integer thresholds, per layer and head (the thresholds are per layer or per head)
         L, H = zb["threshold"].shape
         bits = (mb["bits_q"], mb["bits_k"])

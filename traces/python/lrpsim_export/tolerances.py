@@ -25,9 +25,8 @@ what a wrong rule, a wrong threshold, a wrong scale or a wrong data split moves.
 # far more than 1e-6 (a perplexity over other text moves by percents).
 METRIC_REL = 1e-6
 
-# Relative difference allowed for a metric that goes through the integer Q/K/V (the exporter's
-# "quantized" metric, a closed-loop rule's metric), recomputed here against a bundled trace or a
-# committed result. An integer whose x / scale lies within kernel rounding of a rounding boundary
+# Relative difference allowed for a metric that goes through the integer Q/K/V without pruning (the
+# exporter's "quantized" metric), recomputed here against a bundled trace or a committed result. An integer whose x / scale lies within kernel rounding of a rounding boundary
 # flips by one LSB, and the metric with it: measured 1.8e-5 (stories260K perplexity, 12 bits, first
 # held-out batch), 3.9e-7 (minilm-embed cosine, the CI machine of issue 23), 2e-7 (minilm-embed and
 # use-lite here). Five times the largest; below what the quantization itself does (2.4e-4 on
@@ -55,16 +54,28 @@ RETRAINED_RATE_ABS = 0.1
 
 # -- a regenerated trace against the bundled one (traces/regen.sh --check, `compare`) --------------
 
-# Q, K, V: largest difference of one integer, in LSB. An integer is round(x / scale), so kernel
-# rounding of x or of the scale can only carry a value that lies within ~1e-6 of a rounding boundary
-# (n + 0.5) to the other side: one LSB. Two LSB would need x / scale to move by a whole quantization
-# step, i.e. another model, another scale or another input.
-INT_MAX_LSB = 1
+# Q, K, V: largest difference of one integer, as a share of the integer range 2^(b-1) - 1, and at
+# least one LSB (int_max_diff). An integer is round(x / scale); kernel rounding moves x by float32
+# sums in another order, and in a deep model the difference grows layer by layer: measured at most 1
+# LSB at 8 bits (use-lite, minilm-embed) but 3 LSB at 12 bits in stories260K's last layers (0.15% of
+# the range; the dense trace against AVX-512 kernels), where one LSB is 1/2047 of the absmax. So
+# 0.4% of the range: 1 LSB at 8 bits, 8 LSB at 12 bits. A wrong scale or a wrong model moves the large
+# values by far more (a 1% scale error: 20 LSB at the top of a 12-bit range), and the bound on the
+# share of differing integers below catches what is small per value but everywhere.
+INT_MAX_OF_RANGE = 0.004
 
-# Q, K, V: fraction of the integers allowed to differ (each by at most INT_MAX_LSB). What differs is
-# the share of values within kernel rounding of a rounding boundary, plus, for the traces whose
-# weights and thresholds are trained, the drift of 150 training steps on other rounding.
-INT_FRACTION = 0.02
+
+def int_max_diff(bits):
+    """The largest |difference| INT_MAX_OF_RANGE allows for a `bits`-bit integer, at least 1."""
+    return max(1, int(INT_MAX_OF_RANGE * (2 ** (bits - 1) - 1)))
+
+
+# Q, K, V: fraction of the integers allowed to differ. Measured at most 1.8% (stories260K-dense, 12
+# bits, against AVX-512 kernels) and 0.4% at 8 bits (use-lite against kernels without AVX); for the
+# traces whose weights and thresholds are trained this includes the drift of the training. A scale
+# off by 1% moves most integers of a 12-bit trace and a fifth of an 8-bit one; other weights (another
+# lambda, another seed) move nearly all of them.
+INT_FRACTION = 0.05
 
 # Integer thresholds T (keep iff q_int . k_int >= T, FORMAT.md), per layer or head: largest
 # relative difference |T_regen - T_bundled| / max(|T_bundled|, 1). Learned thresholds move with the

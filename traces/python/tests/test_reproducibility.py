@@ -25,3 +25,8 @@ def test_rel_diff():
     s = np.array([[0.01, 0.02], [0.03, 0.04]])
     assert rel_diff_array(s * (1 + 2e-7), s) <= tolerances.SCALE_REL < rel_diff_array(s * 1.01, s)
     assert rel_diff_array(s, s) == 0 and rel_diff_array(s[:1], s) == float("inf")
+
+
+def test_int_max_diff():
+    """The per-integer bound grows with the bit width (one LSB is a smaller share of the range)."""
+    assert [tolerances.int_max_diff(b) for b in (2, 8, 12, 16)] == [1, 1, 8, 131]

@@ -71,22 +71,28 @@ def int_max_diff(bits):
 
 
 # Q, K, V: fraction of the integers allowed to differ. Measured at most 1.8% (stories260K-dense, 12
-# bits, against AVX-512 kernels) and 0.4% at 8 bits (use-lite against kernels without AVX); for the
-# traces whose weights and thresholds are trained this includes the drift of the training. A scale
+# bits, against AVX-512 kernels) and 0.4% at 8 bits (use-lite, whose trained weights drift little).
+# Both Q/K/V bounds apply to traces whose weights are not trained (the dense partners; a learned
+# trace with frozen weights): training on other kernels may end in another model (stories260K: 60%
+# of the integers, up to 370 LSB), whose survivors and metrics are bounded instead. A scale
 # off by 1% moves most integers of a 12-bit trace and a fifth of an 8-bit one; other weights (another
 # lambda, another seed) move nearly all of them.
 INT_FRACTION = 0.05
 
-# Integer thresholds T (keep iff q_int . k_int >= T, FORMAT.md), per layer or head: largest
-# relative difference |T_regen - T_bundled| / max(|T_bundled|, 1). Learned thresholds move with the
-# training's rounding; a threshold from another lambda, another layer or a sign error moves by tens
-# of percent (and the survivors and pruning rate with it).
+# Integer thresholds T (keep iff q_int . k_int >= T, FORMAT.md) of a trace whose thresholds are not
+# learned (fixed, e.g. -inf in the dense partners): largest relative difference
+# |T_regen - T_bundled| / max(|T_bundled|, 1). A learned T follows the training, which on other
+# kernels ends elsewhere (stories260K: up to 25%), so for learned traces T is counted and the
+# survivors below are bounded instead.
 THRESHOLD_REL = 0.02
 
 # Survivors (pairs whose q_int . k_int >= T, over the allowed pairs of every head of every input):
-# fraction of the pairs whose keep/prune decision may differ. Only scores within a few LSB of T flip
-# when Q, K or T move by one LSB; another threshold or a wrong comparison flips tens of percent.
-SURVIVOR_FRACTION = 0.01
+# fraction of the pairs whose keep/prune decision may differ. Measured at most 0.54% (stories260K,
+# whose training on kernels without AVX ends in another model: 60% of its integers and every T
+# differ, yet the decisions agree on 99.46% of the pairs) and 0.03% (use-lite). The neighbouring
+# lambda of a sweep changes the pruning rate, and so the decisions, by 2.8% (stories260K) to 6.7%
+# (use-lite) of the pairs; a wrong comparison or threshold flips tens of percent.
+SURVIVOR_FRACTION = 0.02
 
 # The exporter's metrics in the meta (dense, quantized, pruned; and any other float of the meta but
 # the pruning rates): relative difference between the regenerated and the bundled trace. The

@@ -174,6 +174,8 @@ def _metric(f):
      "K: 1 of 241152 integers differ, max |diff| 2 (bound: 5% of them, 1 LSB each at 8 bits)"),
     ("use-lite-dense", "1 LSB in 10% of V", lambda n, a: _every_nth(a, 0.1, 1) if n.endswith(".v") else a, False,
      "V: {n} of 241152 integers differ, max |diff| 1"),
+    ("use-lite-dense", "scales x 1.01", lambda n, a: a * 1.01 if n == "scale_q" else a, False,
+     "scale_q: largest relative difference 0.01 (bound 1e-05)"),
     ("use-lite", "trained: 2 LSB in 1% of Q", lambda n, a: _every_nth(a, 0.01, 2) if n.endswith(".q") else a, True,
      "Q: {n} of 241152 integers differ (max |diff| 2), K: 0 of 241152 integers differ, V: 0 of 241152 integers "
      "differ (trained weights: counted, not bounded)"),

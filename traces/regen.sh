@@ -7,11 +7,18 @@
 #                                      minilm-long256, minilm-long512)
 #   traces/regen.sh --check [NAME...]  regenerate into a temporary folder, with the lambda each bundled
 #                                      trace kept, validate with lrpsim and compare with the bundled
-#                                      files (same shapes and settings, metrics within 1%, pruning rate
-#                                      within 0.02; says whether the bytes are identical); exit 1 if not.
-#                                      The traces in $identical (minilm-embed and its dense partner) must
-#                                      come out identical: every integer, threshold, scale and meta field
-#                                      but the command line
+#                                      files (python -m lrpsim_export compare): same members, shapes,
+#                                      valid lengths and non-float meta; it prints how many integers of
+#                                      Q, K and V, integer thresholds and survivors (pairs kept by the
+#                                      integer comparator) differ, and whether the trace is bit-identical,
+#                                      and fails only past the bounds of lrpsim_export/tolerances.py
+#                                      (traces/python/REPRODUCIBILITY.md: torch and OpenBLAS pick their
+#                                      kernels by CPU, so a trace is bit-identical only on the CPU type
+#                                      that made it); exit 1 if one does not reproduce.
+#                                      LRPSIM_REGEN_IDENTICAL=1 requires bit-identical traces (compare
+#                                      --identical), for the CPU type and kernels that made traces/data.
+#   traces/regen.sh --keep DIR --check|--ci [NAME...]
+#                                      the same, regenerating into DIR, which is kept
 #   traces/regen.sh --dense [NAME...]  the dense-model partner traces NAME-dense.npz (default: use-lite,
 #                                      stories260K, minilm-embed), then the manifest: the same export
 #                                      arguments as NAME with --threshold=-inf instead of the lambda sweep,
@@ -81,11 +88,12 @@ lambdas_for() {
 all_names=(use-lite stories260K minilm-embed minilm-long128 minilm-long256 minilm-long512)
 # the workloads with a dense-model partner trace NAME-dense.npz
 dense_names=(use-lite stories260K minilm-embed)
-identical=" minilm-embed minilm-embed-dense "
 
 check=0
 dense=0
+keep=
 names=()
+if [ "${1:-}" = "--keep" ]; then keep=${2:?traces/regen.sh: --keep DIR: expected a folder}; shift 2; fi
 if [ "${1:-}" = "--ci" ]; then
   check=1; shift; names=(use-lite stories260K minilm-embed use-lite-dense stories260K-dense minilm-embed-dense)
 fi
@@ -104,8 +112,12 @@ dense_args_for() {
 }
 
 if [ $check = 1 ]; then
-  tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' EXIT
+  if [ -n "$keep" ]; then
+    mkdir -p "$keep"; tmp=$(cd "$keep" && pwd)
+  else
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+  fi
   status=0
   for n in "${names[@]}"; do
     # Each lambda of a sweep trains from the same start with the same seed, so training only the
@@ -123,7 +135,7 @@ if [ $check = 1 ]; then
     echo "   $((SECONDS - start)) s"
     go run ./cmd/lrpsim trace validate "$tmp/$n.npz"
     strict=()
-    case $identical in *" $n "*) strict=(--identical) ;; esac
+    [ "${LRPSIM_REGEN_IDENTICAL:-0}" = 0 ] || strict=(--identical)
     "$py" -m lrpsim_export compare "${strict[@]}" "traces/data/$n.npz" "$tmp/$n.npz" || status=1
   done
   exit $status

@@ -92,10 +92,9 @@ def _parser():
                                        "beyond the tolerances)")
     c.add_argument("bundled")
     c.add_argument("regenerated")
-    c.add_argument("--metric-tol", type=float, default=0.01, help="relative tolerance on the metrics")
-    c.add_argument("--rate-tol", type=float, default=0.02, help="absolute tolerance on the pruning rate")
     c.add_argument("--identical", action="store_true",
-                   help="also require identical arrays and meta (the generator's command line aside)")
+                   help="also require identical arrays and meta (the generator's run fields aside): holds only "
+                        "on the CPU type that made the bundled trace (traces/python/REPRODUCIBILITY.md)")
     pm = sub.add_parser("policy-masks", help="the decision bytes of arch/POLICIES.md's pruning rules for every "
                                              "head of a trace (lrpsim's cross-check file)")
     pm.add_argument("trace")
@@ -355,32 +354,28 @@ def _meta_without_command(path):
 
 
 def cmd_compare(a, log):
-    """Same model, shapes and settings; metrics and pruning rate within tolerance; reports whether
-    every array is identical (it is when the platform's float arithmetic is the same)."""
-    from .manifest import entry
-    x, y = entry(a.bundled), entry(a.regenerated)
-    problems = []
-    for k in ("model", "task", "inputs", "layers", "heads", "tokens_per_input", "bits", "causal", "lambda",
-              "threshold_granularity", "empty_row"):
-        if x[k] != y[k]:
-            problems.append(f"{k}: bundled {x[k]!r}, regenerated {y[k]!r}")
-    if abs(x["pruning_rate"] - y["pruning_rate"]) > a.rate_tol:
-        problems.append(f"pruning rate: bundled {x['pruning_rate']}, regenerated {y['pruning_rate']}")
-    mx, my = x["metric"] or {}, y["metric"] or {}
-    for k in ("dense", "quantized", "pruned"):
-        if k in mx and abs(mx[k] - my.get(k, float("nan"))) > a.metric_tol * max(abs(mx[k]), 1e-12):
-            problems.append(f"metric {k}: bundled {mx[k]}, regenerated {my.get(k)}")
-    same = _same_arrays(a.bundled, a.regenerated)
+    """Same members, shapes, valid lengths and non-float meta; Q, K, V, the integer thresholds and the
+    survivors counted and held to the bounds of lrpsim_export.tolerances, the float meta (metrics,
+    pruning rates) too (lrpsim_export.reproduce); --identical: every array and meta field exact (the
+    generator's run fields aside), which holds only on the CPU type that made the bundled trace."""
+    from .reproduce import compare_traces
+    for p in (a.bundled, a.regenerated):
+        if not os.path.isfile(p):
+            raise ExportError(f"{p}: no such trace file; expected an lrpsim trace (.npz)")
+    r = compare_traces(a.bundled, a.regenerated)
+    problems = list(r["problems"])
     if a.identical:
-        if not same:
+        if not _same_arrays(a.bundled, a.regenerated):
             problems.append("arrays: not identical (--identical)")
         mb, mr = _meta_without_command(a.bundled), _meta_without_command(a.regenerated)
         for k in sorted(set(mb) | set(mr)):
             if mb.get(k) != mr.get(k):
                 problems.append(f"meta {k}: not identical (--identical)")
-    print(f"{a.bundled}: pruning rate {x['pruning_rate']} vs {y['pruning_rate']} regenerated; "
-          f"{mx.get('name')} pruned {mx.get('pruned')} vs {my.get('pruned')}; "
-          + ("every integer, threshold and scale identical" if same else "arrays differ"))
+    print(f"{a.bundled} vs {a.regenerated}: "
+          + ("bit-identical (every integer, threshold, scale and meta field)" if r["identical"]
+             else "not bit-identical; within the bounds" if not problems else "not bit-identical"))
+    for line in r["lines"]:
+        print(f"  {line}")
     for p in problems:
         print(f"  differs: {p}")
     if problems:

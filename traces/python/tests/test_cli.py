@@ -142,8 +142,63 @@ def test_compare_identical(tmp_path, what, change, ok, repo, capsys):
     src = os.path.join(repo, "traces", "data", "use-lite.npz")
     dst = tmp_path / "x.npz"
     _rewrite(src, dst, change)
-    assert main(["compare", src, str(dst)]) == 0  # within tolerances either way
+    # within the cross-machine bounds but for a changed non-float meta field, which must be equal
+    assert main(["compare", src, str(dst)]) == (1 if what == "a meta field" else 0)
     assert main(["compare", "--identical", src, str(dst)]) == (0 if ok else 1), what
+
+
+def _every_nth(a, frac, by):
+    """a with a fraction frac of its elements moved by `by` (spread evenly)."""
+    b = a.astype(np.int64).copy()
+    step = max(int(round(1 / frac)), 1)
+    b.flat[::step] += np.where(b.flat[::step] + by > 127, -by, by)
+    return b.astype(a.dtype)
+
+
+def _scaled(f):
+    return lambda n, a: a * f if n == "threshold" else a
+
+
+def _metric(f):
+    return lambda n, a: _meta(a, lambda m: m["metric"].update(pruned=m["metric"]["pruned"] * f)) if n == "meta" else a
+
+
+# Each row moves a copy of a bundled trace the way another CPU would (within the bounds of
+# lrpsim_export.tolerances) or the way a bug would (past them), and checks what compare prints. The
+# Q/K/V bounds hold for a trace whose weights were not trained (use-lite-dense); a trained one
+# (use-lite) is held to its survivors, pruning rate and metrics.
+@pytest.mark.parametrize("trace, what, change, ok, expect", [
+    ("use-lite-dense", "1 LSB in 1% of Q", lambda n, a: _every_nth(a, 0.01, 1) if n.endswith(".q") else a, True,
+     "Q: {n} of 241152 integers differ (max |diff| 1)"),
+    ("use-lite-dense", "2 LSB in one K", lambda n, a: _every_nth(a, 1e-4, 2) if n == "b0.l0.h0.k" else a, False,
+     "K: 1 of 241152 integers differ, max |diff| 2 (bound: 5% of them, 1 LSB each at 8 bits)"),
+    ("use-lite-dense", "1 LSB in 10% of V", lambda n, a: _every_nth(a, 0.1, 1) if n.endswith(".v") else a, False,
+     "V: {n} of 241152 integers differ, max |diff| 1"),
+    ("use-lite-dense", "scales x 1.01", lambda n, a: a * 1.01 if n == "scale_q" else a, False,
+     "scale_q: largest relative difference 0.01 (bound 1e-05)"),
+    ("use-lite", "trained: 2 LSB in 1% of Q", lambda n, a: _every_nth(a, 0.01, 2) if n.endswith(".q") else a, True,
+     "Q: {n} of 241152 integers differ (max |diff| 2), K: 0 of 241152 integers differ, V: 0 of 241152 integers "
+     "differ (trained weights: counted, not bounded)"),
+    ("use-lite", "thresholds + 0.01%", _scaled(1.0001), True, "(learned: counted, not bounded)"),
+    ("use-lite", "thresholds x 1.5", _scaled(1.5), False, "integer thresholds differ"),
+    ("use-lite", "metric pruned + 1e-4", _metric(1 + 1e-4), True, "metric pruned 0.99372455 vs 0.99382392"),
+    ("use-lite", "metric pruned - 2%", _metric(0.98), False, "meta metric.pruned: bundled 0.9937245485342474"),
+])
+def test_compare_bounds(tmp_path, trace, what, change, ok, expect, repo, capsys):
+    """compare without --identical counts what differs and fails only past the bounds."""
+    src = os.path.join(repo, "traces", "data", trace + ".npz")
+    dst = tmp_path / "x.npz"
+    _rewrite(src, dst, change)
+    assert main(["compare", src, str(dst)]) == (0 if ok else 1), what
+    out = capsys.readouterr().out
+    with np.load(src) as a, np.load(dst) as b:  # the count compare should print
+        n = sum(int(np.count_nonzero(a[m] != b[m])) for m in a.files if m.count(".") == 3)
+    assert ("{n}" not in expect or n > 0) and expect.format(n=n) in out, out
+    assert "not bit-identical" in out
+    if not ok:
+        assert "  differs: " in out
+    if what == "thresholds x 1.5":
+        assert "survivors: " in out and "decide differently" in out
 
 
 def _meta(a, f):

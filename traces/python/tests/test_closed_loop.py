@@ -13,6 +13,7 @@ import torch
 
 from lrpsim_export.attention import PolicySession, QuantSpec, Session
 from lrpsim_export.learn import Thresholds
+from lrpsim_export.tolerances import RETRAINED_ACCURACY_ABS, RETRAINED_RATE_ABS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
@@ -110,15 +111,22 @@ def test_closed_loop_task1(tmp_path, babi_dir, capsys):
     # the certified rule drops only keys with probability < 1e-3: the answer barely moves
     assert pol["row-relative"]["metric"] >= doc["dense"] - 0.01
     # the dense trace is this dense model's: where it reproduces (same arithmetic as the machine that
-    # made the committed results), the numbers must be the committed ones
+    # made the committed results), the numbers must be the committed ones; elsewhere close to them
     committed = json.load(open(COMMITTED))
     if g["traces_reproduced"]["memn2n-babi-qa1-dense.npz"]:
         assert doc["dense"] == committed["dense"]
         for name in CONFIGS:
             assert pol[name] == committed["policies"][name], name
     else:
-        print("this machine's arithmetic does not reproduce traces/data/memn2n-babi-qa1-dense.npz; the "
-              "committed results were not compared number for number")
+        # other kernels retrain another model (lrpsim_export.tolerances: RETRAINED_*): loose bounds only
+        assert abs(doc["dense"] - committed["dense"]) <= RETRAINED_ACCURACY_ABS
+        for name in CONFIGS:
+            for k in ("metric", "metric_cascade"):
+                if k in committed["policies"][name]:
+                    assert abs(pol[name][k] - committed["policies"][name][k]) <= RETRAINED_ACCURACY_ABS, (name, k)
+            for k in ("pruning_rate", "pruning_rate_cascade"):
+                if k in committed["policies"][name]:
+                    assert abs(pol[name][k] - committed["policies"][name][k]) <= RETRAINED_RATE_ABS, (name, k)
 
 
 @pytest.mark.parametrize("case", ["unknown policy", "existing out", "bad task"])

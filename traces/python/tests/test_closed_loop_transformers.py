@@ -13,6 +13,7 @@ import pytest
 from conftest import REPO
 from lrpsim_export.cli import main
 from lrpsim_export.closed_loop import SCHEMA, WORKLOADS, Workload, closed_loop
+from lrpsim_export.tolerances import METRIC_REL, QUANTIZED_METRIC_REL
 from lrpsim_export.tracefile import Trace
 
 DATA = os.path.join(REPO, "traces", "data")
@@ -49,16 +50,19 @@ def _close(task, a, b, cosine_tol, rel_tol):
     return abs(a - b) <= (cosine_tol if task.higher_is_better else rel_tol * abs(b))
 
 
-# minilm-embed on its whole held-out set (16 short passages), where this machine type reproduces the
-# export bit for bit (traces/regen.sh --ci requires it); use-lite (32 passages) and stories260K (16
+# minilm-embed on its whole held-out set (16 short passages), against the export's own metrics
+# (within METRIC_REL and QUANTIZED_METRIC_REL: the bundled trace was made on one CPU type,
+# lrpsim_export.tolerances); use-lite (32 passages) and stories260K (16
 # sequences of 256 tokens) on their first held-out batch (8 inputs), to keep the suite fast. The
 # calibration is the exporter's (every held-out and trace input) either way.
 @pytest.mark.parametrize("name, eval_batches", [("minilm-embed", None), ("use-lite", 1), ("stories260K", 1)])
 def test_wiring(name, eval_batches):
     """PolicySession(leopard, thresholds -inf) prunes nothing and gives exactly the exporter's
     "quantized" metric (original weights, integer Q/K/V, Session hard mode: learn.evaluate, which
-    Workload runs as the export does) on the same held-out inputs; the certified row_relative rule
-    prunes and stays within a small tolerance of it."""
+    Workload runs as the export does) on the same held-out inputs: both computed here, by the same
+    operations, so exactly on any machine; against the bundled trace's meta and the dense trace's
+    scales, made on another machine perhaps, within METRIC_REL, QUANTIZED_METRIC_REL and SCALE_REL.
+    The certified row_relative rule prunes and stays within a small tolerance of it."""
     _needs(name)
     w = Workload(name, DATA, eval_batches=eval_batches, log=lambda *_: None)
     m = w.meta["metric"]
@@ -67,11 +71,15 @@ def test_wiring(name, eval_batches):
     if eval_batches is None:
         # the bundled trace's own meta.metric, on the same held-out set
         assert w.eval_inputs == m["eval_inputs"]
-        assert metric == m["quantized"] and w.dense == m["dense"]
+        for k, v, tol in (("quantized", metric, QUANTIZED_METRIC_REL), ("dense", w.dense, METRIC_REL)):
+            assert abs(v - m[k]) <= tol * abs(m[k]), f"{k}: {v!r} here, {m[k]!r} in the bundled trace"
     else:
         assert w.eval_inputs == 8 < m["eval_inputs"]
-    # the dense-model trace holds this very calibration
-    assert w.checks()["dense_trace_scales_reproduced"]
+    # the dense-model trace holds this very calibration (scales within SCALE_REL)
+    checks = w.checks()
+    assert checks["dense_trace_scales_reproduced"], checks
+    if eval_batches is None:
+        assert checks["trace_metric_dense_reproduced"] and checks["trace_metric_quantized_reproduced"], checks
     metric, rate = w.run_policy("row_relative", CERTIFIED, 1)
     assert 0.05 < rate < 1, "the certified rule should prune something, or the tolerance proves nothing"
     assert _close(w.task, metric, w.quantized, 5e-4, 5e-3), (metric, w.quantized)
@@ -163,7 +171,7 @@ def test_committed_results(name):
     assert doc["schema"] == SCHEMA and doc["workload"] == doc["trace"] == name
     assert doc["dense_trace"] == name + "-dense" and dmeta["thresholds"] == "none"
     assert doc["metric"] == m["name"] and doc["higher_is_better"] == m["higher_is_better"]
-    assert abs(doc["dense"] - m["dense"]) <= 1e-6 * abs(m["dense"])
+    assert abs(doc["dense"] - m["dense"]) <= METRIC_REL * abs(m["dense"])
     g = doc["generator"]
     assert g["eval_inputs"] == m["eval_inputs"] and "note" not in g
     assert g["export_command"] == meta["generator"]["command"]

@@ -104,11 +104,21 @@ else
   skip "energy table regeneration" "$energy_py missing (ci/install-energy.sh makes it; needs python3.12)"
 fi
 
+# The exporter's tests and the end-to-end trace regeneration, and the closed-loop and
+# regeneration checks again with other kernels forced (ci/python-tests.sh). pytest's skipped tests
+# ("SKIPPED [1] file:line: reason", from -rs) become skipped entries of the summary.
+python_tests() {
+  ci/python-tests.sh 2>&1 | tee "$work/python.log"
+}
 py=${LRPSIM_PYTHON:-/usr/bin/python3}
 if "$py" -c 'import torch, numpy, pytest' 2>/dev/null; then
-  step "Python exporter tests" ci/python-tests.sh
+  step "Python tests and trace regeneration (native and forced kernels)" python_tests
+  if [ -s "$work/python.log" ]; then
+    sed -n 's/^SKIPPED \[[0-9]*\] \([^ ]*\): \(.*\)$/\1\t\2/p' "$work/python.log" | sort -u >"$work/py-skips"
+    while IFS=$'\t' read -r where why; do skip "pytest $where" "$why"; done <"$work/py-skips"
+  fi
 else
-  skip "Python exporter tests" "$py lacks torch, numpy or pytest (ci/install-python.sh installs them)"
+  skip "Python tests and trace regeneration (native and forced kernels)" "$py lacks torch, numpy or pytest (ci/install-python.sh installs them)"
 fi
 
 # The README's first command: the main job on the bundled default, its report thrown away (the

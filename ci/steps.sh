@@ -8,7 +8,7 @@
 #
 # The second line is the plain "N passed, N failed" form that CI systems read. Steps may add
 # sub-skips of their own (a Go test that skipped) with `skip`. `--only` in ci/test.sh selects steps
-# by name through step_wanted.
+# by name through step_wanted (comma-separated, so no step name has a comma).
 ci_ran=()
 ci_failed=()
 ci_skipped=()

@@ -36,7 +36,7 @@ lint() {
   # code meets today.
   go tool gocyclo -over 60 $(git ls-files '*.go' 2>/dev/null | xargs -n1 dirname | sort -u || echo .)
 }
-step "gofmt, vet, staticcheck and gocyclo" lint
+step "lint (gofmt vet staticcheck gocyclo)" lint
 
 # -v into a log, so that the tests that skip (the RTL cross-check without iverilog, ...) say so
 # here instead of passing silently; the whole log's failures are shown when a test fails. The

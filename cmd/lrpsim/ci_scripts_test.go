@@ -123,6 +123,12 @@ func TestCITestScriptRunsEveryStep(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^summary\s*\z`).MatchString(script) {
 		t.Error("ci/test.sh does not end with summary")
 	}
+	// --only takes comma-separated names, so a name with a comma could not be selected.
+	for _, m := range regexp.MustCompile(`(?m)^\s*(?:step|skip) "([^"]*)"`).FindAllStringSubmatch(script, -1) {
+		if strings.Contains(m[1], ",") {
+			t.Errorf("ci/test.sh: step name %q has a comma, which --only cannot select", m[1])
+		}
+	}
 	// Top-level lines that run something must be step, skip, definitions, control flow or
 	// variable set-up.
 	allowed := regexp.MustCompile(`^(step |skip |summary$|if |elif |else$|fi$|then$|done|while |for |[a-z_]+\(\) \{$|\}$|` +

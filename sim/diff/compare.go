@@ -48,7 +48,8 @@ func (t Tolerance) beyond(old, new float64) bool {
 	if t.Relative {
 		allowed *= math.Abs(old)
 	}
-	return math.Abs(new-old) > allowed+1e-12*math.Max(math.Abs(old), math.Abs(new))
+	// float64(): no fused multiply-add, so the verdict is the same on every CPU (ci/cross-cpu.sh).
+	return math.Abs(new-old) > allowed+float64(1e-12*math.Max(math.Abs(old), math.Abs(new)))
 }
 
 // ParseTolerances reads --tolerance NAME=X flags into a map by name. A name given twice is an

@@ -166,7 +166,8 @@ func flagError(err error) error {
 
 // newTraceHeadsCmd is `lrpsim trace heads --config FILE TRACE`.
 func newTraceHeadsCmd() *cobra.Command {
-	var config, out string
+	var cf configFlags
+	var out string
 	cmd := &cobra.Command{
 		Use:   "heads TRACE [--config FILE] [--out FILE.csv]",
 		Short: "Per head, what a config's pruning rule keeps: keys read, survivors, rows that read every bit-plane",
@@ -179,7 +180,7 @@ last valid row alone (in a causal head, one generation step). These are the per-
 SpAtten's published workload files (key_fetch_num, value_fetch_num, if_requant).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := sim.LoadConfig(config)
+			cfg, err := cf.open()
 			if err != nil {
 				return err
 			}
@@ -203,7 +204,7 @@ SpAtten's published workload files (key_fetch_num, value_fetch_num, if_requant).
 			return write(cmd.OutOrStdout())
 		},
 	}
-	cmd.Flags().StringVarP(&config, "config", "c", "", "the design's config (a file or bundled:NAME; default: the default config)")
+	cf.add(cmd.Flags(), "the design's config (a file or bundled:NAME; default: the default config)")
 	cmd.Flags().StringVarP(&out, "out", "o", "", "write the CSV to this file (atomically) instead of standard output")
 	return cmd
 }

@@ -87,7 +87,7 @@ func ParseERT(ert []byte, ertFile string, art []byte, artFile string, opt ERTOpt
 		return nil, err
 	}
 	ep := &docParser{file: ertFile}
-	tables, err := ep.ertTables(ert)
+	tables, err := ep.tables(ert, ertDoc)
 	if err != nil {
 		return nil, err
 	}
@@ -107,42 +107,25 @@ func ParseERT(ert []byte, ertFile string, art []byte, artFile string, opt ERTOpt
 	if t.Components == nil {
 		t.Components = make(map[string]*ComponentEntry)
 	}
-	seen := make(map[string]string) // our component -> Accelergy name
-	for i, et := range tables {
-		key := fmt.Sprintf("ERT.tables[%d]", i)
-		comp, cm, skip, err := ep.resolve(m, et.name, et.nameNode, key+".name", seen)
-		if err != nil || skip {
-			if err != nil {
-				return nil, err
-			}
-			continue
-		}
+	err = ep.importTables(m, tables, ertDoc.top, func(comp string, cm *ERTComponentMap, et accelergyTable, key string) error {
 		e := t.Components[comp]
 		if e == nil {
 			e = &ComponentEntry{}
 			t.Components[comp] = e
 		}
 		e.Source = "Accelergy ERT " + ertFile + ": " + et.name
-		if err := ep.importActions(comp, cm, et, key, e); err != nil {
-			return nil, err
-		}
+		return ep.importActions(comp, cm, et, key, e)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if art != nil {
 		ap := &docParser{file: artFile}
-		areas, err := ap.artTables(art)
+		areas, err := ap.tables(art, artDoc)
 		if err != nil {
 			return nil, err
 		}
-		seenArea := make(map[string]string)
-		for i, at := range areas {
-			key := fmt.Sprintf("ART.tables[%d]", i)
-			comp, _, skip, err := ap.resolve(m, at.name, at.nameNode, key+".name", seenArea)
-			if err != nil || skip {
-				if err != nil {
-					return nil, err
-				}
-				continue
-			}
+		err = ap.importTables(m, areas, artDoc.top, func(comp string, _ *ERTComponentMap, at accelergyTable, _ string) error {
 			e := t.Components[comp]
 			if e == nil {
 				e = &ComponentEntry{Source: "Accelergy ART " + artFile + ": " + at.name}
@@ -150,6 +133,10 @@ func ParseERT(ert []byte, ertFile string, art []byte, artFile string, opt ERTOpt
 			}
 			e.Area = Quantity{Value: at.area, Source: fmt.Sprintf("Accelergy ART %s: %s area %s um^2", artFile, at.name,
 				formatFloat(at.area))}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	if err := t.Validate(); err != nil {
@@ -158,198 +145,25 @@ func ParseERT(ert []byte, ertFile string, art []byte, artFile string, opt ERTOpt
 	return t, nil
 }
 
-// ertTable is one table of an ERT.
-type ertTable struct {
-	name     string
-	nameNode *yaml.Node
-	actions  []ertAction
-}
-
-// ertAction is one entry of an ERT table.
-type ertAction struct {
-	name   string
-	args   map[string]string // nil: no arguments
-	energy float64
-	node   *yaml.Node
-}
-
-// ertTables parses an ERT document.
-func (p *docParser) ertTables(data []byte) ([]ertTable, error) {
-	root, err := p.parseDocument(data)
-	if err != nil {
-		return nil, err
-	}
-	body, err := p.accelergyBody(root, "ERT")
-	if err != nil {
-		return nil, err
-	}
-	items, err := p.sequence(body, "ERT.tables", "a list of tables (Accelergy ERT version 0.3 or later)")
-	if err != nil {
-		return nil, err
-	}
-	var out []ertTable
-	for i, it := range items {
-		key := fmt.Sprintf("ERT.tables[%d]", i)
-		fields, err := p.mapping(it, key, "a table mapping with name and actions", nil)
+// importTables hands each table of an Accelergy document (top "ERT" or "ART") to each with our
+// component for it and its mapping entry; tables the mapping ignores are skipped.
+func (p *docParser) importTables(m *ERTMapping, tables []accelergyTable, top string,
+	each func(comp string, cm *ERTComponentMap, at accelergyTable, key string) error) error {
+	seen := make(map[string]string) // our component -> Accelergy name
+	for i, at := range tables {
+		key := fmt.Sprintf("%s.tables[%d]", top, i)
+		comp, cm, skip, err := p.resolve(m, at.name, at.nameNode, key+".name", seen)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if err := p.require(it, key, fields, "name", "actions"); err != nil {
-			return nil, err
+		if skip {
+			continue
 		}
-		var et ertTable
-		for _, f := range fields {
-			switch f.key {
-			case "name":
-				et.nameNode = f.value
-				et.name, err = p.str(f.value, key+".name", "a component name")
-			case "actions":
-				et.actions, err = p.ertActions(f.value, key+".actions")
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, et)
-	}
-	return out, nil
-}
-
-// ertActions parses the actions list of one ERT table.
-func (p *docParser) ertActions(n *yaml.Node, path string) ([]ertAction, error) {
-	items, err := p.sequence(n, path, "a list of actions {name, arguments, energy}")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]ertAction, 0, len(items))
-	for i, it := range items {
-		key := fmt.Sprintf("%s[%d]", path, i)
-		fields, err := p.mapping(it, key, "an action mapping with name, arguments and energy", nil)
-		if err != nil {
-			return nil, err
-		}
-		if err := p.require(it, key, fields, "name", "energy"); err != nil {
-			return nil, err
-		}
-		a := ertAction{node: it}
-		for _, f := range fields {
-			sub := join(key, f.key)
-			switch f.key {
-			case "name":
-				a.name, err = p.str(f.value, sub, "an action name")
-			case "energy":
-				a.energy, err = p.number(f.value, sub, "a non-negative energy in pJ", false)
-			case "arguments":
-				a.args, err = p.arguments(f.value, sub)
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, a)
-	}
-	return out, nil
-}
-
-// arguments parses null or a mapping of scalar arguments; empty means none (nil).
-func (p *docParser) arguments(n *yaml.Node, path string) (map[string]string, error) {
-	n = deref(n)
-	if n == nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null") {
-		return nil, nil
-	}
-	fields, err := p.mapping(n, path, "null or a mapping of argument values", nil)
-	if err != nil {
-		return nil, err
-	}
-	if len(fields) == 0 {
-		return nil, nil
-	}
-	args := make(map[string]string, len(fields))
-	for _, f := range fields {
-		if args[f.key], err = p.text(f.value, join(path, f.key), "an argument value"); err != nil {
-			return nil, err
+		if err := each(comp, cm, at, key); err != nil {
+			return err
 		}
 	}
-	return args, nil
-}
-
-// artArea is one table of an ART.
-type artArea struct {
-	name     string
-	nameNode *yaml.Node
-	area     float64
-}
-
-// artTables parses an ART document.
-func (p *docParser) artTables(data []byte) ([]artArea, error) {
-	root, err := p.parseDocument(data)
-	if err != nil {
-		return nil, err
-	}
-	body, err := p.accelergyBody(root, "ART")
-	if err != nil {
-		return nil, err
-	}
-	items, err := p.sequence(body, "ART.tables", "a list of tables {name, area} (Accelergy ART version 0.3 or later)")
-	if err != nil {
-		return nil, err
-	}
-	var out []artArea
-	for i, it := range items {
-		key := fmt.Sprintf("ART.tables[%d]", i)
-		fields, err := p.mapping(it, key, "a table mapping with name and area", nil)
-		if err != nil {
-			return nil, err
-		}
-		if err := p.require(it, key, fields, "name", "area"); err != nil {
-			return nil, err
-		}
-		var a artArea
-		for _, f := range fields {
-			switch f.key {
-			case "name":
-				a.nameNode = f.value
-				a.name, err = p.str(f.value, key+".name", "a component name")
-			case "area":
-				a.area, err = p.number(f.value, key+".area", "a non-negative area in um^2", false)
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, a)
-	}
-	return out, nil
-}
-
-// accelergyBody returns the tables node under the top-level key top ("ERT" or "ART").
-func (p *docParser) accelergyBody(root *yaml.Node, top string) (*yaml.Node, error) {
-	fields, err := p.mapping(root, "", "an Accelergy "+top+" with a top-level key "+top, nil)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.require(root, "", fields, top); err != nil {
-		return nil, err
-	}
-	var body *yaml.Node
-	for _, f := range fields {
-		if f.key == top {
-			body = f.value
-		}
-	}
-	inner, err := p.mapping(body, top, "a mapping with version and tables", nil)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.require(body, top, inner, "tables"); err != nil {
-		return nil, err
-	}
-	for _, f := range inner {
-		if f.key == "tables" {
-			return f.value, nil
-		}
-	}
-	return nil, nil // unreachable: require checked it
+	return nil
 }
 
 // resolve finds our component for an Accelergy component name. seen records the Accelergy name
@@ -409,7 +223,7 @@ func accelergyName(name string) (full, last string) {
 }
 
 // importActions sets the actions and leakage of e from one ERT table.
-func (p *docParser) importActions(comp string, cm *ERTComponentMap, et ertTable, key string, e *ComponentEntry) error {
+func (p *docParser) importActions(comp string, cm *ERTComponentMap, et accelergyTable, key string, e *ComponentEntry) error {
 	byName := make(map[string][]int) // ERT action name -> indices
 	for i, a := range et.actions {
 		byName[a.name] = append(byName[a.name], i)
@@ -494,7 +308,7 @@ func (p *docParser) importActions(comp string, cm *ERTComponentMap, et ertTable,
 }
 
 // selectEntry picks the entry among idx whose arguments match want (see ERTActionMap.Arguments).
-func (p *docParser) selectEntry(et ertTable, idx []int, want map[string]string, key string) (ertAction, error) {
+func (p *docParser) selectEntry(et accelergyTable, idx []int, want map[string]string, key string) (ertAction, error) {
 	var match []int
 	for _, i := range idx {
 		a := et.actions[i]
@@ -532,164 +346,4 @@ func argText(args map[string]string) string {
 		parts = append(parts, k+"="+args[k])
 	}
 	return " (" + strings.Join(parts, ", ") + ")"
-}
-
-// validate checks a mapping built in Go (files are checked as they are parsed).
-func (m *ERTMapping) validate() error {
-	for i, c := range m.Components {
-		if c.Match == "" {
-			return fmt.Errorf("energy: ERT mapping: component %d: empty match", i)
-		}
-		if _, ok := knownAction(c.Component, ""); !ok {
-			return fmt.Errorf("energy: ERT mapping: %s: unknown component %q (known: %s)", c.Match, c.Component,
-				strings.Join(componentNames(), ", "))
-		}
-		for _, a := range sortedKeys(c.Actions) {
-			am := c.Actions[a]
-			if known, _ := knownAction(c.Component, am.Action); !known {
-				return fmt.Errorf("energy: ERT mapping: %s action %s: unknown action %q of %s (known: %s)", c.Match, a,
-					am.Action, c.Component, strings.Join(Vocabulary()[c.Component], ", "))
-			}
-			if !nonNegative(am.Per) {
-				return fmt.Errorf("energy: ERT mapping: %s action %s: per = %v: expected a positive number", c.Match, a, am.Per)
-			}
-		}
-	}
-	return nil
-}
-
-// LoadERTMapping reads an ERT mapping file (README.md, "Accelergy ERT import"):
-//
-//	components:
-//	  - match: kbuf                # Accelergy name: full dotted name or last part
-//	    component: k_sram          # ours
-//	    leakage: leak              # optional: action giving leakage in pJ/cycle
-//	    actions:                   # optional: Accelergy action -> ours
-//	      read: {action: read_bit, per: 64}
-//	      write: {action: write_bit, per: 64, arguments: {data_delta: 1}}
-//	ignore: [noc]                  # optional: Accelergy components to skip
-func LoadERTMapping(path string) (*ERTMapping, error) {
-	data, err := safeio.ReadFile(path, "an ERT mapping file (YAML)", safeio.MaxText)
-	if err != nil {
-		return nil, fmt.Errorf("energy: load ERT mapping: %w", err)
-	}
-	return ParseERTMapping(data, path)
-}
-
-// ParseERTMapping parses an ERT mapping file from data (see [LoadERTMapping]); file names the
-// source in errors, which are *TableError.
-func ParseERTMapping(data []byte, file string) (*ERTMapping, error) {
-	p := &docParser{file: file}
-	root, err := p.parseDocument(data)
-	if err != nil {
-		return nil, err
-	}
-	fields, err := p.mapping(root, "", "a mapping with components and ignore", []string{"components", "ignore"})
-	if err != nil {
-		return nil, err
-	}
-	m := &ERTMapping{}
-	for _, f := range fields {
-		switch f.key {
-		case "ignore":
-			m.Ignore, err = p.strList(f.value, "ignore", "a list of Accelergy component names")
-		case "components":
-			m.Components, err = p.mappingComponents(f.value)
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	return m, nil
-}
-
-// mappingComponents parses the components list of a mapping file.
-func (p *docParser) mappingComponents(n *yaml.Node) ([]ERTComponentMap, error) {
-	items, err := p.sequence(n, "components", "a list of {match, component, leakage, actions}")
-	if err != nil {
-		return nil, err
-	}
-	var out []ERTComponentMap
-	for i, it := range items {
-		key := fmt.Sprintf("components[%d]", i)
-		fields, err := p.mapping(it, key, "a mapping with match, component, leakage and actions",
-			[]string{"match", "component", "leakage", "actions"})
-		if err != nil {
-			return nil, err
-		}
-		if err := p.require(it, key, fields, "match", "component"); err != nil {
-			return nil, err
-		}
-		var c ERTComponentMap
-		var actions *yaml.Node
-		for _, f := range fields {
-			sub := join(key, f.key)
-			switch f.key {
-			case "match":
-				c.Match, err = p.str(f.value, sub, "an Accelergy component name")
-			case "component":
-				if c.Component, err = p.str(f.value, sub, "an lrpsim component"); err == nil {
-					if _, ok := knownAction(c.Component, ""); !ok {
-						err = p.errAt(f.value, sub, "an lrpsim component among "+strings.Join(componentNames(), ", "),
-							describe(f.value))
-					}
-				}
-			case "leakage":
-				c.Leakage, err = p.str(f.value, sub, "the name of the Accelergy action giving leakage per cycle")
-			case "actions":
-				actions = f.value
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		if actions != nil {
-			if c.Actions, err = p.mappingActions(actions, key+".actions", c.Component); err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, c)
-	}
-	return out, nil
-}
-
-// mappingActions parses the actions mapping of one mapping entry.
-func (p *docParser) mappingActions(n *yaml.Node, path, comp string) (map[string]ERTActionMap, error) {
-	fields, err := p.mapping(n, path, "a mapping from Accelergy action name to {action, per, arguments}", nil)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]ERTActionMap, len(fields))
-	for _, f := range fields {
-		key := join(path, f.key)
-		var am ERTActionMap
-		af, err := p.mapping(f.value, key, "a mapping {action, per, arguments}", []string{"action", "per", "arguments"})
-		if err != nil {
-			return nil, err
-		}
-		if err := p.require(f.value, key, af, "action"); err != nil {
-			return nil, err
-		}
-		for _, g := range af {
-			sub := join(key, g.key)
-			switch g.key {
-			case "action":
-				if am.Action, err = p.str(g.value, sub, "an action of "+comp); err == nil {
-					if known, _ := knownAction(comp, am.Action); !known {
-						err = p.errAt(g.value, sub, "an action of "+comp+" among "+strings.Join(Vocabulary()[comp], ", "),
-							describe(g.value))
-					}
-				}
-			case "per":
-				am.Per, err = p.number(g.value, sub, "a positive number to divide the energy by", true)
-			case "arguments":
-				am.Arguments, err = p.arguments(g.value, sub)
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		out[f.key] = am
-	}
-	return out, nil
 }

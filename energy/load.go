@@ -12,11 +12,18 @@ import (
 // LoadTable reads a table in this package's YAML format (README.md, "Table format") from path.
 // A malformed file gives a *TableError naming the file, line and key.
 func LoadTable(path string) (*Table, error) {
-	data, err := safeio.ReadFile(path, "an energy table (YAML)", safeio.MaxText)
+	return loadFile(path, "an energy table (YAML)", "table", ParseTable)
+}
+
+// loadFile reads path, which should be what (in safeio's words), and parses it with parse; a
+// file that cannot be read gives "energy: load NAME: ...".
+func loadFile[T any](path, what, name string, parse func(data []byte, file string) (T, error)) (T, error) {
+	data, err := safeio.ReadFile(path, what, safeio.MaxText)
 	if err != nil {
-		return nil, fmt.Errorf("energy: load table: %w", err)
+		var none T
+		return none, fmt.Errorf("energy: load %s: %w", name, err)
 	}
-	return ParseTable(data, path)
+	return parse(data, path)
 }
 
 // ParseTable parses a table in this package's YAML format from data; file names the source in

@@ -18,6 +18,7 @@ type compareFlags struct {
 	suiteFlags
 	figures    []string
 	configs    []string
+	sets       []string
 	closedLoop string
 	isoArea    bool
 }
@@ -73,6 +74,7 @@ unless --format is given; --figure draws the per-design geometric means.`,
 	}
 	fl := cmd.Flags()
 	fl.StringSliceVarP(&f.configs, "config", "c", nil, "design configs to compare, in order (default: configs/leopard.yaml and configs/policies/*; bundled:NAME for a bundled one)")
+	addSetFlag(fl, &f.sets)
 	f.add(fl, "simulations")
 	fl.StringSliceVar(&f.figures, "figure", nil, "also draw the per-design figure to this .png or .svg file (repeatable)")
 	fl.StringVar(&f.closedLoop, "closed-loop", defaultClosedLoop, "folder of the exporter's closed-loop results (WORKLOAD.json); a workload without a file has the metric n/a, and a folder given that does not exist is an error")
@@ -96,7 +98,7 @@ func runCompare(stdout io.Writer, f compareFlags, args []string) error {
 	var cfgs []*sim.Config
 	seen := map[string]string{}
 	for _, p := range paths {
-		cfg, err := sim.LoadConfig(p)
+		cfg, err := sim.OpenConfig(p, f.sets)
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 )
 
 func newConfigCmd() *cobra.Command {
+	var sets []string
 	cmd := &cobra.Command{
 		Use:   "config",
 		Short: "Check configurations",
@@ -27,7 +28,7 @@ non-zero when any file has a problem.`,
 			bad := 0
 			var all []error
 			for _, path := range args {
-				errs := sim.CheckConfig(path)
+				errs := sim.CheckOpenConfig(path, sets)
 				if len(errs) == 0 {
 					fmt.Fprintf(cmd.OutOrStdout(), "%s: ok\n", path)
 					continue
@@ -62,7 +63,7 @@ non-zero when any file has a problem.`,
 			if len(args) == 1 {
 				path = args[0]
 			}
-			cfg, err := sim.LoadConfig(path)
+			cfg, err := sim.OpenConfig(path, sets)
 			if err != nil {
 				return err
 			}
@@ -74,5 +75,6 @@ non-zero when any file has a problem.`,
 			return err
 		},
 	})
+	addSetFlag(cmd.PersistentFlags(), &sets)
 	return cmd
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -15,14 +14,16 @@ import (
 	"github.com/lrpsim/lrpsim/internal/safeio"
 	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/sim/figures"
+	"github.com/lrpsim/lrpsim/sim/sweep"
 	"github.com/lrpsim/lrpsim/sim/tabulate"
 	"github.com/lrpsim/lrpsim/traces/data"
 )
 
 // plotFlags are the flags the plot subcommands share.
 type plotFlags struct {
+	configFlags
 	out                      []string
-	config, engine           string
+	engine                   string
 	node, energyTable, trace string
 	jobs                     int
 	csv, x, y                string
@@ -60,7 +61,7 @@ func addOutFlag(fl *pflag.FlagSet, f *plotFlags) {
 }
 
 func addSimFlags(fl *pflag.FlagSet, f *plotFlags) {
-	fl.StringVarP(&f.config, "config", "c", "", "configuration YAML (overlays the default configs/leopard.yaml), or bundled:NAME for a bundled one")
+	f.configFlags.add(fl, configHelp)
 	fl.StringVar(&f.engine, "engine", sim.EngineEvent, "simulation engine: event or reference")
 	fl.StringVar(&f.node, "node", "45nm", "technology node of the built-in energy table")
 	fl.StringVar(&f.energyTable, "energy", "", "energy and area table YAML (default: the built-in table of --node)")
@@ -111,7 +112,7 @@ func (f plotFlags) simSetup() (*sim.Config, *energy.Table, error) {
 	if err := checkEngineNode(f.engine, f.node); err != nil {
 		return nil, nil, err
 	}
-	cfg, err := sim.LoadConfig(f.config)
+	cfg, err := f.open()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -265,7 +266,7 @@ a tick at every swept value; non-numeric x (e.g. front_end.scheduling) is drawn 
 					}
 				}
 			} else {
-				opt.Keys = sweptKeys(f.csv)
+				opt.Keys = sweep.SweptKeys(f.csv)
 			}
 			fig, err := figures.Sweep(sd, opt)
 			if err != nil {
@@ -285,20 +286,4 @@ a tick at every swept value; non-numeric x (e.g. front_end.scheduling) is drawn 
 	fl.StringVar(&f.xlabel, "xlabel", "", "x axis label (default: the x column)")
 	fl.StringVar(&f.ylabel, "ylabel", "", "y axis label (default: the metric with its unit)")
 	return cmd
-}
-
-// sweptKeys reads the swept config keys from the manifest lrpsim sweep writes beside its CSV
-// (FILE.json, "keys"); nil when there is no readable manifest.
-func sweptKeys(csvPath string) []string {
-	b, err := safeio.ReadFile(csvPath+".json", "a sweep manifest (JSON)", safeio.MaxText)
-	if err != nil {
-		return nil
-	}
-	var m struct {
-		Keys []string `json:"keys"`
-	}
-	if json.Unmarshal(b, &m) != nil {
-		return nil
-	}
-	return m.Keys
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,15 +22,16 @@ import (
 )
 
 type runFlags struct {
-	config, trace, engine, out string
-	energyTable, node          string
-	ert, ertArt, ertMapping    string
-	actions                    string
-	timeline, timelineWindow   string
-	dramTrace, dramFormat      string
-	json, csv                  bool
-	baselines                  []string
-	noBaselines                bool
+	configFlags
+	trace, engine, out       string
+	energyTable, node        string
+	ert, ertArt, ertMapping  string
+	actions                  string
+	timeline, timelineWindow string
+	dramTrace, dramFormat    string
+	json, csv                bool
+	baselines                []string
+	noBaselines              bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -49,7 +49,7 @@ and stalls. With no flags it replays the bundled default trace on configs/leopar
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.config, "config", "c", "", "configuration YAML (overlays the default configs/leopard.yaml), or bundled:NAME for a bundled one")
+	f.add(fl, configHelp)
 	fl.StringVarP(&f.trace, "trace", "t", "", "trace .npz file, or bundled:NAME (default: the bundled default trace)")
 	fl.StringVar(&f.engine, "engine", sim.EngineEvent, "simulation engine: event or reference")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object")
@@ -101,36 +101,16 @@ func checkEngineNode(engine, node string) error {
 }
 
 func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
-	if f.json && f.csv {
-		return fmt.Errorf("--json and --csv are exclusive")
-	}
-	if err := checkEngineNode(f.engine, f.node); err != nil {
+	if err := f.check(); err != nil {
 		return err
 	}
-	if f.dramTrace != "" && !slices.Contains(dramtrace.Formats, f.dramFormat) {
-		return fmt.Errorf("--dram-trace-format: expected %s, got %q", strings.Join(dramtrace.Formats, " or "), f.dramFormat)
-	}
-	cfg, err := sim.LoadConfig(f.config)
+	cfg, err := f.openConfig(baselinesSet)
 	if err != nil {
-		return err
-	}
-	if err := distinctOutputs(map[string]string{"--out": f.out, "--actions": f.actions, "--timeline": f.timeline,
-		"--dram-trace": f.dramTrace}); err != nil {
 		return err
 	}
 	window, err := parseWindow(f.timelineWindow)
 	if err != nil {
 		return err
-	}
-	if baselinesSet {
-		cfg.Baselines = f.baselines
-		cfg.SetByFlag("baselines", "--baselines")
-		if err := cfg.Validate(); err != nil {
-			return err
-		}
-	}
-	if f.noBaselines {
-		cfg.Baselines = nil
 	}
 	table, err := loadEnergyTable(f)
 	if err != nil {
@@ -141,26 +121,8 @@ func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
 		return err
 	}
 	defer r.Close()
-	var tl *timeline.Recorder
-	var dt *dramtrace.Recorder
-	if f.timeline != "" {
-		tl = timeline.NewRecorder(window)
-	}
-	if f.dramTrace != "" {
-		dt = dramtrace.NewRecorder()
-	}
-	opts := sim.Options{}
-	if tl != nil || dt != nil {
-		var obs []sim.Observer
-		if tl != nil {
-			obs = append(obs, tl)
-		}
-		if dt != nil {
-			obs = append(obs, dt)
-		}
-		opts.Observer = sim.Observers(obs...)
-	}
-	res, err := sim.Run(cfg, r, f.engine, opts)
+	rec := newRunRecorders(f, window)
+	res, err := sim.Run(cfg, r, f.engine, rec.options())
 	if err != nil {
 		return fmt.Errorf("%s: %w", r.Path(), err)
 	}
@@ -178,33 +140,8 @@ func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
 	case f.csv:
 		write = func(w io.Writer) error { return report.WriteCSV(w, res) }
 	}
-	timelineJSON := func(w io.Writer) error {
-		return tl.WriteJSON(w, cfg.ClockGHz, res.Design.Cycles, map[string]string{"config": cfg.Name, "trace": r.Path(),
-			"engine": res.Engine, "lrpsim": version})
-	}
-	dramCSV := func(w io.Writer) error { return dt.Write(w, f.dramFormat) }
-	if f.out != "" || f.actions != "" || f.timeline != "" || f.dramTrace != "" {
-		var outs []sim.Output
-		for _, o := range []struct {
-			path  string
-			write func(io.Writer) error
-		}{{f.out, write}, {f.actions, res.WriteActionsCSV}, {f.timeline, timelineJSON}, {f.dramTrace, dramCSV}} {
-			if o.path == "" {
-				continue
-			}
-			var buf bytes.Buffer
-			if err := o.write(&buf); err != nil {
-				return err
-			}
-			outs = append(outs, sim.Output{Path: o.path, Data: buf.Bytes()})
-		}
-		if err := sim.WriteOutputs(outs...); err != nil {
-			return err
-		}
-		if f.out != "" {
-			return nil
-		}
-		// Without --out the report still goes to standard output, after the action counts.
+	if done, err := rec.writeFiles(f, cfg, res, r.Path(), write); done || err != nil {
+		return err
 	}
 	// Render fully before printing, so that an error never leaves half a report.
 	var buf bytes.Buffer
@@ -215,81 +152,116 @@ func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
 	return err
 }
 
-// loadEnergyTable picks the energy table: a user's YAML, an Accelergy ERT, or a built-in node.
-// An ERT goes over a base table, --energy or the built-in table of --node, which fills the
-// components and actions the ERT does not name (energy/README.md); a line on standard error
-// says which entries came from where.
-func loadEnergyTable(f runFlags) (*energy.Table, error) {
-	switch {
-	case f.ert != "":
-		var base *energy.Table
-		var err error
-		if f.energyTable != "" {
-			base, err = energy.LoadTable(f.energyTable)
-		} else if base, err = energy.DefaultTable(f.node); err != nil {
-			err = fmt.Errorf("--node: %w", err)
-		}
-		if err != nil {
-			return nil, err
-		}
-		opt := energy.ERTOptions{ART: f.ertArt, Base: base}
-		if f.ertMapping != "" {
-			m, err := energy.LoadERTMapping(f.ertMapping)
-			if err != nil {
-				return nil, err
-			}
-			opt.Mapping = m
-		}
-		t, err := energy.LoadERT(f.ert, opt)
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintln(os.Stderr, ertProvenance(t, f.ert, base.Name))
-		return t, nil
-	case f.energyTable != "":
-		return energy.LoadTable(f.energyTable)
-	case f.ertArt != "" || f.ertMapping != "":
-		return nil, fmt.Errorf("--ert-art and --ert-mapping go with --ert")
+// check refuses bad flags before anything is loaded, so that a typo is blamed on its flag.
+func (f runFlags) check() error {
+	if f.json && f.csv {
+		return fmt.Errorf("--json and --csv are exclusive")
 	}
-	t, err := energy.DefaultTable(f.node)
-	if err != nil {
-		return nil, fmt.Errorf("--node: %w", err)
+	if err := checkEngineNode(f.engine, f.node); err != nil {
+		return err
 	}
-	return t, nil
+	if f.dramTrace != "" && !slices.Contains(dramtrace.Formats, f.dramFormat) {
+		return fmt.Errorf("--dram-trace-format: expected %s, got %q", strings.Join(dramtrace.Formats, " or "), f.dramFormat)
+	}
+	return distinctOutputs(map[string]string{"--out": f.out, "--actions": f.actions, "--timeline": f.timeline,
+		"--dram-trace": f.dramTrace})
 }
 
-// ertProvenance says which entries of a table imported over a base came from the ERT and which
-// from the base: "energy table: from ERT.yaml: lane, cmp, k_sram (read_bit); from horowitz-45nm:
-// be_unit, ..., k_sram (write_bit)". A component named once is wholly from that side.
-func ertProvenance(t *energy.Table, ertFile, baseName string) string {
-	fromERT := func(q energy.Quantity) bool { return strings.HasPrefix(q.Source, "Accelergy ERT ") }
-	var ert, base []string
-	for _, name := range slices.Sorted(maps.Keys(t.Components)) {
-		var mine, theirs []string
-		for _, a := range slices.Sorted(maps.Keys(t.Components[name].Actions)) {
-			if fromERT(t.Components[name].Actions[a]) {
-				mine = append(mine, a)
-			} else {
-				theirs = append(theirs, a)
-			}
-		}
-		switch {
-		case len(theirs) == 0:
-			ert = append(ert, name)
-		case len(mine) == 0:
-			base = append(base, name)
-		default:
-			ert = append(ert, name+" ("+strings.Join(mine, ", ")+")")
-			base = append(base, name+" ("+strings.Join(theirs, ", ")+")")
+// openConfig opens --config with --set and applies --baselines (when given) or --no-baselines.
+func (f runFlags) openConfig(baselinesSet bool) (*sim.Config, error) {
+	cfg, err := f.open()
+	if err != nil {
+		return nil, err
+	}
+	if baselinesSet {
+		cfg.Baselines = f.baselines
+		cfg.SetByFlag("baselines", "--baselines")
+		if err := cfg.Validate(); err != nil {
+			return nil, err
 		}
 	}
-	none := func(l []string) string {
-		if len(l) == 0 {
-			return "nothing"
-		}
-		return strings.Join(l, ", ")
+	if f.noBaselines {
+		cfg.Baselines = nil
 	}
-	return fmt.Sprintf("energy table: from %s: %s; from %s: %s", filepath.Base(ertFile), none(ert), baseName, none(base))
+	return cfg, nil
+}
+
+// runRecorders are the observers of a run that its output files ask for (nil when not asked).
+type runRecorders struct {
+	timeline *timeline.Recorder
+	dram     *dramtrace.Recorder
+}
+
+func newRunRecorders(f runFlags, window timeline.Options) runRecorders {
+	var rec runRecorders
+	if f.timeline != "" {
+		rec.timeline = timeline.NewRecorder(window)
+	}
+	if f.dramTrace != "" {
+		rec.dram = dramtrace.NewRecorder()
+	}
+	return rec
+}
+
+// options observes the run with the recorders there are.
+func (rec runRecorders) options() sim.Options {
+	var obs []sim.Observer
+	if rec.timeline != nil {
+		obs = append(obs, rec.timeline)
+	}
+	if rec.dram != nil {
+		obs = append(obs, rec.dram)
+	}
+	if len(obs) == 0 {
+		return sim.Options{}
+	}
+	return sim.Options{Observer: sim.Observers(obs...)}
+}
+
+// writeFiles writes the output files of the flags, all or none (sim.WriteOutputs); done says
+// that the report went to --out, so nothing goes to standard output.
+func (rec runRecorders) writeFiles(f runFlags, cfg *sim.Config, res *sim.Result, trace string, report func(io.Writer) error) (done bool, err error) {
+	timelineJSON := func(w io.Writer) error {
+		return rec.timeline.WriteJSON(w, cfg.ClockGHz, res.Design.Cycles, map[string]string{"config": cfg.Name, "trace": trace,
+			"engine": res.Engine, "lrpsim": version})
+	}
+	dramCSV := func(w io.Writer) error { return rec.dram.Write(w, f.dramFormat) }
+	var outs []sim.Output
+	for _, o := range []struct {
+		path  string
+		write func(io.Writer) error
+	}{{f.out, report}, {f.actions, res.WriteActionsCSV}, {f.timeline, timelineJSON}, {f.dramTrace, dramCSV}} {
+		if o.path == "" {
+			continue
+		}
+		var buf bytes.Buffer
+		if err := o.write(&buf); err != nil {
+			return false, err
+		}
+		outs = append(outs, sim.Output{Path: o.path, Data: buf.Bytes()})
+	}
+	if len(outs) == 0 {
+		return false, nil
+	}
+	// Without --out the report still goes to standard output, after the other files.
+	return f.out != "", sim.WriteOutputs(outs...)
+}
+
+// loadEnergyTable picks the energy table of the flags (energy.Choice): a user's YAML, an
+// Accelergy ERT over a base table, or a built-in node. With an ERT, a line on standard error
+// says which entries came from where.
+func loadEnergyTable(f runFlags) (*energy.Table, error) {
+	if f.ert == "" && (f.ertArt != "" || f.ertMapping != "") {
+		return nil, fmt.Errorf("--ert-art and --ert-mapping go with --ert")
+	}
+	t, provenance, err := energy.Choice{Table: f.energyTable, Node: f.node, ERT: f.ert, ART: f.ertArt, Mapping: f.ertMapping}.Load()
+	if err != nil {
+		return nil, err
+	}
+	if provenance != "" {
+		fmt.Fprintln(os.Stderr, provenance)
+	}
+	return t, nil
 }
 
 // openTrace opens a trace file, "bundled:NAME", or the bundled default when path is empty.

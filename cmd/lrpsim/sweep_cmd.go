@@ -12,13 +12,16 @@ import (
 	"github.com/lrpsim/lrpsim/sim/sweep"
 )
 
+// sweepFlags are the flags of lrpsim sweep.
+type sweepFlags struct {
+	out, manifest, shardSpec string
+	jobs                     int
+	force, keepGoing         bool
+}
+
 // newSweepCmd is `lrpsim sweep FILE.yaml --out results.csv`.
 func newSweepCmd() *cobra.Command {
-	var (
-		out, manifest, shardSpec string
-		jobs                     int
-		force, keepGoing         bool
-	)
+	var f sweepFlags
 	cmd := &cobra.Command{
 		Use:   "sweep FILE.yaml --out results.csv",
 		Short: "Run a parameter sweep (a grid over config keys and traces) into one CSV and a manifest",
@@ -46,74 +49,80 @@ resume.`,
   lrpsim merge --out lanes.csv shard0.csv shard1.csv shard2.csv shard3.csv`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var shard sweep.Shard
-			switch {
-			case shardSpec == "auto":
-				s, err := sweep.ShardFromEnv(os.Getenv)
-				if err != nil {
-					return err
-				}
-				shard = s
-			case cmd.Flags().Changed("shard"):
-				s, err := sweep.ParseShard(shardSpec)
-				if err != nil {
-					return err
-				}
-				shard = s
-			}
-			if jobs < 0 {
-				return fmt.Errorf("--jobs: expected 0 (one per CPU) or more, got %d", jobs)
-			}
-			if jobs == 0 {
-				jobs = runtime.GOMAXPROCS(0)
-			}
-			sw, err := sweep.Load(args[0])
-			if err != nil {
-				return err
-			}
-			plan, err := sw.PlanKeepGoing(version, keepGoing)
-			if err != nil {
-				return err
-			}
-			// The first SIGINT lets the points in flight finish into the journal; stop() restores
-			// the default, so that a second one kills at once (the journal survives that too).
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
-			defer stop()
-			opt := sweep.Options{Out: out, Manifest: manifest, Jobs: jobs, Shard: shard, Force: force, Stop: ctx.Done()}
-			if isTerminal(cmd.ErrOrStderr()) {
-				opt.Progress = cmd.ErrOrStderr()
-			}
-			go func() {
-				<-ctx.Done()
-				stop()
-			}()
-			sum, err := sweep.Run(plan, opt)
-			if err != nil {
-				return err
-			}
-			name := sw.Name
-			if shard.Count > 0 {
-				name += " shard " + shard.String()
-			}
-			if sum.UpToDate {
-				_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s: %d points: 0 computed, up to date in %s and %s\n",
-					name, sum.Points, sum.Out, sum.Manifest)
-				return err
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s: %d points: %d computed, %d from the journal; wrote %s and %s\n",
-				name, sum.Points, sum.Computed, sum.Resumed, sum.Out, sum.Manifest)
-			return err
+			return runSweep(cmd, f, args[0])
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&out, "out", "o", "", "CSV to write (required); the journal is FILE.journal beside it")
-	fl.StringVar(&manifest, "manifest", "", "manifest to write (default: the CSV's path + .json)")
-	fl.IntVarP(&jobs, "jobs", "j", 0, "simulations computing at once, shared by the points and their configurations (0: one per CPU)")
-	fl.StringVar(&shardSpec, "shard", "", "run one slice of the sweep: i/N, the points whose number modulo N is i (0 <= i < N); auto: from a Slurm job array or a Kubernetes Indexed Job")
-	fl.BoolVar(&force, "force", false, "start over: ignore the journal and finished outputs")
-	fl.BoolVar(&keepGoing, "keep-going", false, `a point that the config rejects or that fails to simulate gets a row with the reason in a last column, "error", instead of stopping the sweep`)
+	fl.StringVarP(&f.out, "out", "o", "", "CSV to write (required); the journal is FILE.journal beside it")
+	fl.StringVar(&f.manifest, "manifest", "", "manifest to write (default: the CSV's path + .json)")
+	fl.IntVarP(&f.jobs, "jobs", "j", 0, "simulations computing at once, shared by the points and their configurations (0: one per CPU)")
+	fl.StringVar(&f.shardSpec, "shard", "", "run one slice of the sweep: i/N, the points whose number modulo N is i (0 <= i < N); auto: from a Slurm job array or a Kubernetes Indexed Job")
+	fl.BoolVar(&f.force, "force", false, "start over: ignore the journal and finished outputs")
+	fl.BoolVar(&f.keepGoing, "keep-going", false, `a point that the config rejects or that fails to simulate gets a row with the reason in a last column, "error", instead of stopping the sweep`)
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
+}
+
+// runSweep runs the sweep of file as the flags say and reports what it computed.
+func runSweep(cmd *cobra.Command, f sweepFlags, file string) error {
+	shard, err := parseShardFlag(f.shardSpec, cmd.Flags().Changed("shard"))
+	if err != nil {
+		return err
+	}
+	if f.jobs < 0 {
+		return fmt.Errorf("--jobs: expected 0 (one per CPU) or more, got %d", f.jobs)
+	}
+	if f.jobs == 0 {
+		f.jobs = runtime.GOMAXPROCS(0)
+	}
+	sw, err := sweep.Load(file)
+	if err != nil {
+		return err
+	}
+	plan, err := sw.PlanKeepGoing(version, f.keepGoing)
+	if err != nil {
+		return err
+	}
+	// The first SIGINT lets the points in flight finish into the journal; stop() restores
+	// the default, so that a second one kills at once (the journal survives that too).
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+	defer stop()
+	opt := sweep.Options{Out: f.out, Manifest: f.manifest, Jobs: f.jobs, Shard: shard, Force: f.force, Stop: ctx.Done()}
+	if isTerminal(cmd.ErrOrStderr()) {
+		opt.Progress = cmd.ErrOrStderr()
+	}
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	sum, err := sweep.Run(plan, opt)
+	if err != nil {
+		return err
+	}
+	name := sw.Name
+	if shard.Count > 0 {
+		name += " shard " + shard.String()
+	}
+	if sum.UpToDate {
+		_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s: %d points: 0 computed, up to date in %s and %s\n",
+			name, sum.Points, sum.Out, sum.Manifest)
+		return err
+	}
+	_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s: %d points: %d computed, %d from the journal; wrote %s and %s\n",
+		name, sum.Points, sum.Computed, sum.Resumed, sum.Out, sum.Manifest)
+	return err
+}
+
+// parseShardFlag reads --shard: i/N, or auto for the scheduler's (sweep.ShardFromEnv); not
+// given, the whole sweep.
+func parseShardFlag(spec string, given bool) (sweep.Shard, error) {
+	switch {
+	case spec == "auto":
+		return sweep.ShardFromEnv(os.Getenv)
+	case given:
+		return sweep.ParseShard(spec)
+	}
+	return sweep.Shard{}, nil
 }
 
 // newMergeCmd is `lrpsim merge --out all.csv SHARD.csv...`.

@@ -19,7 +19,7 @@ import (
 
 type tableFlags struct {
 	suiteFlags
-	config string
+	configFlags
 }
 
 // suiteFlags are the flags of the commands that simulate a suite of traces into one table
@@ -85,8 +85,8 @@ its extension unless --format is given.`,
 		},
 	}
 	fl := cmd.Flags()
-	f.add(fl, "traces simulated")
-	fl.StringVarP(&f.config, "config", "c", "", "configuration YAML (overlays the default configs/leopard.yaml), or bundled:NAME for a bundled one")
+	f.suiteFlags.add(fl, "traces simulated")
+	f.configFlags.add(fl, configHelp)
 	return cmd
 }
 
@@ -94,7 +94,7 @@ func runTable(stdout io.Writer, f tableFlags, args []string) error {
 	if err := f.check(); err != nil {
 		return err
 	}
-	cfg, err := sim.LoadConfig(f.config)
+	cfg, err := f.open()
 	if err != nil {
 		return err
 	}

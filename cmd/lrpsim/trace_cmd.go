@@ -9,11 +9,22 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/lrpsim/lrpsim/internal/safeio"
 	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/traces"
 )
+
+// runTraceInfo describes the trace args[0], a file or bundled:NAME.
+func runTraceInfo(cmd *cobra.Command, args []string) error {
+	r, err := openTrace(args[0])
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return traces.InfoText(cmd.OutOrStdout(), r)
+}
 
 // newTraceInfoCmd is `lrpsim trace info FILE`.
 func newTraceInfoCmd() *cobra.Command {
@@ -25,14 +36,7 @@ dimensions, bits and causal mask, and per layer and head the shapes, the thresho
 units and as the integer T of the comparator (keep iff q.k >= T), the scales, and the share of
 allowed (query, key) pairs that survive, counted with a plain integer dot product.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := openTrace(args[0]) // a file or bundled:NAME
-			if err != nil {
-				return err
-			}
-			defer r.Close()
-			return traces.InfoText(cmd.OutOrStdout(), r)
-		},
+		RunE: runTraceInfo,
 	}
 }
 
@@ -127,28 +131,40 @@ The same flags give the same bytes. See traces/README.md for every knob.`,
 	f := cmd.Flags()
 	f.StringVar(&out, "out", "", "output trace file (.npz); required")
 	f.BoolVar(&force, "force", false, "overwrite the output file if it exists")
+	addGenSpecFlags(f, &spec)
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+// addGenSpecFlags declares a flag per field of the generator's spec, its default the spec's.
+func addGenSpecFlags(f *pflag.FlagSet, spec *traces.GenSpec) {
 	f.Uint64Var(&spec.Seed, "seed", spec.Seed, "random seed")
-	f.IntVar(&spec.Inputs, "inputs", spec.Inputs, "number of inputs B")
-	f.IntVar(&spec.Layers, "layers", spec.Layers, "number of layers L")
-	f.IntVar(&spec.Heads, "heads", spec.Heads, "heads per layer H")
-	f.IntVar(&spec.SeqLen, "seq-len", spec.SeqLen, "sequence length n = m")
-	f.IntVar(&spec.D, "d", spec.D, "head size of q and k")
-	f.IntVar(&spec.DV, "dv", spec.DV, "head size of v")
-	f.IntVar(&spec.BitsQ, "bits-q", spec.BitsQ, "bits of the q integers, 2..16")
-	f.IntVar(&spec.BitsK, "bits-k", spec.BitsK, "bits of the k integers, 2..16")
-	f.IntVar(&spec.BitsV, "bits-v", spec.BitsV, "bits of the v integers, 2..16")
+	for _, v := range []struct {
+		p          *int
+		name, help string
+	}{
+		{&spec.Inputs, "inputs", "number of inputs B"},
+		{&spec.Layers, "layers", "number of layers L"},
+		{&spec.Heads, "heads", "heads per layer H"},
+		{&spec.SeqLen, "seq-len", "sequence length n = m"},
+		{&spec.D, "d", "head size of q and k"},
+		{&spec.DV, "dv", "head size of v"},
+		{&spec.BitsQ, "bits-q", "bits of the q integers, 2..16"},
+		{&spec.BitsK, "bits-k", "bits of the k integers, 2..16"},
+		{&spec.BitsV, "bits-v", "bits of the v integers, 2..16"},
+		{&spec.FocusKeys, "focus-keys", "keys each query row attends to strongly"},
+	} {
+		f.IntVar(v.p, v.name, *v.p, v.help)
+	}
 	f.BoolVar(&spec.Causal, "causal", spec.Causal, "apply a causal mask")
 	f.Float64Var(&spec.PruneRate, "prune-rate", spec.PruneRate, "target share of allowed pairs pruned, in [0, 1]")
 	f.StringVar(&spec.Granularity, "granularity", spec.Granularity, `thresholds per "layer" or per "head"`)
 	f.StringVar(&spec.ScaleGranularity, "scale-granularity", spec.ScaleGranularity, `quantization scales per "layer" or per "head"`)
-	f.IntVar(&spec.FocusKeys, "focus-keys", spec.FocusKeys, "keys each query row attends to strongly")
 	f.Float64Var(&spec.FocusGain, "focus-gain", spec.FocusGain, "typical real score of a focus key, in units of the noise")
 	f.Float64Var(&spec.Noise, "noise", spec.Noise, "standard deviation of the query noise (spread of the other scores)")
 	f.Float64Var(&spec.HeadSpread, "head-spread", spec.HeadSpread, "score scale varies between heads by a factor in [1-x, 1+x], x in [0, 1)")
 	f.Float64Var(&spec.MinValid, "min-valid", spec.MinValid, "smallest valid length as a share of seq-len, in (0, 1]; 1 means no padding")
 	f.StringVar(&spec.EmptyRow, "empty-row", spec.EmptyRow, `recorded behaviour for a row that keeps no key: "zero" or "keep_max"`)
-	_ = cmd.MarkFlagRequired("out")
-	return cmd
 }
 
 // flagError rewrites an invalid spec field as the flag that sets it.
@@ -166,7 +182,8 @@ func flagError(err error) error {
 
 // newTraceHeadsCmd is `lrpsim trace heads --config FILE TRACE`.
 func newTraceHeadsCmd() *cobra.Command {
-	var config, out string
+	var cf configFlags
+	var out string
 	cmd := &cobra.Command{
 		Use:   "heads TRACE [--config FILE] [--out FILE.csv]",
 		Short: "Per head, what a config's pruning rule keeps: keys read, survivors, rows that read every bit-plane",
@@ -179,7 +196,7 @@ last valid row alone (in a causal head, one generation step). These are the per-
 SpAtten's published workload files (key_fetch_num, value_fetch_num, if_requant).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := sim.LoadConfig(config)
+			cfg, err := cf.open()
 			if err != nil {
 				return err
 			}
@@ -203,7 +220,7 @@ SpAtten's published workload files (key_fetch_num, value_fetch_num, if_requant).
 			return write(cmd.OutOrStdout())
 		},
 	}
-	cmd.Flags().StringVarP(&config, "config", "c", "", "the design's config (a file or bundled:NAME; default: the default config)")
+	cf.add(cmd.Flags(), "the design's config (a file or bundled:NAME; default: the default config)")
 	cmd.Flags().StringVarP(&out, "out", "o", "", "write the CSV to this file (atomically) instead of standard output")
 	return cmd
 }

@@ -164,6 +164,24 @@ func ReadManifest(path string) (*Manifest, error) {
 	return &m, nil
 }
 
+// SweptKeys returns the swept config keys ("keys") of the manifest beside a sweep's CSV
+// (ManifestPath), for a reader that only labels the CSV's columns (plot sweep); nil when there is
+// no readable manifest there. Unlike ReadManifest it does not insist on the whole format, so
+// that a manifest of another lrpsim version still names its keys.
+func SweptKeys(csvPath string) []string {
+	b, err := safeio.ReadFile(ManifestPath(csvPath), "a sweep manifest (JSON)", safeio.MaxText)
+	if err != nil {
+		return nil
+	}
+	var m struct {
+		Keys []string `json:"keys"`
+	}
+	if json.Unmarshal(b, &m) != nil {
+		return nil
+	}
+	return m.Keys
+}
+
 // encodeCSV renders the header and the rows as CSV.
 func encodeCSV(columns []string, rows [][]string) ([]byte, error) {
 	var buf bytes.Buffer

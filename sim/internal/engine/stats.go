@@ -149,11 +149,11 @@ func (s *Stats) finish(fe []*arch.FrontEndUnit, be []*arch.BackEndUnit, fifo []*
 // comes with it unless it is fetched on demand.
 func (s *Stats) countLoad(t *tile, vOnDemand bool) {
 	s.Actions.DRAMBytes += t.Bytes
-	s.Actions.KSRAMWrBits += t.kBits
+	s.Actions.KSRAMWrBits += t.bits.K
 	if !vOnDemand {
-		s.Actions.VSRAMWrBits += t.vBits
+		s.Actions.VSRAMWrBits += t.bits.V
 	}
-	s.Actions.QSRAMWrBits += t.qBits
+	s.Actions.QSRAMWrBits += t.bits.Q
 }
 
 // countTaskStart adds the q load of a row task into the unit's registers.

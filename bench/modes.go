@@ -119,7 +119,7 @@ func plainQK(path string) (*qkResult, error) {
 
 // headThreshold is the integer threshold lrpsim gives a head: its real threshold times the
 // config's thresholds.scale, mapped onto the integer comparator (-inf keeps every key), as
-// sim/internal/engine/workload.go's headThreshold does, here with the public traces API.
+// sim/internal/engine/tables.go's HeadThreshold does, here with the public traces API.
 func headThreshold(h *traces.Head, scale float64) int64 {
 	if math.IsInf(h.Threshold, -1) {
 		return traces.KeepAll
@@ -130,8 +130,8 @@ func headThreshold(h *traces.Head, scale float64) int64 {
 }
 
 // planeKernel runs only lrpsim's bit-plane kernel (arch.PlaneKernel) over every allowed pair of
-// the trace, as the engine does before it times anything (sim/internal/engine/workload.go,
-// kernelTable): a kernel per head, SetQuery and TermRow (early termination on) per valid query
+// the trace, as the engine does before it times anything (sim/internal/engine/tables.go,
+// policyTable): a kernel per head, SetQuery and TermRow (early termination on) per valid query
 // row over its allowed keys (the AVX2 path where the CPU has it), with the default config's bits per cycle and threshold scale. It counts the
 // pairs, the survivors and the termination steps, which must match the design's.
 func planeKernel(path string) (*kernelResult, error) {

@@ -31,35 +31,38 @@ type ComponentCounts struct {
 
 // SetPricedAs prices component as the table's entry base when the table has none of its own.
 func (c *Counts) SetPricedAs(component, base string) {
-	cc := c.component(component)
-	cc.PricedAs = base
-	c.Components[component] = cc
+	c.update(component, func(cc *ComponentCounts) { cc.PricedAs = base })
 }
 
 // Add adds n to the count of action of component, creating the entries it needs.
 func (c *Counts) Add(component, action string, n int64) {
-	cc := c.component(component)
-	if cc.Actions == nil {
-		cc.Actions = make(map[string]int64)
-	}
-	cc.Actions[action] += n
-	c.Components[component] = cc
+	c.update(component, func(cc *ComponentCounts) {
+		if cc.Actions == nil {
+			cc.Actions = make(map[string]int64)
+		}
+		cc.Actions[action] += n
+	})
 }
 
 // SetInstances sets the number of instances of component, creating its entry if needed.
 func (c *Counts) SetInstances(component string, n int64) {
-	cc := c.component(component)
-	cc.Instances = n
-	c.Components[component] = cc
+	c.update(component, func(cc *ComponentCounts) { cc.Instances = n })
 }
 
 // SetAttribute sets an attribute of component, creating its entry if needed.
 func (c *Counts) SetAttribute(component, attr string, v float64) {
+	c.update(component, func(cc *ComponentCounts) {
+		if cc.Attributes == nil {
+			cc.Attributes = make(map[string]float64)
+		}
+		cc.Attributes[attr] = v
+	})
+}
+
+// update changes the entry of component with f, creating it if needed.
+func (c *Counts) update(component string, f func(*ComponentCounts)) {
 	cc := c.component(component)
-	if cc.Attributes == nil {
-		cc.Attributes = make(map[string]float64)
-	}
-	cc.Attributes[attr] = v
+	f(&cc)
 	c.Components[component] = cc
 }
 
@@ -83,4 +86,42 @@ func formatFloat(v float64) string {
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// Machine is what the priced instance list needs of a machine's description: Units processing
+// units, each a front end of Lanes lanes (a comparator each), a survivor FIFO of FIFODepth
+// entries of FIFOWidthBits bits, and a back end with an exp unit, MACs multiplier-accumulators
+// and a normalizer; the Q buffer and the K/V SRAM; one DRAM.
+type Machine struct {
+	Units, Lanes, MACs, FIFODepth, FIFOWidthBits int
+	SRAMQBytes, SRAMKVBytes                      int64
+}
+
+// MachineCounts returns counts that list every component of machine m with its instances and
+// the attributes that size it, and no action yet. The Q buffer is priced as two SRAMs of
+// SRAMQBytes (double buffered) and the K/V SRAM as K and V halves, each two SRAMs of a quarter
+// of SRAMKVBytes (each of the two buffers holds the keys and values of one tile).
+func MachineCounts(m Machine) Counts {
+	var c Counts
+	units := int64(m.Units)
+	lanes := units * int64(m.Lanes)
+	for _, in := range []struct {
+		component string
+		n         int64
+	}{
+		{Lane, lanes}, {Comparator, lanes}, {DRAM, 1}, {FIFO, units}, {ExpUnit, units},
+		{MACArray, units * int64(m.MACs)}, {Normalizer, units}, {FEUnit, units}, {BEUnit, units},
+	} {
+		c.SetInstances(in.component, in.n)
+	}
+	for _, sram := range []struct {
+		component string
+		size      int64
+	}{{QSRAM, m.SRAMQBytes}, {KSRAM, m.SRAMKVBytes / 4}, {VSRAM, m.SRAMKVBytes / 4}} {
+		c.SetInstances(sram.component, 2)
+		c.SetAttribute(sram.component, AttrSizeBytes, float64(sram.size))
+	}
+	c.SetAttribute(FIFO, AttrDepth, float64(m.FIFODepth))
+	c.SetAttribute(FIFO, AttrWidthBits, float64(m.FIFOWidthBits))
+	return c
 }

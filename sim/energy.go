@@ -39,50 +39,37 @@ func setLaneAttributes(c *energy.Counts, cfg *Config, s *Stats) {
 }
 
 // EnergyCounts turns a simulation's action counts into the energy package's counts: what each
-// component of the configured machine did, how many instances it has, and its attributes.
-// DRAM traffic is counted as dram.read_byte, so that the counts (run --actions) can be priced
-// with any table; Result.Price prices that component from the config's memory section instead
-// of the table (DRAMEnergy).
-// The K and V halves of the K/V SRAM are priced as SRAMs of a quarter of memory.sram_kv_bytes each
-// (each of the two buffers holds the keys and values of one tile); Q as two buffers of
-// memory.sram_q_bytes.
+// component of the configured machine did, how many instances it has (energy.MachineCounts,
+// from the machine the engines simulated), and its attributes. DRAM traffic is counted as
+// dram.read_byte, so that the counts (run --actions) can be priced with any table;
+// Result.Price prices that component from the config's memory section instead of the table
+// (DRAMEnergy).
 func EnergyCounts(s *Stats, cfg *Config) energy.Counts {
-	c := energy.Counts{Cycles: s.Cycles, ClockHz: cfg.ClockGHz * 1e9}
+	c := energy.MachineCounts(machineOf(cfg))
+	c.Cycles, c.ClockHz = s.Cycles, cfg.ClockGHz*1e9
 	units := int64(cfg.Units)
-	lanes := units * int64(cfg.FrontEnd.Lanes)
 	a := s.Actions
 
-	c.SetInstances(energy.Lane, lanes)
 	setLaneAttributes(&c, cfg, s)
 	c.Add(energy.Lane, energy.BitProduct, a.BitProducts)
 	c.Add(energy.Lane, energy.Accumulate, a.Accumulates)
-	c.SetInstances(energy.Comparator, lanes)
 	c.Add(energy.Comparator, energy.Compare, a.Compares)
-
-	sram := func(name string, instances int64, size int64, read, write int64) {
-		c.SetInstances(name, instances)
-		c.SetAttribute(name, energy.AttrSizeBytes, float64(size))
-		c.Add(name, energy.ReadBit, read)
-		c.Add(name, energy.WriteBit, write)
+	for _, sram := range []struct {
+		component   string
+		read, write int64
+	}{
+		{energy.QSRAM, a.QSRAMReadBits, a.QSRAMWrBits},
+		{energy.KSRAM, a.KSRAMReadBits, a.KSRAMWrBits},
+		{energy.VSRAM, a.VSRAMReadBits, a.VSRAMWrBits},
+	} {
+		c.Add(sram.component, energy.ReadBit, sram.read)
+		c.Add(sram.component, energy.WriteBit, sram.write)
 	}
-	sram(energy.QSRAM, 2, cfg.Memory.SRAMQBytes, a.QSRAMReadBits, a.QSRAMWrBits)
-	sram(energy.KSRAM, 2, cfg.Memory.SRAMKVBytes/4, a.KSRAMReadBits, a.KSRAMWrBits)
-	sram(energy.VSRAM, 2, cfg.Memory.SRAMKVBytes/4, a.VSRAMReadBits, a.VSRAMWrBits)
-
-	c.SetInstances(energy.DRAM, 1)
 	c.Add(energy.DRAM, energy.ReadByte, a.DRAMBytes)
-
-	c.SetInstances(energy.FIFO, units)
-	c.SetAttribute(energy.FIFO, energy.AttrDepth, float64(cfg.BackEnd.FIFODepth))
-	c.SetAttribute(energy.FIFO, energy.AttrWidthBits, fifoEntryBits)
 	c.Add(energy.FIFO, energy.Push, a.FIFOPushes)
 	c.Add(energy.FIFO, energy.Pop, a.FIFOPops)
-
-	c.SetInstances(energy.ExpUnit, units)
 	c.Add(energy.ExpUnit, energy.Exp, a.Exps)
-	c.SetInstances(energy.MACArray, units*int64(cfg.BackEnd.Macs))
 	c.Add(energy.MACArray, energy.MAC, a.MACs)
-	c.SetInstances(energy.Normalizer, units)
 	c.Add(energy.Normalizer, energy.Divide, a.Divides)
 
 	var feBusy, beBusy int64
@@ -93,13 +80,19 @@ func EnergyCounts(s *Stats, cfg *Config) energy.Counts {
 		beBusy += b.Busy
 	}
 	addPolicyUnits(&c, cfg, s)
-	c.SetInstances(energy.FEUnit, units)
 	c.Add(energy.FEUnit, energy.BusyCycle, feBusy)
 	c.Add(energy.FEUnit, energy.IdleCycle, units*s.Cycles-feBusy)
-	c.SetInstances(energy.BEUnit, units)
 	c.Add(energy.BEUnit, energy.BusyCycle, beBusy)
 	c.Add(energy.BEUnit, energy.IdleCycle, units*s.Cycles-beBusy)
 	return c
+}
+
+// machineOf is the description of the machine a configuration simulates, as the energy tables
+// price it: the engines' resolved parameters.
+func machineOf(cfg *Config) energy.Machine {
+	p := cfg.engineParams()
+	return energy.Machine{Units: p.Units, Lanes: p.FrontEnd.Lanes, MACs: p.BackEnd.Macs, FIFODepth: p.FIFODepth,
+		FIFOWidthBits: fifoEntryBits, SRAMQBytes: p.SRAMQBytes, SRAMKVBytes: p.SRAMKVBytes}
 }
 
 // addPolicyUnits counts the units the configured pruning rule adds (arch.AddedUnit), each

@@ -19,37 +19,22 @@ type feState struct {
 	task    arch.RowTask
 	startAt int64
 	waiting bool // for the memory to schedule a tile
-	rec     []int
-	started int64 // cycle the task in progress started
 }
 
-// eventEngine is the discrete-event engine: a scheduler over the arch components that wakes
-// each only at the cycles where its state can change (its NextEvent), in (cycle, priority,
-// sequence) order. It holds no rule of any unit: those live in arch.
+// eventEngine is the discrete-event engine: a scheduler over the machine's components that
+// wakes each only at the cycles where its state can change (its NextEvent), in (cycle, priority)
+// order. It holds no rule of any unit: those live in arch.
 type eventEngine struct {
-	p     *Params
-	w     *workload
-	st    *Stats
-	opts  Options
-	units int
+	*machine
+	fes []feState
 
-	mem  arch.Memory
-	disp arch.Dispatcher
-	fe   []*arch.FrontEndUnit
-	be   []*arch.BackEndUnit
-	fifo []*arch.FIFO
-	port []arch.SurvivorPort // where each front end pushes (the FIFO, or a V-fetching port)
-	fes  []feState
-
-	q   *eventQueue
-	now int64
+	q *eventQueue
 	// aheadOK: a back-end unit may run its unit ahead of the clock (runAhead); popAt is the
 	// cycle of each back end's last pop.
 	aheadOK bool
 	popAt   []int64
 
-	lastBusy int64
-	err      error
+	err error
 }
 
 // runEvent simulates one configuration with the discrete-event engine.
@@ -58,37 +43,18 @@ func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
 	// Running a unit ahead reorders what observers hear across units, and a V-fetching port
 	// reaches the shared memory from inside the unit: neither is allowed then. (The bound
 	// analyzer, always attached, does not mind the order.)
-	aheadOK := opts.Observer == nil && !p.VOnDemand
-	opts, bound := withBound(opts, w, units)
-	e := &eventEngine{p: p, w: w, opts: opts, units: units, lastBusy: -1,
-		st:      newStats(Event, p),
-		fe:      make([]*arch.FrontEndUnit, units),
-		be:      make([]*arch.BackEndUnit, units),
-		fifo:    make([]*arch.FIFO, units),
-		port:    make([]arch.SurvivorPort, units),
-		fes:     make([]feState, units),
-		aheadOK: aheadOK,
-		popAt:   make([]int64, units),
+	e := &eventEngine{fes: make([]feState, units), aheadOK: opts.Observer == nil && !p.VOnDemand,
+		popAt: make([]int64, units), q: newEventQueue(1 + 2*units)}
+	m, err := newMachine(p, w, opts, Event, e)
+	if err != nil {
+		return nil, err
 	}
-	e.mem = p.newMemory(w, &memoryObserver{st: e.st, w: w, obs: opts.Observer, now: func() int64 { return e.now }})
-	e.disp = p.newDispatcher(w, e.mem)
-	if o := opts.Observer; o != nil {
-		e.disp.SetOnWait(o.Waited)
-	}
-	e.q = newEventQueue(1 + 2*units)
+	e.machine = m
 	for u := 0; u < units; u++ {
-		e.fifo[u] = arch.NewFIFO(p.FIFODepth)
-		port, err := survivorPort(p, e.fifo[u], e.mem, w, e.st)
-		if err != nil {
-			return nil, err
-		}
-		e.port[u] = port
-		e.be[u] = arch.NewBackEndUnit(p.BackEnd)
-		e.fe[u] = arch.NewFrontEndUnit(frontEndParams(p), &feListener{e: e, u: u})
 		// The workload counts the decisions per head from its pair table (decisionCounts);
 		// the units tell them one by one only to record them or to count broadcast K reads.
 		e.fe[u].HearDecisions(opts.Record || p.KBroadcast)
-		e.fes[u] = feState{last: -1, rec: make([]int, p.FrontEnd.Lanes)}
+		e.fes[u] = feState{last: -1}
 	}
 	e.reschedule(memoryID)
 	for u := 0; u < units && e.err == nil; u++ {
@@ -115,22 +81,15 @@ func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
 	if e.err != nil {
 		return nil, e.err
 	}
-	if !e.mem.AllLoaded() {
-		return nil, fmt.Errorf("event engine: config %s: stopped before every tile was loaded", p.Name)
+	if err := e.checkIdle(Event, func(u int) bool { return e.fes[u].pending || e.fes[u].waiting }); err != nil {
+		return nil, err
 	}
+	cycles := e.lastBusy + 1
 	for u := 0; u < units; u++ {
-		if e.fe[u].Busy() || e.fifo[u].Len() > 0 || e.fes[u].pending || e.fes[u].waiting {
-			return nil, fmt.Errorf("event engine: config %s: unit %d stopped with work left", p.Name, u)
-		}
-	}
-	e.st.Cycles = e.lastBusy + 1
-	for u := 0; u < units; u++ {
-		e.be[u].Finish(e.st.Cycles)
+		e.be[u].Finish(cycles)
 	}
 	w.decided.addTo(e.st)
-	e.st.finish(e.fe, e.be, e.fifo, e.disp, e.mem, w)
-	e.st.Bound = bound.finish(e.st.Cycles)
-	return e.st, nil
+	return e.finish(cycles), nil
 }
 
 func (e *eventEngine) beID(u int) int { return 1 + u }
@@ -178,11 +137,7 @@ func (e *eventEngine) process(id int) {
 func (e *eventEngine) pop(u int, c int64) {
 	en, end := e.be[u].PopAt(c, e.fifo[u])
 	e.popAt[u] = c
-	e.retire(en, c, end)
-	if o := e.opts.Observer; o != nil {
-		o.BackEndWork(u, en.Head, en.Row, en.Marker, en.KeepMax, c, end)
-		o.FIFOFill(u, c, e.fifo[u].Len())
-	}
+	e.retire(u, en, c, end)
 }
 
 // runAhead runs unit u (its back end, which has just popped at e.now, and its front end) on
@@ -243,29 +198,6 @@ func (e *eventEngine) runFrontEnd(u int, c int64) {
 		e.taskEnded(u, c)
 		e.dispatch(u, c+1)
 	}
-}
-
-// start begins a task on unit u at cycle c and counts its q load.
-func (e *eventEngine) start(u int, t arch.RowTask, c int64) {
-	e.fe[u].Start(t, c)
-	e.fes[u].started = c
-	e.st.countTaskStart(e.w.head(t.Head).src)
-}
-
-func (e *eventEngine) taskEnded(u int, c int64) {
-	e.lastBusy = max(e.lastBusy, c)
-	t := e.fe[u].Task()
-	e.mem.TaskEnded(t.Tag, c)
-	if o := e.opts.Observer; o != nil {
-		o.RowTask(u, t.Head, t.Row, e.fes[u].started, c)
-	}
-}
-
-// retire does the bookkeeping of an entry popped at cycle c whose work ends before end.
-func (e *eventEngine) retire(en arch.Entry, c, end int64) {
-	e.st.countPop(e.w.head(en.Head).src, en, e.p.BackEnd.Normalized(en))
-	e.lastBusy = max(e.lastBusy, end-1)
-	e.mem.EntryRetired(en.Tag, max(c, end-1))
 }
 
 // dispatch asks for unit u's next task from cycle c.
@@ -334,51 +266,15 @@ func (e *eventEngine) reschedule(id int) {
 	e.q.Schedule(id, n)
 }
 
-// feListener counts one front-end unit's decisions and pushes.
-type feListener struct {
-	e *eventEngine
-	u int
-}
-
-func (l *feListener) Decided(d arch.Decision) {
-	e := l.e
-	h := e.w.head(e.fe[l.u].Task().Head)
+// decided counts a lane decision: only its broadcast K reads, as the workload counts the rest
+// per head from its pair table (decisionCounts).
+func (e *eventEngine) decided(u int, h *head, tag int, d arch.Decision) {
 	if e.p.KBroadcast {
-		e.st.countKRead(h, e.p, e.fe[l.u].Task().Tag, d)
-	}
-	if e.opts.Record && !d.MaxPass {
-		e.fes[l.u].rec[d.Lane] = len(e.st.Record)
-		e.st.Record = append(e.st.Record, PairRecord{Head: int32(h.index), Row: int32(d.Row),
-			Key: int32(d.Key), Step: uint8(d.Step), Decide: d.Cycle, Push: -1})
+		e.st.countKRead(h, e.p, tag, d)
 	}
 }
 
-func (l *feListener) Stalled(from, to int64) {
-	if o := l.e.opts.Observer; o != nil {
-		o.Stalled(l.u, from, to)
-	}
-}
-
-func (l *feListener) Pushed(p arch.Push, c int64) {
-	e := l.e
-	e.st.Actions.FIFOPushes++
-	e.mem.EntryPushed(e.fe[l.u].Task().Tag)
-	e.lastBusy = max(e.lastBusy, c)
-	if e.opts.Record && !p.Marker {
-		e.st.Record[e.fes[l.u].rec[p.Lane]].Push = c
-	}
-	if o := e.opts.Observer; o != nil {
-		o.FIFOFill(l.u, c, e.fifo[l.u].Len())
-	}
-}
-
-// frontEndParams are the units' parameters for the run: the bit-parallel baseline consumes
-// every plane of the widest key in one step.
-func frontEndParams(p *Params) arch.FrontEndParams {
-	fp := p.FrontEnd
-	fp.BitsK = p.BitsK
-	if p.BitParallel {
-		fp.BitsPerCycle = p.BitsK
-	}
-	return fp
+// recordPush notes survivor p's push cycle in the record its lane's decision made.
+func (e *eventEngine) recordPush(u int, h *head, p arch.Push, c int64) {
+	e.st.Record[e.rec[u][p.Lane]].Push = c
 }

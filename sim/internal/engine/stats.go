@@ -42,8 +42,8 @@ type Stats struct {
 	// Record holds every decision when Options.Record is set (tests compare engines with it).
 	Record []PairRecord `json:"-"`
 
-	// kReads are the planes each wave read of each key, per tile in flight (broadcast K reads).
-	kReads map[int]map[kRead]int
+	// kReads counts broadcast K reads: the planes each wave read of each key, per tile in flight.
+	kReads *arch.KBroadcast
 }
 
 // FrontEndStats are one front-end unit's cycle counts.
@@ -105,19 +105,15 @@ func newStats(engine string, p *Params) *Stats {
 	s := &Stats{Engine: engine, Config: p.Name,
 		FrontEnd: make([]FrontEndStats, p.Units), BackEnd: make([]BackEndStats, p.Units)}
 	if p.KBroadcast {
-		s.kReads = map[int]map[kRead]int{}
+		s.kReads = arch.NewKBroadcast()
 	}
 	return s
 }
 
-// kRead is a key's planes as one wave of rows reads them under broadcast K reads: the rows
-// row/units of a head in a tile, which the units take together.
-type kRead struct{ head, wave, key int }
-
 // releaseTile drops the broadcast bookkeeping of a tile whose buffer was reused.
 func (s *Stats) releaseTile(seq int) {
 	if s.kReads != nil {
-		delete(s.kReads, seq)
+		s.kReads.Release(seq)
 	}
 }
 
@@ -149,11 +145,11 @@ func (s *Stats) finish(fe []*arch.FrontEndUnit, be []*arch.BackEndUnit, fifo []*
 // comes with it unless it is fetched on demand.
 func (s *Stats) countLoad(t *tile, vOnDemand bool) {
 	s.Actions.DRAMBytes += t.Bytes
-	s.Actions.KSRAMWrBits += t.kBits
+	s.Actions.KSRAMWrBits += t.bits.K
 	if !vOnDemand {
-		s.Actions.VSRAMWrBits += t.vBits
+		s.Actions.VSRAMWrBits += t.bits.V
 	}
-	s.Actions.QSRAMWrBits += t.qBits
+	s.Actions.QSRAMWrBits += t.bits.Q
 }
 
 // countTaskStart adds the q load of a row task into the unit's registers.
@@ -165,38 +161,28 @@ func (s *Stats) countTaskStart(th *headSrc) {
 // comparisons, and the K SRAM reads they took (countKRead).
 func (s *Stats) countLaneWork(h *head, p *Params, tag int, d arch.Decision) {
 	th := h.src
-	s.countLaneOps(th, int64(p.planesRead(th.BitsK, d.Step)), int64(d.Step), 1)
+	s.addLane(arch.KeyActions(th.D, int64(p.planesRead(th.BitsK, d.Step)), int64(d.Step), 1))
 	s.countKRead(h, p, tag, d)
 }
 
-// countLaneOps adds n keys' lane work of planes bit-planes over steps steps each; the K SRAM
-// reads are counted apart.
-func (s *Stats) countLaneOps(th *headSrc, planes, steps, n int64) {
-	s.Actions.Accumulates += n * planes
-	s.Actions.BitProducts += n * planes * int64(th.D)
-	s.Actions.Compares += n * steps
+// addLane adds the lanes' actions.
+func (s *Stats) addLane(a arch.LaneActions) {
+	s.Actions.Accumulates += a.Accumulates
+	s.Actions.BitProducts += a.BitProducts
+	s.Actions.Compares += a.Compares
 }
 
 // countKRead adds the K SRAM reads of one lane decision: the planes the lane read for this row,
-// or, under broadcast reads, only the planes no earlier row of its wave (tag's tile) has read.
+// or, under broadcast reads, only the planes no earlier row of its wave (the rows row/units of
+// the head in tag's tile, which the units take together) has read.
 func (s *Stats) countKRead(h *head, p *Params, tag int, d arch.Decision) {
 	th := h.src
 	planes := int64(p.planesRead(th.BitsK, d.Step))
-	dd := int64(th.D)
 	if s.kReads == nil {
-		s.Actions.KSRAMReadBits += planes * dd
+		s.Actions.KSRAMReadBits += arch.KReadBits(th.D, planes)
 		return
 	}
-	reads := s.kReads[tag]
-	if reads == nil {
-		reads = map[kRead]int{}
-		s.kReads[tag] = reads
-	}
-	k := kRead{head: h.index, wave: d.Row / p.Units, key: d.Key}
-	if prev := int64(reads[k]); planes > prev {
-		s.Actions.KSRAMReadBits += (planes - prev) * dd
-		reads[k] = int(planes)
-	}
+	s.Actions.KSRAMReadBits += s.kReads.Read(tag, h.index, d.Row/p.Units, d.Key, th.D, planes)
 }
 
 // countMaxPass adds the lane work of n keys of a keep-max second pass on head h: every step,
@@ -205,9 +191,9 @@ func (s *Stats) countKRead(h *head, p *Params, tag int, d arch.Decision) {
 func (s *Stats) countMaxPass(h *head, p *Params, n int64) {
 	th := h.src
 	planes := int64(th.BitsK)
-	s.countLaneOps(th, planes, int64(arch.Steps(th.BitsK, frontEndParams(p).BitsPerCycle)), n)
+	s.addLane(arch.KeyActions(th.D, planes, int64(arch.Steps(th.BitsK, frontEndParams(p).BitsPerCycle)), n))
 	if s.kReads == nil {
-		s.Actions.KSRAMReadBits += n * planes * int64(th.D)
+		s.Actions.KSRAMReadBits += n * arch.KReadBits(th.D, planes)
 	}
 }
 
@@ -215,10 +201,10 @@ func (s *Stats) countMaxPass(h *head, p *Params, n int64) {
 // The event engine finds them per head from its pair table (countHead) rather than decision by
 // decision as the reference engine does; the engines' agreement checks one against the other.
 type decisionCounts struct {
-	hist, pruned                      []int64 // per step, as Stats.StepHistogram and PrunedStepHistogram
-	pairs, survivors, pushed          int64
-	bitProducts, accumulates, compare int64
-	kReadBits                         int64 // K SRAM reads, unless they are broadcast
+	hist, pruned             []int64 // per step, as Stats.StepHistogram and PrunedStepHistogram
+	pairs, survivors, pushed int64
+	lane                     arch.LaneActions
+	kReadBits                int64 // K SRAM reads, unless they are broadcast
 }
 
 // countHead adds the decisions of a head whose allowed pairs decide at the steps of etHist with
@@ -239,17 +225,13 @@ func (c *decisionCounts) countHead(p *Params, th *headSrc, etHist, etPruned []in
 		c.hist = append(c.hist, 0)
 		c.pruned = append(c.pruned, 0)
 	}
-	d := int64(th.D)
 	for i, n := range hist {
-		step := int64(i + 1)
 		planes := int64(p.planesRead(th.BitsK, i+1))
 		c.hist[i] += n
 		c.pruned[i] += pruned[i]
-		c.accumulates += n * planes
-		c.bitProducts += n * planes * d
-		c.compare += n * step
+		c.lane.Add(arch.KeyActions(th.D, planes, int64(i+1), n))
 		if !p.KBroadcast {
-			c.kReadBits += n * planes * d
+			c.kReadBits += n * arch.KReadBits(th.D, planes)
 		}
 	}
 	c.pairs += pairs
@@ -275,9 +257,7 @@ func (c *decisionCounts) addTo(s *Stats) {
 	s.Pairs += c.pairs
 	s.Survivors += c.survivors
 	s.Pushed += c.pushed
-	s.Actions.BitProducts += c.bitProducts
-	s.Actions.Accumulates += c.accumulates
-	s.Actions.Compares += c.compare
+	s.addLane(c.lane)
 	s.Actions.KSRAMReadBits += c.kReadBits
 }
 

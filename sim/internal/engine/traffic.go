@@ -19,8 +19,8 @@ func survivorPort(p *Params, fifo *arch.FIFO, mem arch.Memory, w *workload, st *
 	}
 	return &arch.OnDemandPort{FIFO: fifo, Mem: rf,
 		Row: func(e arch.Entry) (int64, int64) {
-			h := w.head(e.Head)
-			return h.vBase + int64(e.Key)*h.vRow, h.vRow
+			r := w.head(e.Head).addr.VRow(e.Key)
+			return r.Addr, r.Bytes
 		},
 		Fetched: func(e arch.Entry) {
 			th := w.head(e.Head).src

@@ -1,0 +1,173 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/lrpsim/lrpsim/arch"
+)
+
+// buffers are the configuration's on-chip buffers, as tiling fills them.
+func (p *Params) buffers() arch.Buffers {
+	return arch.Buffers{QBytes: p.SRAMQBytes, KVBytes: p.SRAMKVBytes, KVBuffers: p.KVBuffers}
+}
+
+// prepareBlock prepares head h's next query block: the pairs' decisions (or their survivors,
+// for bit-serial lanes), and the block's tiles (arch.Tiling): its rows against runs of keys
+// whose K and V fit one K/V buffer (the block's Q comes with its first key tile), with each
+// row's tasks.
+func (w *workload) prepareBlock(h *head) ([]*tile, error) {
+	q0 := h.nextQ
+	q1 := min(q0+h.tiling.QRows, h.rows)
+	h.nextQ += h.tiling.QRows
+	table := w.blockTable(h, q0, q1)
+	empty := w.countBlock(h, q0, q1, table)
+	keys := 1 // keys of the block's tiles: up to the largest limit of its rows, one tile at least
+	for r := q0; r < q1; r++ {
+		keys = max(keys, h.limit[r])
+	}
+	keys = min(keys, max(h.keys, 1))
+	tiles := w.keyTiles(h, q0, q1, keys)
+	b := blockTasks{w: w, h: h, q0: q0, table: table, empty: empty, tiles: tiles}
+	if w.p.KPlaneMajor {
+		// Plane-major K: the planes each tile's lanes read, from the pairs' steps (computed here
+		// for bit-serial lanes too, which must then stay within them).
+		b.planeDec = table.dec
+		if w.lanesDecide() {
+			b.planeDec = policyTable(w.p.policy(), h.src, h.T, h.limit, q0, q1, w.p.planesPerStep(h.src.BitsK)).dec
+		}
+	}
+	for r := q0; r < q1; r++ {
+		if err := b.row(r); err != nil {
+			return nil, err
+		}
+	}
+	if w.p.KPlaneMajor {
+		for _, t := range tiles {
+			// The load brings the first planes of the tile's keys (MSB first): a prefix of its
+			// plane-major K range.
+			full := ceilBytes(t.bits.K)
+			t.bits.K = arch.PlaneMajorKBits(t.bits.K, h.src.BitsK, t.headPlanes[0])
+			t.Bytes -= full - ceilBytes(t.bits.K)
+			t.segs[t.kSeg].Bytes = ceilBytes(t.bits.K)
+		}
+	}
+	h.ntiles += len(tiles)
+	if !w.lanesDecide() {
+		// Bit-serial tasks carry operands, not the table: nothing to keep.
+		h.blocks[q0] = &block{table: table, tiles: len(tiles)}
+	}
+	return tiles, nil
+}
+
+// countBlock adds the survivors of query rows [q0, q1) of head h to its statistics and, when
+// the table has them, the counts of their decisions (decisionCounts); it returns which rows keep
+// no key of those they may see.
+func (w *workload) countBlock(h *head, q0, q1 int, table *pairTable) []bool {
+	var survivors int64
+	empty := make([]bool, q1-q0)
+	for r := q0; r < q1; r++ {
+		kept := table.rowKept[r-q0]
+		survivors += int64(kept)
+		empty[r-q0] = kept == 0 && h.limit[r] > 0
+	}
+	w.Heads[h.index].Survivors += survivors
+	if table.hist != nil {
+		var pairs int64
+		for r := q0; r < q1; r++ {
+			pairs += int64(h.limit[r])
+		}
+		w.decided.countHead(w.p, h.src, table.hist, table.pruned, pairs, survivors)
+	}
+	return empty
+}
+
+// keyTiles makes the tiles of query rows [q0, q1) of head h against its first keys keys: their
+// SRAM bits, their bytes and their DRAM ranges (arch.HeadAddrs), without tasks yet.
+func (w *workload) keyTiles(h *head, q0, q1, keys int) []*tile {
+	p, th := w.p, h.src
+	var tiles []*tile
+	for ti := range h.tiling.KeyTiles(keys) {
+		lo := ti * h.tiling.Keys
+		hi := min(lo+h.tiling.Keys, keys)
+		t := &tile{heads: []*head{h}, q0: q0, Tile: arch.Tile{Tasks: make([][]arch.RowTask, p.buckets())},
+			headPlanes: []int{th.BitsK}, bits: arch.KeyTileBits(h.shape, lo, hi)}
+		t.Bytes = ceilBytes(t.bits.K)
+		if !p.VOnDemand {
+			t.Bytes += ceilBytes(t.bits.V)
+		}
+		if p.KPlaneMajor {
+			t.headPlanes[0] = 0 // the tasks raise it to the planes their lanes read
+		}
+		if lo == 0 {
+			q := h.addr.QRows(q0, q1)
+			t.bits.Q = int64(q1-q0) * h.shape.QRowBits()
+			t.Bytes += q.Bytes
+			t.segs = append(t.segs, Segment(q))
+		}
+		t.kSeg = len(t.segs)
+		t.segs = append(t.segs, Segment(h.addr.KRows(lo, hi)))
+		if !p.VOnDemand {
+			t.segs = append(t.segs, Segment(h.addr.VRows(lo, hi)))
+		}
+		tiles = append(tiles, t)
+	}
+	return tiles
+}
+
+// blockTasks hands a query block's rows their tasks, one per key tile the row sees.
+type blockTasks struct {
+	w        *workload
+	h        *head
+	q0       int
+	table    *pairTable
+	empty    []bool // per row of the block: it keeps none of its keys
+	tiles    []*tile
+	planeDec []uint8 // with plane-major K: the steps that size each tile's load
+}
+
+// row gives query row r its tasks in the block's tiles.
+func (b *blockTasks) row(r int) error {
+	p, h, th := b.w.p, b.h, b.h.src
+	limit, empty := h.limit[r], b.empty[r-b.q0]
+	lastTile := h.tiling.LastTile(limit)
+	if th.KeepMax && empty && lastTile > 0 && !p.FrontEnd.KeepAll && p.FrontEnd.EarlyTermination {
+		return fmt.Errorf("%s: query row %d keeps no key and the trace's empty_row is keep_max, but its %d keys span %d K/V tiles of %d keys (memory.sram_kv_bytes %d); the keep-max second pass is modelled within one tile: raise memory.sram_kv_bytes to at least %d or export the trace with empty_row zero",
+			headWhere(th, h.index), r, limit, lastTile+1, h.tiling.Keys, p.SRAMKVBytes, int64(p.KVBuffers)*ceilBytes(int64(limit)*h.shape.KeyBits()))
+	}
+	var qplus int64
+	if b.w.lanesDecide() {
+		qplus = arch.QPlus(th.Q[r*th.D : (r+1)*th.D])
+	}
+	pair := func(k int) int { return (r-b.q0)*h.keys + k }
+	for ti, t := range b.tiles {
+		k0, k1 := h.tiling.RowKeys(ti, limit)
+		if k1 == k0 && ti != lastTile {
+			continue // no key and no marker: skipped
+		}
+		last := ti == lastTile
+		tk := arch.RowTask{Row: r, N: k1 - k0, Key0: k0, Last: last, BitsK: th.BitsK, DV: th.DV, RowID: -1,
+			Head: h.index, KeepMax: last && th.KeepMax && (lastTile == 0 || empty), MaxKey: -1}
+		if tk.KeepMax && empty {
+			tk.MaxKey = maxKey(th, r, limit)
+		}
+		if lastTile > 0 {
+			tk.RowID = int64(h.index)<<32 | int64(r)
+		}
+		if b.w.lanesDecide() {
+			tk.Operands = &arch.TaskOperands{Q: th.Q[r*th.D : (r+1)*th.D], QPlus: qplus, T: h.T,
+				K: th.K[k0*th.D : k1*th.D], D: th.D}
+		} else {
+			tk.Dec = b.table.dec[pair(k0):pair(k1):pair(k1)]
+		}
+		if p.KPlaneMajor {
+			t.headPlanes[0] = max(t.headPlanes[0], readPlanes(p, th, b.planeDec[pair(k0):pair(k1)],
+				tk.KeepMax && empty && !p.FrontEnd.KeepAll, p.planesPerStep(th.BitsK)))
+		}
+		u := r % p.buckets()
+		t.Tasks[u] = append(t.Tasks[u], tk)
+	}
+	return nil
+}
+
+// ceilBytes is the bytes that hold bits bits.
+func ceilBytes(bits int64) int64 { return (bits + 7) / 8 }

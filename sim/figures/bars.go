@@ -194,12 +194,17 @@ func valueLabels(v plotter.Values, format string, floor float64) (*plotter.Label
 		xys[i] = plotter.XY{X: float64(i), Y: max(y, floor)}
 		ls[i] = fmt.Sprintf(format, y)
 	}
+	return labelsAbove(xys, ls, 9)
+}
+
+// labelsAbove writes each label centred just above its point, in a size-point font.
+func labelsAbove(xys plotter.XYs, ls []string, size float64) (*plotter.Labels, error) {
 	l, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: ls})
 	if err != nil {
 		return nil, err
 	}
 	for i := range l.TextStyle {
-		l.TextStyle[i] = labelStyle(9)
+		l.TextStyle[i] = labelStyle(size)
 	}
 	l.Offset = vg.Point{Y: vg.Points(2)}
 	return l, nil

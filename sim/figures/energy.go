@@ -179,13 +179,5 @@ func totalLabels(totals plotter.Values) (*plotter.Labels, error) {
 	for i, t := range totals {
 		xys[i] = plotter.XY{X: float64(i), Y: t}
 	}
-	lbl, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: ls})
-	if err != nil {
-		return nil, err
-	}
-	for i := range lbl.TextStyle {
-		lbl.TextStyle[i] = labelStyle(10)
-	}
-	lbl.Offset = vg.Point{Y: vg.Points(2)}
-	return lbl, nil
+	return labelsAbove(xys, ls, 10)
 }

@@ -47,22 +47,23 @@ type Params struct {
 
 // Validate checks that the RTL can be built with p.
 func (p Params) Validate() error {
-	switch {
-	case p.D < 1 || p.D > 4096:
-		return fmt.Errorf("rtl: d = %d, want 1..4096", p.D)
-	case p.BitsQ < 2 || p.BitsQ > 16:
-		return fmt.Errorf("rtl: bits_q = %d, want 2..16", p.BitsQ)
-	case p.BitsK < 2 || p.BitsK > 16:
-		return fmt.Errorf("rtl: bits_k = %d, want 2..16", p.BitsK)
-	case p.BitsPerCycle < 1 || p.BitsPerCycle > 64:
-		return fmt.Errorf("rtl: bits_per_cycle = %d, want 1..64", p.BitsPerCycle)
-	case p.Lanes < 1 || p.Lanes > 256:
-		return fmt.Errorf("rtl: lanes = %d, want 1..256", p.Lanes)
-	case p.FillCycles < 0 || p.FillCycles > 65535:
-		return fmt.Errorf("rtl: fill_cycles = %d, want 0..65535", p.FillCycles)
-	case p.DrainCycles < 0 || p.DrainCycles > 65535:
-		return fmt.Errorf("rtl: drain_cycles = %d, want 0..65535", p.DrainCycles)
-	case p.Scheduling != arch.Dynamic && p.Scheduling != arch.Lockstep:
+	for _, r := range []struct {
+		name      string
+		v, lo, hi int
+	}{
+		{"d", p.D, 1, 4096},
+		{"bits_q", p.BitsQ, 2, 16},
+		{"bits_k", p.BitsK, 2, 16},
+		{"bits_per_cycle", p.BitsPerCycle, 1, 64},
+		{"lanes", p.Lanes, 1, 256},
+		{"fill_cycles", p.FillCycles, 0, 65535},
+		{"drain_cycles", p.DrainCycles, 0, 65535},
+	} {
+		if r.v < r.lo || r.v > r.hi {
+			return fmt.Errorf("rtl: %s = %d, want %d..%d", r.name, r.v, r.lo, r.hi)
+		}
+	}
+	if p.Scheduling != arch.Dynamic && p.Scheduling != arch.Lockstep {
 		return fmt.Errorf("rtl: scheduling %d, want dynamic or lockstep", p.Scheduling)
 	}
 	return nil

@@ -1,22 +1,16 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/lrpsim/lrpsim/configs"
-	"github.com/lrpsim/lrpsim/energy"
 	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/sim/provenance"
 	"github.com/lrpsim/lrpsim/sim/sweep"
@@ -73,42 +67,8 @@ func recordProvenance(cmd *cobra.Command, args []string, manifestPath, regen str
 	if err != nil {
 		return err
 	}
-	return recordEntries(root, manifestPath, outs, provenance.Entry{Regen: regen, Command: commandLine(cmd, args),
+	return provenance.RecordFiles(root, manifestPath, outs, provenance.Entry{Regen: regen, Command: commandLine(cmd, args),
 		Inputs: in.Map(), Model: model})
-}
-
-// recordEntries records entry (its SHA256 filled per file) for each of outs: in the manifest
-// for a file inside root, in a sidecar beside it for one outside.
-func recordEntries(root, manifestPath string, outs []string, entry provenance.Entry) error {
-	inTree := map[string]provenance.Entry{}
-	for _, out := range outs {
-		h, err := provenance.HashFile(out)
-		if err != nil {
-			return err
-		}
-		e := entry
-		e.SHA256 = h
-		if rel, ok := provenance.Rel(root, out); ok {
-			inTree[rel] = e
-			continue
-		}
-		data, err := json.MarshalIndent(e, "", "  ")
-		if err != nil {
-			return fmt.Errorf("provenance: %w", err)
-		}
-		if err := sim.WriteOutputs(sim.Output{Path: sidecarPath(out), Data: append(data, '\n')}); err != nil {
-			return err
-		}
-	}
-	if len(inTree) == 0 {
-		return nil
-	}
-	return provenance.Update(manifestPath, inTree)
-}
-
-// sidecarPath is the record of a file outside the repository: .NAME.provenance.json beside it.
-func sidecarPath(path string) string {
-	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".provenance.json")
 }
 
 // writtenFiles lists the regular files cmd wrote: its --out and --figure flags and, for a
@@ -176,7 +136,7 @@ func recordedInputs(cmd *cobra.Command, args []string, in *provenance.Inputs) er
 		}
 		return nil
 	case "lrpsim sweep":
-		return sweepInputs(args[0], in)
+		return in.AddSweep(args[0])
 	case "lrpsim merge":
 		for _, a := range args {
 			if err := in.AddFile(a); err != nil {
@@ -193,11 +153,11 @@ func recordedInputs(cmd *cobra.Command, args []string, in *provenance.Inputs) er
 		cfgs = defaultCompareConfigs
 	}
 	for _, c := range cfgs {
-		if err := addConfig(c, in); err != nil {
+		if err := in.AddConfig(c); err != nil {
 			return err
 		}
 	}
-	if err := addEnergy(flagValue(fl, "energy"), flagValue(fl, "node"), in); err != nil {
+	if err := in.AddEnergy(flagValue(fl, "energy"), flagValue(fl, "node")); err != nil {
 		return err
 	}
 	for _, name := range []string{"ert", "ert-art", "ert-mapping"} {
@@ -207,26 +167,9 @@ func recordedInputs(cmd *cobra.Command, args []string, in *provenance.Inputs) er
 			}
 		}
 	}
-	var trs []string
-	if traceArgCommand(cmd.CommandPath()) {
-		trs = args
-	}
-	trs = append(trs, flagValues(fl, "trace")...)
-	if len(trs) == 0 {
-		switch {
-		case cmd.CommandPath() == "lrpsim compare":
-			// The suite and the dense partners of its rules: every bundled trace.
-			for _, n := range data.Names() {
-				trs = append(trs, data.BundledPrefix+n)
-			}
-		case suiteCommand(cmd.CommandPath()):
-			trs = tabulate.BundledNames()
-		default:
-			trs = []string{data.BundledPrefix + data.Default}
-		}
-	}
+	trs := commandTraces(cmd, args)
 	for _, t := range trs {
-		if err := addTrace(t, in); err != nil {
+		if err := in.AddTrace(t); err != nil {
 			return err
 		}
 	}
@@ -246,76 +189,29 @@ func recordedInputs(cmd *cobra.Command, args []string, in *provenance.Inputs) er
 	return nil
 }
 
-// addConfig adds a config as named: a file, or bundled:NAME (configs/NAME, the .yaml optional
-// as sim.LoadConfig takes it).
-func addConfig(name string, in *provenance.Inputs) error {
-	if rest, ok := strings.CutPrefix(name, sim.BundledPrefix); ok {
-		if path.Ext(rest) != ".yaml" {
-			rest += ".yaml"
-		}
-		return in.AddRepoFile("configs/" + rest)
+// commandTraces lists the traces cmd simulates: its trace arguments and --trace flags, or, when
+// it names none, its default (every bundled trace for compare, the suite for the other suite
+// commands, else the default trace).
+func commandTraces(cmd *cobra.Command, args []string) []string {
+	var trs []string
+	if traceArgCommand(cmd.CommandPath()) {
+		trs = args
 	}
-	return in.AddFile(name)
-}
-
-// addTrace adds a trace as named: a file, or bundled:NAME (traces/data/NAME, the .npz optional
-// as data.Resolve takes it).
-func addTrace(name string, in *provenance.Inputs) error {
-	if rest, ok := strings.CutPrefix(data.Resolve(name), data.BundledPrefix); ok {
-		return in.AddRepoFile("traces/data/" + rest)
-	}
-	return in.AddFile(name)
-}
-
-// addEnergy adds the energy table: a file, or the file behind the built-in table of node.
-func addEnergy(file, node string, in *provenance.Inputs) error {
-	if file != "" {
-		return in.AddFile(file)
-	}
-	if node == "" {
-		node = "45nm"
-	}
-	src, err := energy.DefaultTableSource(node)
-	if err != nil {
-		return err
-	}
-	return in.AddRepoFile(src)
-}
-
-// sweepInputs adds a sweep file's inputs: the file, its base config (or the default), its
-// traces and its energy table.
-func sweepInputs(file string, in *provenance.Inputs) error {
-	s, err := sweep.Load(file)
-	if err != nil {
-		return err
-	}
-	if err := in.AddFile(file); err != nil {
-		return err
-	}
-	if err := in.AddRepoFile("configs/" + configs.Default); err != nil {
-		return err
-	}
-	resolve := func(p string) string {
-		if strings.HasPrefix(p, "bundled:") || filepath.IsAbs(p) {
-			return p
-		}
-		return filepath.Join(filepath.Dir(file), p)
-	}
-	if s.Base != "" {
-		if err := addConfig(resolve(s.Base), in); err != nil {
-			return err
+	trs = append(trs, flagValues(cmd.Flags(), "trace")...)
+	if len(trs) == 0 {
+		switch {
+		case cmd.CommandPath() == "lrpsim compare":
+			// The suite and the dense partners of its rules: every bundled trace.
+			for _, n := range data.Names() {
+				trs = append(trs, data.BundledPrefix+n)
+			}
+		case suiteCommand(cmd.CommandPath()):
+			trs = tabulate.BundledNames()
+		default:
+			trs = []string{data.BundledPrefix + data.Default}
 		}
 	}
-	for _, t := range s.Traces {
-		if err := addTrace(resolve(t), in); err != nil {
-			return err
-		}
-	}
-	table := s.EnergyTable
-	if table != "" {
-		table = resolve(table)
-	}
-	return addEnergy(table, s.EnergyNode, in)
+	return trs
 }
 
 // commandLine rebuilds cmd's command line from its path, the flags set (in name order) and its
@@ -395,7 +291,7 @@ version: the file was made without lrpsim's simulator (e.g. a closed-loop accura
 			if regen == "" {
 				regen = os.Getenv(provenance.EnvRegen)
 			}
-			return recordDerived(manifest, outs, froms, command, regen, noModel)
+			return provenance.RecordDerived(manifest, outs, froms, command, regen, noModel)
 		},
 	}
 	fl := cmd.Flags()
@@ -408,62 +304,6 @@ version: the file was made without lrpsim's simulator (e.g. a closed-loop accura
 	_ = cmd.MarkFlagRequired("out")
 	_ = cmd.MarkFlagRequired("command")
 	return cmd
-}
-
-// recordDerived records outs as made by command from froms (see newProvenanceRecordCmd).
-func recordDerived(manifestPath string, outs, froms []string, command, regen string, noModel bool) error {
-	root, err := provenance.FindRoot(filepath.Dir(manifestPath))
-	if err != nil {
-		return err
-	}
-	m, err := provenance.Read(manifestPath)
-	if err != nil {
-		return err
-	}
-	in := provenance.NewInputs(root)
-	var models []string
-	for _, f := range froms {
-		if rel, ok := provenance.Rel(root, f); ok {
-			// A file of the repository is an input itself; when it has a record, that record
-			// is checked on its own, so only its model version carries over.
-			if err := in.AddRepoFile(rel); err != nil {
-				return err
-			}
-			if e, ok := m.Files[rel]; ok && e.Model != "" {
-				models = append(models, e.Model)
-			}
-		} else {
-			data, err := os.ReadFile(sidecarPath(f))
-			if errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("--from %s: outside the repository and without a record (%s)", f, sidecarPath(f))
-			}
-			if err != nil {
-				return fmt.Errorf("--from: %w", err)
-			}
-			// A temporary file: what it was made from stands in for it.
-			var rec provenance.Entry
-			if err := json.Unmarshal(data, &rec); err != nil {
-				return fmt.Errorf("--from: %s: %w", sidecarPath(f), err)
-			}
-			in.Merge(rec.Inputs)
-			if rec.Model != "" {
-				models = append(models, rec.Model)
-			}
-		}
-	}
-	sort.Strings(models)
-	entry := provenance.Entry{Regen: regen, Command: command, Inputs: in.Map()}
-	if !noModel {
-		if len(models) > 0 && models[0] != models[len(models)-1] {
-			return fmt.Errorf("--from: the inputs were made by different model versions (%s and %s)", models[0], models[len(models)-1])
-		}
-		if len(models) > 0 {
-			entry.Model = models[0]
-		} else if entry.Model, err = provenance.ModelVersion(); err != nil {
-			return err
-		}
-	}
-	return recordEntries(root, manifestPath, outs, entry)
 }
 
 func newProvenanceCheckCmd() *cobra.Command {

@@ -28,18 +28,7 @@ func Bars(rows []tabulate.Row) (Figure, error) {
 	red := make(plotter.Values, 0, len(rows)+1)
 	names := make([]string, 0, len(rows)+1)
 	allSynthetic := true
-	// Tick labels sit across, on two lines, when the figure can widen (up to 14 in) to give each
-	// the room of its longest line; otherwise they stand upright on one line. Either way no two
-	// touch.
-	const margins = 2.8 * vg.Inch // the y axis on the left, the legend on the right
-	slot := vg.Length(0)
-	for _, r := range rows {
-		for _, line := range strings.Split(groupName(r, false), "\n") {
-			slot = max(slot, textStyle(11).Width(line)+vg.Points(10))
-		}
-	}
-	slot = max(slot, 0.8*vg.Inch)
-	rotate := margins+vg.Length(slot*vg.Length(len(rows)+1)) > 14*vg.Inch
+	slot, rotate := tickSlot(rows)
 	for _, r := range rows {
 		speed = append(speed, r.Speedup)
 		red = append(red, r.EnergyReduction)
@@ -59,22 +48,9 @@ func Bars(rows []tabulate.Row) (Figure, error) {
 		geo = strings.ReplaceAll(geo, "\n", " ")
 	}
 	names = append(names, geo)
-
 	n := len(names)
-	width := max(6.5*vg.Inch, margins+vg.Length(slot*vg.Length(n)))
-	if rotate {
-		width = vg.Inch * vg.Length(math.Min(14, math.Max(6.5, 2.6+float64(0.8*float64(n)))))
-	}
-	height := 4 * vg.Inch
-	if rotate {
-		// Upright tick labels never touch their neighbours (a slot is wider than a line); the
-		// figure grows by the longest one.
-		longest := vg.Length(0)
-		for _, nm := range names {
-			longest = max(longest, textStyle(11).Width(nm))
-		}
-		height += longest
-	}
+	width, height := barsSize(names, slot, rotate)
+
 	title := "Speedup and energy reduction over the dense baseline"
 	switch {
 	case allSynthetic && len(rows) == 1:
@@ -87,34 +63,14 @@ func Bars(rows []tabulate.Row) (Figure, error) {
 	layout := &barLayout{width: barW}
 	p.Add(layout)
 	leg := newLegend()
-	series := []struct {
-		name string
-		v    plotter.Values
-		off  float64
-	}{{"speedup", speed, -barW / 2}, {"energy reduction", red, barW / 2}}
 	// The dense line goes under the bars and their value labels.
-	one := plotter.NewFunction(func(float64) float64 { return 1 })
-	one.Color = color.Gray{Y: 60}
-	one.Width = vg.Points(1)
-	one.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+	one := unityLine()
 	p.Add(one)
 	ymax := 1.0
-	for i, sr := range series {
-		b, err := plotter.NewBarChart(sr.v, 1)
-		if err != nil {
+	for i, sr := range []barSeries{{"speedup", speed, -barW / 2}, {"energy reduction", red, barW / 2}} {
+		if err := sr.add(p, leg, layout, colorAt(i)); err != nil {
 			return Figure{}, err
 		}
-		b.Color = colorAt(i)
-		b.LineStyle.Width = 0
-		layout.addBars(b, sr.off)
-		p.Add(b)
-		leg.Add(sr.name, b)
-		lbl, err := valueLabels(sr.v, "%.2f", 1)
-		if err != nil {
-			return Figure{}, err
-		}
-		layout.addLabels(lbl, sr.off)
-		p.Add(lbl)
 		for _, v := range sr.v {
 			ymax = math.Max(ymax, v)
 		}
@@ -143,6 +99,80 @@ func Bars(rows []tabulate.Row) (Figure, error) {
 	return Figure{Plot: p, Legend: leg, Width: width, Height: height}, nil
 }
 
+// barMargins is the width of the bar figure beside its groups: the y axis on the left, the
+// legend on the right.
+const barMargins = 2.8 * vg.Inch
+
+// tickSlot sizes the bar figure's tick labels. They sit across, on two lines, when the figure
+// can widen (up to 14 in) to give each the room of its longest line; otherwise they stand
+// upright on one line (rotate). Either way no two touch.
+func tickSlot(rows []tabulate.Row) (slot vg.Length, rotate bool) {
+	for _, r := range rows {
+		for _, line := range strings.Split(groupName(r, false), "\n") {
+			slot = max(slot, textStyle(11).Width(line)+vg.Points(10))
+		}
+	}
+	slot = max(slot, 0.8*vg.Inch)
+	rotate = barMargins+vg.Length(slot*vg.Length(len(rows)+1)) > 14*vg.Inch
+	return slot, rotate
+}
+
+// barsSize is the bar figure's size for its tick labels.
+func barsSize(names []string, slot vg.Length, rotate bool) (width, height vg.Length) {
+	n := len(names)
+	width = max(6.5*vg.Inch, barMargins+vg.Length(slot*vg.Length(n)))
+	if rotate {
+		width = vg.Inch * vg.Length(math.Min(14, math.Max(6.5, 2.6+float64(0.8*float64(n)))))
+	}
+	height = 4 * vg.Inch
+	if rotate {
+		// Upright tick labels never touch their neighbours (a slot is wider than a line); the
+		// figure grows by the longest one.
+		longest := vg.Length(0)
+		for _, nm := range names {
+			longest = max(longest, textStyle(11).Width(nm))
+		}
+		height += longest
+	}
+	return width, height
+}
+
+// barSeries is one bar of every group: its legend name, its values and its offset in the group.
+type barSeries struct {
+	name string
+	v    plotter.Values
+	off  float64
+}
+
+// add draws the series' bars in colour c with their value labels, and its legend entry.
+func (sr barSeries) add(p *plot.Plot, leg *plot.Legend, layout *barLayout, c color.Color) error {
+	b, err := plotter.NewBarChart(sr.v, 1)
+	if err != nil {
+		return err
+	}
+	b.Color = c
+	b.LineStyle.Width = 0
+	layout.addBars(b, sr.off)
+	p.Add(b)
+	leg.Add(sr.name, b)
+	lbl, err := valueLabels(sr.v, "%.2f", 1)
+	if err != nil {
+		return err
+	}
+	layout.addLabels(lbl, sr.off)
+	p.Add(lbl)
+	return nil
+}
+
+// unityLine is the dashed grey line at 1x (no gain) of a ratio figure.
+func unityLine() *plotter.Function {
+	one := plotter.NewFunction(func(float64) float64 { return 1 })
+	one.Color = color.Gray{Y: 60}
+	one.Width = vg.Points(1)
+	one.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+	return one
+}
+
 // groupName is a row's tick label: its task, and its model in parentheses when it differs, on a
 // second line unless the labels are rotated.
 func groupName(r tabulate.Row, oneLine bool) string {
@@ -164,12 +194,17 @@ func valueLabels(v plotter.Values, format string, floor float64) (*plotter.Label
 		xys[i] = plotter.XY{X: float64(i), Y: max(y, floor)}
 		ls[i] = fmt.Sprintf(format, y)
 	}
+	return labelsAbove(xys, ls, 9)
+}
+
+// labelsAbove writes each label centred just above its point, in a size-point font.
+func labelsAbove(xys plotter.XYs, ls []string, size float64) (*plotter.Labels, error) {
 	l, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: ls})
 	if err != nil {
 		return nil, err
 	}
 	for i := range l.TextStyle {
-		l.TextStyle[i] = labelStyle(9)
+		l.TextStyle[i] = labelStyle(size)
 	}
 	l.Offset = vg.Point{Y: vg.Points(2)}
 	return l, nil

@@ -25,19 +25,10 @@ func Steps(res *sim.Result) (Figure, error) {
 		return Figure{}, fmt.Errorf("steps: the trace has no (query, key) pairs")
 	}
 	g := len(d.StepHistogram)
-	pruned := make(plotter.Values, g)
-	surv := make(plotter.Values, g)
+	pruned, surv, ymax := stepShares(d)
 	names := make([]string, g)
-	ymax := 0.0
 	for i := range g {
-		var p int64
-		if i < len(d.PrunedStepHistogram) {
-			p = d.PrunedStepHistogram[i]
-		}
-		pruned[i] = 100 * float64(p) / float64(d.Pairs)
-		surv[i] = 100 * float64(d.StepHistogram[i]-p) / float64(d.Pairs)
 		names[i] = strconv.Itoa(i + 1)
-		ymax = math.Max(ymax, pruned[i]+surv[i])
 	}
 
 	width, height := 7.5*vg.Inch, 4*vg.Inch
@@ -82,14 +73,10 @@ func Steps(res *sim.Result) (Figure, error) {
 		}
 	}
 	if len(xys) > 0 {
-		lbl, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: ls})
+		lbl, err := labelsAbove(xys, ls, 9)
 		if err != nil {
 			return Figure{}, err
 		}
-		for i := range lbl.TextStyle {
-			lbl.TextStyle[i] = labelStyle(9)
-		}
-		lbl.Offset = vg.Point{Y: vg.Points(2)}
 		p.Add(lbl)
 	}
 	p.NominalX(names...)
@@ -97,6 +84,24 @@ func Steps(res *sim.Result) (Figure, error) {
 	p.Y.Min, p.Y.Max = 0, ymax*1.12
 	p.Y.Tick.Marker = niceTicks{}
 	return Figure{Plot: p, Legend: leg, Width: width, Height: height}, nil
+}
+
+// stepShares are the shares (%) of all pairs decided at each lane step, pruned and surviving,
+// and the largest total of a step.
+func stepShares(d *sim.Stats) (pruned, surv plotter.Values, ymax float64) {
+	g := len(d.StepHistogram)
+	pruned = make(plotter.Values, g)
+	surv = make(plotter.Values, g)
+	for i := range g {
+		var p int64
+		if i < len(d.PrunedStepHistogram) {
+			p = d.PrunedStepHistogram[i]
+		}
+		pruned[i] = 100 * float64(p) / float64(d.Pairs)
+		surv[i] = 100 * float64(d.StepHistogram[i]-p) / float64(d.Pairs)
+		ymax = math.Max(ymax, pruned[i]+surv[i])
+	}
+	return pruned, surv, ymax
 }
 
 // traceTitle names a result's trace: its file name, then its model and task unless they only say

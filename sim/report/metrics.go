@@ -134,30 +134,24 @@ func sramBytes(s *sim.Stats) int64 {
 func Metrics() []Metric {
 	u := func(r Run) Utilization { return UtilizationOf(r.Stats, r.Result.Config) }
 	metrics := []Metric{
-		{Name: "cycles", Unit: "cycles", Description: "cycles from the first DRAM request to the last normalization",
-			PerBaseline: true, value: func(r Run) Value { return count(r.Stats.Cycles) }},
+		counted("cycles", "cycles", "cycles from the first DRAM request to the last normalization",
+			func(r Run) int64 { return r.Stats.Cycles }).alsoPerBaseline(),
 		{Name: "speedup", Unit: "x", Description: "the design's speedup over the run: the run's cycles over the design's",
 			Ratio: true, value: func(r Run) Value {
 				return ratioOf(r, r.Result.Speedup, func(Run) float64 { return ratio(r.Stats.Cycles, r.Result.Design.Cycles) })
 			}},
-		{Name: "pruning_rate", Unit: "fraction", Description: "fraction of the allowed (query, key) pairs below the threshold",
-			value: func(r Run) Value { return number(pruningRate(r.Stats)) }},
-		{Name: "mean_steps_per_key", Unit: "steps", Description: "mean number of lane steps per key",
-			value: func(r Run) Value { return number(meanSteps(r.Stats)) }},
-		{Name: "survivors", Unit: "pairs", Description: "pairs with a score at or above the threshold",
-			value: func(r Run) Value { return count(r.Stats.Survivors) }},
-		{Name: "pairs", Unit: "pairs", Description: "allowed (query, key) pairs decided",
-			value: func(r Run) Value { return count(r.Stats.Pairs) }},
-		{Name: "pushed", Unit: "pairs", Description: "keys pushed to the back end (all keys without back-end pruning)",
-			value: func(r Run) Value { return count(r.Stats.Pushed) }},
-		{Name: "energy_pj", Unit: "pJ", Description: "total energy, dynamic and leakage", Energy: true, PerBaseline: true,
-			value: func(r Run) Value { return number(r.Energy.TotalPJ) }},
-		{Name: "dynamic_pj", Unit: "pJ", Description: "dynamic energy: action counts times energy per action", Energy: true,
-			value: func(r Run) Value { return number(r.Energy.DynamicPJ) }},
-		{Name: "leakage_pj", Unit: "pJ", Description: "leakage energy over the run's cycles", Energy: true,
-			value: func(r Run) Value { return number(r.Energy.LeakagePJ) }},
-		{Name: "edp_pj_s", Unit: "pJ s", Description: "energy-delay product", Energy: true,
-			value: func(r Run) Value { return number(r.Energy.EDP) }},
+		measured("pruning_rate", "fraction", "fraction of the allowed (query, key) pairs below the threshold",
+			func(r Run) float64 { return pruningRate(r.Stats) }),
+		measured("mean_steps_per_key", "steps", "mean number of lane steps per key", func(r Run) float64 { return meanSteps(r.Stats) }),
+		counted("survivors", "pairs", "pairs with a score at or above the threshold", func(r Run) int64 { return r.Stats.Survivors }),
+		counted("pairs", "pairs", "allowed (query, key) pairs decided", func(r Run) int64 { return r.Stats.Pairs }),
+		counted("pushed", "pairs", "keys pushed to the back end (all keys without back-end pruning)",
+			func(r Run) int64 { return r.Stats.Pushed }),
+		measured("energy_pj", "pJ", "total energy, dynamic and leakage", func(r Run) float64 { return r.Energy.TotalPJ }).priced().alsoPerBaseline(),
+		measured("dynamic_pj", "pJ", "dynamic energy: action counts times energy per action",
+			func(r Run) float64 { return r.Energy.DynamicPJ }).priced(),
+		measured("leakage_pj", "pJ", "leakage energy over the run's cycles", func(r Run) float64 { return r.Energy.LeakagePJ }).priced(),
+		measured("edp_pj_s", "pJ s", "energy-delay product", func(r Run) float64 { return r.Energy.EDP }).priced(),
 		{Name: "energy_reduction", Unit: "x", Description: "the design's energy reduction over the run: the run's energy over the design's",
 			Ratio: true, Energy: true, value: func(r Run) Value {
 				return ratioOf(r, r.Result.EnergyReduction, func(Run) float64 { return r.Energy.TotalPJ / r.Result.Energy.Design.TotalPJ })
@@ -166,37 +160,52 @@ func Metrics() []Metric {
 			Ratio: true, Energy: true, value: func(r Run) Value {
 				return ratioOf(r, r.Result.EDPReduction, func(Run) float64 { return r.Energy.EDP / r.Result.Energy.Design.EDP })
 			}},
-		{Name: "area_um2", Unit: "um^2", Description: "area of the run's configuration", Energy: true,
-			value: func(r Run) Value { return number(r.Energy.AreaUM2) }},
-		{Name: "lane_util", Unit: "fraction", Description: "lane-cycles stepping bit-planes over lane-cycles available",
-			value: func(r Run) Value { return number(u(r).LaneUtil) }},
-		{Name: "fe_busy", Unit: "fraction", Description: "front-end units' busy fraction",
-			value: func(r Run) Value { return number(u(r).FEBusy) }},
-		{Name: "be_busy", Unit: "fraction", Description: "back-end units' busy fraction",
-			value: func(r Run) Value { return number(u(r).BEBusy) }},
-		{Name: "fe_stall", Unit: "unit-cycles", Description: "front-end unit-cycles in which a full survivor FIFO refused a push",
-			value: func(r Run) Value { return count(u(r).FEStall) }},
-		{Name: "lane_stalls", Unit: "lane-cycles", Description: "lane-cycles holding a refused survivor",
-			value: func(r Run) Value { return count(u(r).LaneStalls) }},
-		{Name: "fe_wait_memory", Unit: "unit-cycles", Description: "front-end unit-cycles waiting for DRAM",
-			value: func(r Run) Value { return count(u(r).FEWaitMem) }},
-		{Name: "be_starved", Unit: "unit-cycles", Description: "back-end unit-cycles ready with an empty FIFO",
-			value: func(r Run) Value { return count(u(r).BEStarved) }},
-		{Name: "dram_bytes", Unit: "bytes", Description: "bytes loaded from DRAM (V rows fetched on demand included)",
-			PerBaseline: true, value: func(r Run) Value { return count(r.Stats.DRAM.Bytes) }},
-		{Name: "dram_v_bytes", Unit: "bytes", Description: "bytes of V rows fetched on demand (memory.v_fetch on_demand), in whole bursts",
-			value: func(r Run) Value { return count(r.Stats.DRAM.VBytes) }},
-		{Name: "sram_bytes", Unit: "bytes", Description: "bytes read from and written to the Q, K and V SRAMs",
-			PerBaseline: true, value: func(r Run) Value { return count(sramBytes(r.Stats)) }},
-		{Name: "dram_loads", Unit: "loads", Description: "DRAM loads (tiles)",
-			value: func(r Run) Value { return count(r.Stats.DRAM.Loads) }},
-		{Name: "dram_busy", Unit: "cycles", Description: "cycles the DRAM channel was transferring, latency included",
-			value: func(r Run) Value { return count(r.Stats.DRAM.Busy) }},
-		{Name: "dram_wait_buffer", Unit: "cycles", Description: "cycles a DRAM load waited for a free SRAM buffer",
-			value: func(r Run) Value { return count(r.Stats.DRAM.WaitBuffer) }},
-		{Name: "dram_wait_dependency", Unit: "cycles", Description: "cycles a DRAM load, a buffer free, waited for the previous layer of its inputs (layer_dependency)",
-			value: func(r Run) Value { return count(r.Stats.DRAM.WaitDependency) }},
+		measured("area_um2", "um^2", "area of the run's configuration", func(r Run) float64 { return r.Energy.AreaUM2 }).priced(),
+		measured("lane_util", "fraction", "lane-cycles stepping bit-planes over lane-cycles available",
+			func(r Run) float64 { return u(r).LaneUtil }),
+		measured("fe_busy", "fraction", "front-end units' busy fraction", func(r Run) float64 { return u(r).FEBusy }),
+		measured("be_busy", "fraction", "back-end units' busy fraction", func(r Run) float64 { return u(r).BEBusy }),
+		counted("fe_stall", "unit-cycles", "front-end unit-cycles in which a full survivor FIFO refused a push",
+			func(r Run) int64 { return u(r).FEStall }),
+		counted("lane_stalls", "lane-cycles", "lane-cycles holding a refused survivor", func(r Run) int64 { return u(r).LaneStalls }),
+		counted("fe_wait_memory", "unit-cycles", "front-end unit-cycles waiting for DRAM", func(r Run) int64 { return u(r).FEWaitMem }),
+		counted("be_starved", "unit-cycles", "back-end unit-cycles ready with an empty FIFO", func(r Run) int64 { return u(r).BEStarved }),
+		counted("dram_bytes", "bytes", "bytes loaded from DRAM (V rows fetched on demand included)",
+			func(r Run) int64 { return r.Stats.DRAM.Bytes }).alsoPerBaseline(),
+		counted("dram_v_bytes", "bytes", "bytes of V rows fetched on demand (memory.v_fetch on_demand), in whole bursts",
+			func(r Run) int64 { return r.Stats.DRAM.VBytes }),
+		counted("sram_bytes", "bytes", "bytes read from and written to the Q, K and V SRAMs",
+			func(r Run) int64 { return sramBytes(r.Stats) }).alsoPerBaseline(),
+		counted("dram_loads", "loads", "DRAM loads (tiles)", func(r Run) int64 { return r.Stats.DRAM.Loads }),
+		counted("dram_busy", "cycles", "cycles the DRAM channel was transferring, latency included",
+			func(r Run) int64 { return r.Stats.DRAM.Busy }),
+		counted("dram_wait_buffer", "cycles", "cycles a DRAM load waited for a free SRAM buffer",
+			func(r Run) int64 { return r.Stats.DRAM.WaitBuffer }),
+		counted("dram_wait_dependency", "cycles", "cycles a DRAM load, a buffer free, waited for the previous layer of its inputs (layer_dependency)",
+			func(r Run) int64 { return r.Stats.DRAM.WaitDependency }),
 	}
+	return append(append(metrics, scopeMetrics()...), boundMetrics()...)
+}
+
+// counted is a metric whose value is a count read from the run.
+func counted(name, unit, description string, of func(Run) int64) Metric {
+	return Metric{Name: name, Unit: unit, Description: description, value: func(r Run) Value { return count(of(r)) }}
+}
+
+// measured is a metric whose value is a real number read from the run.
+func measured(name, unit, description string, of func(Run) float64) Metric {
+	return Metric{Name: name, Unit: unit, Description: description, value: func(r Run) Value { return number(of(r)) }}
+}
+
+// priced marks m as needing a priced result.
+func (m Metric) priced() Metric { m.Energy = true; return m }
+
+// alsoPerBaseline marks m as listed for each baseline too in the sweep CSV.
+func (m Metric) alsoPerBaseline() Metric { m.PerBaseline = true; return m }
+
+// scopeMetrics are the energy of each scope (sim.EnergyScopes) and the design's reduction there.
+func scopeMetrics() []Metric {
+	var metrics []Metric
 	for _, scope := range sim.EnergyScopes() {
 		metrics = append(metrics, Metric{Name: "energy_" + scope + "_pj", Unit: "pJ", Energy: true,
 			Description: "energy of the " + scopeText[scope] + " (README.md, Energy by scope)",
@@ -218,6 +227,12 @@ func Metrics() []Metric {
 				return number(r.Energy.Scopes[scope] / d)
 			}})
 	}
+	return metrics
+}
+
+// boundMetrics are the shares of the run's unit-cycles that went to each cause (sim.Causes).
+func boundMetrics() []Metric {
+	var metrics []Metric
 	for _, c := range sim.Causes() {
 		metrics = append(metrics, Metric{Name: "bound_" + c.Name(), Unit: "fraction",
 			Description: "share of the run's unit-cycles (units x cycles) that went to " + c.Short() + " (what bounds the run; arch/README.md)",

@@ -83,9 +83,6 @@ func Load(path string) (*Sweep, error) {
 // [Sweep.Plan].
 func Parse(file string, b []byte) (*Sweep, error) {
 	s := &Sweep{File: file}
-	errAt := func(n *yaml.Node, key, expected, got string) error {
-		return yamlstrict.At(file, n, key, expected, got)
-	}
 	root, err := yamlstrict.Parse(file, b)
 	if err != nil {
 		return nil, err
@@ -98,95 +95,12 @@ func Parse(file string, b []byte) (*Sweep, error) {
 		return nil, err
 	}
 	for _, f := range fields {
-		k, v := f.KeyNode, f.Value
-		switch f.Key {
-		case "name":
-			if s.Name, err = scalarString(file, v, "name"); err != nil {
-				return nil, err
-			}
-			if strings.TrimSpace(s.Name) == "" {
-				return nil, errAt(v, "name", "a non-empty name", `""`)
-			}
-		case "base":
-			if s.Base, err = scalarString(file, v, "base"); err != nil {
-				return nil, err
-			}
-			s.baseLine = v.Line
-		case "traces":
-			if v.Kind != yaml.SequenceNode {
-				return nil, errAt(v, "traces", "a list of trace files or bundled:NAME", describe(v))
-			}
-			if len(v.Content) == 0 {
-				return nil, errAt(v, "traces", "at least one trace", "an empty list")
-			}
-			seen := map[string]int{}
-			for _, item := range v.Content {
-				t, err := scalarString(file, item, "traces")
-				if err != nil {
-					return nil, err
-				}
-				if t == "" {
-					return nil, errAt(item, "traces", "a trace file or bundled:NAME", "an empty string")
-				}
-				if line, dup := seen[t]; dup {
-					return nil, errAt(item, "traces", "each trace once", fmt.Sprintf("%q twice (also line %d)", t, line))
-				}
-				seen[t] = item.Line
-				s.Traces = append(s.Traces, t)
-				s.traceLines = append(s.traceLines, item.Line)
-			}
-		case "grid", "zip":
-			axes, err := parseAxes(file, k.Value, v)
-			if err != nil {
-				return nil, err
-			}
-			s.Axes = append(s.Axes, axes...)
-		case "engine":
-			if s.Engine, err = scalarString(file, v, "engine"); err != nil {
-				return nil, err
-			}
-			if s.Engine != sim.EngineEvent && s.Engine != sim.EngineReference {
-				return nil, errAt(v, "engine", sim.EngineEvent+" or "+sim.EngineReference, fmt.Sprintf("%q", s.Engine))
-			}
-			s.engineLine = v.Line
-		case "energy":
-			if err := s.parseEnergy(v); err != nil {
-				return nil, err
-			}
-		case "baselines":
-			if v.Kind != yaml.SequenceNode {
-				return nil, errAt(v, "baselines", "a list of baseline names", describe(v))
-			}
-			s.Baselines, s.BaselinesSet, s.baselinesLine = []string{}, true, v.Line
-			for _, item := range v.Content {
-				b, err := scalarString(file, item, "baselines")
-				if err != nil {
-					return nil, err
-				}
-				s.Baselines = append(s.Baselines, b)
-			}
+		if err := s.parseField(f); err != nil {
+			return nil, err
 		}
 	}
-	// Sort the grid before the zip whatever their order in the file: grid keys vary slowest.
-	var grid, zip []Axis
-	for _, a := range s.Axes {
-		if a.Zip {
-			zip = append(zip, a)
-		} else {
-			grid = append(grid, a)
-		}
-	}
-	s.Axes = append(grid, zip...)
-	seenKey := map[string]int{}
-	for _, a := range s.Axes {
-		if line, dup := seenKey[a.Key]; dup {
-			return nil, &Error{File: file, Line: a.Line, Key: a.Key, Expected: "each key swept once, in grid or in zip",
-				Got: fmt.Sprintf("%s swept twice (also line %d)", a.Key, line)}
-		}
-		seenKey[a.Key] = a.Line
-	}
-	if len(s.Axes) == 0 {
-		return nil, &Error{File: file, Expected: "at least one config key with a list of values under grid or zip", Got: "an empty grid"}
+	if err := s.orderAxes(); err != nil {
+		return nil, err
 	}
 	if s.Name == "" {
 		s.Name = strings.TrimSuffix(strings.TrimSuffix(filepath.Base(file), ".yaml"), ".yml")
@@ -202,6 +116,110 @@ func Parse(file string, b []byte) (*Sweep, error) {
 		s.EnergyNode = "45nm"
 	}
 	return s, nil
+}
+
+// parseField parses one top-level key of a sweep file into s.
+func (s *Sweep) parseField(f yamlstrict.Field) error {
+	file, v := s.File, f.Value
+	var err error
+	switch f.Key {
+	case "name":
+		if s.Name, err = scalarString(file, v, "name"); err != nil {
+			return err
+		}
+		if strings.TrimSpace(s.Name) == "" {
+			return yamlstrict.At(file, v, "name", "a non-empty name", `""`)
+		}
+	case "base":
+		if s.Base, err = scalarString(file, v, "base"); err != nil {
+			return err
+		}
+		s.baseLine = v.Line
+	case "traces":
+		return s.parseTraces(v)
+	case "grid", "zip":
+		axes, err := parseAxes(file, f.KeyNode.Value, v)
+		if err != nil {
+			return err
+		}
+		s.Axes = append(s.Axes, axes...)
+	case "engine":
+		if s.Engine, err = scalarString(file, v, "engine"); err != nil {
+			return err
+		}
+		if s.Engine != sim.EngineEvent && s.Engine != sim.EngineReference {
+			return yamlstrict.At(file, v, "engine", sim.EngineEvent+" or "+sim.EngineReference, fmt.Sprintf("%q", s.Engine))
+		}
+		s.engineLine = v.Line
+	case "energy":
+		return s.parseEnergy(v)
+	case "baselines":
+		if v.Kind != yaml.SequenceNode {
+			return yamlstrict.At(file, v, "baselines", "a list of baseline names", describe(v))
+		}
+		s.Baselines, s.BaselinesSet, s.baselinesLine = []string{}, true, v.Line
+		for _, item := range v.Content {
+			b, err := scalarString(file, item, "baselines")
+			if err != nil {
+				return err
+			}
+			s.Baselines = append(s.Baselines, b)
+		}
+	}
+	return nil
+}
+
+// parseTraces parses the list of traces: each a file or bundled:NAME, each once.
+func (s *Sweep) parseTraces(v *yaml.Node) error {
+	if v.Kind != yaml.SequenceNode {
+		return yamlstrict.At(s.File, v, "traces", "a list of trace files or bundled:NAME", describe(v))
+	}
+	if len(v.Content) == 0 {
+		return yamlstrict.At(s.File, v, "traces", "at least one trace", "an empty list")
+	}
+	seen := map[string]int{}
+	for _, item := range v.Content {
+		t, err := scalarString(s.File, item, "traces")
+		if err != nil {
+			return err
+		}
+		if t == "" {
+			return yamlstrict.At(s.File, item, "traces", "a trace file or bundled:NAME", "an empty string")
+		}
+		if line, dup := seen[t]; dup {
+			return yamlstrict.At(s.File, item, "traces", "each trace once", fmt.Sprintf("%q twice (also line %d)", t, line))
+		}
+		seen[t] = item.Line
+		s.Traces = append(s.Traces, t)
+		s.traceLines = append(s.traceLines, item.Line)
+	}
+	return nil
+}
+
+// orderAxes puts the grid before the zip whatever their order in the file (grid keys vary
+// slowest) and checks that each key is swept once and that some key is.
+func (s *Sweep) orderAxes() error {
+	var grid, zip []Axis
+	for _, a := range s.Axes {
+		if a.Zip {
+			zip = append(zip, a)
+		} else {
+			grid = append(grid, a)
+		}
+	}
+	s.Axes = append(grid, zip...)
+	seenKey := map[string]int{}
+	for _, a := range s.Axes {
+		if line, dup := seenKey[a.Key]; dup {
+			return &Error{File: s.File, Line: a.Line, Key: a.Key, Expected: "each key swept once, in grid or in zip",
+				Got: fmt.Sprintf("%s swept twice (also line %d)", a.Key, line)}
+		}
+		seenKey[a.Key] = a.Line
+	}
+	if len(s.Axes) == 0 {
+		return &Error{File: s.File, Expected: "at least one config key with a list of values under grid or zip", Got: "an empty grid"}
+	}
+	return nil
 }
 
 func (s *Sweep) parseEnergy(v *yaml.Node) error {

@@ -5,12 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 
-	"github.com/lrpsim/lrpsim/internal/safeio"
 	"github.com/lrpsim/lrpsim/sim"
 	"github.com/lrpsim/lrpsim/traces"
 	"github.com/lrpsim/lrpsim/traces/data"
@@ -74,32 +71,8 @@ func ManifestPath(out string) string { return out + ".json" }
 // however often the run was interrupted. When the outputs already hold this sweep (and no
 // journal is left), it does nothing.
 func Run(p *Plan, opt Options) (*Summary, error) {
-	if opt.Out == "" {
-		return nil, errors.New("no output: give --out FILE.csv")
-	}
-	if opt.Out == sim.StdoutPath {
-		return nil, errors.New("--out -: sweep needs a file (its journal goes beside it); lrpsim merge or cat can print it")
-	}
-	if opt.Manifest == "" {
-		opt.Manifest = ManifestPath(opt.Out)
-	}
-	if opt.Jobs < 1 {
-		return nil, fmt.Errorf("--jobs %d: expected at least 1", opt.Jobs)
-	}
-	if sim.SameOutput(opt.Manifest, opt.Out) {
-		return nil, fmt.Errorf("--manifest %s: the manifest needs a file of its own, not the CSV", opt.Manifest)
-	}
-	if opt.Shard.Count < 0 || (opt.Shard.Count > 0 && (opt.Shard.Index < 0 || opt.Shard.Index >= opt.Shard.Count)) {
-		return nil, fmt.Errorf("shard %d/%d out of range: shards are numbered from 0", opt.Shard.Index, opt.Shard.Count)
-	}
-	if err := checkOutPath(opt.Out, "--out"); err != nil {
+	if err := checkOptions(&opt); err != nil {
 		return nil, err
-	}
-	if err := checkOutPath(opt.Manifest, "--manifest"); err != nil {
-		return nil, err
-	}
-	if st, err := os.Stat(JournalPath(opt.Out)); err == nil && !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("--out %s: its journal %s is %s; expected a regular file or none", opt.Out, JournalPath(opt.Out), safeio.Kind(st.Mode()))
 	}
 	sum := &Summary{Out: opt.Out, Manifest: opt.Manifest}
 	var mine []*Point
@@ -144,7 +117,7 @@ func Run(p *Plan, opt Options) (*Summary, error) {
 		}
 	}
 	bar := newProgress(opt.Progress, len(mine), sum.Resumed)
-	if err := p.compute(todo, opt.Jobs, opt.Stop, func(pt *Point, row []string) error {
+	err = p.compute(todo, opt.Jobs, opt.Stop, func(pt *Point, row []string) error {
 		if err := j.append(pt.Index, row); err != nil {
 			return err
 		}
@@ -152,35 +125,12 @@ func Run(p *Plan, opt Options) (*Summary, error) {
 		sum.Computed++
 		bar.step()
 		return nil
-	}); err != nil {
-		bar.finish()
-		if errors.Is(err, errInterrupted) {
-			ie := &InterruptedError{Done: sum.Resumed + sum.Computed, Points: sum.Points}
-			if !j.empty() {
-				ie.Journal = j.path
-			}
-			return nil, ie
-		}
-		if !j.empty() {
-			err = fmt.Errorf("%w (finished points are kept in %s: rerun to resume)", err, j.path)
-		}
-		return nil, err
-	}
+	})
 	bar.finish()
-
-	ordered := make([][]string, 0, len(mine))
-	for _, pt := range mine {
-		ordered = append(ordered, rows[pt.Index])
-	}
-	csvBytes, err := encodeCSV(p.Columns, ordered)
 	if err != nil {
-		return nil, err
+		return nil, computeError(err, j, sum)
 	}
-	man, err := p.manifest(opt.Shard, len(ordered), sha(csvBytes)).encode()
-	if err != nil {
-		return nil, err
-	}
-	if err := sim.WriteOutputs(sim.Output{Path: opt.Out, Data: csvBytes}, sim.Output{Path: opt.Manifest, Data: man}); err != nil {
+	if err := p.writeOutputs(opt, mine, rows); err != nil {
 		return nil, err
 	}
 	keep = false
@@ -192,71 +142,24 @@ func Run(p *Plan, opt Options) (*Summary, error) {
 	return sum, nil
 }
 
-// upToDate reports whether the outputs already hold this sweep (or shard), complete.
-func (p *Plan) upToDate(opt Options) bool {
-	m, err := ReadManifest(opt.Manifest)
-	if err != nil || m.SweepHash != p.Hash {
-		return false
-	}
-	var shard Shard
-	if m.Shard != nil {
-		shard = *m.Shard
-	}
-	if shard != opt.Shard {
-		return false
-	}
-	b, err := safeio.ReadFile(opt.Out, "a sweep CSV", safeio.MaxData)
-	return err == nil && sha(b) == m.CSVSHA256
-}
-
-// removeStaleTemps removes the temporary files that sim.WriteFileAtomic leaves behind when the
-// process is killed in the middle of writing path. The journal's lock makes this run the only
-// writer of path.
-func removeStaleTemps(path string) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "."+base+".tmp-") && e.Type().IsRegular() {
-			os.Remove(filepath.Join(dir, e.Name()))
+// computeError is Run's error when compute stopped: an *InterruptedError on an interrupt, else
+// compute's error, naming the journal that keeps the finished points.
+func computeError(err error, j *journal, sum *Summary) error {
+	if errors.Is(err, errInterrupted) {
+		ie := &InterruptedError{Done: sum.Resumed + sum.Computed, Points: sum.Points}
+		if !j.empty() {
+			ie.Journal = j.path
 		}
+		return ie
 	}
+	if !j.empty() {
+		err = fmt.Errorf("%w (finished points are kept in %s: rerun to resume)", err, j.path)
+	}
+	return err
 }
 
 // errInterrupted is compute's error when stop closed before every point was handed out.
 var errInterrupted = errors.New("interrupted")
-
-// checkOutPath fails early, before any point is computed and before the journal is created,
-// when path cannot take the output: a directory, a symbolic link loop, a file in a directory
-// that does not exist, or a device, FIFO or socket (a sweep reads its outputs back to resume and
-// to tell that they are up to date, so it needs regular files).
-func checkOutPath(path, flag string) error {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("%s %s: is a directory; expected a file path (e.g. %s)", flag, path, filepath.Join(path, "sweep.csv"))
-	}
-	t, err := safeio.ResolveOutput(path)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", flag, path, err)
-	}
-	if t.Through {
-		st, _ := os.Stat(t.Path)
-		got := "not a regular file"
-		if st != nil {
-			got = safeio.Kind(st.Mode())
-		}
-		return fmt.Errorf("%s %s: is %s; a sweep writes regular files (it reads them back to resume and to skip finished work): give a file path", flag, path, got)
-	}
-	dir := filepath.Dir(t.Path)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return fmt.Errorf("%s %s: the directory %s does not exist", flag, path, dir)
-	}
-	return nil
-}
 
 // compute simulates the points, jobs simulations computing at once, and hands each finished
 // row to record (called from one goroutine at a time). On an error it stops handing out points, still records the
@@ -266,21 +169,14 @@ func (p *Plan) compute(todo []*Point, jobs int, stop <-chan struct{}, record fun
 	if len(todo) == 0 {
 		return nil
 	}
-	readers := map[int]*traces.Reader{}
+	readers, err := p.openTraces(todo)
 	defer func() {
 		for _, r := range readers {
 			r.Close()
 		}
 	}()
-	for _, pt := range todo {
-		if _, ok := readers[pt.Trace]; ok {
-			continue
-		}
-		r, err := data.Open(p.Traces[pt.Trace].path)
-		if err != nil {
-			return fmt.Errorf("%s: %w", p.Traces[pt.Trace].Name, err)
-		}
-		readers[pt.Trace] = r
+	if err != nil {
+		return err
 	}
 	type result struct {
 		pt  *Point
@@ -291,21 +187,7 @@ func (p *Plan) compute(todo []*Point, jobs int, stop <-chan struct{}, record fun
 	results := make(chan result)
 	quit := make(chan struct{})
 	stopped := make(chan bool, 1)
-	go func() {
-		defer close(next)
-		for _, pt := range todo {
-			select {
-			case next <- pt:
-			case <-quit:
-				stopped <- false
-				return
-			case <-stop:
-				stopped <- true
-				return
-			}
-		}
-		stopped <- false
-	}()
+	go handOut(todo, next, quit, stop, stopped)
 	// One pool of jobs slots for every configuration of every point: a point's design and
 	// baselines share the cores with the other points in flight instead of each point taking
 	// them all, so the wall time falls with jobs; a slot that one point's last configuration
@@ -352,6 +234,41 @@ func (p *Plan) compute(todo []*Point, jobs int, stop <-chan struct{}, record fun
 		return errInterrupted
 	}
 	return nil
+}
+
+// openTraces opens the trace of each point of todo once. On an error it returns the readers
+// opened so far, for the caller to close.
+func (p *Plan) openTraces(todo []*Point) (map[int]*traces.Reader, error) {
+	readers := map[int]*traces.Reader{}
+	for _, pt := range todo {
+		if _, ok := readers[pt.Trace]; ok {
+			continue
+		}
+		r, err := data.Open(p.Traces[pt.Trace].path)
+		if err != nil {
+			return readers, fmt.Errorf("%s: %w", p.Traces[pt.Trace].Name, err)
+		}
+		readers[pt.Trace] = r
+	}
+	return readers, nil
+}
+
+// handOut sends the points on next, one at a time, until all are sent, quit closes (an error)
+// or stop closes (an interrupt), then closes next and says on stopped whether stop ended it.
+func handOut(todo []*Point, next chan<- *Point, quit, stop <-chan struct{}, stopped chan<- bool) {
+	defer close(next)
+	for _, pt := range todo {
+		select {
+		case next <- pt:
+		case <-quit:
+			stopped <- false
+			return
+		case <-stop:
+			stopped <- true
+			return
+		}
+	}
+	stopped <- false
 }
 
 // simulate runs one point: the design and its baselines on the point's trace, priced.

@@ -120,7 +120,6 @@ func (m *Model) Logits(tokens []int) ([][]float32, error) {
 	}
 	hs := c.Dim / c.Heads
 	kvDim := c.Dim * c.KVHeads / c.Heads
-	group := c.Heads / c.KVHeads
 	keyCache := make([]float32, c.Layers*c.SeqLen*kvDim)
 	valCache := make([]float32, c.Layers*c.SeqLen*kvDim)
 	x := make([]float32, c.Dim)
@@ -143,69 +142,14 @@ func (m *Model) Logits(tokens []int) ([][]float32, error) {
 			matvec(q, xb, m.wq[l*c.Dim*c.Dim:(l+1)*c.Dim*c.Dim])
 			matvec(k, xb, m.wk[l*kvDim*c.Dim:(l+1)*kvDim*c.Dim])
 			matvec(v, xb, m.wv[l*kvDim*c.Dim:(l+1)*kvDim*c.Dim])
-			// rotary embedding on the pairs (i, i+1) of each head
-			for i := 0; i < c.Dim; i += 2 {
-				freq := 1 / math.Pow(10000, float64(i%hs)/float64(hs))
-				ang := float64(pos) * float64(float32(freq))
-				cr, ci := float32(math.Cos(ang)), float32(math.Sin(ang))
-				rot := func(vec []float32) {
-					a, b := vec[i], vec[i+1]
-					vec[i], vec[i+1] = a*cr-b*ci, a*ci+b*cr
-				}
-				rot(q)
-				if i < kvDim {
-					rot(k)
-				}
-			}
-			for h := 0; h < c.Heads; h++ {
-				qh := q[h*hs : (h+1)*hs]
-				kvh := h / group
-				for t := 0; t <= pos; t++ {
-					kt := keyCache[(l*c.SeqLen+t)*kvDim+kvh*hs:]
-					var s float32
-					for i := 0; i < hs; i++ {
-						s += qh[i] * kt[i]
-					}
-					att[t] = s / float32(math.Sqrt(float64(hs)))
-				}
-				mx := att[0]
-				for t := 1; t <= pos; t++ {
-					if att[t] > mx {
-						mx = att[t]
-					}
-				}
-				var sum float32
-				for t := 0; t <= pos; t++ {
-					att[t] = float32(math.Exp(float64(att[t] - mx)))
-					sum += att[t]
-				}
-				o := xb[h*hs : (h+1)*hs]
-				for i := range o {
-					o[i] = 0
-				}
-				for t := 0; t <= pos; t++ {
-					vt := valCache[(l*c.SeqLen+t)*kvDim+kvh*hs:]
-					a := att[t] / sum
-					for i := 0; i < hs; i++ {
-						o[i] += a * vt[i]
-					}
-				}
-			}
+			rope(q, k, pos, hs, kvDim)
+			layerKV := l * c.SeqLen * kvDim
+			attend(xb, q, att, keyCache[layerKV:], valCache[layerKV:], pos, c, kvDim)
 			matvec(xb2, xb, m.wo[l*c.Dim*c.Dim:(l+1)*c.Dim*c.Dim])
 			for i := range x {
 				x[i] += xb2[i]
 			}
-			rmsnorm(xb, x, m.rmsFFN[l*c.Dim:(l+1)*c.Dim])
-			matvec(hb, xb, m.w1[l*c.HiddenDim*c.Dim:(l+1)*c.HiddenDim*c.Dim])
-			matvec(hb2, xb, m.w3[l*c.HiddenDim*c.Dim:(l+1)*c.HiddenDim*c.Dim])
-			for i := range hb {
-				s := hb[i] / (1 + float32(math.Exp(float64(-hb[i]))))
-				hb[i] = s * hb2[i]
-			}
-			matvec(xb, hb, m.w2[l*c.Dim*c.HiddenDim:(l+1)*c.Dim*c.HiddenDim])
-			for i := range x {
-				x[i] += xb[i]
-			}
+			m.feedForward(x, xb, hb, hb2, l)
 		}
 		rmsnorm(xb, x, m.rmsFinal)
 		logits := make([]float32, c.Vocab)
@@ -213,4 +157,81 @@ func (m *Model) Logits(tokens []int) ([][]float32, error) {
 		out = append(out, logits)
 	}
 	return out, nil
+}
+
+// rope applies the rotary embedding to the pairs (i, i+1) of each head of q and of k (k holds
+// the first kvDim elements) at position pos; hs is the head size.
+func rope(q, k []float32, pos, hs, kvDim int) {
+	for i := 0; i < len(q); i += 2 {
+		freq := 1 / math.Pow(10000, float64(i%hs)/float64(hs))
+		ang := float64(pos) * float64(float32(freq))
+		cr, ci := float32(math.Cos(ang)), float32(math.Sin(ang))
+		rot := func(vec []float32) {
+			a, b := vec[i], vec[i+1]
+			vec[i], vec[i+1] = a*cr-b*ci, a*ci+b*cr
+		}
+		rot(q)
+		if i < kvDim {
+			rot(k)
+		}
+	}
+}
+
+// attend writes into out each head's attention output for query q at position pos over the
+// layer's cached keys and values of positions 0..pos (keys and vals start at the layer's
+// position 0, kvDim elements a position); att is scratch for pos+1 scores.
+func attend(out, q, att, keys, vals []float32, pos int, c Config, kvDim int) {
+	hs := c.Dim / c.Heads
+	group := c.Heads / c.KVHeads
+	for h := 0; h < c.Heads; h++ {
+		qh := q[h*hs : (h+1)*hs]
+		kvh := h / group
+		for t := 0; t <= pos; t++ {
+			kt := keys[t*kvDim+kvh*hs:]
+			var s float32
+			for i := 0; i < hs; i++ {
+				s += qh[i] * kt[i]
+			}
+			att[t] = s / float32(math.Sqrt(float64(hs)))
+		}
+		mx := att[0]
+		for t := 1; t <= pos; t++ {
+			if att[t] > mx {
+				mx = att[t]
+			}
+		}
+		var sum float32
+		for t := 0; t <= pos; t++ {
+			att[t] = float32(math.Exp(float64(att[t] - mx)))
+			sum += att[t]
+		}
+		o := out[h*hs : (h+1)*hs]
+		for i := range o {
+			o[i] = 0
+		}
+		for t := 0; t <= pos; t++ {
+			vt := vals[t*kvDim+kvh*hs:]
+			a := att[t] / sum
+			for i := 0; i < hs; i++ {
+				o[i] += a * vt[i]
+			}
+		}
+	}
+}
+
+// feedForward adds layer l's SwiGLU feed-forward block to the residual x; xb, hb and hb2 are
+// scratch (Dim, HiddenDim and HiddenDim long).
+func (m *Model) feedForward(x, xb, hb, hb2 []float32, l int) {
+	c := m.Config
+	rmsnorm(xb, x, m.rmsFFN[l*c.Dim:(l+1)*c.Dim])
+	matvec(hb, xb, m.w1[l*c.HiddenDim*c.Dim:(l+1)*c.HiddenDim*c.Dim])
+	matvec(hb2, xb, m.w3[l*c.HiddenDim*c.Dim:(l+1)*c.HiddenDim*c.Dim])
+	for i := range hb {
+		s := hb[i] / (1 + float32(math.Exp(float64(-hb[i]))))
+		hb[i] = s * hb2[i]
+	}
+	matvec(xb, hb, m.w2[l*c.Dim*c.HiddenDim:(l+1)*c.Dim*c.HiddenDim])
+	for i := range x {
+		x[i] += xb[i]
+	}
 }

@@ -167,3 +167,45 @@ func (c *Config) set(file, key string, value any) error {
 	store()
 	return c.Validate()
 }
+
+// ConfigKeys lists every dotted config key that holds a value, the registered variants'
+// parameters included, in byte order (shell completion).
+func ConfigKeys() []string {
+	var keys []string
+	var walk func(t reflect.Type, prefix string)
+	walk = func(t reflect.Type, prefix string) {
+		fields := yamlFields(t)
+		for _, name := range sectionKeys(t) {
+			full := yamlstrict.Join(prefix, name)
+			if i, ok := fields[name]; ok && t.Field(i).Type.Kind() == reflect.Struct {
+				walk(t.Field(i).Type, full)
+			} else {
+				keys = append(keys, full)
+			}
+		}
+	}
+	walk(reflect.TypeFor[Config](), "")
+	sort.Strings(keys)
+	return keys
+}
+
+// KeyWords lists the words a dotted key of a string enum takes (memory.model: the registered
+// memory models), or nil for any other key.
+func KeyWords(key string) []string {
+	if key == "pruning.policy" { // a plain string, checked as the rule is built
+		return arch.PruningRules.Names()
+	}
+	v := reflect.ValueOf(&Config{}).Elem()
+	for _, p := range strings.Split(key, ".") {
+		if v.Kind() != reflect.Struct {
+			return nil
+		}
+		field, _, ok := keyField(v, p)
+		if !ok {
+			return nil
+		}
+		v = field
+	}
+	_, words, _ := enumOf(v.Type())
+	return words
+}

@@ -17,6 +17,7 @@ import (
 // a run can change.
 type Registry[S any] struct {
 	kind    string // what a variant is, for messages: "memory model"
+	nameKey string // the dotted config key naming the variant: "memory.model"
 	section string // the config section of its name and parameters: "memory", "" (top level)
 	names   []string
 	specs   map[string]registered[S]
@@ -28,10 +29,14 @@ type registered[S any] struct {
 	check    func(any) error
 }
 
-// NewRegistry returns an empty registry of the variants of kind whose name and parameters are
-// keys of the config section (empty: the top level).
-func NewRegistry[S any](kind, section string) *Registry[S] {
-	return &Registry[S]{kind: kind, section: section, specs: map[string]registered[S]{}}
+// NewRegistry returns an empty registry of the variants of kind, named by the dotted config key
+// nameKey; their parameters are keys of the same section (nameKey without its last part).
+func NewRegistry[S any](kind, nameKey string) *Registry[S] {
+	section := ""
+	if i := strings.LastIndexByte(nameKey, '.'); i >= 0 {
+		section = nameKey[:i]
+	}
+	return &Registry[S]{kind: kind, nameKey: nameKey, section: section, specs: map[string]registered[S]{}}
 }
 
 // register adds a variant; a name registered twice or empty is a programming error (panic).
@@ -134,7 +139,7 @@ func FieldsByKey(s any) func(key string) (reflect.Value, bool) {
 func (r *Registry[S]) Check(name string, params any) error {
 	e, ok := r.specs[name]
 	if !ok {
-		return &PolicyParamError{Key: r.key(firstKey(r.kind)), Expected: r.Want(), Got: fmt.Sprintf("%q", name)}
+		return &PolicyParamError{Key: r.nameKey, Expected: r.Want(), Got: fmt.Sprintf("%q", name)}
 	}
 	if e.check == nil {
 		return nil
@@ -153,9 +158,6 @@ func (r *Registry[S]) key(k string) string {
 	}
 	return r.section + "." + k
 }
-
-// firstKey is the key naming a variant of kind: the kind's last word ("memory model": model).
-func firstKey(kind string) string { return kind[strings.LastIndexByte(kind, ' ')+1:] }
 
 // OrList joins words as a message lists alternatives: "a", "a or b", "a, b or c".
 func OrList(words []string) string {
@@ -194,7 +196,7 @@ type MemoryModelSpec struct {
 }
 
 // MemoryModels are the memory models by memory.model.
-var MemoryModels = NewRegistry[MemoryModelSpec]("memory model", "memory")
+var MemoryModels = NewRegistry[MemoryModelSpec]("memory model", "memory.model")
 
 // RegisterMemoryModel registers a memory model from an init function: its name, its parameters
 // with their defaults (P's yaml-tagged fields are keys of the memory section), their check
@@ -225,7 +227,7 @@ type DispatcherSpec struct {
 }
 
 // Dispatchers are the dispatchers by the config's dispatch key.
-var Dispatchers = NewRegistry[DispatcherSpec]("dispatch", "")
+var Dispatchers = NewRegistry[DispatcherSpec]("dispatch", "dispatch")
 
 // RegisterDispatcher registers a dispatcher from an init function: its name, its parameters with
 // their defaults (P's yaml-tagged fields are top-level config keys), their check (nil: none),
@@ -260,7 +262,7 @@ type PruningRuleSpec struct {
 }
 
 // PruningRules are the runtime pruning rules by pruning.policy (arch/POLICIES.md).
-var PruningRules = NewRegistry[PruningRuleSpec]("pruning policy", "pruning")
+var PruningRules = NewRegistry[PruningRuleSpec]("pruning policy", "pruning.policy")
 
 // RegisterPruningRule registers a pruning rule from an init function: its name, its parameters
 // with their defaults (P's yaml-tagged fields are keys of the pruning section; a rule is often

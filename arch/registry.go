@@ -266,8 +266,13 @@ var PruningRules = NewRegistry[PruningRuleSpec]("pruning policy", "pruning.polic
 
 // RegisterPruningRule registers a pruning rule from an init function: its name, its parameters
 // with their defaults (P's yaml-tagged fields are keys of the pruning section; a rule is often
-// its own parameters), their check (nil: none) and its constructor.
+// its own parameters), their check (nil: none) and its constructor. A rule must be comparable
+// (the engines compare rules to share decision tables between configurations): one that is
+// not is a programming error (panic).
 func RegisterPruningRule[P any](name string, defaults P, check func(P) error, build func(P) PruningPolicy) {
+	if !reflect.TypeOf(build(defaults)).Comparable() {
+		panic(fmt.Sprintf("arch: pruning policy %q is not comparable", name))
+	}
 	PruningRules.register(name, defaults, typed(check), PruningRuleSpec{New: func(p any) PruningPolicy { return build(p.(P)) }})
 }
 

@@ -14,8 +14,8 @@ type Config struct {
 	Name     string  `yaml:"name"`
 	ClockGHz float64 `yaml:"clock_ghz"`
 	Units    int     `yaml:"units"`
-	// Dispatch: static (query row r of a head to unit r mod units) or dynamic (a free unit
-	// takes the next row task of any loaded head).
+	// Dispatch: a dispatcher registered in arch.Dispatchers: static (query row r of a head to
+	// unit r mod units) or dynamic (a free unit takes the next row task of any loaded head).
 	Dispatch Dispatch `yaml:"dispatch"`
 	// LayerDependency: layer l+1 of an input waits for layer l of that input to end (the next
 	// layer's attention depends on this one through the rest of the block); heads then run in
@@ -77,8 +77,9 @@ type BackEnd struct {
 
 // Memory configures on-chip SRAM and the memory system.
 type Memory struct {
-	// Model is the memory system: serial (one load at a time, double buffered; the first
-	// model) or pipelined (requests in flight over channels, a buffer pool).
+	// Model is the memory system, a model registered in arch.MemoryModels: serial (one load at
+	// a time, double buffered; the first model) or pipelined (requests in flight over
+	// channels, a buffer pool). A model reads its parameters from this section by key.
 	Model             MemoryModel `yaml:"model"`
 	SRAMQBytes        int64       `yaml:"sram_q_bytes"`
 	SRAMKVBytes       int64       `yaml:"sram_kv_bytes"`
@@ -128,7 +129,8 @@ type Thresholds struct {
 
 // Pruning selects the runtime pruning rule that decides which keys the lanes stop reading and
 // which survive (arch/POLICIES.md) and holds every rule's parameters; configs/leopard.yaml
-// gives the defaults, and a rule reads only its own.
+// gives the built-in rules' defaults, a registered rule's own keys default to its registered
+// parameters, and a rule reads only its own.
 type Pruning struct {
 	Policy           string  `yaml:"policy"`            // a rule registered in arch.PruningRules
 	Epsilon          float64 `yaml:"epsilon"`           // row_relative: softmax-mass tolerance

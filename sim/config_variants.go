@@ -121,3 +121,30 @@ func (c *Config) paramProblem(err error) error {
 func (c *Config) cloneExtras() {
 	c.Extra, c.Memory.Extra, c.Pruning.Extra = maps.Clone(c.Extra), maps.Clone(c.Memory.Extra), maps.Clone(c.Pruning.Extra)
 }
+
+// Effective returns a copy of c whose Extra maps also hold the chosen variants' own parameters
+// that c leaves at their registered defaults, so that it shows every value a run uses (config
+// show). The built-in variants' parameters are section fields: it adds nothing for them.
+func (c *Config) Effective() *Config {
+	d := c.Clone()
+	fill := func(extra *map[string]any, section reflect.Type, v arch.Variant) {
+		if v.Params == nil {
+			return
+		}
+		params := arch.FieldsByKey(v.Params)
+		for key := range extraKeys(section) {
+			if val, ok := params(key); ok {
+				if _, set := (*extra)[key]; !set {
+					if *extra == nil {
+						*extra = map[string]any{}
+					}
+					(*extra)[key] = val.Interface()
+				}
+			}
+		}
+	}
+	fill(&d.Extra, reflect.TypeFor[Config](), c.dispatchVariant())
+	fill(&d.Memory.Extra, reflect.TypeFor[Memory](), c.memoryVariant())
+	fill(&d.Pruning.Extra, reflect.TypeFor[Pruning](), c.pruningVariant())
+	return d
+}

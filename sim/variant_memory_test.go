@@ -61,6 +61,14 @@ func TestRegisteredMemoryModel(t *testing.T) {
 			t.Errorf("fixed_latency %d: %d cycles, not more than %d at %d", x+500, slower, got, x)
 		}
 	}
+	// The effective config (config show) holds the model's own key at its default.
+	cfg, err := ParseConfig("fixed.yaml", []byte("memory:\n  model: fixed_latency\n  kv_buffers: 2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Effective().Memory.Extra["fixed_latency"]; got != int64(10) || cfg.Memory.Extra != nil {
+		t.Errorf("effective fixed_latency %v (%T), config's own extra %v; want the default 10 in the copy only", got, got, cfg.Memory.Extra)
+	}
 	for _, tc := range []struct{ yaml, key string }{
 		{"  model: fixed_latency\n  fixed_latency: 0\n", "memory.fixed_latency"},
 		{"  model: fixed_latency\n  kv_buffers: 3\n", "memory.kv_buffers"},

@@ -32,6 +32,17 @@ type Dispatcher interface {
 	SetOnWait(f func(u int, from, to int64))
 }
 
+// The dispatchers in the order messages list them; neither takes parameters. Static dispatch
+// binds rows to units when the workload is cut (a task list per unit), dynamic shares one list.
+func init() {
+	RegisterDispatcher("static", struct{}{}, nil, false, func(_ struct{}, units int, src TileSource, mem Memory) Dispatcher {
+		return NewStaticDispatcher(units, src, mem)
+	})
+	RegisterDispatcher("dynamic", struct{}{}, nil, true, func(_ struct{}, units int, src TileSource, mem Memory) Dispatcher {
+		return NewDynamicDispatcher(units, src, mem)
+	})
+}
+
 // StaticDispatcher hands each front-end unit the row tasks the workload bound to it, tile by
 // tile in load order (today's mapping: query row r of a head to unit r mod units). A unit
 // without a task is waiting for memory while a tile it has not passed is not usable yet, and

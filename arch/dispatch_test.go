@@ -4,15 +4,18 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 )
 
 // scriptMemory is a Memory whose loads are fixed ahead: tile s's load is scheduled (Ready
 // answers) from cycle sched[s] on and the tile is usable from ready[s]. It lets the dispatcher
-// be tested apart from the units that would free the buffers.
+// be tested apart from the units that would free the buffers. A tile becoming usable is an
+// event of the memory, as a load's completion is.
 type scriptMemory struct {
 	sched, ready []int64
 	scheduled    int
+	last         int64 // the last cycle run
 }
 
 func (m *scriptMemory) Ready(seq int) (int64, bool) {
@@ -23,6 +26,7 @@ func (m *scriptMemory) Ready(seq int) (int64, bool) {
 }
 
 func (m *scriptMemory) Step(c int64) error {
+	m.last = c
 	for m.scheduled < len(m.sched) && m.sched[m.scheduled] <= c {
 		m.scheduled++
 	}
@@ -30,10 +34,16 @@ func (m *scriptMemory) Step(c int64) error {
 }
 
 func (m *scriptMemory) NextEvent() int64 {
+	next := int64(Never)
 	if m.scheduled < len(m.sched) {
-		return m.sched[m.scheduled]
+		next = m.sched[m.scheduled]
 	}
-	return Never
+	for _, r := range m.ready[:m.scheduled] {
+		if r > m.last {
+			next = min(next, r)
+		}
+	}
+	return next
 }
 
 func (m *scriptMemory) Advance(c int64) error   { return m.Step(c) }
@@ -46,6 +56,8 @@ func (m *scriptMemory) Stats() DRAMStats        { return DRAMStats{} }
 // dispatchCase: units running the tasks of tiles (a task of unit u takes dur[u] cycles, its
 // Row field numbering it) over a scripted memory.
 type dispatchCase struct {
+	// build makes the dispatcher under test (nil: static).
+	build        func(units int, src TileSource, mem Memory) Dispatcher
 	tiles        tileList
 	dur          []int64
 	sched, ready []int64
@@ -57,12 +69,20 @@ type dispatchResult struct {
 	Wait   []int64
 }
 
+// dispatcher builds the case's dispatcher over its tiles.
+func (dc dispatchCase) dispatcher(units int, mem Memory) Dispatcher {
+	if dc.build == nil {
+		return NewStaticDispatcher(units, dc.tiles, mem)
+	}
+	return dc.build(units, dc.tiles, mem)
+}
+
 // runDispatchPerCycle asks the dispatcher every cycle for each idle unit (StepCycle), after the
 // memory's step, as the reference engine does.
 func runDispatchPerCycle(t *testing.T, dc dispatchCase) dispatchResult {
 	units := len(dc.dur)
-	mem := &scriptMemory{sched: dc.sched, ready: dc.ready}
-	d := NewStaticDispatcher(units, dc.tiles, mem)
+	mem := &scriptMemory{sched: dc.sched, ready: dc.ready, last: -1}
+	d := dc.dispatcher(units, mem)
 	res := dispatchResult{Starts: make([][]string, units), Wait: make([]int64, units)}
 	freeAt := make([]int64, units)
 	for c := int64(0); ; c++ {
@@ -101,39 +121,44 @@ func runDispatchPerCycle(t *testing.T, dc dispatchCase) dispatchResult {
 }
 
 // runDispatchEvents asks the dispatcher only when a unit frees (Next), and again (Resume) when
-// the memory schedules a load while the unit waits for one, as the event engine does.
+// the memory acts while the unit waits for a tile, as the event engine does: in cycle order,
+// the memory first, then the units in order (units that share tasks compete for them).
 func runDispatchEvents(t *testing.T, dc dispatchCase) dispatchResult {
 	units := len(dc.dur)
-	mem := &scriptMemory{sched: dc.sched, ready: dc.ready}
-	d := NewStaticDispatcher(units, dc.tiles, mem)
+	mem := &scriptMemory{sched: dc.sched, ready: dc.ready, last: -1}
+	d := dc.dispatcher(units, mem)
 	res := dispatchResult{Starts: make([][]string, units), Wait: make([]int64, units)}
+	ask := make([]int64, units) // the cycle a unit asks for its next task; Never: it waits or is done
 	waiting := make([]bool, units)
-	// A unit runs its ready tasks back to back until it must wait or has none left.
-	drain := func(u int, tk RowTask, at int64, status int, err error) {
-		for {
-			if err != nil {
-				t.Fatal(err)
-			}
-			if status != TaskReady {
-				waiting[u] = status == TaskWait
-				return
-			}
-			res.Starts[u] = append(res.Starts[u], fmt.Sprintf("%d@%d", tk.Row, at))
-			tk, at, status, err = d.Next(u, at+dc.dur[u])
-		}
-	}
-	for u := 0; u < units; u++ {
-		tk, at, status, err := d.Next(u, 0)
-		drain(u, tk, at, status, err)
-	}
-	for n := mem.NextEvent(); n != Never; n = mem.NextEvent() {
-		if err := mem.Advance(n); err != nil {
+	took := func(u int, tk RowTask, at int64, status int, err error) {
+		if err != nil {
 			t.Fatal(err)
 		}
+		ask[u], waiting[u] = Never, status == TaskWait
+		if status == TaskReady {
+			res.Starts[u] = append(res.Starts[u], fmt.Sprintf("%d@%d", tk.Row, at))
+			ask[u] = at + dc.dur[u]
+		}
+	}
+	for {
+		n, now := mem.NextEvent(), slices.Min(ask)
+		if n == Never && now == Never {
+			break
+		}
+		now = min(now, n)
+		if n == now {
+			if err := mem.Advance(n); err != nil {
+				t.Fatal(err)
+			}
+		}
 		for u := 0; u < units; u++ {
-			if waiting[u] {
-				tk, at, status, err := d.Resume(u, n)
-				drain(u, tk, at, status, err)
+			switch {
+			case waiting[u] && n == now:
+				tk, at, status, err := d.Resume(u, now)
+				took(u, tk, at, status, err)
+			case ask[u] == now:
+				tk, at, status, err := d.Next(u, now)
+				took(u, tk, at, status, err)
 			}
 		}
 	}

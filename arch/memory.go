@@ -109,10 +109,29 @@ type Memory interface {
 	Stats() DRAMStats
 }
 
-// SerialMemoryParams configure SerialMemory.
+// SerialMemoryParams configure SerialMemory, by their keys in the config's memory section.
 type SerialMemoryParams struct {
-	BytesPerCycle int   // DRAM channel bandwidth
-	Latency       int64 // cycles before a load's first transfer
+	BytesPerCycle int   `yaml:"dram_bytes_per_cycle"` // DRAM channel bandwidth
+	Latency       int64 `yaml:"dram_latency"`         // cycles before a load's first transfer
+	// Buffers are the K/V buffers the config splits the SRAM into: the model has two, which its
+	// check holds the config to.
+	Buffers int `yaml:"kv_buffers"`
+}
+
+// The serial model registers first: messages list it first.
+func init() {
+	RegisterMemoryModel("serial", SerialMemoryParams{BytesPerCycle: 32, Latency: 50, Buffers: 2},
+		SerialMemoryParams.check, false, func(p SerialMemoryParams, src TileSource, l MemoryListener) Memory {
+			return NewSerialMemory(p, src, l)
+		})
+}
+
+// check holds the config to the model's two buffers.
+func (p SerialMemoryParams) check() error {
+	if p.Buffers != 2 {
+		return paramErr("kv_buffers", "2 with memory.model serial (it is double buffered; use pipelined for a buffer pool)", p.Buffers)
+	}
+	return nil
 }
 
 // LoadCycles is how long the channel takes to bring bytes in: the latency, then one cycle per

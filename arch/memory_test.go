@@ -1,6 +1,7 @@
 package arch
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -25,6 +26,7 @@ type memEvent struct {
 	kind  int // 0 retire, 1 push, 2 task end
 	seq   int
 	last  int64 // retire: the cycle the entry's work ends
+	addr  int64 // push: the address of the entry's V row (a RowFetcher fetches it)
 }
 
 // memLoad is one load as the listener heard it.
@@ -48,18 +50,51 @@ type memDriver struct {
 	pending []memEvent
 	loads   []memLoad
 	reused  []int
+	rows    []string // a RowFetcher's answers: "seq:addr@cycle -> ready fetched"
+	polled  int      // loads before it were scheduled
+	horizon int64    // the last cycle of any work reported
 }
 
 func (d *memDriver) LoadStarted(t *Tile, start, ready int64) {
 	d.loads = append(d.loads, memLoad{t.Seq, start, ready})
-	w := d.work[t.Seq]
+	if ready >= 0 {
+		d.schedule(t.Seq, ready)
+	}
+}
+
+// poll schedules the work of the tiles delivered by cycle c whose load did not say when they
+// would be usable (ready -1: the model knows it once the tile is in), from c on.
+func (d *memDriver) poll(c int64) {
+	for ; d.polled < len(d.loads); d.polled++ {
+		l := d.loads[d.polled]
+		if l.ready >= 0 {
+			continue
+		}
+		ready, ok := d.mem.Ready(l.seq)
+		if !ok {
+			return
+		}
+		d.schedule(l.seq, max(ready, c))
+	}
+}
+
+// schedule queues tile seq's reports, as offsets from the cycle its work may begin.
+func (d *memDriver) schedule(seq int, ready int64) {
+	w := d.work[seq]
+	d.horizon = max(d.horizon, ready)
 	for _, e := range w.taskEnds {
-		d.pending = append(d.pending, memEvent{cycle: ready + e, kind: 2, seq: t.Seq})
+		d.pending = append(d.pending, memEvent{cycle: ready + e, kind: 2, seq: seq})
 	}
 	for i := range w.pushes {
-		d.pending = append(d.pending, memEvent{cycle: ready + w.pushes[i], kind: 1, seq: t.Seq})
-		d.pending = append(d.pending, memEvent{cycle: ready + w.retires[i], kind: 0, seq: t.Seq,
+		// Rows repeat within a tile (a row is fetched once per tile) and across tiles.
+		addr := int64(seq%3*4+i%3) * 64
+		d.pending = append(d.pending, memEvent{cycle: ready + w.pushes[i], kind: 1, seq: seq, addr: addr})
+		d.pending = append(d.pending, memEvent{cycle: ready + w.retires[i], kind: 0, seq: seq,
 			last: ready + w.retires[i] + w.by[i]})
+		d.horizon = max(d.horizon, ready+w.retires[i]+w.by[i])
+	}
+	for _, e := range w.taskEnds {
+		d.horizon = max(d.horizon, ready+e)
 	}
 	sort.SliceStable(d.pending, func(a, b int) bool {
 		x, y := d.pending[a], d.pending[b]
@@ -82,6 +117,11 @@ func (d *memDriver) deliver(c int64) {
 			d.mem.EntryRetired(e.seq, e.last)
 		case 1:
 			d.mem.EntryPushed(e.seq)
+			if rf, ok := d.mem.(RowFetcher); ok {
+				ready, fetched := rf.FetchRow(e.seq, e.addr, 48, c)
+				d.rows = append(d.rows, fmt.Sprintf("%d:%d@%d -> %d %t", e.seq, e.addr, c, ready, fetched))
+				d.horizon = max(d.horizon, ready)
+			}
 		default:
 			d.mem.TaskEnded(e.seq, e.cycle)
 		}
@@ -99,12 +139,13 @@ func (d *memDriver) nextReport() int64 {
 type memResult struct {
 	loads  []memLoad
 	reused []int
+	rows   []string
 	ready  []int64
 	stats  DRAMStats
 }
 
 func (d *memDriver) result(tiles int) memResult {
-	r := memResult{loads: d.loads, reused: d.reused, stats: d.mem.Stats()}
+	r := memResult{loads: d.loads, reused: d.reused, rows: d.rows, stats: d.mem.Stats()}
 	for s := 0; s < tiles; s++ {
 		c, ok := d.mem.Ready(s)
 		if !ok {
@@ -115,17 +156,28 @@ func (d *memDriver) result(tiles int) memResult {
 	return r
 }
 
+// newMemoryFunc builds a memory model over tiles for a listener.
+type newMemoryFunc func(src TileSource, l MemoryListener) Memory
+
+// serial builds the serial model with p.
+func serial(p SerialMemoryParams) newMemoryFunc {
+	return func(src TileSource, l MemoryListener) Memory { return NewSerialMemory(p, src, l) }
+}
+
 // runMemoryPerCycle steps the memory every cycle, before the units' reports of that cycle.
-func runMemoryPerCycle(t *testing.T, p SerialMemoryParams, tiles tileList, work []memWork) memResult {
+func runMemoryPerCycle(t *testing.T, build newMemoryFunc, tiles tileList, work []memWork) memResult {
 	d := &memDriver{work: work}
-	d.mem = NewSerialMemory(p, tiles, d)
-	for c := int64(0); !d.mem.AllLoaded() || len(d.pending) > 0; c++ {
+	d.mem = build(tiles, d)
+	// After the last report, a step returns the buffers of the work that ended (as skip-ahead
+	// does at its next event).
+	for c := int64(0); !d.mem.AllLoaded() || len(d.pending) > 0 || c <= d.horizon+1; c++ {
 		if c > 1<<20 {
 			t.Fatal("per-cycle memory made no progress")
 		}
 		if err := d.mem.Step(c); err != nil {
 			t.Fatal(err)
 		}
+		d.poll(c)
 		d.deliver(c)
 	}
 	return d.result(len(tiles))
@@ -133,9 +185,9 @@ func runMemoryPerCycle(t *testing.T, p SerialMemoryParams, tiles tileList, work 
 
 // runMemoryEvents advances the memory only at the cycles its NextEvent names, delivering the
 // reports that come first (a report in the cycle of a memory event comes after it).
-func runMemoryEvents(t *testing.T, p SerialMemoryParams, tiles tileList, work []memWork) memResult {
+func runMemoryEvents(t *testing.T, build newMemoryFunc, tiles tileList, work []memWork) memResult {
 	d := &memDriver{work: work}
-	d.mem = NewSerialMemory(p, tiles, d)
+	d.mem = build(tiles, d)
 	for {
 		n, e := d.mem.NextEvent(), d.nextReport()
 		if n == Never && e == Never {
@@ -148,6 +200,7 @@ func runMemoryEvents(t *testing.T, p SerialMemoryParams, tiles tileList, work []
 		if err := d.mem.Advance(n); err != nil {
 			t.Fatal(err)
 		}
+		d.poll(n)
 	}
 	if !d.mem.AllLoaded() {
 		t.Fatal("event-driven memory stopped before every tile was loaded")
@@ -202,9 +255,9 @@ func TestSerialMemoryHandWorked(t *testing.T) {
 	p := SerialMemoryParams{BytesPerCycle: 2, Latency: 3}
 	want := memResult{loads: []memLoad{{0, 0, 8}, {1, 8, 16}, {2, 29, 37}}, reused: []int{0}, ready: []int64{8, 16, 37},
 		stats: DRAMStats{Bytes: 30, Loads: 3, Busy: 24, WaitBuffer: 13}}
-	for name, run := range map[string]func(*testing.T, SerialMemoryParams, tileList, []memWork) memResult{
+	for name, run := range map[string]func(*testing.T, newMemoryFunc, tileList, []memWork) memResult{
 		"per-cycle": runMemoryPerCycle, "events": runMemoryEvents} {
-		if got := run(t, p, tiles, work); !reflect.DeepEqual(got, want) {
+		if got := run(t, serial(p), tiles, work); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s:\n got %+v\nwant %+v", name, got, want)
 		}
 	}
@@ -230,7 +283,7 @@ func TestSerialMemorySkipAheadMatchesStep(t *testing.T) {
 		for it := 0; it < 150; it++ {
 			p := SerialMemoryParams{BytesPerCycle: 1 + r.IntN(tc.maxBW), Latency: int64(r.IntN(tc.maxLat + 1))}
 			tiles, work := randMemoryCase(r, 1+r.IntN(tc.maxTiles), tc.slow)
-			want, got := runMemoryPerCycle(t, p, tiles, work), runMemoryEvents(t, p, tiles, work)
+			want, got := runMemoryPerCycle(t, serial(p), tiles, work), runMemoryEvents(t, serial(p), tiles, work)
 			if !reflect.DeepEqual(want, got) {
 				t.Fatalf("%s, iter %d, %+v, work %+v:\nper-cycle %+v\nevents    %+v", tc.name, it, p, work, want, got)
 			}

@@ -1,13 +1,22 @@
 package arch
 
-// PipelinedMemoryParams configure PipelinedMemory.
+// PipelinedMemoryParams configure PipelinedMemory, by their keys in the config's memory section.
 type PipelinedMemoryParams struct {
-	Channels      int   // independent DRAM channels
-	BytesPerCycle int   // data bandwidth of one channel
-	Latency       int64 // cycles from a request's issue to its first data cycle
-	BurstBytes    int   // bytes one request brings
-	MaxInFlight   int   // requests a channel holds outstanding at once
-	Buffers       int   // K/V buffers in the pool (2 is double buffering)
+	Channels      int   `yaml:"channels"`             // independent DRAM channels
+	BytesPerCycle int   `yaml:"dram_bytes_per_cycle"` // data bandwidth of one channel
+	Latency       int64 `yaml:"dram_latency"`         // cycles from a request's issue to its first data cycle
+	BurstBytes    int   `yaml:"burst_bytes"`          // bytes one request brings
+	MaxInFlight   int   `yaml:"max_requests"`         // requests a channel holds outstanding at once
+	Buffers       int   `yaml:"kv_buffers"`           // K/V buffers in the pool (2 is double buffering)
+}
+
+// The pipelined model fetches V rows on demand (it is a RowFetcher); the memory section's range
+// checks cover its parameters.
+func init() {
+	RegisterMemoryModel("pipelined", PipelinedMemoryParams{Channels: 8, BytesPerCycle: 32, Latency: 50, BurstBytes: 32,
+		MaxInFlight: 32, Buffers: 4}, nil, true, func(p PipelinedMemoryParams, src TileSource, l MemoryListener) Memory {
+		return NewPipelinedMemory(p, src, l)
+	})
 }
 
 // burstCycles is how many data cycles a request of bytes occupies its channel's bus.

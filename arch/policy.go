@@ -132,54 +132,21 @@ func topK(score []int64, k int, keep []bool) {
 }
 
 // NewPruningPolicy builds a policy from its config spelling (pruning.policy) and parameters,
-// checking the parameters the policy uses.
+// checking the parameters the policy uses (the registered rule's, PruningRules).
 func NewPruningPolicy(name string, p PolicyParams) (PruningPolicy, error) {
-	bad := func(key, expected string, got any) error {
-		return &PolicyParamError{Key: "pruning." + key, Expected: expected, Got: fmt.Sprint(got)}
-	}
-	switch name {
-	case "leopard":
-		return LeOPArd{}, nil
-	case "row_relative":
-		if !(p.Epsilon > 0 && p.Epsilon < 1) {
-			return nil, bad("epsilon", "a softmax-mass tolerance in (0, 1)", p.Epsilon)
-		}
-		if !(p.Margin > 0 && p.Margin <= 1) {
-			return nil, bad("margin", "a share of the certified margin in (0, 1] (1 is certified)", p.Margin)
-		}
-		return RowRelative{Epsilon: p.Epsilon, Margin: p.Margin}, nil
-	case "sanger":
-		if !(p.Theta > 0 && p.Theta < 1) {
-			return nil, bad("theta", "a probability threshold in (0, 1)", p.Theta)
-		}
-		if p.PredBits < 2 || p.PredBits > 16 {
-			return nil, bad("pred_bits", "an integer in [2, 16]", p.PredBits)
-		}
-		return Sanger{Theta: p.Theta, PredBits: p.PredBits}, nil
-	case "spatten":
-		if p.MSBBits < 1 || p.MSBBits > 16 {
-			return nil, bad("msb_bits", "an integer in [1, 16]", p.MSBBits)
-		}
-		if !(p.RequantThreshold >= 0 && p.RequantThreshold <= 1) {
-			return nil, bad("requant_threshold", "a probability in [0, 1]", p.RequantThreshold)
-		}
-		if !(p.KeepFraction > 0 && p.KeepFraction <= 1) {
-			return nil, bad("keep_fraction", "a share of the keys in (0, 1]", p.KeepFraction)
-		}
-		return SpAtten{MSBBits: p.MSBBits, RequantThreshold: p.RequantThreshold, KeepFraction: p.KeepFraction}, nil
-	}
-	return nil, bad("policy", "leopard, row_relative, sanger or spatten", fmt.Sprintf("%q", name))
+	return NewPruningRule(Variant{Name: name, Params: PruningRules.Params(name, FieldsByKey(p))})
 }
 
-// PolicyParams are the pruning rules' parameters as a config gives them (configs/leopard.yaml
-// holds the defaults); each policy reads its own.
+// PolicyParams are the built-in pruning rules' parameters as a config gives them, by their keys
+// (configs/leopard.yaml holds the defaults); each policy reads its own.
 type PolicyParams struct {
-	Epsilon, Margin  float64 // row_relative
-	Theta            float64 // sanger
-	PredBits         int     // sanger
-	MSBBits          int     // spatten
-	RequantThreshold float64 // spatten
-	KeepFraction     float64 // spatten
+	Epsilon          float64 `yaml:"epsilon"`           // row_relative
+	Margin           float64 `yaml:"margin"`            // row_relative
+	Theta            float64 `yaml:"theta"`             // sanger
+	PredBits         int     `yaml:"pred_bits"`         // sanger
+	MSBBits          int     `yaml:"msb_bits"`          // spatten
+	RequantThreshold float64 `yaml:"requant_threshold"` // spatten
+	KeepFraction     float64 `yaml:"keep_fraction"`     // spatten
 }
 
 // PolicyParamError is a pruning parameter out of its range: the config key, what was expected

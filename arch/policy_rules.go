@@ -2,6 +2,52 @@ package arch
 
 import "math"
 
+// The built-in rules, in the order messages list them; each rule is its own parameters.
+func init() {
+	RegisterPruningRule("leopard", LeOPArd{}, nil, func(p LeOPArd) PruningPolicy { return p })
+	RegisterPruningRule("row_relative", RowRelative{Epsilon: 1e-3, Margin: 1}, RowRelative.check,
+		func(p RowRelative) PruningPolicy { return p })
+	RegisterPruningRule("sanger", Sanger{Theta: 2e-3, PredBits: 4}, Sanger.check, func(p Sanger) PruningPolicy { return p })
+	RegisterPruningRule("spatten", SpAtten{MSBBits: 6, RequantThreshold: 0.05, KeepFraction: 0.2}, SpAtten.check,
+		func(p SpAtten) PruningPolicy { return p })
+}
+
+// check checks the rule's parameters.
+func (p RowRelative) check() error {
+	if !(p.Epsilon > 0 && p.Epsilon < 1) {
+		return paramErr("epsilon", "a softmax-mass tolerance in (0, 1)", p.Epsilon)
+	}
+	if !(p.Margin > 0 && p.Margin <= 1) {
+		return paramErr("margin", "a share of the certified margin in (0, 1] (1 is certified)", p.Margin)
+	}
+	return nil
+}
+
+// check checks the rule's parameters.
+func (p Sanger) check() error {
+	if !(p.Theta > 0 && p.Theta < 1) {
+		return paramErr("theta", "a probability threshold in (0, 1)", p.Theta)
+	}
+	if p.PredBits < 2 || p.PredBits > 16 {
+		return paramErr("pred_bits", "an integer in [2, 16]", p.PredBits)
+	}
+	return nil
+}
+
+// check checks the rule's parameters.
+func (p SpAtten) check() error {
+	if p.MSBBits < 1 || p.MSBBits > 16 {
+		return paramErr("msb_bits", "an integer in [1, 16]", p.MSBBits)
+	}
+	if !(p.RequantThreshold >= 0 && p.RequantThreshold <= 1) {
+		return paramErr("requant_threshold", "a probability in [0, 1]", p.RequantThreshold)
+	}
+	if !(p.KeepFraction > 0 && p.KeepFraction <= 1) {
+		return paramErr("keep_fraction", "a share of the keys in (0, 1]", p.KeepFraction)
+	}
+	return nil
+}
+
 // The four rules of arch/POLICIES.md. Each is a value type holding its parameters; ForHead
 // does the per-head work once (a plane kernel, Sanger's quantized operands) and DecideRow the
 // per-row work.
@@ -44,8 +90,8 @@ func (l *leopardHead) Oracle(_ int, dots []int64, keep []bool) {
 // margin derived from a softmax-mass tolerance (BitStopper, arXiv 2512.06457; PADE, arXiv
 // 2512.14322). Margin 1 is certified: a dropped key's probability is below Epsilon.
 type RowRelative struct {
-	Epsilon float64 // softmax-mass tolerance
-	Margin  float64 // share of the certified margin used (0, 1]
+	Epsilon float64 `yaml:"epsilon"` // softmax-mass tolerance
+	Margin  float64 `yaml:"margin"`  // share of the certified margin used (0, 1]
 }
 
 // Name implements PruningPolicy.
@@ -138,8 +184,8 @@ func (x *rowRelativeHead) Oracle(_ int, dots []int64, keep []bool) {
 // On the substrate the prediction is the lanes' pass over the top PredBits planes of every key;
 // kept keys continue to full precision.
 type Sanger struct {
-	Theta    float64
-	PredBits int
+	Theta    float64 `yaml:"theta"`
+	PredBits int     `yaml:"pred_bits"`
 }
 
 // Name implements PruningPolicy.
@@ -245,9 +291,9 @@ func (x *sangerHead) Oracle(_ int, dots []int64, keep []bool) {
 // largest MSB probability is below RequantThreshold, and keeps the KeepFraction of keys with the
 // largest scores by top-k (Wang et al., HPCA 2021; mit-han-lab/spatten).
 type SpAtten struct {
-	MSBBits          int
-	RequantThreshold float64
-	KeepFraction     float64
+	MSBBits          int     `yaml:"msb_bits"`
+	RequantThreshold float64 `yaml:"requant_threshold"`
+	KeepFraction     float64 `yaml:"keep_fraction"`
 }
 
 // Name implements PruningPolicy.

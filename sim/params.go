@@ -24,10 +24,9 @@ func (c *Config) engineParams() *engine.Params {
 		SRAMKVBytes: c.Memory.SRAMKVBytes,
 		KVBuffers:   c.Memory.KVBuffers,
 		PackHeads:   c.Memory.PackHeads,
-		DRAM: arch.SerialMemoryParams{BytesPerCycle: c.Memory.DRAMBytesPerCycle,
-			Latency: int64(c.Memory.DRAMLatency)},
-		BitsQ: c.Operands.BitsQ, BitsK: c.Operands.BitsK, BitsV: c.Operands.BitsV,
-		DynamicDispatch: c.Dispatch == DynamicDispatch,
+		Memory:      c.memoryVariant(),
+		BitsQ:       c.Operands.BitsQ, BitsK: c.Operands.BitsK, BitsV: c.Operands.BitsV,
+		Dispatch:        c.dispatchVariant(),
 		LayerDependency: c.LayerDependency,
 		VOnDemand:       c.Memory.VFetch == VOnDemand,
 		KPlaneMajor:     c.Memory.KLayout == PlaneMajor,
@@ -37,10 +36,5 @@ func (c *Config) engineParams() *engine.Params {
 	}
 	// A validated config's rule builds (Validate checks it).
 	ep.Policy, _ = c.PruningPolicy()
-	if c.Memory.Model == PipelinedMemory {
-		ep.Pipelined = &arch.PipelinedMemoryParams{Channels: c.Memory.Channels,
-			BytesPerCycle: c.Memory.DRAMBytesPerCycle, Latency: int64(c.Memory.DRAMLatency),
-			BurstBytes: c.Memory.BurstBytes, MaxInFlight: c.Memory.MaxRequests, Buffers: c.Memory.KVBuffers}
-	}
 	return ep
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -24,9 +26,22 @@ type compareFlags struct {
 }
 
 // defaultCompareConfigs are the designs compared when --config is not given: LeOPArd first (the
-// iso-area reference), then the bundled configs/policies/.
-var defaultCompareConfigs = []string{"bundled:leopard.yaml", "bundled:policies/row-relative.yaml",
-	"bundled:policies/row-relative-spec.yaml", "bundled:policies/sanger.yaml", "bundled:policies/spatten.yaml"}
+// iso-area reference), then every bundled configs/policies/ file by name (row-relative before
+// row-relative-spec), so a new pruning rule's config joins without an edit here.
+var defaultCompareConfigs = func() []string {
+	var names []string
+	for _, name := range sim.BundledConfigNames() {
+		if strings.HasPrefix(name, "policies/") {
+			names = append(names, strings.TrimSuffix(name, ".yaml"))
+		}
+	}
+	slices.Sort(names)
+	out := []string{sim.BundledPrefix + "leopard.yaml"}
+	for _, name := range names {
+		out = append(out, sim.BundledPrefix+name+".yaml")
+	}
+	return out
+}()
 
 // defaultClosedLoop is --closed-loop's default, the folder of the committed results, relative to
 // the repository's root.

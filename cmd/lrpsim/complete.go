@@ -91,6 +91,27 @@ func completeConfigs(toComplete string) ([]string, cobra.ShellCompDirective) {
 	return append(out, matchFiles(toComplete, "yaml", "yml")...), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 }
 
+// completeSet completes --set KEY=VALUE: the config keys (the registered variants' parameters
+// included), then the words of a key that takes one of a few (memory.model: the registered
+// memory models).
+func completeSet(toComplete string) ([]string, cobra.ShellCompDirective) {
+	var out []string
+	if key, _, ok := strings.Cut(toComplete, "="); ok {
+		for _, w := range sim.KeyWords(key) {
+			if kv := key + "=" + w; strings.HasPrefix(kv, toComplete) {
+				out = append(out, kv)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+	for _, k := range sim.ConfigKeys() {
+		if strings.HasPrefix(k, toComplete) {
+			out = append(out, k+"=")
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+}
+
 // completeFiles returns a ValidArgsFunction completing files with the given extensions.
 func completeFiles(exts ...string) cobra.CompletionFunc {
 	return func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
@@ -100,7 +121,8 @@ func completeFiles(exts ...string) cobra.CompletionFunc {
 
 // addCompletions registers shell completion (lrpsim completion bash|zsh|fish|powershell) on
 // every command: trace arguments and --trace get the bundled names and .npz files, --config the
-// bundled configs and YAML files, --engine the engines, --node the built-in energy nodes.
+// bundled configs and YAML files, --set the config keys and their words, --engine the engines,
+// --node the built-in energy nodes.
 func addCompletions(root *cobra.Command) {
 	fixed := func(values ...string) cobra.CompletionFunc {
 		return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -114,6 +136,9 @@ func addCompletions(root *cobra.Command) {
 		"trace": traceArgs,
 		"config": func(_ *cobra.Command, _ []string, s string) ([]string, cobra.ShellCompDirective) {
 			return completeConfigs(s)
+		},
+		"set": func(_ *cobra.Command, _ []string, s string) ([]string, cobra.ShellCompDirective) {
+			return completeSet(s)
 		},
 		"engine": fixed(engines()...),
 		"node":   fixed(energy.DefaultNodes()...),

@@ -67,7 +67,7 @@ non-zero when any file has a problem.`,
 			if err != nil {
 				return err
 			}
-			out, err := yaml.Marshal(cfg)
+			out, err := yaml.Marshal(cfg.Effective())
 			if err != nil {
 				return err
 			}

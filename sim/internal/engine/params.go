@@ -25,9 +25,8 @@ type Params struct {
 	SRAMQBytes  int64 // Q buffer: a head's Q must fit
 	SRAMKVBytes int64 // K/V SRAM, split into KVBuffers tile buffers
 	KVBuffers   int
-	// DRAM is the serial model's channel; Pipelined, when set, selects the pipelined model.
-	DRAM      arch.SerialMemoryParams
-	Pipelined *arch.PipelinedMemoryParams
+	// Memory is the memory model (a registered one, arch.MemoryModels) with its parameters.
+	Memory arch.Variant
 
 	// The widest operands of the datapath.
 	BitsQ, BitsK, BitsV int
@@ -35,9 +34,9 @@ type Params struct {
 	// PackHeads loads consecutive heads that fit one K/V buffer (and the Q buffer) together,
 	// in one load.
 	PackHeads bool
-	// DynamicDispatch hands row tasks to any free unit (arch.DynamicDispatcher); otherwise
-	// query row r of a head goes to unit r mod Units (arch.StaticDispatcher).
-	DynamicDispatch bool
+	// Dispatch is the dispatcher (a registered one, arch.Dispatchers) with its parameters; the
+	// zero Variant is static dispatch (query row r of a head to unit r mod Units).
+	Dispatch arch.Variant
 
 	// VOnDemand: a tile's load brings Q and K only; the V row of a key is fetched when a survivor
 	// of it is pushed, once per tile, and the back end pops the survivor once its V row is in
@@ -82,28 +81,25 @@ func (p *Params) sharesTables(pol arch.PruningPolicy, sharedBPC int) bool {
 
 // newMemory builds the configured memory system over the workload's tiles.
 func (p *Params) newMemory(w *workload, l arch.MemoryListener) arch.Memory {
-	if p.Pipelined != nil {
-		return arch.NewPipelinedMemory(*p.Pipelined, w, l)
-	}
-	return arch.NewSerialMemory(p.DRAM, w, l)
+	return arch.NewMemory(p.Memory, w, l)
 }
 
 // newDispatcher builds the configured dispatcher.
 func (p *Params) newDispatcher(w *workload, mem arch.Memory) arch.Dispatcher {
-	if p.DynamicDispatch {
-		return arch.NewDynamicDispatcher(p.Units, w, mem)
-	}
-	return arch.NewStaticDispatcher(p.Units, w, mem)
+	return arch.NewDispatcher(p.dispatch(), p.Units, w, mem)
 }
 
-// buckets is the number of task lists of a tile: one per unit under static dispatch, one shared
-// list under dynamic dispatch.
-func (p *Params) buckets() int {
-	if p.DynamicDispatch {
-		return 1
+// dispatch is the configured dispatcher, static when none is set.
+func (p *Params) dispatch() arch.Variant {
+	if p.Dispatch.Name == "" {
+		return arch.Variant{Name: "static", Params: struct{}{}}
 	}
-	return p.Units
+	return p.Dispatch
 }
+
+// buckets is the number of task lists of a tile: one per unit, or one the units share (as the
+// dispatcher says: static dispatch binds rows to units, dynamic shares).
+func (p *Params) buckets() int { return arch.DispatchTaskLists(p.dispatch().Name, p.Units) }
 
 // maxPackedHeads caps the heads one packed load holds, which bounds the heads a simulation holds
 // at once (and so the shared window: a simulation waiting for room must never hold the window

@@ -1,42 +1,11 @@
 package arch
 
-import "fmt"
-
-// Policy is the lane scheduling policy of a front-end unit.
-type Policy int
-
-const (
-	// Dynamic: a lane that frees takes the next key at once.
-	Dynamic Policy = iota
-	// Lockstep: keys go in groups of `lanes`; a group starts when the previous one has finished.
-	Lockstep
-)
-
-// String returns the config spelling of the policy.
-func (p Policy) String() string {
-	if p == Lockstep {
-		return "lockstep"
-	}
-	return "dynamic"
-}
-
-// ParsePolicy reads a policy from its config spelling.
-func ParsePolicy(s string) (Policy, error) {
-	switch s {
-	case "dynamic":
-		return Dynamic, nil
-	case "lockstep":
-		return Lockstep, nil
-	}
-	return 0, fmt.Errorf("unknown lane scheduling %q (want dynamic or lockstep)", s)
-}
-
 // FrontEndParams are the parameters of one front-end processing unit.
 type FrontEndParams struct {
 	Lanes            int
 	BitsK            int // key width when a task does not set its own
 	BitsPerCycle     int
-	Policy           Policy
+	Scheduling       LaneSchedule
 	EarlyTermination bool
 	// KeepAll sends every key to the back end (no back-end pruning: the dense baseline and the
 	// early-termination-only ablation); otherwise only survivors are pushed.
@@ -404,7 +373,7 @@ func (u *FrontEndUnit) addMaxPass() bool {
 
 // assign gives keys to free lanes at cycle c under the scheduling policy.
 func (u *FrontEndUnit) assign(c int64) {
-	if u.p.Policy == Lockstep && (u.nstep > 0 || u.holding > 0) {
+	if u.p.Scheduling == LockstepLanes && (u.nstep > 0 || u.holding > 0) {
 		return // the group has not finished
 	}
 	ops := u.task.Operands
@@ -448,7 +417,7 @@ func (u *FrontEndUnit) NextEvent(c int64) int64 {
 		}
 	}
 	if u.next < u.slots {
-		if (u.p.Policy == Dynamic && !u.free.empty()) || (u.p.Policy == Lockstep && u.nstep == 0 && u.holding == 0) {
+		if (u.p.Scheduling == DynamicLanes && !u.free.empty()) || (u.p.Scheduling == LockstepLanes && u.nstep == 0 && u.holding == 0) {
 			n = min(n, max(c+1, u.keysStart))
 		}
 	}

@@ -199,7 +199,7 @@ func TestFrontEndSkipAheadMatchesCycle(t *testing.T) {
 	r := rand.New(rand.NewPCG(12, 5))
 	for _, tc := range []struct {
 		name             string
-		policy           Policy
+		policy           LaneSchedule
 		minLanes, lanes  int
 		et, keepAll      bool
 		maxBPC           int // planes per step drawn from 1..maxBPC; 16 takes every plane at once
@@ -208,22 +208,22 @@ func TestFrontEndSkipAheadMatchesCycle(t *testing.T) {
 		wantStall        bool
 		wantEarlyPruning bool
 	}{
-		{"dynamic", Dynamic, 1, 6, true, false, 3, false, false, true, true},
-		{"lockstep", Lockstep, 1, 6, true, false, 3, false, false, true, true},
-		{"dynamic keep-max", Dynamic, 1, 4, true, false, 2, true, true, true, true},
-		{"lockstep keep-max", Lockstep, 1, 4, true, false, 2, true, true, true, true},
-		{"prune only keep-max", Dynamic, 1, 4, false, false, 2, true, false, true, false},
-		{"dense", Dynamic, 1, 4, false, true, 2, true, false, true, false},
-		{"et only", Lockstep, 1, 4, true, true, 2, false, false, true, true},
-		{"bit-parallel", Dynamic, 1, 4, false, true, 16, false, false, true, false},
-		{"lanes above 64", Dynamic, 65, 130, true, false, 2, true, true, false, true},
-		{"lockstep lanes above 64", Lockstep, 65, 130, true, false, 2, true, true, false, true},
+		{"dynamic", DynamicLanes, 1, 6, true, false, 3, false, false, true, true},
+		{"lockstep", LockstepLanes, 1, 6, true, false, 3, false, false, true, true},
+		{"dynamic keep-max", DynamicLanes, 1, 4, true, false, 2, true, true, true, true},
+		{"lockstep keep-max", LockstepLanes, 1, 4, true, false, 2, true, true, true, true},
+		{"prune only keep-max", DynamicLanes, 1, 4, false, false, 2, true, false, true, false},
+		{"dense", DynamicLanes, 1, 4, false, true, 2, true, false, true, false},
+		{"et only", LockstepLanes, 1, 4, true, true, 2, false, false, true, true},
+		{"bit-parallel", DynamicLanes, 1, 4, false, true, 16, false, false, true, false},
+		{"lanes above 64", DynamicLanes, 65, 130, true, false, 2, true, true, false, true},
+		{"lockstep lanes above 64", LockstepLanes, 65, 130, true, false, 2, true, true, false, true},
 	} {
 		var maxPass, stall, early, wide int
 		const iters = 120
 		for it := 0; it < iters; it++ {
 			p := FrontEndParams{Lanes: tc.minLanes + r.IntN(tc.lanes-tc.minLanes+1), BitsK: 16,
-				BitsPerCycle: 1 + r.IntN(tc.maxBPC), Policy: tc.policy, EarlyTermination: tc.et, KeepAll: tc.keepAll,
+				BitsPerCycle: 1 + r.IntN(tc.maxBPC), Scheduling: tc.policy, EarlyTermination: tc.et, KeepAll: tc.keepAll,
 				FillCycles: r.IntN(3), DrainCycles: r.IntN(3)}
 			if tc.maxBPC == 16 {
 				p.BitsPerCycle = 16 // the bit-parallel baseline: one step a key

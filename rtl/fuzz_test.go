@@ -64,7 +64,7 @@ func rowsFromBytes(data []byte) (Params, []Row) {
 		return v
 	}
 	p := Params{D: next() & 7, BitsQ: next() & 15, BitsK: next() & 15, BitsPerCycle: next() & 3, Lanes: next() & 7,
-		FillCycles: next(), DrainCycles: next(), Scheduling: arch.Policy(next() & 3 % 3),
+		FillCycles: next(), DrainCycles: next(), Scheduling: arch.LaneSchedule(next() & 3 % 3),
 		EarlyTermination: next()&1 == 1}
 	var rows []Row
 	for n := next() & 3; n > 0; n-- {
@@ -127,10 +127,10 @@ func readRowsLikeBench(b []byte) (Params, []Row, error) {
 		return p, nil, fmt.Errorf("expected scheduling, got %q", k)
 	}
 	switch s := tok(); s {
-	case arch.Dynamic.String():
-		p.Scheduling = arch.Dynamic
-	case arch.Lockstep.String():
-		p.Scheduling = arch.Lockstep
+	case arch.DynamicLanes.String():
+		p.Scheduling = arch.DynamicLanes
+	case arch.LockstepLanes.String():
+		p.Scheduling = arch.LockstepLanes
 	default:
 		return p, nil, fmt.Errorf("unknown scheduling %q", s)
 	}

@@ -31,15 +31,15 @@ const (
 // Params are the parameters of the RTL, named after lrpsim's config keys (front_end.*) and the
 // trace's operand widths. Each is a Verilog parameter of lrp_fe_unit and tb_fe_unit.
 type Params struct {
-	D                int         // head dimension d (Verilog D)
-	BitsQ            int         // trace bits_q (BITS_Q)
-	BitsK            int         // trace bits_k (BITS_K)
-	BitsPerCycle     int         // front_end.bits_per_cycle (BITS_PER_CYCLE)
-	Lanes            int         // front_end.lanes (LANES)
-	FillCycles       int         // front_end.fill_cycles (FILL_CYCLES)
-	DrainCycles      int         // front_end.drain_cycles (DRAIN_CYCLES)
-	Scheduling       arch.Policy // front_end.scheduling (SCHEDULING: 0 dynamic, 1 lockstep)
-	EarlyTermination bool        // front_end.early_termination (EARLY_TERMINATION)
+	D                int               // head dimension d (Verilog D)
+	BitsQ            int               // trace bits_q (BITS_Q)
+	BitsK            int               // trace bits_k (BITS_K)
+	BitsPerCycle     int               // front_end.bits_per_cycle (BITS_PER_CYCLE)
+	Lanes            int               // front_end.lanes (LANES)
+	FillCycles       int               // front_end.fill_cycles (FILL_CYCLES)
+	DrainCycles      int               // front_end.drain_cycles (DRAIN_CYCLES)
+	Scheduling       arch.LaneSchedule // front_end.scheduling (SCHEDULING: 0 dynamic, 1 lockstep)
+	EarlyTermination bool              // front_end.early_termination (EARLY_TERMINATION)
 	// LaneQReg gives every lane its own copy of the query register (LANE_QREG=1) instead of
 	// the unit's shared one. It changes no cycle; it exists to test the lane's register.
 	LaneQReg bool
@@ -63,7 +63,7 @@ func (p Params) Validate() error {
 			return fmt.Errorf("rtl: %s = %d, want %d..%d", r.name, r.v, r.lo, r.hi)
 		}
 	}
-	if p.Scheduling != arch.Dynamic && p.Scheduling != arch.Lockstep {
+	if p.Scheduling != arch.DynamicLanes && p.Scheduling != arch.LockstepLanes {
 		return fmt.Errorf("rtl: scheduling %d, want dynamic or lockstep", p.Scheduling)
 	}
 	return nil
@@ -72,7 +72,7 @@ func (p Params) Validate() error {
 // FrontEnd returns the parameters of the Go model's front-end unit that match p.
 func (p Params) FrontEnd() arch.FrontEndParams {
 	return arch.FrontEndParams{
-		Lanes: p.Lanes, BitsK: p.BitsK, BitsPerCycle: p.BitsPerCycle, Policy: p.Scheduling,
+		Lanes: p.Lanes, BitsK: p.BitsK, BitsPerCycle: p.BitsPerCycle, Scheduling: p.Scheduling,
 		EarlyTermination: p.EarlyTermination, FillCycles: p.FillCycles, DrainCycles: p.DrainCycles,
 	}
 }

@@ -20,7 +20,7 @@ import (
 func defaultParams() Params {
 	return Params{
 		D: 64, BitsQ: 12, BitsK: 12, BitsPerCycle: 1, Lanes: 16,
-		FillCycles: 2, DrainCycles: 1, Scheduling: arch.Dynamic, EarlyTermination: true,
+		FillCycles: 2, DrainCycles: 1, Scheduling: arch.DynamicLanes, EarlyTermination: true,
 	}
 }
 
@@ -43,13 +43,13 @@ func crossCases() []crossCase {
 	return []crossCase{
 		{"default", def, 4, 24, 96, 8},
 		{"long_rows", def, 1, 8, 700, 3},
-		{"lockstep", with(func(p *Params) { p.Scheduling = arch.Lockstep }), 4, 24, 96, 8},
+		{"lockstep", with(func(p *Params) { p.Scheduling = arch.LockstepLanes }), 4, 24, 96, 8},
 		{"p3_lanes5_fill0_drain0", with(func(p *Params) {
 			p.BitsPerCycle, p.Lanes, p.FillCycles, p.DrainCycles = 3, 5, 0, 0
 		}), 4, 20, 40, 8},
 		{"p5_lockstep_lanes3_drain4", with(func(p *Params) {
 			p.D, p.BitsQ, p.BitsK = 16, 8, 12
-			p.BitsPerCycle, p.Lanes, p.Scheduling, p.FillCycles, p.DrainCycles = 5, 3, arch.Lockstep, 0, 4
+			p.BitsPerCycle, p.Lanes, p.Scheduling, p.FillCycles, p.DrainCycles = 5, 3, arch.LockstepLanes, 0, 4
 		}), 8, 20, 40, 12},
 		{"no_et_lanes1_fill3", with(func(p *Params) {
 			p.D, p.BitsQ, p.BitsK = 8, 4, 6
@@ -344,7 +344,7 @@ func crossCheckTrace(t *testing.T, path string, seed uint64) (Stats, int) {
 		}
 		p := ParamsForHead(defaultParams(), h)
 		if k%2 == 1 {
-			p.Scheduling = arch.Lockstep
+			p.Scheduling = arch.LockstepLanes
 		}
 		b := benches[p]
 		if b == nil {

@@ -54,12 +54,12 @@ func (c *Config) SetByFlag(key, flag string) {
 
 // FrontEnd configures the bit-serial Q.K units.
 type FrontEnd struct {
-	Lanes            int         `yaml:"lanes"`
-	BitsPerCycle     int         `yaml:"bits_per_cycle"`
-	Scheduling       arch.Policy `yaml:"scheduling"`
-	EarlyTermination bool        `yaml:"early_termination"`
-	FillCycles       int         `yaml:"fill_cycles"`
-	DrainCycles      int         `yaml:"drain_cycles"`
+	Lanes            int               `yaml:"lanes"`
+	BitsPerCycle     int               `yaml:"bits_per_cycle"`
+	Scheduling       arch.LaneSchedule `yaml:"scheduling"`
+	EarlyTermination bool              `yaml:"early_termination"`
+	FillCycles       int               `yaml:"fill_cycles"`
+	DrainCycles      int               `yaml:"drain_cycles"`
 }
 
 // BackEnd configures the survivor FIFO and the softmax-and-V units.

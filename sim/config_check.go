@@ -60,8 +60,8 @@ func (c *Config) Problems() []error {
 		errs = append(errs, c.errAt("clock_ghz", "a positive number of GHz", c.ClockGHz))
 	}
 	// A file's enums are checked as it is read; these catch a Config built in Go.
-	if c.FrontEnd.Scheduling != arch.Dynamic && c.FrontEnd.Scheduling != arch.Lockstep {
-		errs = append(errs, c.errAt("front_end.scheduling", kindName(reflect.TypeFor[arch.Policy]()), fmt.Sprintf("policy %d", c.FrontEnd.Scheduling)))
+	if c.FrontEnd.Scheduling != arch.DynamicLanes && c.FrontEnd.Scheduling != arch.LockstepLanes {
+		errs = append(errs, c.errAt("front_end.scheduling", kindName(reflect.TypeFor[arch.LaneSchedule]()), fmt.Sprintf("policy %d", c.FrontEnd.Scheduling)))
 	}
 	for _, err := range []error{
 		enumProblem(c, "thresholds.granularity", c.Thresholds.Granularity),

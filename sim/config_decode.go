@@ -49,7 +49,7 @@ func decodeNode(file string, n *yaml.Node, v reflect.Value, path string, lines m
 	}
 	tmp := reflect.New(v.Type())
 	// yaml.v3 truncates 2.5 into an int; an integer key takes only an integer. An enum (a
-	// TextUnmarshaler, such as arch.Policy) reads its own words.
+	// TextUnmarshaler, such as arch.LaneSchedule) reads its own words.
 	_, enum := tmp.Interface().(encoding.TextUnmarshaler)
 	intMismatch := !enum && (v.Kind() == reflect.Int || v.Kind() == reflect.Int64) && n.ShortTag() != "!!int"
 	if err := n.Decode(tmp.Interface()); err != nil || intMismatch || (n.Kind != yaml.ScalarNode && v.Kind() != reflect.Slice) {

@@ -90,8 +90,8 @@ func enumOf(t reflect.Type) (what string, words []string, ok bool) {
 		return arch.Dispatchers.Kind(), arch.Dispatchers.Names(), true
 	case reflect.TypeFor[MemoryModel]():
 		return arch.MemoryModels.Kind(), arch.MemoryModels.Names(), true
-	case reflect.TypeFor[arch.Policy]():
-		return "lane scheduling", []string{arch.Dynamic.String(), arch.Lockstep.String()}, true
+	case reflect.TypeFor[arch.LaneSchedule]():
+		return "lane scheduling", []string{arch.DynamicLanes.String(), arch.LockstepLanes.String()}, true
 	}
 	e, ok := enumWords[t]
 	return e.what, e.words, ok

@@ -165,8 +165,8 @@ func TestConfigSet(t *testing.T) {
 	if err := c.Set("s.yaml", "thresholds.scale", 1.5); err != nil || c.Thresholds.Scale != 1.5 {
 		t.Fatalf("set scale: %v", err)
 	}
-	// Enums are resolved by Set as by a file: the engines see arch.Policy and Granularity.
-	if err := c.Set("s.yaml", "front_end.scheduling", "lockstep"); err != nil || c.FrontEnd.Scheduling != arch.Lockstep {
+	// Enums are resolved by Set as by a file: the engines see arch.LaneSchedule and Granularity.
+	if err := c.Set("s.yaml", "front_end.scheduling", "lockstep"); err != nil || c.FrontEnd.Scheduling != arch.LockstepLanes {
 		t.Fatalf("set scheduling: %v, %v", err, c.FrontEnd.Scheduling)
 	}
 	if err := c.Set("s.yaml", "thresholds.granularity", "layer"); err != nil || c.Thresholds.Granularity != PerLayer {

@@ -89,7 +89,7 @@ func randConfig(r *rand.Rand) *Config {
 		c.FrontEnd.Lanes = 65 + r.IntN(66)
 	}
 	c.FrontEnd.BitsPerCycle = 1 + r.IntN(4)
-	c.FrontEnd.Scheduling = []arch.Policy{arch.Dynamic, arch.Lockstep}[r.IntN(2)]
+	c.FrontEnd.Scheduling = []arch.LaneSchedule{arch.DynamicLanes, arch.LockstepLanes}[r.IntN(2)]
 	c.FrontEnd.EarlyTermination = r.IntN(4) != 0
 	c.FrontEnd.FillCycles = r.IntN(3)
 	c.FrontEnd.DrainCycles = r.IntN(3)
@@ -199,7 +199,7 @@ func TestEnginesAgree(t *testing.T) {
 		covered["waiting for DRAM"] += b2i(waitMem > 0)
 		covered["DRAM waiting for a buffer"] += b2i(ref.DRAM.WaitBuffer > 0)
 		covered["tiled heads"] += b2i(ref.DRAM.Loads > int64(len(heads)))
-		covered["lockstep"] += b2i(cfg.FrontEnd.Scheduling == arch.Lockstep)
+		covered["lockstep"] += b2i(cfg.FrontEnd.Scheduling == arch.LockstepLanes)
 		covered["early-terminated keys"] += b2i(sum(ref.PrunedStepHistogram[:max(len(ref.PrunedStepHistogram)-1, 0)]) > 0)
 		covered["keep-max pass"] += b2i(ref.MaxPassKeys > 0)
 		var keptMax int64

@@ -12,7 +12,7 @@ func (c *Config) engineParams() *engine.Params {
 		Name:  c.Name,
 		Units: c.Units,
 		FrontEnd: arch.FrontEndParams{
-			Lanes: c.FrontEnd.Lanes, BitsPerCycle: c.FrontEnd.BitsPerCycle, Policy: pol,
+			Lanes: c.FrontEnd.Lanes, BitsPerCycle: c.FrontEnd.BitsPerCycle, Scheduling: pol,
 			EarlyTermination: c.FrontEnd.EarlyTermination, KeepAll: !c.BackEnd.Pruning,
 			FillCycles: c.FrontEnd.FillCycles, DrainCycles: c.FrontEnd.DrainCycles,
 		},

@@ -135,7 +135,7 @@ func (f dumpRowsFlags) params(fl *pflag.FlagSet) (rtl.Params, error) {
 			d.set()
 		}
 	}
-	if p.Scheduling, err = arch.ParsePolicy(scheduling); err != nil {
+	if p.Scheduling, err = arch.ParseLaneSchedule(scheduling); err != nil {
 		return rtl.Params{}, fmt.Errorf("--scheduling: %w", err)
 	}
 	return p, nil

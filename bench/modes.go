@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 
 	"github.com/lrpsim/lrpsim/arch"
@@ -117,18 +116,6 @@ func plainQK(path string) (*qkResult, error) {
 	return res, nil
 }
 
-// headThreshold is the integer threshold lrpsim gives a head: its real threshold times the
-// config's thresholds.scale, mapped onto the integer comparator (-inf keeps every key), as
-// sim/internal/engine/tables.go's HeadThreshold does, here with the public traces API.
-func headThreshold(h *traces.Head, scale float64) int64 {
-	if math.IsInf(h.Threshold, -1) {
-		return traces.KeepAll
-	}
-	t := *h
-	t.Threshold = h.Threshold * scale
-	return t.IntThreshold()
-}
-
 // planeKernel runs only lrpsim's bit-plane kernel (arch.PlaneKernel) over every allowed pair of
 // the trace, as the engine does before it times anything (sim/internal/engine/tables.go,
 // policyTable): a kernel per head, SetQuery and TermRow (early termination on) per valid query
@@ -152,7 +139,7 @@ func planeKernel(path string) (*kernelResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		T, keys := headThreshold(h, scale), h.ValidK
+		T, keys := h.ScaledIntThreshold(scale), h.ValidK // the engine's T (engine.HeadThreshold)
 		pk := arch.NewPlaneKernel(h.K[:keys*h.D], keys, h.D, h.BitsK, bpc)
 		dec := make([]uint8, keys)
 		for i := range h.ValidQ {

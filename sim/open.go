@@ -24,19 +24,35 @@ func OpenConfig(spec string, sets []string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range sets {
-		if err := c.applySet(s); err != nil {
-			return nil, err
-		}
+	if err := c.ApplySets(sets); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// ApplySets applies sets, --set KEY=VALUE assignments, to c in order, each checked as OpenConfig
+// checks it; a sweep applies them so to its base configuration. On error c keeps the
+// assignments before the one at fault.
+func (c *Config) ApplySets(sets []string) error {
+	for _, s := range sets {
+		if err := c.applySet(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetKey returns the config key of a --set assignment (KEY=VALUE), "" when it has none.
+func SetKey(assignment string) string {
+	key, _, _ := strings.Cut(assignment, "=")
+	return strings.TrimSpace(key)
 }
 
 // applySet applies one KEY=VALUE assignment of --set.
 func (c *Config) applySet(assignment string) error {
 	src := SetFlag + " " + assignment
-	key, text, ok := strings.Cut(assignment, "=")
-	key = strings.TrimSpace(key)
+	_, text, ok := strings.Cut(assignment, "=")
+	key := SetKey(assignment)
 	if !ok || key == "" {
 		return fmt.Errorf("%s: expected KEY=VALUE, a dotted config key and its value (e.g. units=4)", src)
 	}

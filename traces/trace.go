@@ -93,6 +93,17 @@ func (h *Head) IntThreshold() int64 {
 	return IntThreshold(h.Threshold, h.D, h.ScaleQ, h.ScaleK, h.BitsQ, h.BitsK)
 }
 
+// ScaledIntThreshold is the integer threshold T the comparator uses when the head's real
+// threshold is scaled by scale (a config's thresholds.scale): IntThreshold of Threshold*scale.
+// A head without a threshold (-inf: a dense head) keeps every key whatever the scale, which
+// -inf*scale would not say for a scale of 0 (NaN) or below.
+func (h *Head) ScaledIntThreshold(scale float64) int64 {
+	if math.IsInf(h.Threshold, -1) {
+		return KeepAll
+	}
+	return IntThreshold(h.Threshold*scale, h.D, h.ScaleQ, h.ScaleK, h.BitsQ, h.BitsK)
+}
+
 // KeyAllowed reports whether query row i may see key j under the valid lengths and causal mask.
 func (h *Head) KeyAllowed(i, j int) bool {
 	if i >= h.ValidQ || j >= h.ValidK {

@@ -15,6 +15,7 @@ import (
 // sweepFlags are the flags of lrpsim sweep.
 type sweepFlags struct {
 	out, manifest, shardSpec string
+	sets                     []string
 	jobs                     int
 	force, keepGoing         bool
 }
@@ -41,11 +42,16 @@ SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT in a Slurm job array, JOB_COMPLET
 LRPSIM_SHARD_COUNT in a Kubernetes Indexed Job (see cluster/ for an sbatch template and a Job
 manifest). See configs/sweeps/ for the file format and examples.
 
+--set KEY=VALUE (repeatable) changes the sweep's base configuration after the file's base and
+baselines, before the swept keys; a key the sweep sweeps is refused. The assignments are part of
+the sweep's identity: recorded in the manifest, and a journal or shard of other ones is refused.
+
 Interrupted (Ctrl-C), sweep finishes the points in flight, keeps the journal and says how to
 resume.`,
 		Example: `  lrpsim sweep configs/sweeps/lanes-x-bpc.yaml --out lanes.csv
   lrpsim sweep configs/sweeps/lanes-x-bpc.yaml --out shard$SLURM_ARRAY_TASK_ID.csv --shard $SLURM_ARRAY_TASK_ID/4
   lrpsim sweep configs/sweeps/lanes-x-bpc.yaml --out shard$SLURM_ARRAY_TASK_ID.csv --shard auto
+  lrpsim sweep configs/sweeps/lanes-x-bpc.yaml --out lanes-units4.csv --set units=4
   lrpsim merge --out lanes.csv shard0.csv shard1.csv shard2.csv shard3.csv`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -57,6 +63,7 @@ resume.`,
 	fl.StringVar(&f.manifest, "manifest", "", "manifest to write (default: the CSV's path + .json)")
 	fl.IntVarP(&f.jobs, "jobs", "j", 0, "simulations computing at once, shared by the points and their configurations (0: one per CPU)")
 	fl.StringVar(&f.shardSpec, "shard", "", "run one slice of the sweep: i/N, the points whose number modulo N is i (0 <= i < N); auto: from a Slurm job array or a Kubernetes Indexed Job")
+	addSetFlag(fl, &f.sets)
 	fl.BoolVar(&f.force, "force", false, "start over: ignore the journal and finished outputs")
 	fl.BoolVar(&f.keepGoing, "keep-going", false, `a point that the config rejects or that fails to simulate gets a row with the reason in a last column, "error", instead of stopping the sweep`)
 	_ = cmd.MarkFlagRequired("out")
@@ -79,6 +86,7 @@ func runSweep(cmd *cobra.Command, f sweepFlags, file string) error {
 	if err != nil {
 		return err
 	}
+	sw.Sets = f.sets
 	plan, err := sw.PlanKeepGoing(version, f.keepGoing)
 	if err != nil {
 		return err

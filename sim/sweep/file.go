@@ -46,6 +46,10 @@ type Sweep struct {
 	Baselines     []string
 	BaselinesSet  bool
 	baselinesLine int
+	// Sets are --set KEY=VALUE assignments from the command line (sim.OpenConfig's), not the
+	// file: applied to the base configuration after the file's base and baselines and before
+	// the swept keys, and part of the sweep's identity (the manifest's "sets").
+	Sets []string
 }
 
 // Axis is one swept config key and its values.

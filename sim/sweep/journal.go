@@ -8,15 +8,21 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/lrpsim/lrpsim/internal/safeio"
+	"github.com/lrpsim/lrpsim/sim"
 )
 
 // The journal records finished points beside the output, one line per point, appended and
 // synced to disk before the point counts as done:
 //
 //	{"sweep":"<sweep sha256>","shard":"i/N","point":7,"row":["7","bundled:...",...]} 1a2b3c4d
+//
+// A sweep run with --set also records its assignments ("sets":["units=4"], after "shard"), so
+// that resuming it with other ones says so.
 //
 // The last field is the CRC-32 (IEEE) of the JSON before it, in 8 hex digits. A process killed
 // in the middle of a write leaves a last line without its newline or with a bad CRC: it is
@@ -27,6 +33,7 @@ import (
 type journalEntry struct {
 	Sweep string   `json:"sweep"`
 	Shard string   `json:"shard"`
+	Sets  []string `json:"sets,omitempty"`
 	Point int      `json:"point"`
 	Row   []string `json:"row"`
 }
@@ -36,6 +43,7 @@ type journal struct {
 	path  string
 	sweep string
 	shard string
+	sets  []string
 }
 
 // encodeJournalLine renders one journal line, newline included.
@@ -67,9 +75,9 @@ func decodeJournalLine(line []byte) (e journalEntry, ok bool) {
 }
 
 // openJournal opens (creating it if need be) and locks the journal at path, cuts off a torn last
-// line, and returns the rows it records for this sweep and shard. With fresh, it empties the
-// journal first.
-func openJournal(path, sweepHash string, shard Shard, fresh bool, columns int) (*journal, map[int][]string, error) {
+// line, and returns the rows it records for the plan's sweep and shard. With fresh, it empties
+// the journal first.
+func openJournal(path string, p *Plan, shard Shard, fresh bool) (*journal, map[int][]string, error) {
 	// Checked before opening: a FIFO or device in its place would block or never end.
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
 		return nil, nil, &safeio.NotRegularError{File: path, Expected: "a sweep journal", Got: safeio.Kind(st.Mode())}
@@ -82,7 +90,7 @@ func openJournal(path, sweepHash string, shard Shard, fresh bool, columns int) (
 		f.Close()
 		return nil, nil, fmt.Errorf("%s is locked: another lrpsim sweep is writing to this output (%w)", path, err)
 	}
-	j := &journal{f: f, path: path, sweep: sweepHash, shard: shard.String()}
+	j := &journal{f: f, path: path, sweep: p.Hash, shard: shard.String(), sets: p.Sweep.Sets}
 	fail := func(err error) (*journal, map[int][]string, error) {
 		f.Close()
 		return nil, nil, err
@@ -109,15 +117,14 @@ func openJournal(path, sweepHash string, shard Shard, fresh bool, columns int) (
 		if !ok {
 			continue
 		}
-		if e.Sweep != sweepHash {
-			return fail(fmt.Errorf("%s is the journal of another sweep (sweep sha256 %.12s, this sweep %.12s: the sweep file, a trace, the energy table or the lrpsim version changed): remove it, or run with --force to start over",
-				path, e.Sweep, sweepHash))
+		if e.Sweep != p.Hash {
+			return fail(foreignJournal(path, e, j))
 		}
 		if e.Shard != j.shard {
 			return fail(fmt.Errorf("%s is the journal of %s of this sweep, not of %s: give each shard its own --out",
 				path, shardName(e.Shard), shardName(j.shard)))
 		}
-		if _, dup := rows[e.Point]; dup || !shard.Has(e.Point) || len(e.Row) != columns || e.Row[0] != strconv.Itoa(e.Point) {
+		if _, dup := rows[e.Point]; dup || !shard.Has(e.Point) || len(e.Row) != len(p.Columns) || e.Row[0] != strconv.Itoa(e.Point) {
 			continue
 		}
 		rows[e.Point] = e.Row
@@ -134,6 +141,26 @@ func openJournal(path, sweepHash string, shard Shard, fresh bool, columns int) (
 	return j, rows, nil
 }
 
+// foreignJournal is the error for a journal line e of another sweep than j's: of the same sweep
+// run with other --set assignments, or of another sweep altogether.
+func foreignJournal(path string, e journalEntry, j *journal) error {
+	if !slices.Equal(e.Sets, j.sets) {
+		return fmt.Errorf("%s is the journal of this sweep run with %s, not %s: resume with the same %s assignments, or run with --force to start over",
+			path, describeSets(e.Sets), describeSets(j.sets), sim.SetFlag)
+	}
+	return fmt.Errorf("%s is the journal of another sweep (sweep sha256 %.12s, this sweep %.12s: the sweep file, a trace, the energy table or the lrpsim version changed): remove it, or run with --force to start over",
+		path, e.Sweep, j.sweep)
+}
+
+// describeSets names a run's --set assignments in messages: "--set units=4 --set ...", or
+// "no --set".
+func describeSets(sets []string) string {
+	if len(sets) == 0 {
+		return "no " + sim.SetFlag
+	}
+	return sim.SetFlag + " " + strings.Join(sets, " "+sim.SetFlag+" ")
+}
+
 func shardName(s string) string {
 	if s == "" {
 		return "the whole sweep"
@@ -144,7 +171,7 @@ func shardName(s string) string {
 // append records a finished point and syncs it to disk: one write of one line, so that a crash
 // leaves either the whole line or a torn last line.
 func (j *journal) append(point int, row []string) error {
-	line, err := encodeJournalLine(journalEntry{Sweep: j.sweep, Shard: j.shard, Point: point, Row: row})
+	line, err := encodeJournalLine(journalEntry{Sweep: j.sweep, Shard: j.shard, Sets: j.sets, Point: point, Row: row})
 	if err != nil {
 		return err
 	}

@@ -20,12 +20,15 @@ const ManifestFormat = "lrpsim-sweep-manifest/1"
 // depends on where, when, how fast or in how many pieces the sweep ran, so a sweep gives the
 // same manifest bytes however it was run, and merged shards give those of an unsharded run.
 type Manifest struct {
-	Format      string     `json:"format"`
-	Version     string     `json:"lrpsim_version"`
-	Sweep       string     `json:"sweep"`
-	SweepHash   string     `json:"sweep_sha256"`
-	Engine      string     `json:"engine"`
-	BaseConfig  ConfigRef  `json:"base_config"`
+	Format     string    `json:"format"`
+	Version    string    `json:"lrpsim_version"`
+	Sweep      string    `json:"sweep"`
+	SweepHash  string    `json:"sweep_sha256"`
+	Engine     string    `json:"engine"`
+	BaseConfig ConfigRef `json:"base_config"`
+	// Sets are the --set assignments applied to the base configuration, in order; absent when
+	// none were given.
+	Sets        []string   `json:"sets,omitempty"`
 	EnergyTable TableRef   `json:"energy_table"`
 	Traces      []TraceRef `json:"traces"`
 	Keys        []string   `json:"keys"`
@@ -39,7 +42,8 @@ type Manifest struct {
 }
 
 // ConfigRef names the base configuration: the file as written in the sweep ("" for the built-in
-// default) and the SHA-256 of the effective configuration as YAML.
+// default) and the SHA-256 of the effective configuration as YAML (the sweep's baselines and
+// --set assignments applied).
 type ConfigRef struct {
 	File   string `json:"file"`
 	SHA256 string `json:"sha256"`
@@ -109,7 +113,7 @@ func (s Shard) Has(point int) bool {
 func (p *Plan) manifest(shard Shard, rows int, csvSHA string) *Manifest {
 	m := &Manifest{
 		Format: ManifestFormat, Version: p.Version, Sweep: p.Sweep.Name, SweepHash: p.Hash, Engine: p.Sweep.Engine,
-		BaseConfig: p.baseRef(), EnergyTable: p.tableRef(),
+		BaseConfig: p.baseRef(), Sets: p.Sweep.Sets, EnergyTable: p.tableRef(),
 		Traces: p.Traces, Columns: p.Columns, Points: len(p.Points), Rows: rows, CSVSHA256: csvSHA,
 	}
 	for _, a := range p.Sweep.Axes {

@@ -129,6 +129,10 @@ func checkShardSet(ins []shardInput) error {
 			return fmt.Errorf("%s and %s were written by different lrpsim versions (%s and %s): rerun the shards with one version",
 				first.path, in.path, first.m.Version, in.m.Version)
 		}
+		if !slices.Equal(in.m.Sets, first.m.Sets) {
+			return fmt.Errorf("%s and %s are shards of %s run with different %s assignments (%s; %s): rerun the shards with the same ones",
+				first.path, in.path, first.m.Sweep, sim.SetFlag, describeSets(first.m.Sets), describeSets(in.m.Sets))
+		}
 		if in.m.SweepHash != first.m.SweepHash {
 			return fmt.Errorf("%s and %s are shards of different sweeps (%s, sweep sha256 %.12s; %s, sweep sha256 %.12s): merge the shards of one sweep",
 				first.path, in.path, first.m.Sweep, first.m.SweepHash, in.m.Sweep, in.m.SweepHash)

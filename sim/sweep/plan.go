@@ -40,8 +40,8 @@ type Plan struct {
 	Baselines []string
 	Columns   []string
 	// Hash is the SHA-256 of everything that determines the CSV's bytes: the lrpsim version, the
-	// engine, the energy table, the columns, and each point's values, configuration and trace
-	// contents.
+	// engine, the --set assignments, the energy table, the columns, and each point's values,
+	// configuration and trace contents.
 	Hash string
 	// KeepGoing turns a point that the configuration rejects, or whose simulation fails, into a
 	// row that records the reason in a last column, "error", instead of an error of the sweep.
@@ -105,6 +105,9 @@ func (s *Sweep) PlanKeepGoing(version string, keepGoing bool) (*Plan, error) {
 			return nil, configError(s.File, s.baselinesLine, "baselines", "", err)
 		}
 	}
+	if err := s.applySets(p.Base); err != nil {
+		return nil, err
+	}
 	if p.Table, err = s.loadTable(); err != nil {
 		return nil, err
 	}
@@ -128,6 +131,20 @@ func (s *Sweep) PlanKeepGoing(version string, keepGoing bool) (*Plan, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// applySets applies the sweep's --set assignments to its base configuration. One that sets a
+// swept key is refused: every point's value of the key would silently replace it.
+func (s *Sweep) applySets(base *sim.Config) error {
+	for _, set := range s.Sets {
+		for _, a := range s.Axes {
+			if sim.SetKey(set) == a.Key {
+				return fmt.Errorf("%s %s: %s is swept by %s (%s line %d), whose values would replace it: drop the %s or the key from the sweep",
+					sim.SetFlag, set, a.Key, section(a), s.File, a.Line, sim.SetFlag)
+			}
+		}
+	}
+	return base.ApplySets(s.Sets)
 }
 
 func section(a Axis) string {
@@ -367,11 +384,12 @@ func (p *Plan) hash() error {
 		Name     string    `json:"name"`
 		Engine   string    `json:"engine"`
 		Base     ConfigRef `json:"base"`
+		Sets     []string  `json:"sets,omitempty"`
 		Table    TableRef  `json:"table"`
 		Columns  []string  `json:"columns"`
 		Points   []hp      `json:"points"`
 		Manifest string    `json:"manifest_format"`
-	}{p.Version, p.Sweep.Name, p.Sweep.Engine, p.baseRef(), p.tableRef(), p.Columns, nil, ManifestFormat}
+	}{p.Version, p.Sweep.Name, p.Sweep.Engine, p.baseRef(), p.Sweep.Sets, p.tableRef(), p.Columns, nil, ManifestFormat}
 	for _, pt := range p.Points {
 		tr := p.Traces[pt.Trace]
 		doc.Points = append(doc.Points, hp{pt.Values, pt.configSHA, tr.Name, tr.SHA256})

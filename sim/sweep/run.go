@@ -83,7 +83,7 @@ func Run(p *Plan, opt Options) (*Summary, error) {
 	}
 	sum.Points = len(mine)
 
-	j, done, err := openJournal(JournalPath(opt.Out), p.Hash, opt.Shard, opt.Force, len(p.Columns))
+	j, done, err := openJournal(JournalPath(opt.Out), p, opt.Shard, opt.Force)
 	if err != nil {
 		return nil, err
 	}

@@ -369,7 +369,7 @@ func TestForeignJournal(t *testing.T) {
 func TestJournalLocked(t *testing.T) {
 	dir, p := setup(t)
 	out := filepath.Join(dir, "out.csv")
-	j, _, err := openJournal(JournalPath(out), p.Hash, Shard{}, false, len(p.Columns))
+	j, _, err := openJournal(JournalPath(out), p, Shard{}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

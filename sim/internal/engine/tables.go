@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"math"
-
 	"github.com/lrpsim/lrpsim/arch"
 	"github.com/lrpsim/lrpsim/traces"
 )
@@ -61,14 +59,10 @@ func maxKey(th *traces.Head, r, limit int) int {
 	return at
 }
 
-// HeadThreshold is the integer threshold of a head with its real threshold scaled.
+// HeadThreshold is the integer threshold of a head with its real threshold scaled
+// (traces.Head.ScaledIntThreshold, which bench/ uses too).
 func HeadThreshold(th *traces.Head, scale float64) int64 {
-	if math.IsInf(th.Threshold, -1) {
-		return traces.KeepAll
-	}
-	t := *th
-	t.Threshold = th.Threshold * scale
-	return t.IntThreshold()
+	return th.ScaledIntThreshold(scale)
 }
 
 // RowLimits gives, per valid query row, the end of its allowed keys [0, limit).

@@ -169,3 +169,13 @@ func TestTimelineWindowAndCap(t *testing.T) {
 		t.Errorf("cap 5: kept %d events, truncated %t", rec.Events(), rec.Truncated())
 	}
 }
+
+// writeJSON writes a recording as the trace-event file of a run.
+func writeJSON(t *testing.T, rec *timeline.Recorder, cfg *sim.Config, cycles int64) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := rec.WriteJSON(&buf, cfg.ClockGHz, cycles, map[string]string{"trace": "test"}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}

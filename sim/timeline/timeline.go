@@ -54,10 +54,9 @@ type Recorder struct {
 	// dram and backEnd are the slot tracks: per channel, per back-end unit and stage.
 	dram    slots
 	backEnd slots
-	// lastFill and lastBuffers are the counters' last recorded values (-1: none yet), so that a
-	// counter is recorded only when it changes.
-	lastFill    map[int]int
-	lastBuffers int
+	// fifo (per unit) and buffers are the counters.
+	fifo    map[int]*counter
+	buffers counter
 	// pendingWait, pendingBuffer and pendingDep are the latest wait slices, held back while a
 	// wait that continues them may still extend them.
 	pendingWait   map[int]*record
@@ -67,7 +66,7 @@ type Recorder struct {
 
 // NewRecorder returns a recorder for a window.
 func NewRecorder(opt Options) *Recorder {
-	return &Recorder{opt: opt, lastBuffers: -1, lastFill: map[int]int{}, pendingWait: map[int]*record{}}
+	return &Recorder{opt: opt, fifo: map[int]*counter{}, pendingWait: map[int]*record{}}
 }
 
 var _ sim.Observer = (*Recorder)(nil)
@@ -127,11 +126,12 @@ func (r *Recorder) FIFOFill(unit int, cycle int64, entries int) {
 	if !r.in(cycle, cycle) {
 		return
 	}
-	if last, ok := r.lastFill[unit]; ok && last == entries {
-		return
+	c := r.fifo[unit]
+	if c == nil {
+		c = &counter{}
+		r.fifo[unit] = c
 	}
-	r.lastFill[unit] = entries
-	r.add(record{kind: kindFIFO, ts: cycle, a: [3]int64{int64(unit), int64(entries)}})
+	r.sample(c, record{kind: kindFIFO, ts: cycle, a: [3]int64{int64(unit), int64(entries)}})
 }
 
 // LoadStarted implements sim.Observer.
@@ -149,10 +149,46 @@ func (r *Recorder) Request(q arch.Request) {
 
 // BuffersInUse implements sim.Observer: the counter, when its value changes.
 func (r *Recorder) BuffersInUse(cycle int64, n int) {
-	if r.in(cycle, cycle) && n != r.lastBuffers {
-		r.lastBuffers = n
-		r.add(record{kind: kindBuffers, ts: cycle, a: [3]int64{int64(n)}})
+	if r.in(cycle, cycle) {
+		r.sample(&r.buffers, record{kind: kindBuffers, ts: cycle, a: [3]int64{int64(n)}})
 	}
+}
+
+// counter holds a counter's latest sample back until its cycle is over, so that the changes of
+// one cycle (a push and a pop) make one sample, and records it only when its value differs from
+// the last recorded.
+type counter struct {
+	pending, last  record
+	held, recorded bool
+}
+
+// value is the value a counter sample carries.
+func (e record) value() int64 {
+	if e.kind == kindFIFO {
+		return e.a[1]
+	}
+	return e.a[0]
+}
+
+// sample takes a counter's new sample e.
+func (r *Recorder) sample(c *counter, e record) {
+	if c.held && c.pending.ts != e.ts {
+		r.settle(c)
+	}
+	c.pending, c.held = e, true
+}
+
+// settle records a counter's held sample if it changed the value.
+func (r *Recorder) settle(c *counter) {
+	if !c.held {
+		return
+	}
+	c.held = false
+	if c.recorded && c.last.value() == c.pending.value() {
+		return
+	}
+	c.last, c.recorded = c.pending, true
+	r.add(c.pending)
 }
 
 // Stalled implements sim.Observer: a "stalled (FIFO full)" slice inside the row task.
@@ -201,14 +237,18 @@ func (r *Recorder) wait(p **record, k kind, tid, from, to int64) {
 	}
 }
 
-// flushPending records the wait slices held back, in a fixed order.
+// flushPending records the wait slices and counter samples held back, in a fixed order.
 func (r *Recorder) flushPending() {
 	for u := 0; u < r.units; u++ {
 		if p := r.pendingWait[u]; p != nil {
 			r.spill.put(*p)
 			delete(r.pendingWait, u)
 		}
+		if c := r.fifo[u]; c != nil {
+			r.settle(c)
+		}
 	}
+	r.settle(&r.buffers)
 	for _, p := range []**record{&r.pendingBuffer, &r.pendingDep} {
 		if *p != nil {
 			r.spill.put(**p)

@@ -3,6 +3,7 @@ package timeline_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -111,7 +112,7 @@ func TestTimelineIsTraceEventJSON(t *testing.T) {
 		usPerCycle := 1 / (cfg.ClockGHz * 1000)
 		var tasks int64
 		var taskCycles, memTasks float64
-		lastCounter := map[string]string{}
+		lastCounter, sampled := map[string]string{}, map[string]bool{}
 		for i, e := range doc.TraceEvents {
 			if e.Name == "" || e.Pid == nil || e.Tid == nil || len(e.Args) == 0 {
 				t.Fatalf("iter %d: event %d lacks a name, pid, tid or args: %+v", it, i, e)
@@ -143,6 +144,11 @@ func TestTimelineIsTraceEventJSON(t *testing.T) {
 					t.Fatalf("iter %d: counter event %d repeats %q's value %s", it, i, e.Name, e.Args)
 				}
 				lastCounter[e.Name] = string(e.Args)
+				at := fmt.Sprint(e.Name, *e.Ts)
+				if sampled[at] {
+					t.Fatalf("iter %d: counter %q has two samples at %g us", it, e.Name, *e.Ts)
+				}
+				sampled[at] = true
 			default:
 				t.Fatalf("iter %d: event %d has phase %q", it, i, e.Ph)
 			}

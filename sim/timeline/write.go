@@ -2,11 +2,13 @@ package timeline
 
 import (
 	"bufio"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // look is how a kind of event is written: its name (a format of its first argument when
@@ -188,4 +190,17 @@ func (r *Recorder) writeTracks(bw *bufio.Writer) {
 func quote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// Gzipped reports whether a timeline file's name asks for it gzipped (it ends in ".gz"), which
+// Perfetto opens as it opens the JSON.
+func Gzipped(path string) bool { return strings.HasSuffix(path, ".gz") }
+
+// WriteGzip writes the trace-event JSON of WriteJSON gzipped.
+func (r *Recorder) WriteGzip(w io.Writer, clockGHz float64, cycles int64, about map[string]string) error {
+	zw := gzip.NewWriter(w)
+	if err := r.WriteJSON(zw, clockGHz, cycles, about); err != nil {
+		return err
+	}
+	return zw.Close()
 }

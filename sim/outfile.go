@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -13,10 +14,26 @@ import (
 // StdoutPath is the output path that means standard output.
 const StdoutPath = "-"
 
-// Output is one file a command writes: its path as the user gave it and its bytes.
+// Output is one file a command writes: its path as the user gave it and its bytes, or, when
+// Write is set, a function that streams them (a large file, such as a timeline, that should not
+// be held in memory).
 type Output struct {
-	Path string
-	Data []byte
+	Path  string
+	Data  []byte
+	Write func(io.Writer) error
+}
+
+// writeTo writes the output's bytes to w.
+func (o Output) writeTo(w io.Writer) error {
+	if o.Write == nil {
+		_, err := w.Write(o.Data)
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	if err := o.Write(bw); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // WriteFileAtomic renders one output with write and writes it with WriteOutputs: nothing is
@@ -70,7 +87,7 @@ func WriteOutputs(outs ...Output) (err error) {
 		}
 		s.target = target
 		if !through {
-			if s.tmp, err = stage(target, mode, o.Data); err != nil {
+			if s.tmp, err = stage(target, mode, o); err != nil {
 				return fmt.Errorf("writing %s: %w", o.Path, err)
 			}
 		}
@@ -80,7 +97,7 @@ func WriteOutputs(outs ...Output) (err error) {
 		if s.tmp != nil {
 			continue
 		}
-		if err := writeThrough(s.target, s.out.Data); err != nil {
+		if err := writeThrough(s.target, s.out); err != nil {
 			return fmt.Errorf("writing %s: %w", s.out.Path, err)
 		}
 	}
@@ -120,8 +137,8 @@ func CheckOutput(path string) error {
 	return err
 }
 
-// stage writes data to a synced temporary file beside target, with the given permissions.
-func stage(target string, mode os.FileMode, data []byte) (*os.File, error) {
+// stage writes an output to a synced temporary file beside target, with the given permissions.
+func stage(target string, mode os.FileMode, o Output) (*os.File, error) {
 	tmp, err := safeio.CreateTemp(target)
 	if err != nil {
 		return nil, err
@@ -131,7 +148,7 @@ func stage(target string, mode os.FileMode, data []byte) (*os.File, error) {
 		os.Remove(tmp.Name())
 		return nil, err
 	}
-	if _, err := tmp.Write(data); err != nil {
+	if err := o.writeTo(tmp); err != nil {
 		return fail(err)
 	}
 	if err := tmp.Sync(); err != nil {
@@ -146,17 +163,16 @@ func stage(target string, mode os.FileMode, data []byte) (*os.File, error) {
 	return tmp, nil
 }
 
-// writeThrough writes data to standard output ("-") or into an existing non-regular file.
-func writeThrough(target string, data []byte) error {
+// writeThrough writes an output to standard output ("-") or into an existing non-regular file.
+func writeThrough(target string, o Output) error {
 	if target == StdoutPath {
-		_, err := os.Stdout.Write(data)
-		return err
+		return o.writeTo(os.Stdout)
 	}
 	f, err := safeio.OpenThrough(target)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
+	if err := o.writeTo(f); err != nil {
 		f.Close()
 		return err
 	}

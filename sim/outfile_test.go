@@ -149,7 +149,7 @@ func exists(p string) bool {
 func TestWriteOutputsAllOrNothing(t *testing.T) {
 	dir := t.TempDir()
 	first := filepath.Join(dir, "a.png")
-	err := WriteOutputs(Output{first, []byte("a")}, Output{filepath.Join(dir, "missing", "b.svg"), []byte("b")})
+	err := WriteOutputs(Output{Path: first, Data: []byte("a")}, Output{Path: filepath.Join(dir, "missing", "b.svg"), Data: []byte("b")})
 	if err == nil || !strings.Contains(err.Error(), "b.svg") {
 		t.Fatalf("err %v", err)
 	}
@@ -160,7 +160,7 @@ func TestWriteOutputsAllOrNothing(t *testing.T) {
 		t.Errorf("left %v", entries)
 	}
 	os.WriteFile(first, []byte("old"), 0o644)
-	if err := WriteOutputs(Output{first, []byte("new")}, Output{dir, []byte("b")}); err == nil {
+	if err := WriteOutputs(Output{Path: first, Data: []byte("new")}, Output{Path: dir, Data: []byte("b")}); err == nil {
 		t.Fatal("no error for a directory output")
 	}
 	if b, _ := os.ReadFile(first); !bytes.Equal(b, []byte("old")) {

@@ -63,8 +63,8 @@ and stalls. With no flags it replays the bundled default trace on configs/leopar
 	fl.StringVar(&f.ertArt, "ert-art", "", "Accelergy area reference table (ART) YAML to go with --ert")
 	fl.StringVar(&f.ertMapping, "ert-mapping", "", "YAML mapping Accelergy component and action names onto lrpsim's (see energy/README.md)")
 	fl.StringVar(&f.actions, "actions", "", "also write every action count as a tidy CSV to this file")
-	fl.StringVar(&f.timeline, "timeline", "", "also write the design's timeline as Chrome trace-event JSON (opens in Perfetto) to this file")
-	fl.StringVar(&f.timelineWindow, "timeline-window", "", "cycle window FROM:TO of the timeline (default: the whole run, at most 1,000,000 events)")
+	fl.StringVar(&f.timeline, "timeline", "", "also write the design's timeline as Chrome trace-event JSON (opens in Perfetto) to this file, gzipped when it ends in .gz")
+	fl.StringVar(&f.timelineWindow, "timeline-window", "", "cycle window FROM:TO of the timeline (default: the whole run)")
 	fl.StringVar(&f.dramTrace, "dram-trace", "", "also write the design's DRAM requests to this file")
 	fl.StringVar(&f.dramFormat, "dram-trace-format", "ramulator2", "format of --dram-trace: "+strings.Join(dramtrace.Formats, " or "))
 	cmd.MarkFlagsMutuallyExclusive("baselines", "no-baselines")
@@ -122,6 +122,7 @@ func runRun(stdout io.Writer, f runFlags, baselinesSet bool) error {
 	}
 	defer r.Close()
 	rec := newRunRecorders(f, window)
+	defer rec.close()
 	res, err := sim.Run(cfg, r, f.engine, rec.options())
 	if err != nil {
 		return fmt.Errorf("%s: %w", r.Path(), err)
@@ -203,6 +204,13 @@ func newRunRecorders(f runFlags, window timeline.Options) runRecorders {
 	return rec
 }
 
+// close removes what the recorders hold on disk.
+func (rec runRecorders) close() {
+	if rec.timeline != nil {
+		rec.timeline.Close()
+	}
+}
+
 // options observes the run with the recorders there are.
 func (rec runRecorders) options() sim.Options {
 	var obs []sim.Observer
@@ -222,7 +230,11 @@ func (rec runRecorders) options() sim.Options {
 // that the report went to --out, so nothing goes to standard output.
 func (rec runRecorders) writeFiles(f runFlags, cfg *sim.Config, res *sim.Result, trace string, report func(io.Writer) error) (done bool, err error) {
 	timelineJSON := func(w io.Writer) error {
-		return rec.timeline.WriteJSON(w, cfg.ClockGHz, res.Design.Cycles, map[string]string{"config": cfg.Name, "trace": trace,
+		write := rec.timeline.WriteJSON
+		if timeline.Gzipped(f.timeline) {
+			write = rec.timeline.WriteGzip
+		}
+		return write(w, cfg.ClockGHz, res.Design.Cycles, map[string]string{"config": cfg.Name, "trace": trace,
 			"engine": res.Engine, "lrpsim": version})
 	}
 	dramCSV := func(w io.Writer) error { return rec.dram.Write(w, f.dramFormat) }
@@ -230,8 +242,14 @@ func (rec runRecorders) writeFiles(f runFlags, cfg *sim.Config, res *sim.Result,
 	for _, o := range []struct {
 		path  string
 		write func(io.Writer) error
-	}{{f.out, report}, {f.actions, res.WriteActionsCSV}, {f.timeline, timelineJSON}, {f.dramTrace, dramCSV}} {
+		// stream: written from the recording's spill file into the output, never held whole.
+		stream bool
+	}{{f.out, report, false}, {f.actions, res.WriteActionsCSV, false}, {f.timeline, timelineJSON, true}, {f.dramTrace, dramCSV, false}} {
 		if o.path == "" {
+			continue
+		}
+		if o.stream {
+			outs = append(outs, sim.Output{Path: o.path, Write: o.write})
 			continue
 		}
 		var buf bytes.Buffer

@@ -1,18 +1,16 @@
 // Package timeline records what the units of one simulation do over time and writes it as a
 // Chrome trace-event JSON file, which Perfetto (ui.perfetto.dev) and chrome://tracing open: one
-// track per front-end unit (row tasks), per back-end unit (the work of each popped entry), the
-// survivor FIFOs' and the K/V buffers' occupancy as counters, and one track per DRAM channel
-// (requests, from issue to last data cycle). A cycle window and an event cap bound its size.
+// track per front-end unit (row tasks), one per back-end unit and stage (survivors,
+// normalizations), the survivor FIFOs' and the K/V buffers' occupancy as counters, and the DRAM
+// requests of each channel, one track per request slot (from issue to last data cycle).
+//
+// Perfetto's trace processor drops a complete event that overlaps another of its track without
+// nesting in it, so work that overlaps in time goes on tracks of its own: a request takes the
+// lowest slot of its channel free at its issue, and so on. Events go to a spill file as the run
+// reports them, so that the memory a recording takes does not grow with the run.
 package timeline
 
 import (
-	"bufio"
-	"encoding/json"
-	"fmt"
-	"io"
-	"sort"
-	"strconv"
-
 	"github.com/lrpsim/lrpsim/arch"
 	"github.com/lrpsim/lrpsim/sim"
 )
@@ -25,51 +23,50 @@ const (
 	pidMemory   = 4
 )
 
+// slotBits is where a track's group (a channel, a back-end unit and stage) starts in its thread
+// id; the slot is below.
+const slotBits = 16
+
 // Options bound a recording.
 type Options struct {
 	// From and To are the cycle window [From, To); To <= 0 means no end.
 	From, To int64
-	// MaxEvents caps the events kept (0: DefaultMaxEvents); past it the recording stops and the
-	// file says so.
+	// MaxEvents, when positive, caps the events kept; past it the recording stops and the file
+	// says so ("truncated"). 0 keeps every event: the recording's memory does not grow with
+	// them, only the file does.
 	MaxEvents int
 }
 
-// DefaultMaxEvents is the event cap when Options.MaxEvents is 0: about 100 MB of JSON.
-const DefaultMaxEvents = 1_000_000
+// Back-end stages, each on its own tracks.
+const (
+	stageSurvivor = iota
+	stageNormalization
+)
 
-// event is one trace event.
-type event struct {
-	name, cat string
-	ph        byte
-	ts, dur   int64 // cycles
-	pid, tid  int
-	args      []arg
-}
-
-type arg struct {
-	key string
-	val int64
-}
-
-// Recorder is a sim.Observer that keeps the events of a cycle window.
+// Recorder is a sim.Observer that keeps the events of a cycle window. Close it (or write it)
+// to remove its spill file.
 type Recorder struct {
 	opt       Options
-	events    []event
+	spill     spill
+	events    int
 	truncated bool
 	units     int
-	channels  int
-	// lastWait and lastBuffer index the latest wait slices, which a wait that continues extends.
-	lastWait   map[int]int
-	lastBuffer int
-	lastDep    int
+	// dram and backEnd are the slot tracks: per channel, per back-end unit and stage.
+	dram    slots
+	backEnd slots
+	// fifo (per unit) and buffers are the counters.
+	fifo    map[int]*counter
+	buffers counter
+	// pendingWait, pendingBuffer and pendingDep are the latest wait slices, held back while a
+	// wait that continues them may still extend them.
+	pendingWait   map[int]*record
+	pendingBuffer *record
+	pendingDep    *record
 }
 
 // NewRecorder returns a recorder for a window.
 func NewRecorder(opt Options) *Recorder {
-	if opt.MaxEvents <= 0 {
-		opt.MaxEvents = DefaultMaxEvents
-	}
-	return &Recorder{opt: opt, lastBuffer: -1, lastDep: -1}
+	return &Recorder{opt: opt, fifo: map[int]*counter{}, pendingWait: map[int]*record{}}
 }
 
 var _ sim.Observer = (*Recorder)(nil)
@@ -79,214 +76,231 @@ func (r *Recorder) in(from, to int64) bool {
 	return to >= r.opt.From && (r.opt.To <= 0 || from < r.opt.To)
 }
 
-func (r *Recorder) add(e event) {
-	if len(r.events) >= r.opt.MaxEvents {
+// admit counts one more event, or refuses it past the cap.
+func (r *Recorder) admit() bool {
+	if r.opt.MaxEvents > 0 && r.events >= r.opt.MaxEvents {
 		r.truncated = true
-		return
+		return false
 	}
-	r.events = append(r.events, e)
+	r.events++
+	return true
+}
+
+func (r *Recorder) add(e record) {
+	if r.admit() {
+		r.spill.put(e)
+	}
 }
 
 // RowTask implements sim.Observer.
 func (r *Recorder) RowTask(unit, head, row int, start, end int64) {
 	r.units = max(r.units, unit+1)
 	if r.in(start, end) {
-		r.add(event{name: fmt.Sprintf("head %d row %d", head, row), cat: "front_end", ph: 'X', ts: start,
-			dur: end - start + 1, pid: pidFrontEnd, tid: unit, args: []arg{{"head", int64(head)}, {"row", int64(row)}}})
+		r.add(record{kind: kindRowTask, ts: start, dur: end - start + 1, tid: int64(unit), a: [3]int64{int64(head), int64(row)}})
 	}
 }
 
-// BackEndWork implements sim.Observer.
+// BackEndWork implements sim.Observer: a survivor's work on the unit's survivor tracks, a row's
+// normalization (with or without its maximum) on its normalization tracks, since the two
+// overlap when the back end pipelines them.
 func (r *Recorder) BackEndWork(unit, head, row int, marker, keepMax bool, pop, end int64) {
 	r.units = max(r.units, unit+1)
 	if !r.in(pop, end-1) || end <= pop {
 		return
 	}
-	name := "survivor"
+	k, stage := kindSurvivor, stageSurvivor
 	switch {
 	case keepMax:
-		name = "row maximum and normalization"
+		k, stage = kindKeepMax, stageNormalization
 	case marker:
-		name = "normalization"
+		k, stage = kindNormalization, stageNormalization
 	}
-	r.add(event{name: name, cat: "back_end", ph: 'X', ts: pop, dur: end - pop, pid: pidBackEnd, tid: unit,
-		args: []arg{{"head", int64(head)}, {"row", int64(row)}}})
+	group := unit<<2 | stage
+	tid := int64(group)<<slotBits | int64(r.backEnd.take(group, pop, end))
+	r.add(record{kind: k, ts: pop, dur: end - pop, tid: tid, a: [3]int64{int64(head), int64(row)}})
 }
 
-// FIFOFill implements sim.Observer.
+// FIFOFill implements sim.Observer: the unit's counter, when its value changes.
 func (r *Recorder) FIFOFill(unit int, cycle int64, entries int) {
 	r.units = max(r.units, unit+1)
-	if r.in(cycle, cycle) {
-		r.add(event{name: fmt.Sprintf("fifo %d", unit), cat: "fifo", ph: 'C', ts: cycle, pid: pidFIFO, tid: 0,
-			args: []arg{{"entries", int64(entries)}}})
+	if !r.in(cycle, cycle) {
+		return
 	}
+	c := r.fifo[unit]
+	if c == nil {
+		c = &counter{}
+		r.fifo[unit] = c
+	}
+	r.sample(c, record{kind: kindFIFO, ts: cycle, a: [3]int64{int64(unit), int64(entries)}})
 }
 
 // LoadStarted implements sim.Observer.
 func (r *Recorder) LoadStarted(tile int, cycle int64, segs []sim.Segment) {}
 
-// Request implements sim.Observer.
+// Request implements sim.Observer: the request on the lowest slot of its channel free at its
+// issue.
 func (r *Recorder) Request(q arch.Request) {
-	r.channels = max(r.channels, q.Channel+1)
+	r.dram.grow(q.Channel)
 	if r.in(q.Issue, q.Last) {
-		r.add(event{name: fmt.Sprintf("tile %d", q.Tile), cat: "dram", ph: 'X', ts: q.Issue, dur: q.Last - q.Issue + 1,
-			pid: pidMemory, tid: q.Channel, args: []arg{{"bytes", q.Bytes}, {"first_data", q.First}, {"offset", q.Offset}}})
+		tid := int64(q.Channel)<<slotBits | int64(r.dram.take(q.Channel, q.Issue, q.Last+1))
+		r.add(record{kind: kindRequest, ts: q.Issue, dur: q.Last - q.Issue + 1, tid: tid, a: [3]int64{int64(q.Tile), q.Bytes, q.First}, b: q.Offset})
 	}
 }
 
-// BuffersInUse implements sim.Observer.
+// BuffersInUse implements sim.Observer: the counter, when its value changes.
 func (r *Recorder) BuffersInUse(cycle int64, n int) {
 	if r.in(cycle, cycle) {
-		r.add(event{name: "K/V buffers in use", cat: "memory", ph: 'C', ts: cycle, pid: pidMemory, tid: 0,
-			args: []arg{{"buffers", int64(n)}}})
+		r.sample(&r.buffers, record{kind: kindBuffers, ts: cycle, a: [3]int64{int64(n)}})
 	}
+}
+
+// counter holds a counter's latest sample back until its cycle is over, so that the changes of
+// one cycle (a push and a pop) make one sample, and records it only when its value differs from
+// the last recorded.
+type counter struct {
+	pending, last  record
+	held, recorded bool
+}
+
+// value is the value a counter sample carries.
+func (e record) value() int64 {
+	if e.kind == kindFIFO {
+		return e.a[1]
+	}
+	return e.a[0]
+}
+
+// sample takes a counter's new sample e.
+func (r *Recorder) sample(c *counter, e record) {
+	if c.held && c.pending.ts != e.ts {
+		r.settle(c)
+	}
+	c.pending, c.held = e, true
+}
+
+// settle records a counter's held sample if it changed the value.
+func (r *Recorder) settle(c *counter) {
+	if !c.held {
+		return
+	}
+	c.held = false
+	if c.recorded && c.last.value() == c.pending.value() {
+		return
+	}
+	c.last, c.recorded = c.pending, true
+	r.add(c.pending)
 }
 
 // Stalled implements sim.Observer: a "stalled (FIFO full)" slice inside the row task.
 func (r *Recorder) Stalled(unit int, from, to int64) {
 	if r.in(from, to-1) {
-		r.add(event{name: "stalled (FIFO full)", cat: "stall", ph: 'X', ts: from, dur: to - from, pid: pidFrontEnd, tid: unit,
-			args: []arg{{"cycles", to - from}}})
+		r.add(record{kind: kindStall, ts: from, dur: to - from, tid: int64(unit)})
 	}
 }
 
 // Waited implements sim.Observer: a "waiting for memory" slice between row tasks. The reference
 // engine reports waits cycle by cycle and the event engine in runs: consecutive ones merge here so
-// that both write the same file.
+// that both write the same events.
 func (r *Recorder) Waited(unit int, from, to int64) {
-	if !r.in(from, to-1) {
-		return
-	}
-	if i, ok := r.lastWait[unit]; ok && i < len(r.events) && r.events[i].ts+r.events[i].dur == from {
-		r.events[i].dur = to - r.events[i].ts
-		r.events[i].args[0].val = r.events[i].dur
-		return
-	}
-	if r.lastWait == nil {
-		r.lastWait = map[int]int{}
-	}
-	r.lastWait[unit] = len(r.events)
-	r.add(event{name: "waiting for memory", cat: "wait", ph: 'X', ts: from, dur: to - from, pid: pidFrontEnd, tid: unit,
-		args: []arg{{"cycles", to - from}}})
+	p := r.pendingWait[unit]
+	r.wait(&p, kindWait, int64(unit), from, to)
+	r.pendingWait[unit] = p
 }
 
 // BufferWaited implements sim.Observer: the memory's "load waiting for a buffer" slices.
 func (r *Recorder) BufferWaited(from, to int64) {
-	r.loadWaited(&r.lastBuffer, "load waiting for a K/V buffer", from, to)
+	r.wait(&r.pendingBuffer, kindBufferWait, -1, from, to)
 }
 
 // DependencyWaited implements sim.Observer: the memory's "load waiting for the previous layer"
 // slices.
 func (r *Recorder) DependencyWaited(from, to int64) {
-	r.loadWaited(&r.lastDep, "load waiting for the previous layer", from, to)
+	r.wait(&r.pendingDep, kindDependencyWait, -1, from, to)
 }
 
-// loadWaited adds a memory wait slice, or extends the last one (*last) when it ends at from.
-func (r *Recorder) loadWaited(last *int, name string, from, to int64) {
+// wait extends the pending wait slice *p when [from, to) continues it, or records *p and holds
+// a new one back.
+func (r *Recorder) wait(p **record, k kind, tid, from, to int64) {
 	if !r.in(from, to-1) {
 		return
 	}
-	if *last >= 0 && *last < len(r.events) && r.events[*last].ts+r.events[*last].dur == from {
-		e := &r.events[*last]
-		e.dur = to - e.ts
-		e.args[0].val = e.dur
+	if *p != nil && (*p).ts+(*p).dur == from {
+		(*p).dur = to - (*p).ts
 		return
 	}
-	*last = len(r.events)
-	r.add(event{name: name, cat: "memory", ph: 'X', ts: from, dur: to - from, pid: pidMemory, tid: -1,
-		args: []arg{{"cycles", to - from}}})
+	if *p != nil {
+		r.spill.put(**p)
+		*p = nil
+	}
+	if r.admit() {
+		*p = &record{kind: k, ts: from, dur: to - from, tid: tid}
+	}
+}
+
+// flushPending records the wait slices and counter samples held back, in a fixed order.
+func (r *Recorder) flushPending() {
+	for u := 0; u < r.units; u++ {
+		if p := r.pendingWait[u]; p != nil {
+			r.spill.put(*p)
+			delete(r.pendingWait, u)
+		}
+		if c := r.fifo[u]; c != nil {
+			r.settle(c)
+		}
+	}
+	r.settle(&r.buffers)
+	for _, p := range []**record{&r.pendingBuffer, &r.pendingDep} {
+		if *p != nil {
+			r.spill.put(**p)
+			*p = nil
+		}
+	}
 }
 
 // Events is the number of events kept.
-func (r *Recorder) Events() int { return len(r.events) }
+func (r *Recorder) Events() int { return r.events }
 
 // Truncated reports whether the event cap cut the recording short.
 func (r *Recorder) Truncated() bool { return r.truncated }
 
-// WriteJSON writes the trace-event JSON: {"traceEvents": [...], "displayTimeUnit": "ns",
-// "otherData": {...}}. Timestamps are in microseconds of the simulated clock (clockGHz). Events
-// at or after the run's end (cycles) are bookkeeping the event engine may do after the last busy
-// cycle, such as a buffer returning to the pool, and are left out.
-func (r *Recorder) WriteJSON(w io.Writer, clockGHz float64, cycles int64, about map[string]string) error {
-	bw := bufio.NewWriter(w)
-	us := func(cycles int64) string {
-		return strconv.FormatFloat(float64(cycles)/(clockGHz*1000), 'f', -1, 64)
-	}
-	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
-	fmt.Fprint(bw, "{\"traceEvents\":[\n")
-	first := true
-	emit := func(s string) {
-		if !first {
-			fmt.Fprint(bw, ",\n")
-		}
-		first = false
-		fmt.Fprint(bw, s)
-	}
-	meta := func(pid, tid int, what, name string) {
-		emit(fmt.Sprintf(`{"name":%s,"ph":"M","pid":%d,"tid":%d,"args":{"name":%s}}`, q(what), pid, tid, q(name)))
-	}
-	meta(pidFrontEnd, 0, "process_name", "front-end units (row tasks)")
-	meta(pidBackEnd, 0, "process_name", "back-end units (exp, multipliers, normalization)")
-	meta(pidFIFO, 0, "process_name", "survivor FIFOs")
-	meta(pidMemory, 0, "process_name", "memory (DRAM requests per channel, K/V buffers)")
-	for u := 0; u < r.units; u++ {
-		meta(pidFrontEnd, u, "thread_name", fmt.Sprintf("unit %d", u))
-		meta(pidBackEnd, u, "thread_name", fmt.Sprintf("unit %d", u))
-	}
-	for c := 0; c < r.channels; c++ {
-		meta(pidMemory, c, "thread_name", fmt.Sprintf("channel %d", c))
-	}
-	meta(pidMemory, -1, "thread_name", "buffer waits")
-	// Time order, track by track: the engines hear of some spans (waits) at different moments,
-	// and a viewer wants them sorted anyway. Equal keys keep the order of the cycle model.
-	events := append([]event(nil), r.events...)
-	sort.SliceStable(events, func(i, j int) bool {
-		a, b := &events[i], &events[j]
-		if a.ts != b.ts {
-			return a.ts < b.ts
-		}
-		if a.pid != b.pid {
-			return a.pid < b.pid
-		}
-		return a.tid < b.tid
-	})
-	kept := 0
-	for _, e := range events {
-		if e.ts >= cycles {
-			continue
-		}
-		kept++
-		s := fmt.Sprintf(`{"name":%s,"cat":%s,"ph":"%c","ts":%s,"pid":%d,"tid":%d`, q(e.name), q(e.cat), e.ph, us(e.ts), e.pid, e.tid)
-		if e.ph == 'X' {
-			s += `,"dur":` + us(e.dur)
-		}
-		s += `,"args":{`
-		for i, a := range e.args {
-			if i > 0 {
-				s += ","
-			}
-			s += q(a.key) + ":" + strconv.FormatInt(a.val, 10)
-		}
-		emit(s + "}}")
-	}
-	fmt.Fprint(bw, "\n],\"displayTimeUnit\":\"ns\",\"otherData\":{")
-	keys := []string{"window_from_cycle", "window_to_cycle", "events", "truncated", "clock_ghz"}
-	vals := map[string]string{"window_from_cycle": strconv.FormatInt(r.opt.From, 10),
-		"window_to_cycle": strconv.FormatInt(r.opt.To, 10), "events": strconv.Itoa(kept),
-		"truncated": strconv.FormatBool(r.truncated), "clock_ghz": strconv.FormatFloat(clockGHz, 'g', -1, 64)}
-	for k, v := range about {
-		if _, ok := vals[k]; !ok {
-			keys = append(keys, k)
-		}
-		vals[k] = v
-	}
-	sort.Strings(keys[5:])
-	for i, k := range keys {
-		if i > 0 {
-			fmt.Fprint(bw, ",")
-		}
-		fmt.Fprintf(bw, "%s:%s", q(k), q(vals[k]))
-	}
-	fmt.Fprint(bw, "}}\n")
-	return bw.Flush()
+// Close removes the recording's spill file; the recorder cannot be written after.
+func (r *Recorder) Close() error { return r.spill.close() }
+
+// slots assigns overlapping slices of a group (a channel, a back-end unit and stage) to tracks:
+// a slice takes the lowest slot whose slices all end by its start, so that a slot's slices are
+// disjoint whatever order they are reported in.
+type slots struct {
+	ends [][]int64 // per group, per slot: the latest end of its slices
 }
+
+// grow makes room for group.
+func (s *slots) grow(group int) {
+	for len(s.ends) <= group {
+		s.ends = append(s.ends, nil)
+	}
+}
+
+// take assigns [from, to) of group to a slot and returns it.
+func (s *slots) take(group int, from, to int64) int {
+	s.grow(group)
+	ends := s.ends[group]
+	for i, e := range ends {
+		if e <= from {
+			ends[i] = to
+			return i
+		}
+	}
+	s.ends[group] = append(ends, to)
+	return len(ends)
+}
+
+// used is the number of slots group has used.
+func (s *slots) used(group int) int {
+	if group >= len(s.ends) {
+		return 0
+	}
+	return len(s.ends[group])
+}
+
+// groups is the number of groups.
+func (s *slots) groups() int { return len(s.ends) }

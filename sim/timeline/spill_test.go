@@ -1,0 +1,69 @@
+package timeline
+
+import (
+	"bytes"
+	"testing"
+)
+
+// TestSpillFileKeepsRecords: records that go through the spill file come back as they went in,
+// in order, and closing removes what it held.
+func TestSpillFileKeepsRecords(t *testing.T) {
+	defer func(l int) { spillLimit = l }(spillLimit)
+	want := []record{
+		{kind: kindRowTask, ts: 3, dur: 5, tid: 1, a: [3]int64{2, 7}},
+		{kind: kindRequest, ts: 1 << 40, dur: 1, tid: 3<<slotBits | 2, a: [3]int64{9, 32, -4}, b: 64},
+		{kind: kindBufferWait, ts: 0, dur: 12, tid: -1},
+	}
+	for _, limit := range []int{1, 1 << 20} {
+		spillLimit = limit
+		var s spill
+		for i := 0; i < 100; i++ {
+			s.put(want[i%len(want)])
+		}
+		if (s.file != nil) != (limit == 1) {
+			t.Errorf("limit %d: spill file %v", limit, s.file)
+		}
+		for pass := 0; pass < 2; pass++ {
+			i := 0
+			err := s.each(func(e record) error {
+				if e != want[i%len(want)] {
+					t.Fatalf("limit %d pass %d: record %d is %+v, want %+v", limit, pass, i, e, want[i%len(want)])
+				}
+				i++
+				return nil
+			})
+			if err != nil || i != 100 {
+				t.Errorf("limit %d pass %d: %d records, error %v", limit, pass, i, err)
+			}
+		}
+		if err := s.close(); err != nil || s.file != nil {
+			t.Errorf("limit %d: close: %v", limit, err)
+		}
+	}
+}
+
+// TestSpilledTimelineIsTheSame: a recording that spills writes the same file as one held in
+// memory.
+func TestSpilledTimelineIsTheSame(t *testing.T) {
+	defer func(l int) { spillLimit = l }(spillLimit)
+	write := func() []byte {
+		r := NewRecorder(Options{})
+		defer r.Close()
+		for c := int64(0); c < 5000; c++ {
+			r.RowTask(int(c%3), 0, int(c), c, c+2)
+			r.FIFOFill(int(c%3), c, int(c%5))
+			r.Waited(1, c, c+1)
+		}
+		var buf bytes.Buffer
+		if err := r.WriteJSON(&buf, 1, 6000, nil); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	spillLimit = 1 << 30
+	mem := write()
+	spillLimit = 64
+	if disk := write(); !bytes.Equal(mem, disk) {
+		t.Errorf("spilled and in-memory recordings differ: %d and %d bytes", len(disk), len(mem))
+	}
+}

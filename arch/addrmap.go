@@ -54,3 +54,43 @@ func ceilBytes(bits int64) int64 { return (bits + 7) / 8 }
 
 // alignUp rounds a up to a multiple of b.
 func alignUp(a, b int64) int64 { return (a + b - 1) / b * b }
+
+// Bursts are the addresses of the bursts of burst bytes, aligned to burst, that a load reading
+// ranges fetches, in load order: each range's bursts in ascending address order, and a burst
+// two ranges share (the end of one array and the start of the next, or two packed heads) fetched
+// once. DRAM reads whole aligned bursts, so these, not the ranges' bytes, are what a load costs.
+func Bursts(ranges []Range, burst int64) []int64 {
+	var out []int64
+	var seen map[int64]bool // made only once a range goes back below a burst already fetched
+	end := int64(-1)        // end of the highest burst fetched so far
+	for _, r := range ranges {
+		for a := r.Addr / burst * burst; a < r.Addr+r.Bytes; a += burst {
+			if a < end {
+				if seen == nil {
+					seen = make(map[int64]bool, len(out))
+					for _, x := range out {
+						seen[x] = true
+					}
+				}
+				if seen[a] {
+					continue
+				}
+			}
+			out = append(out, a)
+			if seen != nil {
+				seen[a] = true
+			}
+			end = max(end, a+burst)
+		}
+	}
+	return out
+}
+
+// loadRanges are the DRAM ranges tile t's load reads: its Ranges, or, for a tile that names
+// none (a test's), its Bytes from address 0.
+func (t *Tile) loadRanges() []Range {
+	if t.Ranges == nil && t.Bytes > 0 {
+		return []Range{{Addr: 0, Bytes: t.Bytes}}
+	}
+	return t.Ranges
+}

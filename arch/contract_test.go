@@ -41,7 +41,7 @@ func randParams[S any](r *rand.Rand, reg *Registry[S], name string) any {
 // buffers, answer the same row fetches and count the same Stats and Ready cycles as Step run
 // every cycle; every tile is loaded.
 func TestMemoryModelsContract(t *testing.T) {
-	eachVariant(t, MemoryModels, []string{"serial", "pipelined"}, func(t *testing.T, r *rand.Rand, name string, spec MemoryModelSpec) {
+	eachVariant(t, MemoryModels, []string{"serial", "pipelined", "ideal"}, func(t *testing.T, r *rand.Rand, name string, spec MemoryModelSpec) {
 		waits, rows := 0, 0
 		const iters = 300
 		for it := range iters {

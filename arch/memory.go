@@ -4,9 +4,12 @@ package arch
 // (with the head's Q when it is the head's first tile), and the row tasks of each front-end unit
 // that work inside it.
 type Tile struct {
-	Seq   int         // position in the run's sequence of loads
-	Bytes int64       // bytes the load brings from DRAM
-	Tasks [][]RowTask // Tasks[u]: unit u's row tasks in this tile, in order
+	Seq   int   // position in the run's sequence of loads
+	Bytes int64 // bytes of data the load needs (its Ranges' bytes)
+	// Ranges are the DRAM ranges the load reads, in load order; the memory system fetches the
+	// aligned bursts covering them (Bursts), so it moves Bytes or more. Nil: Bytes from 0.
+	Ranges []Range
+	Tasks  [][]RowTask // Tasks[u]: unit u's row tasks in this tile, in order
 	// Tiles DepFrom .. DepFrom+DepTiles-1 are earlier tiles whose work must all end before
 	// this tile's load may start (the previous layer of the same inputs, when layers depend on
 	// each other); DepTiles 0: none.
@@ -30,10 +33,17 @@ type TileSource interface {
 
 // DRAMStats are a memory system's counts.
 type DRAMStats struct {
-	Bytes      int64 `json:"bytes"`
-	Loads      int64 `json:"loads"`
-	Busy       int64 `json:"busy"`        // cycles transferring (latency included)
-	WaitBuffer int64 `json:"wait_buffer"` // cycles a load waited for a free SRAM buffer
+	Bytes int64 `json:"bytes"`
+	Loads int64 `json:"loads"`
+	// Busy: data-bus occupancy, the cycles in which a channel's data bus transferred, summed
+	// over the channels (a channel's share of the run is Busy / channels / cycles).
+	Busy int64 `json:"busy"`
+	// Requests are the DRAM requests (whole aligned bursts or lines); RequestCycles the cycles
+	// from each one's issue to its last data cycle, summed over them (latency included, so
+	// overlapping requests count each of their cycles).
+	Requests      int64 `json:"requests"`
+	RequestCycles int64 `json:"request_cycles"`
+	WaitBuffer    int64 `json:"wait_buffer"` // cycles a load waited for a free SRAM buffer
 	// WaitDependency: cycles a load with a free buffer waited for the tiles it depends on.
 	WaitDependency int64 `json:"wait_dependency"`
 	// VRows are the V rows fetched on demand, VBytes their bytes (whole bursts, included in
@@ -46,13 +56,13 @@ type DRAMStats struct {
 type Request struct {
 	Tile    int   // the tile whose load it belongs to
 	Channel int   // the channel that served it
-	Offset  int64 // its first byte's offset in the tile's load
-	Bytes   int64
+	Offset  int64 // its first byte's offset in the bytes the load fetches (its bursts)
+	Bytes   int64 // a whole burst (memory.burst_bytes), at an address aligned to it
 	Issue   int64 // cycle it was issued
 	First   int64 // its first data cycle
 	Last    int64 // its last data cycle
-	// Direct: a row fetched on demand, which reads [Addr, Addr+Bytes) itself rather than a part
-	// of the tile's load.
+	// Addr is the burst's DRAM address, aligned to Bytes. Direct: a burst of a row fetched on
+	// demand rather than of the tile's load.
 	Direct bool
 	Addr   int64
 }
@@ -113,6 +123,10 @@ type Memory interface {
 type SerialMemoryParams struct {
 	BytesPerCycle int   `yaml:"dram_bytes_per_cycle"` // DRAM channel bandwidth
 	Latency       int64 `yaml:"dram_latency"`         // cycles before a load's first transfer
+	// BurstBytes is the transfer granularity: a load brings the aligned lines of BurstBytes
+	// covering its ranges, back to back (64 in configs/serial-memory.yaml: a cache line, DDR4's
+	// BL8 burst on a 64-bit channel).
+	BurstBytes int `yaml:"burst_bytes"`
 	// Buffers are the K/V buffers the config splits the SRAM into: the model has two, which its
 	// check holds the config to.
 	Buffers int `yaml:"kv_buffers"`
@@ -120,7 +134,7 @@ type SerialMemoryParams struct {
 
 // The serial model registers first: messages list it first.
 func init() {
-	RegisterMemoryModel("serial", SerialMemoryParams{BytesPerCycle: 32, Latency: 50, Buffers: 2},
+	RegisterMemoryModel("serial", SerialMemoryParams{BytesPerCycle: 32, Latency: 50, BurstBytes: 64, Buffers: 2},
 		SerialMemoryParams.check, false, func(p SerialMemoryParams, src TileSource, l MemoryListener) Memory {
 			return NewSerialMemory(p, src, l)
 		})
@@ -304,23 +318,35 @@ func (m *SerialMemory) Advance(c int64) error {
 	return nil
 }
 
+// start starts tile t's load at cycle c: one latency, then its lines streamed over the channel.
 func (m *SerialMemory) start(t *Tile, c int64) {
-	dur := m.p.LoadCycles(t.Bytes)
+	line := int64(m.p.BurstBytes)
+	lines := Bursts(t.loadRanges(), line)
+	bytes := int64(len(lines)) * line
+	dur := m.p.LoadCycles(bytes)
 	u := &tileUse{ready: c + dur, lastAct: c + dur - 1, freeAt: -1, tasksLeft: t.NumTasks()}
 	m.tiles = append(m.tiles, u)
 	m.channelFree = c + dur
-	m.stats.Busy += dur
-	m.stats.Bytes += t.Bytes
+	m.stats.Busy += dur - m.p.Latency
+	m.stats.Bytes += bytes
 	m.stats.Loads++
 	if m.listener != nil {
 		m.listener.LoadStarted(t, c, u.ready)
-		if rl, ok := m.listener.(RequestListener); ok {
-			// The serial channel brings the whole tile as one request.
-			rl.RequestIssued(Request{Tile: t.Seq, Bytes: t.Bytes, Issue: c, First: c + m.p.Latency, Last: c + dur - 1})
+	}
+	rl, _ := m.listener.(RequestListener)
+	for i, a := range lines {
+		// Line i's data cycles are its share of the stream; all are issued with the load.
+		first := c + m.p.Latency + int64(i)*line/int64(m.p.BytesPerCycle)
+		last := c + m.p.LoadCycles(int64(i+1)*line) - 1
+		m.stats.Requests++
+		m.stats.RequestCycles += last - c + 1
+		if rl != nil {
+			rl.RequestIssued(Request{Tile: t.Seq, Offset: int64(i) * line, Bytes: line,
+				Issue: c, First: first, Last: last, Addr: a})
 		}
-		if m.next >= 2 {
-			m.listener.BufferReused(m.next - 2)
-		}
+	}
+	if m.listener != nil && m.next >= 2 {
+		m.listener.BufferReused(m.next - 2)
 	}
 	m.next++
 	m.settle(len(m.tiles) - 1)

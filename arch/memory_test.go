@@ -241,20 +241,22 @@ func randMemoryCase(r *rand.Rand, ntiles, slow int) (tileList, []memWork) {
 	return tiles, work
 }
 
-// TestSerialMemoryHandWorked: three tiles of 10 bytes at 2 B/cycle, latency 3 (8 cycles a load).
+// TestSerialMemoryHandWorked: three tiles of 40 bytes, each one whole 64-byte line, at 16 B/cycle,
+// latency 4 (4 + 64/16 = 8 cycles a load).
 //
 //	tile 0: 0..7, ready 8; tile 1 (buffer free): 8..15, ready 16. Tile 0's one task ends at
 //	8+20 = 28, so its buffer is free at 29: tile 2 waits on the free channel 16..28 (13 cycles)
-//	and loads 29..36, ready 37. Busy 24 cycles, 30 bytes, 3 loads.
+//	and loads 29..36, ready 37. 192 bytes (3 lines) in 3 loads; the data bus busy 3 x 4 = 12
+//	cycles, the requests in flight 3 x 8 = 24.
 func TestSerialMemoryHandWorked(t *testing.T) {
 	var tiles tileList
 	for s := 0; s < 3; s++ {
-		tiles = append(tiles, &Tile{Seq: s, Bytes: 10, Tasks: [][]RowTask{make([]RowTask, 1)}})
+		tiles = append(tiles, &Tile{Seq: s, Bytes: 40, Tasks: [][]RowTask{make([]RowTask, 1)}})
 	}
 	work := []memWork{{taskEnds: []int64{20}}, {taskEnds: []int64{0}}, {taskEnds: []int64{0}}}
-	p := SerialMemoryParams{BytesPerCycle: 2, Latency: 3}
+	p := SerialMemoryParams{BytesPerCycle: 16, Latency: 4, BurstBytes: 64}
 	want := memResult{loads: []memLoad{{0, 0, 8}, {1, 8, 16}, {2, 29, 37}}, reused: []int{0}, ready: []int64{8, 16, 37},
-		stats: DRAMStats{Bytes: 30, Loads: 3, Busy: 24, WaitBuffer: 13}}
+		stats: DRAMStats{Bytes: 192, Loads: 3, Busy: 12, Requests: 3, RequestCycles: 24, WaitBuffer: 13}}
 	for name, run := range map[string]func(*testing.T, newMemoryFunc, tileList, []memWork) memResult{
 		"per-cycle": runMemoryPerCycle, "events": runMemoryEvents} {
 		if got := run(t, serial(p), tiles, work); !reflect.DeepEqual(got, want) {
@@ -281,7 +283,7 @@ func TestSerialMemorySkipAheadMatchesStep(t *testing.T) {
 	} {
 		waits := 0
 		for it := 0; it < 150; it++ {
-			p := SerialMemoryParams{BytesPerCycle: 1 + r.IntN(tc.maxBW), Latency: int64(r.IntN(tc.maxLat + 1))}
+			p := SerialMemoryParams{BytesPerCycle: 1 + r.IntN(tc.maxBW), Latency: int64(r.IntN(tc.maxLat + 1)), BurstBytes: 1 + r.IntN(64)}
 			tiles, work := randMemoryCase(r, 1+r.IntN(tc.maxTiles), tc.slow)
 			want, got := runMemoryPerCycle(t, serial(p), tiles, work), runMemoryEvents(t, serial(p), tiles, work)
 			if !reflect.DeepEqual(want, got) {

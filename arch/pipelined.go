@@ -33,6 +33,7 @@ func (p PipelinedMemoryParams) burstCycles(bytes int64) int64 {
 // a buffer is free, so up to Buffers-1 tiles are prefetched while one is in use.
 type PipelinedMemory struct {
 	p        PipelinedMemoryParams
+	ideal    bool // the ideal memory (arch/ideal.go): every request served the cycle it is dealt
 	src      TileSource
 	listener MemoryListener
 
@@ -68,8 +69,8 @@ type pipeRequest struct {
 	tile  int
 	off   int64 // offset in the tile's load
 	bytes int64
-	// addr is the request's own DRAM address when direct (a row fetched on demand, not a part
-	// of the tile's load).
+	// addr is the burst's aligned DRAM address; direct: a burst of a row fetched on demand, not
+	// of the tile's load.
 	addr   int64
 	direct bool
 	// issue, first and last are its issue cycle and its first and last data cycles.
@@ -81,6 +82,12 @@ type pipeRequest struct {
 // MaxInFlight before it has completed; its data comes Latency after the issue, or later while
 // the bus is busy with earlier requests.
 func (m *PipelinedMemory) deal(ch *pipeChannel, r pipeRequest, ready int64) pipeRequest {
+	if m.ideal {
+		// No issue slot, window, latency or bus to wait for: the burst arrives as it is asked.
+		r.issue, r.first, r.last = ready, ready, ready
+		ch.queue = append(ch.queue, r)
+		return r
+	}
 	r.issue = max(ch.issued+1, ready)
 	if len(ch.ends) == m.p.MaxInFlight {
 		r.issue = max(r.issue, ch.ends[0]+1)
@@ -95,6 +102,14 @@ func (m *PipelinedMemory) deal(ch *pipeChannel, r pipeRequest, ready int64) pipe
 	}
 	ch.queue = append(ch.queue, r)
 	return r
+}
+
+// dealNext deals a request to the next channel in turn (request k of the run to channel k mod
+// Channels).
+func (m *PipelinedMemory) dealNext(r pipeRequest, ready int64) pipeRequest {
+	ch := &m.ch[m.requests%int64(m.p.Channels)]
+	m.requests++
+	return m.deal(ch, r, ready)
 }
 
 // NewPipelinedMemory returns the pipelined model over the run's tiles.
@@ -181,15 +196,14 @@ func (m *PipelinedMemory) startTiles(c int64) (waiting int, err error) {
 		m.next++
 		u := &tileUse{ready: -1, lastAct: c, freeAt: -1, tasksLeft: t.NumTasks()}
 		m.tiles = append(m.tiles, u)
-		n := 0
-		for off := int64(0); off < t.Bytes; off += int64(m.p.BurstBytes) {
-			ch := &m.ch[m.requests%int64(m.p.Channels)]
-			m.deal(ch, pipeRequest{tile: t.Seq, off: off, bytes: min(int64(m.p.BurstBytes), t.Bytes-off)}, c)
-			m.requests++
-			n++
+		burst := int64(m.p.BurstBytes)
+		bursts := Bursts(t.loadRanges(), burst)
+		for i, a := range bursts {
+			m.dealNext(pipeRequest{tile: t.Seq, off: int64(i) * burst, bytes: burst, addr: a}, c)
 		}
+		n := len(bursts)
 		m.pending = append(m.pending, n)
-		m.stats.Bytes += t.Bytes
+		m.stats.Bytes += int64(n) * burst
 		m.stats.Loads++
 		if m.listener != nil {
 			m.listener.LoadStarted(t, c, -1)
@@ -205,7 +219,9 @@ func (m *PipelinedMemory) startTiles(c int64) (waiting int, err error) {
 func (m *PipelinedMemory) issue(ch *pipeChannel, index int) {
 	r := ch.queue[0]
 	ch.queue = ch.queue[1:]
-	m.stats.Busy += r.last - r.issue + 1
+	m.stats.Busy += m.p.burstCycles(r.bytes)
+	m.stats.Requests++
+	m.stats.RequestCycles += r.last - r.issue + 1
 	if rl, ok := m.listener.(RequestListener); ok {
 		rl.RequestIssued(Request{Tile: r.tile, Channel: index, Offset: r.off, Bytes: r.bytes, Issue: r.issue,
 			First: r.first, Last: r.last, Direct: r.direct, Addr: r.addr})
@@ -225,14 +241,13 @@ func (m *PipelinedMemory) FetchRow(seq int, addr, bytes int64, c int64) (int64, 
 		return at, false
 	}
 	burst := int64(m.p.BurstBytes)
-	bytes = (bytes + burst - 1) / burst * burst // DRAM reads whole bursts
 	ready := c + 1
-	for off := int64(0); off < bytes; off += burst {
-		ch := &m.ch[m.requests%int64(m.p.Channels)]
-		r := m.deal(ch, pipeRequest{tile: seq, off: off, bytes: burst, addr: addr + off, direct: true}, c+1)
-		m.requests++
+	bursts := Bursts([]Range{{Addr: addr, Bytes: bytes}}, burst)
+	for i, a := range bursts {
+		r := m.dealNext(pipeRequest{tile: seq, off: int64(i) * burst, bytes: burst, addr: a, direct: true}, c+1)
 		ready = max(ready, r.last+1)
 	}
+	bytes = int64(len(bursts)) * burst // DRAM reads whole bursts
 	m.stats.VRows++
 	m.stats.Bytes += bytes
 	m.stats.VBytes += bytes
@@ -282,8 +297,8 @@ func (m *PipelinedMemory) cycle(c int64, perCycle bool) error {
 	m.waited(waiting, c, c+1)
 	for i := range m.ch {
 		ch := &m.ch[i]
-		if len(ch.queue) > 0 && ch.queue[0].issue <= c {
-			m.issue(ch, i)
+		for len(ch.queue) > 0 && ch.queue[0].issue <= c {
+			m.issue(ch, i) // one a cycle, except with the ideal memory's unbounded issue
 		}
 	}
 	m.deliver(c)

@@ -14,7 +14,7 @@ func TestRegistryBuiltIns(t *testing.T) {
 		want, key string
 		check     func(string) error
 	}{
-		{"serial or pipelined", "memory.model", func(n string) error { return MemoryModels.Check(n, nil) }},
+		{"serial, pipelined or ideal", "memory.model", func(n string) error { return MemoryModels.Check(n, nil) }},
 		{"static or dynamic", "dispatch", func(n string) error { return Dispatchers.Check(n, nil) }},
 		{"leopard, row_relative, sanger or spatten", "pruning.policy", func(n string) error { return PruningRules.Check(n, nil) }},
 	} {

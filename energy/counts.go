@@ -91,16 +91,18 @@ func formatFloat(v float64) string {
 // Machine is what the priced instance list needs of a machine's description: Units processing
 // units, each a front end of Lanes lanes (a comparator each), a survivor FIFO of FIFODepth
 // entries of FIFOWidthBits bits, and a back end with an exp unit, MACs multiplier-accumulators
-// and a normalizer; the Q buffer and the K/V SRAM; one DRAM.
+// and a normalizer; the Q buffer and the K/V SRAM, split into KVBuffers tile buffers (0: two);
+// one DRAM.
 type Machine struct {
 	Units, Lanes, MACs, FIFODepth, FIFOWidthBits int
 	SRAMQBytes, SRAMKVBytes                      int64
+	KVBuffers                                    int
 }
 
 // MachineCounts returns counts that list every component of machine m with its instances and
 // the attributes that size it, and no action yet. The Q buffer is priced as two SRAMs of
-// SRAMQBytes (double buffered) and the K/V SRAM as K and V halves, each two SRAMs of a quarter
-// of SRAMKVBytes (each of the two buffers holds the keys and values of one tile).
+// SRAMQBytes (double buffered) and the K/V SRAM as K and V halves, each KVBuffers SRAMs of
+// SRAMKVBytes / KVBuffers / 2 (each buffer holds the keys and values of one tile).
 func MachineCounts(m Machine) Counts {
 	var c Counts
 	units := int64(m.Units)
@@ -114,11 +116,16 @@ func MachineCounts(m Machine) Counts {
 	} {
 		c.SetInstances(in.component, in.n)
 	}
+	kvBuffers := int64(max(m.KVBuffers, 2))
 	for _, sram := range []struct {
 		component string
 		size      int64
-	}{{QSRAM, m.SRAMQBytes}, {KSRAM, m.SRAMKVBytes / 4}, {VSRAM, m.SRAMKVBytes / 4}} {
-		c.SetInstances(sram.component, 2)
+	}{{QSRAM, m.SRAMQBytes}, {KSRAM, m.SRAMKVBytes / kvBuffers / 2}, {VSRAM, m.SRAMKVBytes / kvBuffers / 2}} {
+		n := kvBuffers
+		if sram.component == QSRAM {
+			n = 2
+		}
+		c.SetInstances(sram.component, n)
 		c.SetAttribute(sram.component, AttrSizeBytes, float64(sram.size))
 	}
 	c.SetAttribute(FIFO, AttrDepth, float64(m.FIFODepth))

@@ -43,3 +43,31 @@ func TestMachineCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestMachineCountsKVBuffers: the K/V SRAM is priced as kv_buffers buffers, each a K half and a
+// V half of sram_kv_bytes / kv_buffers / 2.
+func TestMachineCountsKVBuffers(t *testing.T) {
+	for _, tc := range []struct {
+		buffers   int
+		instances int64
+		size      float64
+	}{
+		{0, 2, 16384}, // unset: double buffered
+		{2, 2, 16384},
+		{4, 4, 8192},
+		{8, 8, 4096},
+	} {
+		c := MachineCounts(Machine{Units: 1, Lanes: 1, MACs: 1, FIFODepth: 1, FIFOWidthBits: 8,
+			SRAMQBytes: 2048, SRAMKVBytes: 65536, KVBuffers: tc.buffers})
+		for _, comp := range []string{KSRAM, VSRAM} {
+			cc := c.Components[comp]
+			if cc.Instances != tc.instances || cc.Attributes[AttrSizeBytes] != tc.size {
+				t.Errorf("kv_buffers %d: %s %d x %g B, want %d x %g B", tc.buffers, comp, cc.Instances,
+					cc.Attributes[AttrSizeBytes], tc.instances, tc.size)
+			}
+		}
+		if q := c.Components[QSRAM]; q.Instances != 2 || q.Attributes[AttrSizeBytes] != 2048 {
+			t.Errorf("kv_buffers %d: Q buffer %d x %g B, want 2 x 2048", tc.buffers, q.Instances, q.Attributes[AttrSizeBytes])
+		}
+	}
+}

@@ -25,8 +25,8 @@ export LRPSIM_PROVENANCE="$PWD/results/PROVENANCE.json" LRPSIM_REGEN=results/reg
 lrpsim table --format md --out results/table.md
 lrpsim table --format csv --out results/table.csv
 lrpsim table --format latex --out results/table.tex
-# The same with an ideal memory system (no DRAM latency, a very wide channel): the compute side
-# of pruning alone, since small heads are DRAM-latency bound under the default memory model.
+# The same with an ideal memory system (memory.model ideal: no DRAM latency, bandwidth or request
+# cap): the compute side of pruning alone, since small heads are memory bound under the default.
 lrpsim table --format md --config configs/ideal-memory.yaml --out results/table-ideal-memory.md
 # The same with the first system model (configs/serial-memory.yaml: one load at a time, static
 # dispatch, independent layers, no packing, a back end that waits for each normalization), so

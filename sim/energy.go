@@ -92,7 +92,7 @@ func EnergyCounts(s *Stats, cfg *Config) energy.Counts {
 func machineOf(cfg *Config) energy.Machine {
 	p := cfg.engineParams()
 	return energy.Machine{Units: p.Units, Lanes: p.FrontEnd.Lanes, MACs: p.BackEnd.Macs, FIFODepth: p.FIFODepth,
-		FIFOWidthBits: fifoEntryBits, SRAMQBytes: p.SRAMQBytes, SRAMKVBytes: p.SRAMKVBytes}
+		FIFOWidthBits: fifoEntryBits, SRAMQBytes: p.SRAMQBytes, SRAMKVBytes: p.SRAMKVBytes, KVBuffers: p.KVBuffers}
 }
 
 // addPolicyUnits counts the units the configured pruning rule adds (arch.AddedUnit), each

@@ -142,7 +142,7 @@ func TestDRAMEnergyHandWorked(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Baselines = []string{"dense"}
-	cfg.Memory.SRAMKVBytes = 4 * 32768 // k_sram is priced as a quarter of sram_kv_bytes
+	cfg.Memory.SRAMKVBytes = 2 * 4 * 32768 // k_sram: kv_buffers (4) arrays of sram_kv_bytes / kv_buffers / 2
 	cfg.Memory.DRAMDevicePJPerBit, cfg.Memory.DRAMInterfacePJPerBit = 2.5, 0.75
 	table, err := energy.ParseTable([]byte("name: pricey-dram\nbase: 45nm\ncomponents:\n  dram:\n    actions:\n      read_byte: 1000000\n"), "pricey.yaml")
 	if err != nil {

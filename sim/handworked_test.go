@@ -20,6 +20,8 @@ func tinyConfig(t *testing.T, lanes, fifo, macs, fill, drain, exp, norm, lat, bw
 	c.BackEnd.FIFODepth, c.BackEnd.Macs = fifo, macs
 	c.BackEnd.ExpLatency, c.BackEnd.NormLatency = exp, norm
 	c.Memory.DRAMLatency, c.Memory.DRAMBytesPerCycle = lat, bw
+	// Byte bursts: the cases count the bytes of their tiny heads, not the lines around them.
+	c.Memory.BurstBytes = 1
 	return c
 }
 

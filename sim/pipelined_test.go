@@ -19,7 +19,7 @@ func TestEnginesAgreePipelinedMemory(t *testing.T) {
 		func(c agreeCase, ref *Stats) []string {
 			m := c.cfg.Memory
 			// Request-cycles in flight above the run's cycles mean requests overlapped.
-			return covered(map[string]bool{"several loads in flight": ref.DRAM.Busy > ref.Cycles,
+			return covered(map[string]bool{"several loads in flight": ref.DRAM.RequestCycles > ref.Cycles,
 				"a full request window":       m.MaxRequests == 1 && ref.DRAM.Bytes > int64(2*m.BurstBytes),
 				"a tile waiting for a buffer": ref.DRAM.WaitBuffer > 0})
 		})
@@ -28,39 +28,42 @@ func TestEnginesAgreePipelinedMemory(t *testing.T) {
 // TestPipelinedMemoryHandWorked: one head, one unit, one lane, a load cut into requests that
 // overlap their latency on two channels.
 //
-//	Head: 1 query, 2 keys, d = dv = 2, 4-bit operands: K 2x2x4 bits = 2 B, V 2 B, Q 1 B: 5 B.
-//	Bursts of 2 B: requests r0 (2 B, channel 0), r1 (2 B, channel 1), r2 (1 B, channel 0).
+//	Head: 1 query, 2 keys, d = dv = 2, 4-bit operands: K 2x2x4 bits = 2 B, V 2 B, Q 1 B: 5 B,
+//	at 0x0 (Q), 0x40 (K) and 0x80 (V). Bursts of 2 B, aligned: r0 0x0 (channel 0), r1 0x40
+//	(channel 1), r2 0x80 (channel 0), 6 B fetched for 5.
 //	1 B per cycle per channel, latency 3, 4 requests in flight per channel, 2 buffers.
 //	Cycle 0: the tile takes a buffer; channel 0 issues r0 (data 3..4), channel 1 issues r1
 //	(data 3..4). Cycle 1: channel 0 issues r2; its data would start at 1+3 = 4, but the bus is
-//	busy until 4, so it comes at 5. The tile is usable at 6 (serially: 3 + 5 = 8).
-//	Keys: k0 = (2, -1) survives (q.k = 8 >= 0, 4 steps 6..9, pushed 9); k1 = (-8, 5) is pruned
-//	at step 1 (cycle 10). Drain 0: the marker is pushed at 10.
-//	Back end: survivor popped 10, exp 0, 2 MAC cycles 10..11; marker popped 11 (visible 11),
-//	normalization from 12 (after the MACs) for 1 cycle: busy until 12; 13 cycles.
-//	DRAM: 5 bytes, 1 load; request-cycles in flight r0 0..4 (5), r1 0..4 (5), r2 1..5 (5) = 15.
+//	busy until 4, so it comes at 5..6. The tile is usable at 7 (serially: 3 + 6 = 9).
+//	Keys: k0 = (2, -1) survives (q.k = 8 >= 0, 4 steps 7..10, pushed 10); k1 = (-8, 5) is pruned
+//	at step 1 (cycle 11). Drain 0: the marker is pushed at 11.
+//	Back end: survivor popped 11, exp 0, 2 MAC cycles 11..12; marker popped 12 (visible 12),
+//	normalization from 13 (after the MACs) for 1 cycle: busy until 13; 14 cycles.
+//	DRAM: 6 bytes, 1 load; data buses busy 2 cycles a burst, 6; request-cycles in flight r0
+//	0..4 (5), r1 0..4 (5), r2 1..6 (6) = 16.
 func TestPipelinedMemoryHandWorked(t *testing.T) {
 	cfg := tinyConfig(t, 1, 2, 1, 0, 0, 0, 1, 3, 1)
 	cfg.Memory.Model = PipelinedMemory
 	cfg.Memory.Channels, cfg.Memory.BurstBytes, cfg.Memory.MaxRequests, cfg.Memory.KVBuffers = 2, 2, 4, 2
 	h := head4([2]int32{2, -1}, [2]int32{-8, 5})
 	for _, st := range bothEngines(t, cfg, Heads{h}) {
-		if st.Cycles != 13 {
-			t.Errorf("%s: cycles = %d, want 13", st.Engine, st.Cycles)
+		if st.Cycles != 14 {
+			t.Errorf("%s: cycles = %d, want 14", st.Engine, st.Cycles)
 		}
-		if st.FrontEnd[0].WaitMemory != 6 {
-			t.Errorf("%s: front end waited %d cycles for memory, want 6", st.Engine, st.FrontEnd[0].WaitMemory)
+		if st.FrontEnd[0].WaitMemory != 7 {
+			t.Errorf("%s: front end waited %d cycles for memory, want 7", st.Engine, st.FrontEnd[0].WaitMemory)
 		}
-		want := DRAMStats{Bytes: 5, Loads: 1, Busy: 15}
+		want := DRAMStats{Bytes: 6, Loads: 1, Busy: 6, Requests: 3, RequestCycles: 16}
 		if st.DRAM != want {
 			t.Errorf("%s: DRAM %+v, want %+v", st.Engine, st.DRAM, want)
 		}
 	}
-	// The same head with the serial model: one load of 5 B after the latency, usable at 8.
+	// The same head with the serial model: one load of three 2-B lines (6 B) after the latency,
+	// usable at 9.
 	cfg.Memory.Model = SerialMemory
 	for _, st := range bothEngines(t, cfg, Heads{h}) {
-		if st.Cycles != 15 || st.FrontEnd[0].WaitMemory != 8 {
-			t.Errorf("%s: serial: cycles %d, wait %d; want 15 and 8", st.Engine, st.Cycles, st.FrontEnd[0].WaitMemory)
+		if st.Cycles != 16 || st.FrontEnd[0].WaitMemory != 9 {
+			t.Errorf("%s: serial: cycles %d, wait %d; want 16 and 9", st.Engine, st.Cycles, st.FrontEnd[0].WaitMemory)
 		}
 	}
 }

@@ -8,15 +8,15 @@ import (
 
 // TestVOnDemandHandWorked: TestPipelinedMemoryHandWorked's head with V fetched on demand.
 //
-//	The load is Q 1 B + K 2 B = 3 B: r0 (2 B, channel 0) and r1 (1 B, channel 1) issue at 0,
-//	data 3..4 and 3..3: the tile is usable at 5. k0 steps 5..8 and is pushed at 8; k1 is pruned
+//	The load is Q 1 B at 0x0 + K 2 B at 0x40, two aligned 2-B bursts: r0 (channel 0) and r1
+//	(channel 1) issue at 0, data 3..4 each: the tile is usable at 5. k0 steps 5..8 and is pushed at 8; k1 is pruned
 //	at 9, when the marker is pushed (drain 0).
 //	k0's V row (dv 2 x 4 bits = 1 B, read as one 2 B burst) is requested at 8 and may issue
 //	from 9 on channel 0 (the run's third request): data 12..13, usable at 14.
 //	Back end: the survivor is popped at 14 (visible then, not at 9), MACs 14..15; the marker
 //	(visible at 10, behind it) is popped at 16, normalization 16: 17 cycles.
-//	DRAM: 3 + 2 = 5 bytes, one V row of 2 B; request-cycles r0 0..4 (5), r1 0..3 (4) and the
-//	V row 9..13 (5) = 14.
+//	DRAM: 4 + 2 = 6 bytes, one V row of 2 B; data bus busy 2 cycles a burst, 6; request-cycles
+//	r0 0..4 (5), r1 0..4 (5) and the V row 9..13 (5) = 15.
 func TestVOnDemandHandWorked(t *testing.T) {
 	cfg := tinyConfig(t, 1, 2, 1, 0, 0, 0, 1, 3, 1)
 	cfg.Memory.Model = PipelinedMemory
@@ -24,13 +24,13 @@ func TestVOnDemandHandWorked(t *testing.T) {
 	cfg.Memory.VFetch = VOnDemand
 	h := head4([2]int32{2, -1}, [2]int32{-8, 5})
 	for _, st := range bothEngines(t, cfg, Heads{h}) {
-		want := DRAMStats{Bytes: 5, Loads: 1, Busy: 14, VRows: 1, VBytes: 2}
+		want := DRAMStats{Bytes: 6, Loads: 1, Busy: 6, Requests: 3, RequestCycles: 15, VRows: 1, VBytes: 2}
 		if st.Cycles != 17 || st.DRAM != want {
 			t.Errorf("%s: cycles %d, DRAM %+v; want 17, %+v", st.Engine, st.Cycles, st.DRAM, want)
 		}
 		// V SRAM: one 8-bit row written, read once by the survivor.
-		if st.Actions.VSRAMWrBits != 8 || st.Actions.VSRAMReadBits != 8 || st.Actions.DRAMBytes != 5 {
-			t.Errorf("%s: V SRAM writes %d, reads %d, DRAM bytes %d; want 8, 8, 5", st.Engine,
+		if st.Actions.VSRAMWrBits != 8 || st.Actions.VSRAMReadBits != 8 || st.Actions.DRAMBytes != 6 {
+			t.Errorf("%s: V SRAM writes %d, reads %d, DRAM bytes %d; want 8, 8, 6", st.Engine,
 				st.Actions.VSRAMWrBits, st.Actions.VSRAMReadBits, st.Actions.DRAMBytes)
 		}
 	}

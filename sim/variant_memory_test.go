@@ -29,7 +29,7 @@ func init() {
 			return nil
 		}, false,
 		func(p fixedLatencyMemory, src arch.TileSource, l arch.MemoryListener) arch.Memory {
-			return arch.NewSerialMemory(arch.SerialMemoryParams{BytesPerCycle: 1 << 30, Latency: p.Latency - 1, Buffers: 2}, src, l)
+			return arch.NewSerialMemory(arch.SerialMemoryParams{BytesPerCycle: 1 << 30, Latency: p.Latency - 1, BurstBytes: 64, Buffers: 2}, src, l)
 		})
 }
 
@@ -77,7 +77,7 @@ func TestRegisteredMemoryModel(t *testing.T) {
 		var ce *ConfigError
 		if _, err := ParseConfig("bad.yaml", []byte("memory:\n"+tc.yaml)); !errors.As(err, &ce) || ce.Key != tc.key {
 			t.Errorf("%q: got %v, want an error at %s", tc.yaml, err, tc.key)
-		} else if tc.key == "memory.model" && ce.Expected != "serial, pipelined or fixed_latency" {
+		} else if tc.key == "memory.model" && ce.Expected != "serial, pipelined, ideal or fixed_latency" {
 			t.Errorf("unknown model: expected %q, want the registered names", ce.Expected)
 		}
 	}

@@ -73,6 +73,8 @@ func rules() map[string]Rule {
 		"sram_bytes":           lower,
 		"dram_loads":           neutral,
 		"dram_busy":            lower,
+		"dram_requests":        lower,
+		"dram_request_cycles":  lower,
 		"dram_wait_buffer":     lower,
 		"dram_wait_dependency": lower,
 		// Only in `lrpsim table`: the accuracy columns compare the model's task metric, whose

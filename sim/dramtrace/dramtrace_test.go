@@ -43,9 +43,10 @@ func write(t *testing.T, cfg *sim.Config, engine, format string) string {
 	return buf.String()
 }
 
-// TestDRAMTraceSerial: the serial model reads each head's tile as one request, Q then K then V.
-// Latency 10, 4 B per cycle: head 0's 32 B load issues at 0, data 10..17; head 1's issues at 18
-// (the channel is free, the second buffer too), data 28..35.
+// TestDRAMTraceSerial: the serial model reads each head's tile as 64-byte lines (the burst of
+// configs/serial-memory.yaml), Q then K then V, each array in its own line. Latency 10, 4 B per
+// cycle: head 0's three lines issue at 0, data 10..25, 26..41, 42..57; head 1's issue at 58
+// (the channel is free, the second buffer too), data 68..83, 84..99, 100..115.
 func TestDRAMTraceSerial(t *testing.T) {
 	cfg, err := sim.BundledConfig("serial-memory.yaml") // one load at a time: one channel
 	if err != nil {
@@ -54,23 +55,23 @@ func TestDRAMTraceSerial(t *testing.T) {
 	cfg.Memory.DRAMLatency, cfg.Memory.DRAMBytesPerCycle = 10, 4
 	want := strings.Join([]string{
 		"issue_cycle,channel,address,bytes,op,first_data_cycle,last_data_cycle,tile",
-		"0,0,0x0,8,read,10,17,0", "0,0,0x40,12,read,10,17,0", "0,0,0x80,12,read,10,17,0",
-		"18,0,0x1000,8,read,28,35,1", "18,0,0x1040,12,read,28,35,1", "18,0,0x1080,12,read,28,35,1", ""}, "\n")
+		"0,0,0x0,64,read,10,25,0", "0,0,0x40,64,read,26,41,0", "0,0,0x80,64,read,42,57,0",
+		"58,0,0x1000,64,read,68,83,1", "58,0,0x1040,64,read,84,99,1", "58,0,0x1080,64,read,100,115,1", ""}, "\n")
 	for _, engine := range []string{sim.EngineEvent, sim.EngineReference} {
 		if got := write(t, cfg, engine, "csv"); got != want {
 			t.Errorf("%s:\n%s\nwant\n%s", engine, got, want)
 		}
 	}
-	// Ramulator 2: one LD per 64-byte line read, in issue order.
 	wantRam := "LD 0x0\nLD 0x40\nLD 0x80\nLD 0x1000\nLD 0x1040\nLD 0x1080\n"
 	if got := write(t, cfg, sim.EngineEvent, "ramulator2"); got != wantRam {
 		t.Errorf("ramulator2:\n%s\nwant\n%s", got, wantRam)
 	}
 }
 
-// TestDRAMTracePipelined: bursts of 16 B over 2 channels split each 32 B load into two requests
-// that straddle the Q/K/V ranges: request 0 (channel 0) reads Q 8 B and K's first 8 B, request 1
-// (channel 1) K's last 4 B and V 12 B; both engines agree, and the bytes add up to the run's.
+// TestDRAMTracePipelined: bursts of 16 B over 2 channels, aligned: head 0's Q (8 B at 0x0), K
+// (12 B at 0x40) and V (12 B at 0x80) are one burst each, 0x0 and 0x80 on channel 0, 0x40 on
+// channel 1 (0x80 issues at 1, its data after 0x0's on the bus). Both engines agree; the CSV's
+// rows and the Ramulator lines match one for one; the bytes are the run's DRAM bytes.
 func TestDRAMTracePipelined(t *testing.T) {
 	cfg, err := sim.DefaultConfig()
 	if err != nil {
@@ -83,23 +84,27 @@ func TestDRAMTracePipelined(t *testing.T) {
 		t.Fatalf("the engines' DRAM traces differ:\n%s\n%s", got, ref)
 	}
 	lines := strings.Split(strings.TrimSpace(got), "\n")
-	want := []string{"0,0,0x0,8,read,10,13,0", "0,0,0x40,8,read,10,13,0", "0,1,0x48,4,read,10,13,0", "0,1,0x80,12,read,10,13,0"}
+	want := []string{"0,0,0x0,16,read,10,13,0", "0,1,0x40,16,read,10,13,0", "1,0,0x80,16,read,14,17,0"}
 	for i, w := range want {
 		if lines[1+i] != w {
 			t.Errorf("line %d: %q, want %q", 1+i, lines[1+i], w)
 		}
 	}
-	var total int
-	for _, l := range lines[1:] {
-		var b int
-		f := strings.Split(l, ",")
-		for _, c := range f[3] {
-			b = b*10 + int(c-'0')
-		}
-		total += b
+	ram := strings.Split(strings.TrimSpace(write(t, cfg, sim.EngineEvent, "ramulator2")), "\n")
+	if len(ram) != len(lines)-1 {
+		t.Fatalf("%d Ramulator lines for %d CSV rows", len(ram), len(lines)-1)
 	}
-	if total != 64 {
-		t.Errorf("the trace reads %d bytes, want 64 (two heads of 32)", total)
+	for i, l := range ram {
+		if f := strings.Split(lines[1+i], ","); l != "LD "+f[2] || f[3] != "16" {
+			t.Errorf("Ramulator line %d %q against CSV row %q", i, l, lines[1+i])
+		}
+	}
+	st, err := sim.Simulate(cfg, twoHeads(), sim.EngineEvent, sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(ram))*16 != st.DRAM.Bytes || st.DRAM.Bytes != 96 {
+		t.Errorf("the trace reads %d bytes, the run %d; want 96 (two heads of three 16-B bursts)", len(ram)*16, st.DRAM.Bytes)
 	}
 }
 

@@ -150,7 +150,8 @@ func WriteText(w io.Writer, res *sim.Result) error {
 	}
 	fmt.Fprintf(&b, "stalls by cause (design): FIFO back-pressure %s unit-cycles (%s lane-cycles), waiting for DRAM %s unit-cycles, back end starved %s unit-cycles, DRAM waiting for a free buffer %s cycles, for the previous layer %s cycles\n",
 		m("fe_stall"), m("lane_stalls"), m("fe_wait_memory"), m("be_starved"), m("dram_wait_buffer"), m("dram_wait_dependency"))
-	fmt.Fprintf(&b, "DRAM: %s bytes in %s loads (V rows on demand: %s bytes), %s busy cycles\n", m("dram_bytes"), m("dram_loads"), m("dram_v_bytes"), m("dram_busy"))
+	fmt.Fprintf(&b, "DRAM: %s bytes in %s loads, %s requests (V rows on demand: %s bytes), data bus busy %s channel-cycles\n",
+		m("dram_bytes"), m("dram_loads"), m("dram_requests"), m("dram_v_bytes"), m("dram_busy"))
 	if bd := d.Bound; bd != nil {
 		shares := make([]string, 0, len(sim.Causes()))
 		for _, c := range sim.Causes() {

@@ -40,7 +40,7 @@ func testParams(name string, et, prune bool) *Params {
 			FillCycles: 1, DrainCycles: 1},
 		BackEnd: arch.BackEndParams{Macs: 4, ExpLatency: 2, NormLatency: 3}, FIFODepth: 4,
 		SRAMQBytes: 1 << 16, SRAMKVBytes: 1 << 16, KVBuffers: 2,
-		Memory: arch.Variant{Name: "serial", Params: arch.SerialMemoryParams{BytesPerCycle: 8, Latency: 10, Buffers: 2}},
+		Memory: arch.Variant{Name: "serial", Params: arch.SerialMemoryParams{BytesPerCycle: 8, Latency: 10, BurstBytes: 64, Buffers: 2}},
 		BitsQ:  16, BitsK: 16, BitsV: 16, ThresholdScale: 1}
 }
 

@@ -33,9 +33,7 @@ type Observer interface {
 }
 
 // Segment is a contiguous range of DRAM a load reads.
-type Segment struct {
-	Addr, Bytes int64
-}
+type Segment = arch.Range
 
 // memoryObserver is the engines' memory listener: it counts each load's SRAM writes, lets the
 // workload drop what a reused buffer held, and tells the observer, if any.

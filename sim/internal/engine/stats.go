@@ -136,7 +136,8 @@ func (s *Stats) finish(fe []*arch.FrontEndUnit, be []*arch.BackEndUnit, fifo []*
 			SkippedRows: b.SkippedRows}
 	}
 	s.DRAM = mem.Stats()
-	s.Actions.DRAMBytes += s.DRAM.VBytes // V rows fetched on demand (countLoad has the loads)
+	// The memory system's bytes: the whole aligned bursts its loads and V rows fetched.
+	s.Actions.DRAMBytes = s.DRAM.Bytes
 	s.Heads = w.Heads
 	s.PlanesPerStep = w.planes
 }
@@ -144,7 +145,6 @@ func (s *Stats) finish(fe []*arch.FrontEndUnit, be []*arch.BackEndUnit, fifo []*
 // countLoad adds the SRAM writes of a tile's load (the memory system counts its DRAM side); V
 // comes with it unless it is fetched on demand.
 func (s *Stats) countLoad(t *tile, vOnDemand bool) {
-	s.Actions.DRAMBytes += t.Bytes
 	s.Actions.KSRAMWrBits += t.bits.K
 	if !vOnDemand {
 		s.Actions.VSRAMWrBits += t.bits.V

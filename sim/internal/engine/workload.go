@@ -173,6 +173,7 @@ func (w *workload) Tile(seq int) (*arch.Tile, error) {
 	if t == nil || err != nil {
 		return nil, err
 	}
+	t.Ranges = t.segs // the memory system fetches the bursts covering them
 	return &t.Tile, nil
 }
 

@@ -99,8 +99,9 @@ func Check(root string, m *Manifest, model string, generated []string) []Problem
 
 // HandWritten says whether a file under results/ (slash-separated, relative to the repository
 // root) is written by hand or by a tool outside lrpsim's reach, and so has no provenance record:
-// the READMEs, the scripts (*.sh, *.py), the sweep specs (*.yaml), BENCHMARKS.md (go run ./bench,
-// timings of this machine), synth.md (rtl/synth.sh, needs Yosys), fuzz-campaign.md (a campaign
+// the READMEs, the scripts (*.sh, *.py), the sweep specs and other hand-written configs
+// (*.yaml), patches to outside tools (*.patch), BENCHMARKS.md (go run ./bench, timings of this
+// machine), synth.md (rtl/synth.sh, needs Yosys), fuzz-campaign.md (a campaign
 // log), golden/ (the CI's golden files, held by their own tests) and the manifest itself.
 // Every other file under results/ is generated and must have a record.
 func HandWritten(rel string) bool {
@@ -112,7 +113,7 @@ func HandWritten(rel string) bool {
 		return true
 	}
 	switch path.Ext(base) {
-	case ".sh", ".py", ".yaml":
+	case ".sh", ".py", ".yaml", ".patch":
 		return true
 	}
 	return false

@@ -148,6 +148,7 @@ func TestHandWritten(t *testing.T) {
 		"results/README.md": true, "results/regen.sh": true, "results/energy-tables/side_by_side.py": true,
 		"results/energy-tables/sweep-planes-hwc.yaml": true, "results/BENCHMARKS.md": true, "results/synth.md": true,
 		"results/fuzz-campaign.md": true, "results/golden/ci-small.csv": true, "results/PROVENANCE.json": true,
+		"results/ramulator/loadstore-wait.patch": true, "results/ramulator/comparison.csv": false,
 		"results/table.md": false, "results/closed-loop/SUMMARY.md": false, "results/sweep-lanes-x-bpc.csv.json": false,
 		"results/spatten/keep-counts.md": false,
 	} {

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -72,5 +73,29 @@ func TestPlotWaterfall(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// readmeWaterfall matches README.md's quote of the waterfall table.
+var readmeWaterfall = regexp.MustCompile("(?s)<!-- waterfall: results/waterfall.md -->\n(.*?)<!-- /waterfall -->")
+
+// TestREADMEWaterfall: README.md quotes results/waterfall.md's table as it is (TestResultsAreFresh
+// keeps that file fresh), so the README's waterfall is never typed by hand.
+func TestREADMEWaterfall(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := readmeWaterfall.FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README.md has no <!-- waterfall: results/waterfall.md --> quote")
+	}
+	md, err := os.ReadFile("../../results/waterfall.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, _, _ := strings.Cut(string(md), "\n\n")
+	if got, want := string(m[1]), table+"\n"; got != want {
+		t.Errorf("README.md's waterfall table is not results/waterfall.md's; copy it:\n%s", want)
 	}
 }

@@ -39,6 +39,9 @@ lrpsim plot bars --out results/bars.png --out results/bars.svg
 lrpsim plot bound --out results/bound.png --out results/bound.svg
 lrpsim plot steps --out results/steps.png --out results/steps.svg
 lrpsim plot energy --out results/energy.png --out results/energy.svg
+# The headline decomposed (configs/waterfall/README.md): the suite under each step's config, from the
+# compute alone to the default, as a table and a figure (about 40 s on 2 cores).
+lrpsim plot waterfall --out results/waterfall.md --out results/waterfall.csv --out results/waterfall.svg --out results/waterfall.png
 
 # A sweep (lanes x bit-planes per cycle) and its speedup against the number of lanes.
 lrpsim sweep configs/sweeps/lanes-x-bpc.yaml --force --out results/sweep-lanes-x-bpc.csv >/dev/null
@@ -60,4 +63,4 @@ fi
 results/closed-loop/summary.sh
 results/spatten/regen.sh ${SPATTEN_CHECKOUT:-}
 
-echo "results/: compare{,-iso-area}.md, compare.{csv,svg,png}, table.{md,csv,tex}, table-{ideal-memory,serial}.md, {bars,bound,steps,energy,sweep-lanes}.{png,svg}, sweep-lanes-x-bpc.csv regenerated"
+echo "results/: compare{,-iso-area}.md, compare.{csv,svg,png}, table.{md,csv,tex}, table-{ideal-memory,serial}.md, {bars,bound,steps,energy,sweep-lanes}.{png,svg}, waterfall.{md,csv,svg,png}, sweep-lanes-x-bpc.csv regenerated"

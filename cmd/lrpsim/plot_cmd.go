@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"github.com/lrpsim/lrpsim/sim/figures"
 	"github.com/lrpsim/lrpsim/sim/sweep"
 	"github.com/lrpsim/lrpsim/sim/tabulate"
+	"github.com/lrpsim/lrpsim/sim/waterfall"
 	"github.com/lrpsim/lrpsim/traces/data"
 )
 
@@ -32,7 +35,7 @@ type plotFlags struct {
 	title, xlabel, ylabel    string
 }
 
-// newPlotCmd is `lrpsim plot bars|bound|steps|energy|sweep ... --out FILE`.
+// newPlotCmd is `lrpsim plot bars|bound|steps|energy|sweep|waterfall ... --out FILE`.
 func newPlotCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plot",
@@ -44,15 +47,16 @@ file's extension (atomically; on any error no file is written):
   lrpsim plot bound  --out bound.png [TRACE...]       what bounds each trace's run: unit-cycles by cause
   lrpsim plot steps  --trace T --out steps.svg        the termination-step histogram of one trace
   lrpsim plot energy --trace T --out energy.png       energy by component, design and each baseline
-  lrpsim plot sweep  --csv sweep.csv --x front_end.lanes --y speedup_dense --out sweep.png`,
+  lrpsim plot sweep  --csv sweep.csv --x front_end.lanes --y speedup_dense --out sweep.png
+  lrpsim plot waterfall --out w.md --out w.svg [TRACE...]   the headline decomposed, step by step`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return fmt.Errorf("unknown figure %q (expected bars, bound, steps, energy or sweep)", args[0])
+				return fmt.Errorf("unknown figure %q (expected bars, bound, steps, energy, sweep or waterfall)", args[0])
 			}
 			return cmd.Help()
 		},
 	}
-	cmd.AddCommand(newPlotBarsCmd(), newPlotBoundCmd(), newPlotStepsCmd(), newPlotEnergyCmd(), newPlotSweepCmd())
+	cmd.AddCommand(newPlotBarsCmd(), newPlotBoundCmd(), newPlotStepsCmd(), newPlotEnergyCmd(), newPlotSweepCmd(), newPlotWaterfallCmd())
 	return cmd
 }
 
@@ -286,4 +290,115 @@ a tick at every swept value; non-numeric x (e.g. front_end.scheduling) is drawn 
 	fl.StringVar(&f.xlabel, "xlabel", "", "x axis label (default: the x column)")
 	fl.StringVar(&f.ylabel, "ylabel", "", "y axis label (default: the metric with its unit)")
 	return cmd
+}
+
+// waterfallFlags are the flags of plot waterfall: the plot flags less --config, whose place the
+// steps take.
+type waterfallFlags struct {
+	out, steps          []string
+	engine, node, table string
+	jobs                int
+}
+
+func newPlotWaterfallCmd() *cobra.Command {
+	var f waterfallFlags
+	cmd := &cobra.Command{
+		Use:   "waterfall --out FILE [--step CONFIG...] [TRACE...]",
+		Short: "The headline decomposed: speedup and on-chip energy over dense as each assumption is added",
+		Long: `waterfall simulates the design and the dense baseline on every TRACE (with none, the suite of
+bundled real traces that lrpsim table uses) under each --step config in turn (default: the YAML
+files of configs/waterfall/ in name order, then configs/leopard.yaml, read from the repository
+root: configs/waterfall/README.md says what each adds), and writes, by each --out file's
+extension, the table (.md or .csv: per family and for the suite, the geometric-mean speedup and
+on-chip energy reduction at each step) or the figure (.png or .svg: the speedup of each family
+and of the suite at each step). Every output is rendered before any is written, atomically.`,
+		RunE: func(cmd *cobra.Command, args []string) error { return runPlotWaterfall(f, args) },
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&f.out, "out", "o", nil, "output file: .md or .csv (the table), .png or .svg (the figure); repeat to write several")
+	fl.StringArrayVar(&f.steps, "step", nil, "a step's config file, in order (repeat; default: configs/waterfall/*.yaml, then configs/leopard.yaml)")
+	fl.StringVar(&f.engine, "engine", sim.EngineEvent, "simulation engine: event or reference")
+	fl.StringVar(&f.node, "node", "45nm", "technology node of the built-in energy table")
+	fl.StringVar(&f.table, "energy", "", "energy and area table YAML (default: the built-in table of --node)")
+	fl.IntVarP(&f.jobs, "jobs", "j", 0, "traces simulated at once (0: one per CPU)")
+	return cmd
+}
+
+// waterfallFormat is the format of a waterfall output by its extension: md, csv, png or svg.
+func waterfallFormat(path string) (string, error) {
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".md", ".csv":
+		return ext[1:], nil
+	}
+	if format, err := figures.FormatOf(path); err == nil {
+		return format, nil
+	}
+	return "", fmt.Errorf("--out: %s: expected a .md, .csv, .png or .svg file", path)
+}
+
+func runPlotWaterfall(f waterfallFlags, args []string) error {
+	if len(f.out) == 0 {
+		return errors.New("--out: expected an output file (.md, .csv, .png or .svg)")
+	}
+	for _, o := range f.out {
+		if _, err := waterfallFormat(o); err != nil {
+			return err
+		}
+	}
+	if err := checkEngineNode(f.engine, f.node); err != nil {
+		return err
+	}
+	if f.jobs < 0 {
+		return fmt.Errorf("--jobs: expected 0 (one per CPU) or more, got %d", f.jobs)
+	}
+	table, err := loadEnergyTable(runFlags{node: f.node, energyTable: f.table})
+	if err != nil {
+		return err
+	}
+	steps := f.steps
+	if len(steps) == 0 {
+		if steps, err = waterfall.DefaultSteps("."); err != nil {
+			return err
+		}
+	}
+	names := args
+	if len(names) == 0 {
+		names = tabulate.BundledNames()
+	}
+	jobs := f.jobs
+	if jobs == 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	w, err := waterfall.Run(steps, names, f.engine, table, jobs)
+	if err != nil {
+		return err
+	}
+	return writeWaterfall(w, f.out)
+}
+
+// writeWaterfall renders every output of w, then writes them all atomically.
+func writeWaterfall(w *waterfall.Waterfall, outs []string) error {
+	files := make([]sim.Output, len(outs))
+	for i, o := range outs {
+		format, _ := waterfallFormat(o)
+		var buf bytes.Buffer
+		switch format {
+		case "md", "csv":
+			if err := w.Write(&buf, format); err != nil {
+				return fmt.Errorf("%s: %w", o, err)
+			}
+		default:
+			fig, err := figures.Waterfall(w)
+			if err != nil {
+				return err
+			}
+			data, err := fig.Render(format)
+			if err != nil {
+				return fmt.Errorf("%s: %w", o, err)
+			}
+			buf.Write(data)
+		}
+		files[i] = sim.Output{Path: o, Data: buf.Bytes()}
+	}
+	return sim.WriteOutputs(files...)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/lrpsim/lrpsim/sim/provenance"
 	"github.com/lrpsim/lrpsim/sim/sweep"
 	"github.com/lrpsim/lrpsim/sim/tabulate"
+	"github.com/lrpsim/lrpsim/sim/waterfall"
 	"github.com/lrpsim/lrpsim/traces/data"
 )
 
@@ -34,7 +35,7 @@ import (
 // argument.
 func suiteCommand(path string) bool {
 	switch path {
-	case "lrpsim table", "lrpsim compare", "lrpsim plot bars", "lrpsim plot bound":
+	case "lrpsim table", "lrpsim compare", "lrpsim plot bars", "lrpsim plot bound", "lrpsim plot waterfall":
 		return true
 	}
 	return false
@@ -151,6 +152,16 @@ func recordedInputs(cmd *cobra.Command, args []string, in *provenance.Inputs) er
 	cfgs := flagValues(fl, "config")
 	if len(cfgs) == 0 && cmd.CommandPath() == "lrpsim compare" {
 		cfgs = defaultCompareConfigs
+	}
+	if cmd.CommandPath() == "lrpsim plot waterfall" {
+		// The steps are the configs: those named, or the default list.
+		if cfgs = flagValues(fl, "step"); len(cfgs) == 0 {
+			steps, err := waterfall.DefaultSteps(".")
+			if err != nil {
+				return err
+			}
+			cfgs = steps
+		}
 	}
 	for _, c := range cfgs {
 		if err := in.AddConfig(c); err != nil {

@@ -13,26 +13,30 @@ package arch
 //     order Ramulator slices them (each above the one before it), so its bank index is ours.
 //   - Issue: a channel issues its requests in the order they are dealt (FCFS), request n at
 //     max(issue of n-1 + 1, the cycle it is dealt, last data cycle of request n-max_requests + 1).
-//   - Bank access (open-page): it starts at act = max(issue, the bank's next free cycle); it
-//     costs t_cl on a row hit (the bank's open row), t_rcd + t_cl on a closed bank, and
-//     t_rp + t_rcd + t_cl on a conflict (another row open); the row stays open. Its column
-//     command is at act + cost - t_cl, so the bank's next access starts one cycle after it at
-//     the earliest (row hits pipeline, one column command a cycle).
-//   - Data: first = max(act + cost, the channel's bus free cycle), on the bus for
+//   - Bank access (open-page): it starts at s = max(issue, the bank's next free cycle). A row hit
+//     (the bank's open row) has its column command at s; a closed bank activates the row at s,
+//     column command at s + t_rcd; a conflict (another row open) precharges at
+//     p = max(s, the open row's activation + t_ras), activates at p + t_rp, column command at
+//     p + t_rp + t_rcd. The data comes t_cl after the column command (so t_cl, t_rcd + t_cl,
+//     t_rp + t_rcd + t_cl when t_ras does not bind), the row stays open, and the bank's next
+//     access starts one cycle after the column command at the earliest (row hits pipeline).
+//   - Data: first = max(column command + t_cl, the channel's bus free cycle), on the bus for
 //     ceil(burst_bytes / dram_bytes_per_cycle) cycles, one burst at a time, in issue order.
 //     A tile is usable the cycle after its last burst's last data cycle.
 //
-// Not modelled: refresh, tRAS/tRC/tRRD/tFAW/tCCD, read-to-precharge, command-bus conflicts
-// beyond one issue a cycle, and reordering (Ramulator's FR-FCFS serves row hits first).
+// Not modelled: refresh, tRRD/tFAW/tCCD, read-to-precharge, separate pseudo-channel buses,
+// command-bus conflicts beyond one issue a cycle, and reordering (Ramulator's FR-FCFS serves row
+// hits first).
 //
 // Hand-worked: channels 2, burst 32 B at 32 B/cycle (one data cycle), row_bytes 128 (K = 4),
-// banks 2, t_rcd 3, t_cl 2, t_rp 4, one tile of bursts 0x0, 0x40, 0x200, 0x20 dealt at cycle 0.
-// 0x0 (b 0): channel 0, bank 0, row 0; 0x40 (b 2): channel 0, column 1, bank 0, row 0;
+// banks 2, t_rcd 3, t_cl 2, t_rp 4, t_ras 0, one tile of bursts 0x0, 0x40, 0x200, 0x20 dealt at
+// cycle 0. 0x0 (b 0): channel 0, bank 0, row 0; 0x40 (b 2): channel 0, column 1, bank 0, row 0;
 // 0x200 (b 16): channel 0, column 0, bank 0, row 1; 0x20 (b 1): channel 1, bank 0, row 0.
-// Channel 0: 0x0 issues at 0, closed bank: act 0, data at 5, on the bus 5..5, bank free from 4;
-// 0x40 issues at 1, row hit: act 4, data 6..6, bank free from 5; 0x200 issues at 2, conflict:
-// act 5, cost 9, data 14..14. Channel 1: 0x20 issues at 0, closed bank: data 5..5, in parallel.
-// The tile is usable at 15 (TestBankedMemoryHandWorked).
+// Channel 0: 0x0 issues at 0, closed bank: activate at 0, column command at 3, data 5..5, bank
+// free from 4; 0x40 issues at 1, row hit: column command at 4, data 6..6, bank free from 5;
+// 0x200 issues at 2, conflict: precharge at 5, activate at 9, column command at 12, data
+// 14..14. Channel 1: 0x20 issues at 0, closed bank: data 5..5, in parallel. The tile is usable
+// at 15 (TestBankedMemoryHandWorked).
 
 // BankedMemoryParams configure the banked model, by their keys in the config's memory section.
 type BankedMemoryParams struct {
@@ -46,12 +50,13 @@ type BankedMemoryParams struct {
 	TRCD          int `yaml:"t_rcd"`                // cycles from a row's activation to its column command
 	TCL           int `yaml:"t_cl"`                 // cycles from a column command to its first data
 	TRP           int `yaml:"t_rp"`                 // cycles to precharge (close) the open row
+	TRAS          int `yaml:"t_ras"`                // cycles from a row's activation to its precharge, at least
 }
 
 // The banked model fetches V rows on demand like the pipelined model, whose code it runs.
 func init() {
 	RegisterMemoryModel("banked", BankedMemoryParams{Channels: 8, BytesPerCycle: 32, BurstBytes: 32, MaxInFlight: 32,
-		Buffers: 4, Banks: 32, RowBytes: 1024, TRCD: 7, TCL: 7, TRP: 7}, checkBanked, true,
+		Buffers: 4, Banks: 32, RowBytes: 1024, TRCD: 7, TCL: 7, TRP: 7, TRAS: 17}, checkBanked, true,
 		func(p BankedMemoryParams, src TileSource, l MemoryListener) Memory { return NewBankedMemory(p, src, l) })
 }
 
@@ -67,7 +72,7 @@ func checkBanked(p BankedMemoryParams) error {
 	for _, t := range []struct {
 		key string
 		v   int
-	}{{"t_rcd", p.TRCD}, {"t_cl", p.TCL}, {"t_rp", p.TRP}} {
+	}{{"t_rcd", p.TRCD}, {"t_cl", p.TCL}, {"t_rp", p.TRP}, {"t_ras", p.TRAS}} {
 		if t.v < 0 || t.v > 1<<12 {
 			return paramErr(t.key, "an integer in [0, 4096] (cycles)", t.v)
 		}
@@ -82,9 +87,10 @@ type bankTimer interface {
 	access(channel int, addr, issue int64) int64
 }
 
-// dramBank is one bank's open row (-1: closed) and the first cycle it can start an access.
+// dramBank is one bank's open row (-1: closed), the cycle that row was activated, and the first
+// cycle it can start an access.
 type dramBank struct {
-	open, next int64
+	open, activated, next int64
 }
 
 // bankedTimer maps addresses RoBaRaCoCh and keeps every bank's state, per channel.
@@ -110,18 +116,20 @@ func (b *bankedTimer) channel(addr int64) int {
 func (b *bankedTimer) access(channel int, addr, issue int64) int64 {
 	_, bank, row := b.locate(addr)
 	bk := &b.banks[channel][bank]
-	act := max(issue, bk.next)
-	cost := int64(b.p.TCL)
+	col := max(issue, bk.next) // the column command's cycle; a row hit's is its start
 	switch bk.open {
-	case row: // row hit
+	case row:
 	case -1:
-		cost += int64(b.p.TRCD)
+		bk.activated = col
+		col += int64(b.p.TRCD)
 	default:
-		cost += int64(b.p.TRP + b.p.TRCD)
+		pre := max(col, bk.activated+int64(b.p.TRAS))
+		bk.activated = pre + int64(b.p.TRP)
+		col = bk.activated + int64(b.p.TRCD)
 	}
 	bk.open = row
-	bk.next = act + cost - int64(b.p.TCL) + 1
-	return act + cost
+	bk.next = col + 1
+	return col + int64(b.p.TCL)
 }
 
 // NewBankedMemory returns the banked model over the run's tiles: the pipelined model whose

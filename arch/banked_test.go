@@ -8,7 +8,8 @@ import (
 // TestBankedMemoryHandWorked: the cases worked by hand at the top of arch/banked.go and beside
 // each one: a row hit, a conflict in the same bank, two channels in parallel, the in-flight cap.
 // Unless a case says otherwise: 2 channels, 32-B bursts at 32 B/cycle (one data cycle), rows of
-// 128 B (4 bursts a row per channel), 2 banks, t_rcd 3, t_cl 2, t_rp 4, 4 requests in flight.
+// 128 B (4 bursts a row per channel), 2 banks, t_rcd 3, t_cl 2, t_rp 4, t_ras 0, 4 requests in
+// flight.
 func TestBankedMemoryHandWorked(t *testing.T) {
 	base := BankedMemoryParams{Channels: 2, BytesPerCycle: 32, BurstBytes: 32, MaxInFlight: 4, Buffers: 2,
 		Banks: 2, RowBytes: 128, TRCD: 3, TCL: 2, TRP: 4}
@@ -20,26 +21,30 @@ func TestBankedMemoryHandWorked(t *testing.T) {
 		ready  int64
 	}{
 		// 0x0 and 0x40 are columns 0 and 1 of row 0, bank 0, channel 0. The first finds the bank
-		// closed: act 0, 3+2, data 5; the bank's next access from 0+5-2+1 = 4. The second issues at
-		// 1 and hits the open row: act 4, data 6.
+		// closed: start 0, 3+2, data 5; the bank's next access from 0+5-2+1 = 4. The second issues at
+		// 1 and hits the open row: start 4, data 6.
 		{"row hit", nil, []Range{{0x0, 32}, {0x40, 32}}, []Request{rq(0, 0, 5, 5, 0x0), rq(0, 1, 6, 6, 0x40)}, 7},
 		// 0x200 is burst 16: channel 0, column 0, bank (16/2/4) mod 2 = 0, row 1: a conflict
-		// after 0x0 (row 0); act at the bank's next cycle 4, 4+3+2 = 9, data 13.
+		// after 0x0 (row 0); start at the bank's next cycle 4, 4+3+2 = 9, data 13.
 		{"conflict", nil, []Range{{0x0, 32}, {0x200, 32}},
 			[]Request{rq(0, 0, 5, 5, 0x0), rq(0, 1, 13, 13, 0x200)}, 14},
-		// 0x100 is burst 8: channel 0, bank 1, row 0, closed: act at its issue 1, data 6, bank 1
+		// 0x100 is burst 8: channel 0, bank 1, row 0, closed: start at its issue 1, data 6, bank 1
 		// free from 5. 0x300 is burst 24: channel 0, bank 1, row 1: a conflict in bank 1 (bank 0
-		// plays no part): act max(2, 5) = 5, 4+3+2 = 9, data 14.
+		// plays no part): start max(2, 5) = 5, 4+3+2 = 9, data 14.
 		{"other bank", nil, []Range{{0x0, 32}, {0x100, 32}, {0x300, 32}},
 			[]Request{rq(0, 0, 5, 5, 0x0), rq(0, 1, 6, 6, 0x100), rq(0, 2, 14, 14, 0x300)}, 15},
 		// The file's example: 0x0, 0x20 (channel 1, in parallel), 0x40 (hit), 0x200 (conflict:
-		// act at 5, cost 9, data 14).
+		// start at 5, cost 9, data 14).
 		{"file example", nil, []Range{{0x0, 0x60}, {0x200, 32}},
 			[]Request{rq(0, 0, 5, 5, 0x0), rq(1, 0, 5, 5, 0x20), rq(0, 1, 6, 6, 0x40), rq(0, 2, 14, 14, 0x200)}, 15},
-		// One request in flight per channel: the hit at 0x40 issues after 0x0's data (5), act 6,
+		// One request in flight per channel: the hit at 0x40 issues after 0x0's data (5), start 6,
 		// data 8; 0x20 on channel 1 is not held back by channel 0's cap.
 		{"in-flight cap", func(p *BankedMemoryParams) { p.MaxInFlight = 1 }, []Range{{0x0, 0x60}},
 			[]Request{rq(0, 0, 5, 5, 0x0), rq(1, 0, 5, 5, 0x20), rq(0, 6, 8, 8, 0x40)}, 9},
+		// t_ras 10: 0x0 activates row 0 at 0; the conflict at 0x200 starts at 4 but precharges at
+		// 0+10 = 10, activates at 14, column command at 17, data 19.
+		{"t_ras", func(p *BankedMemoryParams) { p.TRAS = 10 }, []Range{{0x0, 32}, {0x200, 32}},
+			[]Request{rq(0, 0, 5, 5, 0x0), rq(0, 1, 19, 19, 0x200)}, 20},
 		// 16 B/cycle: each burst holds its channel's bus 2 cycles; the hit's data (ready at 6)
 		// waits for the bus until 7.
 		{"bus", func(p *BankedMemoryParams) { p.BytesPerCycle = 16 }, []Range{{0x0, 32}, {0x40, 32}},
@@ -109,6 +114,7 @@ func TestBankedChecks(t *testing.T) {
 		{func(p *BankedMemoryParams) { p.TRCD = -1 }, "memory.t_rcd"},
 		{func(p *BankedMemoryParams) { p.TCL = -1 }, "memory.t_cl"},
 		{func(p *BankedMemoryParams) { p.TRP = 5000 }, "memory.t_rp"},
+		{func(p *BankedMemoryParams) { p.TRAS = -1 }, "memory.t_ras"},
 	} {
 		p := ok
 		tc.edit(&p)

@@ -19,17 +19,18 @@ package arch
 //     p = max(s, the open row's activation + t_ras), activates at p + t_rp, column command at
 //     p + t_rp + t_rcd. The data comes t_cl after the column command (so t_cl, t_rcd + t_cl,
 //     t_rp + t_rcd + t_cl when t_ras does not bind), the row stays open, and the bank's next
-//     access starts one cycle after the column command at the earliest (row hits pipeline).
+//     access starts max(t_ccd, 1) cycles after the column command at the earliest (row hits
+//     pipeline, one column command every t_ccd cycles; JEDEC's tCCD_L, here per bank).
 //   - Data: first = max(column command + t_cl, the channel's bus free cycle), on the bus for
 //     ceil(burst_bytes / dram_bytes_per_cycle) cycles, one burst at a time, in issue order.
 //     A tile is usable the cycle after its last burst's last data cycle.
 //
-// Not modelled: refresh, tRRD/tFAW/tCCD, read-to-precharge, separate pseudo-channel buses,
+// Not modelled: refresh, tRRD/tFAW, tCCD across the banks of a group, read-to-precharge, separate pseudo-channel buses,
 // command-bus conflicts beyond one issue a cycle, and reordering (Ramulator's FR-FCFS serves row
 // hits first).
 //
 // Hand-worked: channels 2, burst 32 B at 32 B/cycle (one data cycle), row_bytes 128 (K = 4),
-// banks 2, t_rcd 3, t_cl 2, t_rp 4, t_ras 0, one tile of bursts 0x0, 0x40, 0x200, 0x20 dealt at
+// banks 2, t_rcd 3, t_cl 2, t_rp 4, t_ras 0, t_ccd 1, one tile of bursts 0x0, 0x40, 0x200, 0x20 dealt at
 // cycle 0. 0x0 (b 0): channel 0, bank 0, row 0; 0x40 (b 2): channel 0, column 1, bank 0, row 0;
 // 0x200 (b 16): channel 0, column 0, bank 0, row 1; 0x20 (b 1): channel 1, bank 0, row 0.
 // Channel 0: 0x0 issues at 0, closed bank: activate at 0, column command at 3, data 5..5, bank
@@ -51,12 +52,13 @@ type BankedMemoryParams struct {
 	TCL           int `yaml:"t_cl"`                 // cycles from a column command to its first data
 	TRP           int `yaml:"t_rp"`                 // cycles to precharge (close) the open row
 	TRAS          int `yaml:"t_ras"`                // cycles from a row's activation to its precharge, at least
+	TCCD          int `yaml:"t_ccd"`                // cycles between a bank's column commands, at least (1 or more)
 }
 
 // The banked model fetches V rows on demand like the pipelined model, whose code it runs.
 func init() {
 	RegisterMemoryModel("banked", BankedMemoryParams{Channels: 8, BytesPerCycle: 32, BurstBytes: 32, MaxInFlight: 32,
-		Buffers: 4, Banks: 32, RowBytes: 1024, TRCD: 7, TCL: 7, TRP: 7, TRAS: 17}, checkBanked, true,
+		Buffers: 4, Banks: 32, RowBytes: 1024, TRCD: 7, TCL: 7, TRP: 7, TRAS: 17, TCCD: 2}, checkBanked, true,
 		func(p BankedMemoryParams, src TileSource, l MemoryListener) Memory { return NewBankedMemory(p, src, l) })
 }
 
@@ -72,7 +74,7 @@ func checkBanked(p BankedMemoryParams) error {
 	for _, t := range []struct {
 		key string
 		v   int
-	}{{"t_rcd", p.TRCD}, {"t_cl", p.TCL}, {"t_rp", p.TRP}, {"t_ras", p.TRAS}} {
+	}{{"t_rcd", p.TRCD}, {"t_cl", p.TCL}, {"t_rp", p.TRP}, {"t_ras", p.TRAS}, {"t_ccd", p.TCCD}} {
 		if t.v < 0 || t.v > 1<<12 {
 			return paramErr(t.key, "an integer in [0, 4096] (cycles)", t.v)
 		}
@@ -128,7 +130,7 @@ func (b *bankedTimer) access(channel int, addr, issue int64) int64 {
 		col = bk.activated + int64(b.p.TRCD)
 	}
 	bk.open = row
-	bk.next = col + 1
+	bk.next = col + int64(max(b.p.TCCD, 1))
 	return col + int64(b.p.TCL)
 }
 

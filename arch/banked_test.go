@@ -8,11 +8,11 @@ import (
 // TestBankedMemoryHandWorked: the cases worked by hand at the top of arch/banked.go and beside
 // each one: a row hit, a conflict in the same bank, two channels in parallel, the in-flight cap.
 // Unless a case says otherwise: 2 channels, 32-B bursts at 32 B/cycle (one data cycle), rows of
-// 128 B (4 bursts a row per channel), 2 banks, t_rcd 3, t_cl 2, t_rp 4, t_ras 0, 4 requests in
-// flight.
+// 128 B (4 bursts a row per channel), 2 banks, t_rcd 3, t_cl 2, t_rp 4, t_ras 0, t_ccd 1, 4
+// requests in flight.
 func TestBankedMemoryHandWorked(t *testing.T) {
 	base := BankedMemoryParams{Channels: 2, BytesPerCycle: 32, BurstBytes: 32, MaxInFlight: 4, Buffers: 2,
-		Banks: 2, RowBytes: 128, TRCD: 3, TCL: 2, TRP: 4}
+		Banks: 2, RowBytes: 128, TRCD: 3, TCL: 2, TRP: 4, TCCD: 1}
 	for _, tc := range []struct {
 		name   string
 		edit   func(*BankedMemoryParams)
@@ -45,6 +45,9 @@ func TestBankedMemoryHandWorked(t *testing.T) {
 		// 0+10 = 10, activates at 14, column command at 17, data 19.
 		{"t_ras", func(p *BankedMemoryParams) { p.TRAS = 10 }, []Range{{0x0, 32}, {0x200, 32}},
 			[]Request{rq(0, 0, 5, 5, 0x0), rq(0, 1, 19, 19, 0x200)}, 20},
+		// t_ccd 3: the row hit at 0x40 starts 3 cycles after 0x0's column command (3): at 6, data 8.
+		{"t_ccd", func(p *BankedMemoryParams) { p.TCCD = 3 }, []Range{{0x0, 32}, {0x40, 32}},
+			[]Request{rq(0, 0, 5, 5, 0x0), rq(0, 1, 8, 8, 0x40)}, 9},
 		// 16 B/cycle: each burst holds its channel's bus 2 cycles; the hit's data (ready at 6)
 		// waits for the bus until 7.
 		{"bus", func(p *BankedMemoryParams) { p.BytesPerCycle = 16 }, []Range{{0x0, 32}, {0x40, 32}},
@@ -115,6 +118,7 @@ func TestBankedChecks(t *testing.T) {
 		{func(p *BankedMemoryParams) { p.TCL = -1 }, "memory.t_cl"},
 		{func(p *BankedMemoryParams) { p.TRP = 5000 }, "memory.t_rp"},
 		{func(p *BankedMemoryParams) { p.TRAS = -1 }, "memory.t_ras"},
+		{func(p *BankedMemoryParams) { p.TCCD = -1 }, "memory.t_ccd"},
 	} {
 		p := ok
 		tc.edit(&p)

@@ -36,6 +36,9 @@ type PipelinedMemory struct {
 	ideal    bool // the ideal memory (arch/ideal.go): every request served the cycle it is dealt
 	src      TileSource
 	listener MemoryListener
+	// banks, when set (the banked model, arch/banked.go), picks a request's channel from its
+	// address and times its bank access in place of the round robin and the fixed Latency.
+	banks bankTimer
 
 	tileBook
 	pending   []int // request count still to complete, per started tile
@@ -77,11 +80,12 @@ type pipeRequest struct {
 	issue, first, last int64
 }
 
-// deal puts a request that may issue from cycle ready on channel ch and fixes its cycles: it
+// deal puts a request that may issue from cycle ready on channel index and fixes its cycles: it
 // issues one cycle after the channel's previous request at the earliest, and once the request
-// MaxInFlight before it has completed; its data comes Latency after the issue, or later while
-// the bus is busy with earlier requests.
-func (m *PipelinedMemory) deal(ch *pipeChannel, r pipeRequest, ready int64) pipeRequest {
+// MaxInFlight before it has completed; its data comes Latency after the issue (under the banked
+// model, when its bank access ends), or later while the bus is busy with earlier requests.
+func (m *PipelinedMemory) deal(index int, r pipeRequest, ready int64) pipeRequest {
+	ch := &m.ch[index]
 	if m.ideal {
 		// No issue slot, window, latency or bus to wait for: the burst arrives as it is asked.
 		r.issue, r.first, r.last = ready, ready, ready
@@ -92,7 +96,11 @@ func (m *PipelinedMemory) deal(ch *pipeChannel, r pipeRequest, ready int64) pipe
 	if len(ch.ends) == m.p.MaxInFlight {
 		r.issue = max(r.issue, ch.ends[0]+1)
 	}
-	r.first = max(r.issue+m.p.Latency, ch.busFree)
+	data := r.issue + m.p.Latency
+	if m.banks != nil {
+		data = m.banks.access(index, r.addr, r.issue)
+	}
+	r.first = max(data, ch.busFree)
 	r.last = r.first + m.p.burstCycles(r.bytes) - 1
 	ch.busFree = r.last + 1
 	ch.issued = r.issue
@@ -105,11 +113,14 @@ func (m *PipelinedMemory) deal(ch *pipeChannel, r pipeRequest, ready int64) pipe
 }
 
 // dealNext deals a request to the next channel in turn (request k of the run to channel k mod
-// Channels).
+// Channels), or to its address's channel under the banked model.
 func (m *PipelinedMemory) dealNext(r pipeRequest, ready int64) pipeRequest {
-	ch := &m.ch[m.requests%int64(m.p.Channels)]
+	index := int(m.requests % int64(m.p.Channels))
+	if m.banks != nil {
+		index = m.banks.channel(r.addr)
+	}
 	m.requests++
-	return m.deal(ch, r, ready)
+	return m.deal(index, r, ready)
 }
 
 // NewPipelinedMemory returns the pipelined model over the run's tiles.

@@ -14,7 +14,7 @@ func TestRegistryBuiltIns(t *testing.T) {
 		want, key string
 		check     func(string) error
 	}{
-		{"serial, pipelined or ideal", "memory.model", func(n string) error { return MemoryModels.Check(n, nil) }},
+		{"banked, serial, pipelined or ideal", "memory.model", func(n string) error { return MemoryModels.Check(n, nil) }},
 		{"static or dynamic", "dispatch", func(n string) error { return Dispatchers.Check(n, nil) }},
 		{"leopard, row_relative, sanger or spatten", "pruning.policy", func(n string) error { return PruningRules.Check(n, nil) }},
 	} {

@@ -21,7 +21,7 @@ func TestConfigKeysReadRegistries(t *testing.T) {
 		}
 	}
 	for key, want := range map[string][]string{
-		"memory.model":           {"serial", "pipelined", "ideal", "fixed_latency"},
+		"memory.model":           {"banked", "serial", "pipelined", "ideal", "fixed_latency"},
 		"dispatch":               {"static", "dynamic", "first_units"},
 		"pruning.policy":         {"leopard", "row_relative", "sanger", "spatten", "top_keys"},
 		"front_end.scheduling":   {"dynamic", "lockstep"},

@@ -77,7 +77,7 @@ func TestRegisteredMemoryModel(t *testing.T) {
 		var ce *ConfigError
 		if _, err := ParseConfig("bad.yaml", []byte("memory:\n"+tc.yaml)); !errors.As(err, &ce) || ce.Key != tc.key {
 			t.Errorf("%q: got %v, want an error at %s", tc.yaml, err, tc.key)
-		} else if tc.key == "memory.model" && ce.Expected != "serial, pipelined, ideal or fixed_latency" {
+		} else if tc.key == "memory.model" && ce.Expected != "banked, serial, pipelined, ideal or fixed_latency" {
 			t.Errorf("unknown model: expected %q, want the registered names", ce.Expected)
 		}
 	}

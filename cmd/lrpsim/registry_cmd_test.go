@@ -14,7 +14,7 @@ func TestCompletionAndCompareReadRegistries(t *testing.T) {
 		want  []string
 	}{
 		{"memory.ch", []string{"memory.channels="}},
-		{"memory.model=", []string{"memory.model=serial", "memory.model=pipelined", "memory.model=ideal"}},
+		{"memory.model=", []string{"memory.model=banked", "memory.model=serial", "memory.model=pipelined", "memory.model=ideal"}},
 		{"dispatch=d", []string{"dispatch=dynamic"}},
 		{"pruning.policy=s", []string{"pruning.policy=sanger", "pruning.policy=spatten"}},
 		{"units=", nil},

@@ -11,7 +11,9 @@
 # (when the energy-table generator of ci/install-energy.sh is installed), closed-loop/summary.sh
 # (SUMMARY.md only: the closed-loop JSONs come from trainings, closed-loop/regen.sh) and
 # spatten/regen.sh (the per-head CSVs; keep-counts.md too when $SPATTEN_CHECKOUT names a checkout
-# of github.com/mit-han-lab/spatten). Every file written is recorded in results/PROVENANCE.json,
+# of github.com/mit-han-lab/spatten) and ramulator/regen.sh (summary.md from the committed
+# comparison.csv; the comparison too when $RAMULATOR2_CHECKOUT names a Ramulator 2 checkout, its
+# dependencies in $RAMULATOR_DEPS). Every file written is recorded in results/PROVENANCE.json,
 # which go test ./sim/provenance checks against the tree (results/README.md).
 set -eu
 cd "$(dirname "$0")/.."
@@ -62,5 +64,6 @@ else
 fi
 results/closed-loop/summary.sh
 results/spatten/regen.sh ${SPATTEN_CHECKOUT:-}
+results/ramulator/regen.sh ${RAMULATOR2_CHECKOUT:-}
 
 echo "results/: compare{,-iso-area}.md, compare.{csv,svg,png}, table.{md,csv,tex}, table-{ideal-memory,serial}.md, {bars,bound,steps,energy,sweep-lanes}.{png,svg}, waterfall.{md,csv,svg,png}, sweep-lanes-x-bpc.csv regenerated"

@@ -4,12 +4,16 @@
 //	go run ./internal/ramcompare/cmd suite
 //	go run ./internal/ramcompare/cmd expand -preset hbm2 -csv LRPSIM_CSV LRPSIM_TRACE OUT
 //	go run ./internal/ramcompare/cmd table -dir DIR -md OUT.md -csv OUT.csv
+//	go run ./internal/ramcompare/cmd summary -csv COMPARISON.csv -md SUMMARY.md
 //
 // suite prints the suite's trace names (the bundled real traces of `lrpsim table`); expand
 // writes the requests Ramulator replays from lrpsim's `--dram-trace` (ramcompare.Expand) and
 // prints their number; table reads DIR/<trace>.<preset>.{lt,csv,ram,flood.yaml,flood.lat,
 // unloaded.yaml,unloaded.lat} (lrpsim's two traces, the replayed requests, Ramulator's
-// statistics and latencies of both replays) for every <trace>.<preset>.lt there and writes the comparison.
+// statistics and latencies of both replays) for every <trace>.<preset>.lt there and writes the comparison;
+// summary reads the comparison CSV and writes its summary (ramcompare.WriteSummary): per preset,
+// the fit to Ramulator, the calibration derived from it and the pairs tried, each run in-process
+// over the suite under configs/<preset>.yaml (no Ramulator needed).
 package main
 
 import (
@@ -36,7 +40,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("want a subcommand: suite, expand or table")
+		return fmt.Errorf("want a subcommand: suite, expand, table or summary")
 	}
 	switch args[0] {
 	case "suite":
@@ -48,6 +52,8 @@ func run(args []string) error {
 		return expand(args[1:])
 	case "table":
 		return table(args[1:])
+	case "summary":
+		return summary(args[1:])
 	}
 	return fmt.Errorf("unknown subcommand %q", args[0])
 }
@@ -192,4 +198,35 @@ func readInto(path string, parse func([]byte) error) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
+}
+
+func summary(args []string) error {
+	fs := flag.NewFlagSet("summary", flag.ContinueOnError)
+	csvIn := fs.String("csv", "results/ramulator/comparison.csv", "the comparison CSV to summarize")
+	md := fs.String("md", "results/ramulator/summary.md", "the Markdown summary to write")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	f, err := os.Open(*csvIn)
+	if err != nil {
+		return err
+	}
+	rows, err := ramcompare.ReadComparison(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %w", *csvIn, err)
+	}
+	var sums []ramcompare.PresetSummary
+	for _, p := range ramcompare.Presets {
+		s, err := ramcompare.Summarize(p.Name, "configs/"+p.Name+".yaml", ramcompare.OfPreset(rows, p.Name))
+		if err != nil {
+			return err
+		}
+		sums = append(sums, s)
+	}
+	var b bytes.Buffer
+	if err := ramcompare.WriteSummary(&b, sums); err != nil {
+		return err
+	}
+	return os.WriteFile(*md, b.Bytes(), 0o644)
 }

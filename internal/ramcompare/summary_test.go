@@ -1,0 +1,177 @@
+package ramcompare
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// comparisonCSV is a hand-written comparison CSV: the header of WriteCSV and, per row, the
+// columns the summary reads (trace, preset, ramulator_requests, lrpsim_bytes, ramulator_bytes,
+// lrpsim_active_ns, ramulator_flood_ns, unloaded_lat_mean_ns), the others zero.
+func comparisonCSV(rows [][8]string) string {
+	var b strings.Builder
+	b.WriteString(strings.Join(csvHeader, ",") + "\n")
+	read := []string{"trace", "preset", "ramulator_requests", "lrpsim_bytes", "ramulator_bytes",
+		"lrpsim_active_ns", "ramulator_flood_ns", "unloaded_lat_mean_ns"}
+	for _, r := range rows {
+		f := make([]string, len(csvHeader))
+		for i, h := range csvHeader {
+			f[i] = "0"
+			if j := slices.Index(read, h); j >= 0 {
+				f[i] = r[j]
+			}
+		}
+		b.WriteString(strings.Join(f, ",") + "\n")
+	}
+	return b.String()
+}
+
+// suiteCSV is a small suite under two presets: under hbm2, "edge-hi" lies at 1.1 (within), "over"
+// at 1.2, "edge-lo" at 0.9 (within), "under" at 0.5, and "long" (4 x the others' requests) at 1.
+var suiteCSV = comparisonCSV([][8]string{
+	{"edge-hi", "hbm2", "100", "3200", "3200", "110.000", "100.000", "12.000"},
+	{"edge-hi", "ddr4", "50", "3200", "3200", "500.000", "500.000", "18.000"},
+	{"over", "hbm2", "99", "3200", "3168", "120.000", "100.000", "14.000"},
+	{"edge-lo", "hbm2", "100", "3200", "3200", "90.000", "100.000", "13.000"},
+	{"under", "hbm2", "100", "3200", "3200", "50.000", "100.000", "15.000"},
+	{"long", "hbm2", "400", "12800", "12800", "100.000", "200.000", "20.000"},
+})
+
+func TestReadComparisonAndFit(t *testing.T) {
+	rows, err := ReadComparison(strings.NewReader(suiteCSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hbm := OfPreset(rows, "hbm2")
+	if len(rows) != 6 || len(hbm) != 5 || hbm[1].Trace != "over" || hbm[1].RamulatorBytes != 3168 {
+		t.Fatalf("read %d rows, %d hbm2, %+v", len(rows), len(hbm), hbm)
+	}
+	f := FitOf(hbm, Today(hbm))
+	wantMisses := []Miss{{"over", 1.2}, {"under", 0.5}, {"long", 0.5}}
+	if f.Within != 2 || f.Total != 5 || !slices.Equal(f.Misses, wantMisses) {
+		t.Errorf("fit = %d of %d, misses %v; want 2 of 5, misses %v", f.Within, f.Total, f.Misses, wantMisses)
+	}
+	if f.MinRatio != 0.5 || f.MaxRatio != 1.2 || math.Abs(f.Worst-math.Log(2)) > 1e-12 {
+		t.Errorf("ratios %g-%g, worst %g; want 0.5-1.2, ln 2", f.MinRatio, f.MaxRatio, f.Worst)
+	}
+	if _, err := ReadComparison(strings.NewReader("trace,preset\nx,hbm2\n")); err == nil {
+		t.Error("a CSV without the comparison's header was read")
+	}
+}
+
+func TestWithin10(t *testing.T) {
+	for _, tc := range []struct {
+		lrpsim, ramulator float64
+		want              bool
+	}{
+		{110, 100, true}, {90, 100, true}, {100, 100, true}, {110.001, 100, false}, {89.999, 100, false},
+		{237, 292, false}, {687, 763, true}, {2382, 2241, true},
+	} {
+		if got := Within10(tc.lrpsim, tc.ramulator); got != tc.want {
+			t.Errorf("Within10(%g, %g) = %v, want %v", tc.lrpsim, tc.ramulator, got, tc.want)
+		}
+	}
+}
+
+func TestInFlight(t *testing.T) {
+	for _, tc := range []struct {
+		perCycle          float64
+		latency, transfer int
+		want              int
+	}{
+		{0.5, 13, 1, 7},     // exactly 7: not rounded up to 8
+		{0.1 * 5, 13, 1, 7}, // 0.1 x 5 is not exactly 0.5 in binary
+		{0.498, 13, 1, 7},   // 6.97
+		{0.25, 18, 3, 6},    // 5.25 rounds up
+		{0.5001, 13, 1, 8},  // 7.0014: more than 7 needs 8
+		{0, 50, 1, 1},       // at least one request
+	} {
+		if got := InFlight(tc.perCycle, tc.latency, tc.transfer); got != tc.want {
+			t.Errorf("InFlight(%g, %d, %d) = %d, want %d", tc.perCycle, tc.latency, tc.transfer, got, tc.want)
+		}
+	}
+}
+
+func TestCalibrate(t *testing.T) {
+	rows, err := ReadComparison(strings.NewReader(suiteCSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := Memory{ClockGHz: 1, Channels: 2, BurstBytes: 32, BytesPerCycle: 25, Latency: 50, MaxRequests: 32}
+	c := Calibrate(OfPreset(rows, "hbm2"), m)
+	// long: 4 x 100 >= 400 and 400, not "over" (4 x 99 < 400); bytes over time summed over them
+	if want := []string{"edge-hi", "edge-lo", "under", "long"}; !slices.Equal(c.Long, want) {
+		t.Errorf("long traces %v, want %v", c.Long, want)
+	}
+	if want := (3*3200.0 + 12800) / (110 + 90 + 50 + 100); math.Abs(c.LrpsimGBs-want) > 1e-12 {
+		t.Errorf("lrpsim GB/s %g, want %g", c.LrpsimGBs, want)
+	}
+	if want := 22400.0 / 500; c.RamulatorGBs != want || c.BurstsPerNs != want/32/2 {
+		t.Errorf("Ramulator GB/s %g, X %g; want %g, %g", c.RamulatorGBs, c.BurstsPerNs, want, want/32/2)
+	}
+	// median of 12, 13, 14, 15, 20 (ddr4's 18 left out); t = ceil(32 / 25) = 2;
+	// N = ceil(0.7 x (14 + 2)) = ceil(11.2) = 12
+	if c.L0ns != 14 || c.Latency != 14 || c.TransferCycles != 2 || c.InFlight != 12 {
+		t.Errorf("L0 %g ns, latency %d, t %d, N %d; want 14, 14, 2, 12", c.L0ns, c.Latency, c.TransferCycles, c.InFlight)
+	}
+	if got := median([]float64{4, 1, 3, 2}); got != 2.5 {
+		t.Errorf("median of an even count = %g, want 2.5", got)
+	}
+	if got := Calibrate(OfPreset(rows, "hbm2"), Memory{ClockGHz: 1.6, Channels: 1, BurstBytes: 64, BytesPerCycle: 25}); got.Latency != 22 {
+		t.Errorf("14 ns at 1.6 GHz = %d cycles, want 22 (22.4 rounded)", got.Latency)
+	}
+}
+
+func TestGridAndBest(t *testing.T) {
+	g := Grid(Pair{50, 32}, Calibration{Latency: 20, InFlight: 16})
+	// L0 20 is a grid latency and 2N 32 today's in-flight count: each pair once
+	want := []Pair{{20, 16}, {20, 32}, {30, 16}, {30, 32}, {40, 16}, {40, 32}, {50, 16}, {50, 32}}
+	if !slices.Equal(g, want) {
+		t.Errorf("grid %v, want %v", g, want)
+	}
+	g = Grid(Pair{60, 24}, Calibration{Latency: 13, InFlight: 7})
+	want = []Pair{{13, 7}, {13, 14}, {13, 24}, {20, 7}, {20, 14}, {20, 24}, {30, 7}, {30, 14}, {30, 24},
+		{40, 7}, {40, 14}, {40, 24}, {60, 7}, {60, 14}, {60, 24}}
+	if !slices.Equal(g, want) {
+		t.Errorf("grid %v, want %v", g, want)
+	}
+	trials := []Trial{
+		{Pair: Pair{13, 7}, Fit: Fit{Within: 3, Worst: 0.5}},
+		{Pair: Pair{30, 14}, Fit: Fit{Within: 5, Worst: 0.4}},
+		{Pair: Pair{30, 32}, Fit: Fit{Within: 5, Worst: 0.2}},
+		{Pair: Pair{50, 32}, Fit: Fit{Within: 5, Worst: 0.2}},
+	}
+	if got := Best(trials).Pair; got != (Pair{30, 32}) {
+		t.Errorf("best %v, want {30 32}: most within, then nearest worst, then first", got)
+	}
+}
+
+func TestWriteSummary(t *testing.T) {
+	rows, err := ReadComparison(strings.NewReader(suiteCSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hbm := OfPreset(rows, "hbm2")
+	m := Memory{ClockGHz: 1, Channels: 2, BurstBytes: 32, BytesPerCycle: 32, Latency: 50, MaxRequests: 32}
+	s := PresetSummary{Preset: "hbm2", Config: "configs/hbm2.yaml", Memory: m, Today: Pair{50, 32},
+		Fit: FitOf(hbm, Today(hbm)), Cal: Calibrate(hbm, m)}
+	s.Trials = []Trial{{Pair: Pair{14, 11}, Fit: FitOf(hbm, []float64{100, 120, 100, 100, 200})}, {Pair: s.Today, Fit: s.Fit}}
+	var b strings.Builder
+	if err := WriteSummary(&b, []PresetSummary{s}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"**2 of 5** traces; lrpsim / Ramulator 0.50-1.20",
+		"Misses (lrpsim / Ramulator): over 1.200, under 0.500, long 0.500.",
+		"= ceil(0.700 x (14 + 1)) = **11** requests",
+		"latency 14, 11 in flight: 4 of 5** within 10% (1.00-1.20); misses: over 1.200.",
+		"| 14 | 11 | L0 and X, best | 4 of 5 | 1.00-1.20 |",
+		"| 50 | 32 | today | 2 of 5 | 0.50-1.20 |",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
+	}
+}

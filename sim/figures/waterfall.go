@@ -50,7 +50,7 @@ func Waterfall(w *waterfall.Waterfall) (Figure, error) {
 		if m == "" {
 			name = "suite"
 		}
-		off := (float64(k) - float64(len(models)-1)/2) * barW
+		off := (float64(k) - float64(float64(len(models)-1)/2)) * barW
 		sr := barSeries{name: fmt.Sprintf("%s (%d traces)", name, w.Steps[0].Groups()[k].Rows), v: vals[k], off: off}
 		if err := sr.add(p, leg, layout, colorAt(k)); err != nil {
 			return Figure{}, err
@@ -61,7 +61,8 @@ func Waterfall(w *waterfall.Waterfall) (Figure, error) {
 	p.X.Min, p.X.Max = -0.6, float64(len(names))-0.4
 	p.Y.Min, p.Y.Max = 0, ymax*1.2
 	p.Y.Tick.Marker = niceTicks{suffix: "x"}
-	slot := vg.Length(0.35*float64(len(models))+0.6) * vg.Inch
-	width := max(6.5*vg.Inch, barMargins+slot*vg.Length(len(names)))
+	// float64(): no fused multiply-add, so the layout is the same on every CPU (ci/cross-cpu.sh).
+	slot := vg.Length(float64(0.35*float64(len(models)))+0.6) * vg.Inch
+	width := max(6.5*vg.Inch, barMargins+vg.Length(float64(slot*vg.Length(len(names)))))
 	return Figure{Plot: p, Legend: leg, Width: width, Height: 4 * vg.Inch}, nil
 }

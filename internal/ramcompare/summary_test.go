@@ -2,6 +2,8 @@ package ramcompare
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -155,23 +157,85 @@ func TestWriteSummary(t *testing.T) {
 	}
 	hbm := OfPreset(rows, "hbm2")
 	m := Memory{ClockGHz: 1, Channels: 2, BurstBytes: 32, BytesPerCycle: 32, Latency: 50, MaxRequests: 32}
-	s := PresetSummary{Preset: "hbm2", Config: "configs/hbm2.yaml", Memory: m, Today: Pair{50, 32},
-		Fit: FitOf(hbm, Today(hbm)), Cal: Calibrate(hbm, m)}
-	s.Trials = []Trial{{Pair: Pair{14, 11}, Fit: FitOf(hbm, []float64{100, 120, 100, 100, 200})}, {Pair: s.Today, Fit: s.Fit}}
-	var b strings.Builder
-	if err := WriteSummary(&b, []PresetSummary{s}); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{
+	today := []string{
 		"**2 of 5** traces; lrpsim / Ramulator 0.50-1.20",
 		"Misses (lrpsim / Ramulator): over 1.200, under 0.500, long 0.500.",
 		"= ceil(0.700 x (14 + 1)) = **11** requests",
 		"latency 14, 11 in flight: 4 of 5** within 10% (1.00-1.20); misses: over 1.200.",
 		"| 14 | 11 | L0 and X, best | 4 of 5 | 1.00-1.20 |",
 		"| 50 | 32 | today | 2 of 5 | 0.50-1.20 |",
+	}
+	for _, tc := range []struct {
+		name   string
+		banked string
+		// bankedNs are the banked twin's times of hbm's rows (edge-hi, over, edge-lo, under, long).
+		bankedNs []float64
+		want     []string
+		lacks    string
+	}{
+		{name: "no banked twin", want: today, lacks: "Banked model"},
+		{name: "banked twin", banked: "configs/hbm2-banked.yaml", bankedNs: []float64{105, 100, 89, 100, 230},
+			want: append(slices.Clone(today), "0.500.\n- Banked model (`configs/hbm2-banked.yaml`: each burst to the "+
+				"channel, bank and row of its address, with row hits, misses and conflicts): **3 of 5** within 10% "+
+				"(0.89-1.15); misses: edge-lo 0.890, long 1.150.\n- Sustained")},
+		{name: "banked twin, no miss", banked: "configs/b.yaml", bankedNs: []float64{100, 100, 100, 100, 200},
+			want: []string{"(`configs/b.yaml`: each burst", "**5 of 5** within 10% (1.00-1.00); misses: none.\n"}},
 	} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		t.Run(tc.name, func(t *testing.T) {
+			s := PresetSummary{Preset: "hbm2", Config: "configs/hbm2.yaml", Memory: m, Today: Pair{50, 32},
+				Fit: FitOf(hbm, Today(hbm)), Cal: Calibrate(hbm, m), BankedConfig: tc.banked}
+			if tc.bankedNs != nil {
+				s.Banked = FitOf(hbm, tc.bankedNs)
+			}
+			s.Trials = []Trial{{Pair: Pair{14, 11}, Fit: FitOf(hbm, []float64{100, 120, 100, 100, 200})}, {Pair: s.Today, Fit: s.Fit}}
+			var b strings.Builder
+			if err := WriteSummary(&b, []PresetSummary{s}); err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(b.String(), want) {
+					t.Errorf("summary lacks %q:\n%s", want, b.String())
+				}
+			}
+			if tc.lacks != "" && strings.Contains(b.String(), tc.lacks) {
+				t.Errorf("summary has %q:\n%s", tc.lacks, b.String())
+			}
+		})
+	}
+}
+
+func TestFitConfigChecksTheRequests(t *testing.T) {
+	f, err := os.Open(filepath.Join(root, "results", "ramulator", "comparison.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := ReadComparison(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the smallest trace: the banked twin issues the requests Ramulator replayed (the same bursts)
+	i := slices.IndexFunc(rows, func(r Compared) bool { return r.Trace == "memn2n-babi-qa4" && r.Preset == "hbm2" })
+	if i < 0 {
+		t.Fatal("comparison.csv has no row memn2n-babi-qa4, hbm2")
+	}
+	config := filepath.Join(root, "configs", "hbm2-banked.yaml")
+	one := rows[i : i+1]
+	fit, err := FitConfig(config, one)
+	if err != nil || fit.Total != 1 || fit.MinRatio <= 0 {
+		t.Fatalf("FitConfig = %+v, %v; want a fit of one trace", fit, err)
+	}
+	for _, tc := range []struct {
+		name string
+		off  func(r *Compared)
+	}{
+		{"one request more", func(r *Compared) { r.Replayed++ }},
+		{"a burst's bytes more", func(r *Compared) { r.RamulatorBytes += 32 }},
+	} {
+		r := one[0]
+		tc.off(&r)
+		if _, err := FitConfig(config, []Compared{r}); err == nil || !strings.Contains(err.Error(), "Ramulator replayed") {
+			t.Errorf("%s: FitConfig err = %v, want the requests named", tc.name, err)
 		}
 	}
 }

@@ -20,6 +20,10 @@ type PresetSummary struct {
 	Fit    Fit
 	Cal    Calibration
 	Trials []Trial
+	// BankedConfig is the preset's twin under the banked memory model (same bursts, so the same
+	// requests), Banked its times (FitConfig) against the same Ramulator times; no line when empty.
+	BankedConfig string
+	Banked       Fit
 }
 
 // Summarize makes a preset's summary from its rows of the comparison (OfPreset) and its lrpsim
@@ -80,6 +84,11 @@ func writePreset(b *strings.Builder, s PresetSummary) {
 	fmt.Fprintf(b, "- Within 10%% of Ramulator: **%d of %d** traces; lrpsim / Ramulator %.2f-%.2f.\n",
 		s.Fit.Within, s.Fit.Total, s.Fit.MinRatio, s.Fit.MaxRatio)
 	fmt.Fprintf(b, "- Misses (lrpsim / Ramulator): %s.\n", misses(s.Fit.Misses))
+	if s.BankedConfig != "" {
+		fmt.Fprintf(b, "- Banked model (`%s`: each burst to the channel, bank and row of its address, with "+
+			"row hits, misses and conflicts): **%d of %d** within 10%% (%.2f-%.2f); misses: %s.\n", s.BankedConfig,
+			s.Banked.Within, s.Banked.Total, s.Banked.MinRatio, s.Banked.MaxRatio, misses(s.Banked.Misses))
+	}
 	fmt.Fprintf(b, "- Sustained bandwidth over the long traces (at least a quarter of the largest trace's requests: %s): "+
 		"lrpsim %.1f GB/s, Ramulator %.1f GB/s, so X = %.3f bursts of %d B a ns a channel (%d channels).\n",
 		strings.Join(c.Long, ", "), c.LrpsimGBs, c.RamulatorGBs, c.BurstsPerNs, m.BurstBytes, m.Channels)

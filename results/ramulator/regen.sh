@@ -41,7 +41,8 @@
 #      2 min on two cores): per preset, the traces within 10% of Ramulator and the misses, the
 #      sustained bandwidth and unloaded latency, the calibration derived from them, and a grid of
 #      (dram_latency, max_requests) pairs, each run in-process by lrpsim over the suite's traces
-#      and held against the same Ramulator times; and records it.
+#      and held against the same Ramulator times, and the fit of each preset's twin under the
+#      banked memory model (configs/PRESET-banked.yaml), also run in-process; and records it.
 # Nothing of Ramulator is committed. Needs cmake, a C++20 compiler, git and Go (the summary: Go).
 set -euo pipefail
 ram=${1:-}
@@ -97,14 +98,16 @@ if [ -n "$ram" ]; then
     --from internal/ramcompare/ramcompare.go --from internal/ramcompare/ramulator.go --from internal/ramcompare/table.go \
     --command "results/ramulator/regen.sh RAMULATOR2 (CMU-SAFARI/ramulator2 $rev + loadstore-wait.patch) traces: ${traces[*]} presets: ${presets[*]}"
 fi
-# The summary: from comparison.csv, the Go code, the presets and the bundled traces of its rows
-# (the trials run lrpsim on them; comparison.csv's record carries the model version over).
+# The summary: from comparison.csv, the Go code, the presets (and their banked twins) and the
+# bundled traces of its rows (the trials and the banked fit run lrpsim on them; comparison.csv's
+# record carries the model version over).
 "$tmp/ramcompare" summary -csv "$here/comparison.csv" -md "$here/summary.md"
 from=()
 for t in $(tail -n +2 "$here/comparison.csv" | cut -d, -f1 | sort -u); do from+=(--from "traces/data/$t.npz"); done
 "$tmp/lrpsim" provenance record --out "$here/summary.md" --from "$here/comparison.csv" "${from[@]}" \
   --from configs/leopard.yaml --from configs/hbm2.yaml --from configs/ddr4.yaml \
+  --from configs/hbm2-banked.yaml --from configs/ddr4-banked.yaml \
   --from internal/ramcompare/ramcompare.go --from internal/ramcompare/summary.go \
-  --from internal/ramcompare/summarymd.go --from internal/ramcompare/trials.go \
+  --from internal/ramcompare/summarymd.go --from internal/ramcompare/trials.go --from internal/ramcompare/cmd/main.go \
   --command "go run ./internal/ramcompare/cmd summary -csv $here/comparison.csv -md $here/summary.md"
 echo "results/ramulator: summary.md regenerated${ram:+ (and the comparison)}" >&2

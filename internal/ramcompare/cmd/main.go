@@ -13,7 +13,8 @@
 // statistics and latencies of both replays) for every <trace>.<preset>.lt there and writes the comparison;
 // summary reads the comparison CSV and writes its summary (ramcompare.WriteSummary): per preset,
 // the fit to Ramulator, the calibration derived from it and the pairs tried, each run in-process
-// over the suite under configs/<preset>.yaml (no Ramulator needed).
+// over the suite under configs/<preset>.yaml (no Ramulator needed), and the fit of its twin under
+// the banked memory model, configs/<preset>-banked.yaml.
 package main
 
 import (
@@ -218,8 +219,13 @@ func summary(args []string) error {
 	}
 	var sums []ramcompare.PresetSummary
 	for _, p := range ramcompare.Presets {
-		s, err := ramcompare.Summarize(p.Name, "configs/"+p.Name+".yaml", ramcompare.OfPreset(rows, p.Name))
+		of := ramcompare.OfPreset(rows, p.Name)
+		s, err := ramcompare.Summarize(p.Name, "configs/"+p.Name+".yaml", of)
 		if err != nil {
+			return err
+		}
+		s.BankedConfig = "configs/" + p.Name + "-banked.yaml"
+		if s.Banked, err = ramcompare.FitConfig(s.BankedConfig, of); err != nil {
 			return err
 		}
 		sums = append(sums, s)

@@ -33,7 +33,7 @@ func (p PipelinedMemoryParams) burstCycles(bytes int64) int64 {
 // a buffer is free, so up to Buffers-1 tiles are prefetched while one is in use.
 type PipelinedMemory struct {
 	p        PipelinedMemoryParams
-	ideal    bool // the ideal memory (arch/ideal.go): every request served the cycle it is dealt
+	ideal    bool // the ideal memory (arch/pipelined_ideal.go): every request served the cycle it is dealt
 	src      TileSource
 	listener MemoryListener
 	// banks, when set (the banked model, arch/banked.go), picks a request's channel from its

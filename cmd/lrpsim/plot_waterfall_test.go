@@ -71,6 +71,13 @@ func TestPlotWaterfall(t *testing.T) {
 				if n := strings.Count(string(md), "`../../configs/"); n != 5 {
 					t.Errorf("w.md names %d configs, want the 5 steps:\n%s", n, md)
 				}
+				// the figure gives each group's speedup and its on-chip energy reduction
+				svg, _ := os.ReadFile(filepath.Join(sub, "w.svg"))
+				for _, want := range []string{"suite (2 traces): speedup", "suite (2 traces): on-chip energy"} {
+					if !strings.Contains(string(svg), want) {
+						t.Errorf("w.svg lacks the legend entry %q", want)
+					}
+				}
 			}
 		})
 	}

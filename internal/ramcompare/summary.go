@@ -22,6 +22,9 @@ type Compared struct {
 	LrpsimNs, FloodNs float64
 	// UnloadedLatNs is the mean read latency of Ramulator's unloaded replay (one read at a time).
 	UnloadedLatNs float64
+	// FloodLatNs is the mean read latency of Ramulator's flood replay, LrpsimLatNs lrpsim's mean
+	// from a request's issue to its last data.
+	FloodLatNs, LrpsimLatNs float64
 }
 
 // ReadComparison reads the rows of a comparison CSV (WriteCSV) in their order.
@@ -36,16 +39,16 @@ func ReadComparison(r io.Reader) ([]Compared, error) {
 	col := func(name string) int { return slices.Index(csvHeader, name) }
 	var out []Compared
 	for i, row := range rows[1:] {
-		var num [6]float64
+		var num [8]float64
 		for j, name := range []string{"ramulator_requests", "lrpsim_bytes", "ramulator_bytes",
-			"lrpsim_active_ns", "ramulator_flood_ns", "unloaded_lat_mean_ns"} {
+			"lrpsim_active_ns", "ramulator_flood_ns", "unloaded_lat_mean_ns", "flood_lat_mean_ns", "lrpsim_lat_mean_ns"} {
 			if num[j], err = strconv.ParseFloat(row[col(name)], 64); err != nil {
 				return nil, fmt.Errorf("comparison CSV row %d: %s: %w", i+2, name, err)
 			}
 		}
 		out = append(out, Compared{Trace: row[0], Preset: row[1], Replayed: int(num[0]),
 			LrpsimBytes: int64(num[1]), RamulatorBytes: int64(num[2]), LrpsimNs: num[3], FloodNs: num[4],
-			UnloadedLatNs: num[5]})
+			UnloadedLatNs: num[5], FloodLatNs: num[6], LrpsimLatNs: num[7]})
 	}
 	return out, nil
 }

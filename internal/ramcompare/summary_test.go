@@ -159,7 +159,8 @@ func TestWriteSummary(t *testing.T) {
 	m := Memory{ClockGHz: 1, Channels: 2, BurstBytes: 32, BytesPerCycle: 32, Latency: 50, MaxRequests: 32}
 	today := []string{
 		"**2 of 5** traces; lrpsim / Ramulator 0.50-1.20",
-		"Misses (lrpsim / Ramulator): over 1.200, under 0.500, long 0.500.",
+		"Misses (lrpsim / Ramulator): over 1.200, under 0.500, long 0.500.\n  - over (1.200): at 0.495 bursts a ns a channel, within",
+		"\n  - under (0.500): Ramulator sustained 0.500 bursts a ns a channel, below the pair's cap of 0.627",
 		"= ceil(0.700 x (14 + 1)) = **11** requests",
 		"latency 14, 11 in flight: 4 of 5** within 10% (1.00-1.20); misses: over 1.200.",
 		"| 14 | 11 | L0 and X, best | 4 of 5 | 1.00-1.20 |",
@@ -175,14 +176,14 @@ func TestWriteSummary(t *testing.T) {
 	}{
 		{name: "no banked twin", want: today, lacks: "Banked model"},
 		{name: "banked twin", banked: "configs/hbm2-banked.yaml", bankedNs: []float64{105, 100, 89, 100, 230},
-			want: append(slices.Clone(today), "0.500.\n- Banked model (`configs/hbm2-banked.yaml`: each burst to the "+
+			want: append(slices.Clone(today), "latency shows.\n- Banked model (`configs/hbm2-banked.yaml`: each burst to the "+
 				"channel, bank and row of its address, with row hits, misses and conflicts): **3 of 5** within 10% "+
 				"(0.89-1.15); misses: edge-lo 0.890, long 1.150.\n- Sustained")},
 		{name: "banked twin, no miss", banked: "configs/b.yaml", bankedNs: []float64{100, 100, 100, 100, 200},
 			want: []string{"(`configs/b.yaml`: each burst", "**5 of 5** within 10% (1.00-1.00); misses: none.\n"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := PresetSummary{Preset: "hbm2", Config: "configs/hbm2.yaml", Memory: m, Today: Pair{50, 32},
+			s := PresetSummary{Preset: "hbm2", Config: "configs/hbm2.yaml", Memory: m, Today: Pair{50, 32}, Rows: hbm,
 				Fit: FitOf(hbm, Today(hbm)), Cal: Calibrate(hbm, m), BankedConfig: tc.banked}
 			if tc.bankedNs != nil {
 				s.Banked = FitOf(hbm, tc.bankedNs)
@@ -236,6 +237,34 @@ func TestFitConfigChecksTheRequests(t *testing.T) {
 		tc.off(&r)
 		if _, err := FitConfig(config, []Compared{r}); err == nil || !strings.Contains(err.Error(), "Ramulator replayed") {
 			t.Errorf("%s: FitConfig err = %v, want the requests named", tc.name, err)
+		}
+	}
+}
+
+func TestWhy(t *testing.T) {
+	// two channels of 32-B bursts, one cycle each on the bus: the pair 30 / 14 sustains at most
+	// 14 / 31 = 0.452 bursts a cycle (a ns at 1 GHz) a channel
+	m := Memory{ClockGHz: 1, Channels: 2, BurstBytes: 32, BytesPerCycle: 32}
+	p := Pair{Latency: 30, MaxRequests: 14}
+	for _, tc := range []struct {
+		name string
+		r    Compared // 100 bursts of 32 B in each
+		want string
+	}{
+		{"slower, Ramulator above the cap", Compared{RamulatorBytes: 3200, LrpsimNs: 120, FloodNs: 100, FloodLatNs: 20, UnloadedLatNs: 12},
+			"Ramulator streamed 0.500 bursts a ns a channel, above the pair's cap of 0.452 (14 / (30 + 1) a cycle); " +
+				"its reads averaged 20.0 ns under the flood, and unloaded 12.0 ns"},
+		{"slower, within the cap", Compared{RamulatorBytes: 3200, LrpsimNs: 240, FloodNs: 200, FloodLatNs: 18, UnloadedLatNs: 13},
+			"at 0.250 bursts a ns a channel, within the pair's cap of 0.452, lrpsim issues its loads as the run frees " +
+				"buffers and layers, each paying the fixed 30 cycles, above Ramulator's unloaded 13.0 ns, where the " +
+				"flood has every request queued at once (its reads averaged 18.0 ns)"},
+		{"faster", Compared{RamulatorBytes: 3200, LrpsimNs: 100, FloodNs: 200, FloodLatNs: 70, UnloadedLatNs: 13},
+			"Ramulator sustained 0.250 bursts a ns a channel, below the pair's cap of 0.452: its reads averaged " +
+				"70.0 ns under the flood (unloaded 13.0 ns) against lrpsim's fixed 30 cycles, a queueing cost no fixed " +
+				"latency shows"},
+	} {
+		if got := Why(tc.r, m, p); got != tc.want {
+			t.Errorf("%s: Why = %q, want %q", tc.name, got, tc.want)
 		}
 	}
 }

@@ -20,6 +20,8 @@ type PresetSummary struct {
 	Fit    Fit
 	Cal    Calibration
 	Trials []Trial
+	// Rows are the preset's rows of the comparison, for the reasons of today's misses (Why).
+	Rows []Compared
 	// BankedConfig is the preset's twin under the banked memory model (same bursts, so the same
 	// requests), Banked its times (FitConfig) against the same Ramulator times; no line when empty.
 	BankedConfig string
@@ -38,7 +40,7 @@ func Summarize(preset, config string, rows []Compared) (PresetSummary, error) {
 	s := PresetSummary{Preset: preset, Config: config,
 		Memory: Memory{ClockGHz: cfg.ClockGHz, Channels: mem.Channels, BurstBytes: mem.BurstBytes,
 			BytesPerCycle: mem.DRAMBytesPerCycle, Latency: mem.DRAMLatency, MaxRequests: mem.MaxRequests},
-		Today: Pair{Latency: mem.DRAMLatency, MaxRequests: mem.MaxRequests}}
+		Today: Pair{Latency: mem.DRAMLatency, MaxRequests: mem.MaxRequests}, Rows: rows}
 	if len(rows) == 0 {
 		return PresetSummary{}, fmt.Errorf("the comparison has no row of preset %s", preset)
 	}
@@ -84,6 +86,7 @@ func writePreset(b *strings.Builder, s PresetSummary) {
 	fmt.Fprintf(b, "- Within 10%% of Ramulator: **%d of %d** traces; lrpsim / Ramulator %.2f-%.2f.\n",
 		s.Fit.Within, s.Fit.Total, s.Fit.MinRatio, s.Fit.MaxRatio)
 	fmt.Fprintf(b, "- Misses (lrpsim / Ramulator): %s.\n", misses(s.Fit.Misses))
+	writeWhy(b, s)
 	if s.BankedConfig != "" {
 		fmt.Fprintf(b, "- Banked model (`%s`: each burst to the channel, bank and row of its address, with "+
 			"row hits, misses and conflicts): **%d of %d** within 10%% (%.2f-%.2f); misses: %s.\n", s.BankedConfig,
@@ -116,6 +119,18 @@ func writePreset(b *strings.Builder, s PresetSummary) {
 		}
 		fmt.Fprintf(b, "| %d | %d | %s | %d of %d | %.2f-%.2f |\n", t.Pair.Latency, t.Pair.MaxRequests,
 			strings.Join(what, ", "), t.Fit.Within, t.Fit.Total, t.Fit.MinRatio, t.Fit.MaxRatio)
+	}
+}
+
+// writeWhy gives, under the misses line, each of today's misses with the reason its
+// measurements give (Why); nothing when there is no miss.
+func writeWhy(b *strings.Builder, s PresetSummary) {
+	for _, m := range s.Fit.Misses {
+		i := slices.IndexFunc(s.Rows, func(r Compared) bool { return r.Trace == m.Trace })
+		if i < 0 {
+			continue
+		}
+		fmt.Fprintf(b, "  - %s (%.3f): %s.\n", m.Trace, m.Ratio, Why(s.Rows[i], s.Memory, s.Today))
 	}
 }
 

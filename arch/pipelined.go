@@ -12,9 +12,11 @@ type PipelinedMemoryParams struct {
 
 // The pipelined model fetches V rows on demand (it is a RowFetcher); the memory section's range
 // checks cover its parameters.
+// Its defaults are configs/leopard.yaml's: HBM2 channels (JEDEC JESD235A) with the latency and
+// requests in flight fitted to Ramulator 2 (results/ramulator/summary.md).
 func init() {
-	RegisterMemoryModel("pipelined", PipelinedMemoryParams{Channels: 8, BytesPerCycle: 32, Latency: 50, BurstBytes: 32,
-		MaxInFlight: 32, Buffers: 4}, nil, true, func(p PipelinedMemoryParams, src TileSource, l MemoryListener) Memory {
+	RegisterMemoryModel("pipelined", PipelinedMemoryParams{Channels: 8, BytesPerCycle: 32, Latency: 30, BurstBytes: 32,
+		MaxInFlight: 14, Buffers: 4}, nil, true, func(p PipelinedMemoryParams, src TileSource, l MemoryListener) Memory {
 		return NewPipelinedMemory(p, src, l)
 	})
 }

@@ -28,7 +28,7 @@ func TestRegistryBuiltIns(t *testing.T) {
 		Latency  int `yaml:"dram_latency"` // an int for the model's int64
 		Other    int `yaml:"other"`
 	}{Channels: 3, Latency: 7, Other: 9}))
-	want := PipelinedMemoryParams{Channels: 3, BytesPerCycle: 32, Latency: 7, BurstBytes: 32, MaxInFlight: 32, Buffers: 4}
+	want := PipelinedMemoryParams{Channels: 3, BytesPerCycle: 32, Latency: 7, BurstBytes: 32, MaxInFlight: 14, Buffers: 4}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("pipelined params %+v, want %+v", got, want)
 	}

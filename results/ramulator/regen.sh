@@ -32,7 +32,7 @@
 #      say which half of a line a 32-B request read, the requests are rebuilt from the CSV: the
 #      aligned bursts of the device covering each range, each once per tile), and replays them
 #      twice under results/ramulator/PRESET.yaml: every request offered at once (flood: the
-#      controllers queue up to 32 reads per channel, lrpsim's max_requests per channel), and
+#      controllers queue up to 32 reads per channel, the banked twins' max_requests), and
 #      one read at a time (unloaded: the latency of row hits and misses without queueing);
 #   4. writes the comparison (`go run ./internal/ramcompare/cmd table`) and records it in
 #      results/PROVENANCE.json, with the sha256 of every replayed lrpsim trace in the CSV

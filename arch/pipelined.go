@@ -64,8 +64,8 @@ type PipelinedMemory struct {
 type pipeChannel struct {
 	queue   ring[pipeRequest] // dealt, not issued, in order
 	ends    ring[int64]       // last data cycle of the last MaxInFlight requests dealt, in order
-	busFree int64         // first cycle the data bus is free after the requests dealt
-	issued  int64         // issue cycle of the last request dealt, -1 before the first
+	busFree int64             // first cycle the data bus is free after the requests dealt
+	issued  int64             // issue cycle of the last request dealt, -1 before the first
 }
 
 type pipeRequest struct {

@@ -38,13 +38,15 @@ import (
 	"github.com/lrpsim/lrpsim/sim"
 )
 
-// Goals from the benchmark issue (issue 15).
+// Goals from the benchmark issues (issue 15; issue 27 added the 32768-token and timeline ones).
 const (
 	goalFullOverQKCPU   = 2.0   // full lrpsim run / plain Q·K^T, CPU time: at most
 	goalFullOverQKWall  = 1.0   // full lrpsim run / plain Q·K^T, wall time: at most
 	goalDesignOverQKCPU = 1.0   // design-only run / plain Q·K^T, CPU time: at most
 	goalRSS2048MiB      = 64.0  // peak RSS of a full run at 2048 tokens: at most
 	goalRSS8192MiB      = 128.0 // peak RSS of a full run at 8192 tokens: at most
+	goalRSS32768MiB     = 256.0 // peak RSS of a full run at 32768 tokens: at most
+	goalTimelineCPU     = 2.0   // design-only run writing its --timeline / the same run without, CPU time: at most
 )
 
 // traceSpec is the shape of a generated trace.
@@ -102,12 +104,13 @@ type rssSpec struct {
 func newPlan(quick bool) plan {
 	if quick {
 		return plan{big: bertQuik, small: smallRef, mid: bertBase.shape(1, 2, 256),
-			rss:         []rssSpec{{spec: bertBase.shape(1, 2, 128)}, {spec: bertBase.shape(1, 2, 256)}, {spec: bertBase.shape(1, 1, 512)}},
+			rss: []rssSpec{{spec: bertBase.shape(1, 2, 128)}, {spec: bertBase.shape(1, 2, 256)}, {spec: bertBase.shape(1, 1, 512)},
+				{spec: bertBase.shape(1, 1, 1024)}},
 			sweepPoints: 4, rtlRows: 24}
 	}
 	return plan{big: bertBase, small: smallRef, mid: bertBase.shape(4, 4, 512),
 		rss: []rssSpec{{spec: smallRef}, {spec: bertBase.shape(1, 2, 2048), goalMiB: goalRSS2048MiB},
-			{spec: bertBase.shape(1, 1, 8192), goalMiB: goalRSS8192MiB}},
+			{spec: bertBase.shape(1, 1, 8192), goalMiB: goalRSS8192MiB}, {spec: bertBase.shape(1, 1, 32768), goalMiB: goalRSS32768MiB}},
 		sweepPoints: 4, rtlRows: 300}
 }
 
@@ -241,7 +244,10 @@ func bench(reps int, out string, quick, keep bool, rtlSim string) error {
 	}
 	ms = append(ms,
 		lrpsimRun("ref", "`lrpsim run --no-baselines --engine reference --json`", "small", smallPath, "--no-baselines", "--engine", "reference"),
-		lrpsimRun("event", "`lrpsim run --no-baselines --engine event --json`", "small", smallPath, "--no-baselines", "--engine", "event"))
+		lrpsimRun("event", "`lrpsim run --no-baselines --engine event --json`", "small", smallPath, "--no-baselines", "--engine", "event"),
+		lrpsimRun("design-mid", "`lrpsim run --no-baselines --json` (design only)", "mid", midPath, "--no-baselines"),
+		lrpsimRun("timeline", "`lrpsim run --no-baselines --json --timeline FILE` (design only, writing its timeline)", "mid", midPath,
+			"--no-baselines", "--timeline", filepath.Join(tmp, "timeline.json")))
 	sw := &sweepRun{file: sweepFile, points: pl.sweepPoints}
 	for _, jobs := range []int{1, 2} {
 		csv := filepath.Join(tmp, fmt.Sprintf("sweep-j%d.csv", jobs))
@@ -264,17 +270,19 @@ func bench(reps int, out string, quick, keep bool, rtlSim string) error {
 		}
 	}
 
-	// Once each: peak RSS by sequence length.
+	// Once each: peak RSS by sequence length, then the suite.
 	var rss []*measurement
 	for i, rs := range pl.rss {
 		m := lrpsimRun(fmt.Sprintf("rss-%d", rs.spec.SeqLen), "`lrpsim run --json` (design + 4 baselines)",
 			fmt.Sprintf("%d tokens", rs.spec.SeqLen), rssPaths[i])
-		logf("once: full run on %s (%s)", filepath.Base(rssPaths[i]), rs.spec)
-		if err := measure(tmp, m, false); err != nil {
+		if err := measureOnce(tmp, m, fmt.Sprintf("full run on %s (%s)", filepath.Base(rssPaths[i]), rs.spec)); err != nil {
 			return err
 		}
-		logf("once %-16s wall %8.3fs  cpu %8.3fs  maxrss %7.1f MiB", m.key, m.wall[0].Seconds(), m.cpu[0].Seconds(), float64(m.maxRSSKiB[0])/1024)
 		rss = append(rss, m)
+	}
+	suite := suiteRun(bin, tmp)
+	if err := measureOnce(tmp, suite, "the suite, "+suite.what); err != nil {
+		return err
 	}
 
 	// Once: the Go model of the front end against the RTL.
@@ -294,7 +302,7 @@ func bench(reps int, out string, quick, keep bool, rtlSim string) error {
 	}
 	loadAfter := loadAvg()
 
-	rep := &report{reps: reps, quick: quick, plan: pl, ms: map[string]*measurement{}, order: ms, rss: rss,
+	rep := &report{reps: reps, quick: quick, plan: pl, ms: map[string]*measurement{}, order: ms, rss: rss, suite: suite,
 		sweep: sw, rtl: rtlRes, profiles: profs, profiledRep: profiledRep, baselines: cfg.Baselines,
 		started: started, elapsed: time.Since(started), loadBefore: loadBefore, loadAfter: loadAfter,
 		commit: gitDescribe(root)}

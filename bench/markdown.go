@@ -53,6 +53,8 @@ func (r *report) markdown() string {
 	none("design-only `lrpsim run` / bare integer Q·K^T, wall time", fmt.Sprintf("%.2fx", h.designQKWall))
 	none("design only: allowed query-key pairs simulated per second per core (pairs / CPU time)", fmt.Sprintf("%.3g pairs/s", h.pairsPerCPUs))
 	none("bit-plane kernel alone: CPU per allowed pair", fmt.Sprintf("%.2f ns", h.kernelNsPerPair))
+	none("full `lrpsim run` / the termination kernel alone (the least work an exact run must do), CPU time", fmt.Sprintf("%.2fx", h.fullKernCPU))
+	none("design-only `lrpsim run` / the termination kernel alone, CPU time", fmt.Sprintf("%.2fx", h.designKernCPU))
 	for _, c := range r.configRows() {
 		none(fmt.Sprintf("`%s` alone: CPU per allowed pair; of it timing (estimate: minus the kernel)", c.name), fmt.Sprintf("%.2f ns; %.2f ns", c.nsPerPair, c.nsPerTiming))
 	}
@@ -65,6 +67,11 @@ func (r *report) markdown() string {
 			none(fig, fmt.Sprintf("%.1f MiB", m.peakMiB()))
 		}
 	}
+	goal("design-only `lrpsim run --timeline FILE` / the same run without, CPU time (mid trace)", fmt.Sprintf("%.2fx", h.timelineCPU),
+		fmt.Sprintf("≤ %gx", goalTimelineCPU), h.timelineCPU <= goalTimelineCPU)
+	none("design-only `lrpsim run --timeline FILE` / the same run without, wall time", fmt.Sprintf("%.2fx", h.timelineWall))
+	none("the suite, `lrpsim table` (every bundled real trace, design + dense; run once), wall time; CPU time",
+		fmt.Sprintf("%.3f s; %.3f s", r.suite.medWall(), r.suite.medCPU()))
 	none("full run with GOMAXPROCS=1 / default: wall time; CPU time", fmt.Sprintf("%.2fx; %.2fx", h.full1Wall, h.full1CPU))
 	none(fmt.Sprintf("`lrpsim sweep` (%d points) wall time, --jobs 1 / --jobs 2", r.sweep.points), fmt.Sprintf("%.2fx", h.sweepSpeedup))
 	none("reference engine / event engine, CPU time; wall time (small trace; reported only)", fmt.Sprintf("%.1fx; %.1fx", h.refEvCPU, h.refEvWall))

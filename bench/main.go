@@ -318,7 +318,7 @@ func (e benchEnv) repMeasurements(pl plan, tp tracePaths) ([]*measurement, *swee
 		e.lrpsimRun("event", "`lrpsim run --no-baselines --engine event --json`", "small", tp.small, "--no-baselines", "--engine", "event"),
 		e.lrpsimRun("design-mid", "`lrpsim run --no-baselines --json` (design only)", "mid", tp.mid, "--no-baselines"),
 		e.lrpsimRun("timeline", "`lrpsim run --no-baselines --json --timeline FILE` (design only, writing its timeline)", "mid", tp.mid,
-			"--no-baselines", "--timeline", filepath.Join(e.tmp, "timeline.json")))
+			"--no-baselines", "--timeline", filepath.Join(e.tmp, "mid-timeline.json")))
 	sw := &sweepRun{file: sweepFile, points: pl.sweepPoints}
 	for _, jobs := range []int{1, 2} {
 		csv := filepath.Join(e.tmp, fmt.Sprintf("sweep-j%d.csv", jobs))

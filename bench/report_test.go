@@ -76,3 +76,36 @@ func TestSuiteRun(t *testing.T) {
 		t.Errorf("suite argv %q", got)
 	}
 }
+
+// TestOutputFilesDistinct: no two files the measured programs write (--out, --timeline, the
+// sweep CSVs) share a name, which lrpsim would refuse (a run's --out and --timeline once did).
+func TestOutputFilesDistinct(t *testing.T) {
+	dir := t.TempDir()
+	e := benchEnv{tmp: dir, bin: "lrpsim", self: "bench", baselines: []string{"dense", "et_only"}}
+	ms, _, err := e.repMeasurements(newPlan(true), tracePaths{big: dir + "/big.npz", small: dir + "/small.npz", mid: dir + "/mid.npz"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	for _, m := range ms {
+		for i, a := range m.argv[:len(m.argv)-1] {
+			if a != "--out" && a != "--timeline" {
+				continue
+			}
+			f := m.argv[i+1]
+			if other, ok := seen[f]; ok {
+				t.Errorf("%s writes %s, as %s does", m.key, f, other)
+			}
+			seen[f] = m.key
+		}
+	}
+	want := 1 // the timeline, besides one file per lrpsim program
+	for _, m := range ms {
+		if m.argv[0] == e.bin {
+			want++
+		}
+	}
+	if len(seen) != want {
+		t.Errorf("%d output files among %d programs, want %d", len(seen), len(ms), want)
+	}
+}

@@ -64,10 +64,10 @@ type PipelinedMemory struct {
 // them): the channel keeps the state after its last dealt request, and the queue holds the
 // requests dealt and not yet issued with their cycles.
 type pipeChannel struct {
-	queue   []pipeRequest // dealt, not issued, in order
-	ends    []int64       // last data cycle of the last MaxInFlight requests dealt, in order
-	busFree int64         // first cycle the data bus is free after the requests dealt
-	issued  int64         // issue cycle of the last request dealt, -1 before the first
+	queue   ring[pipeRequest] // dealt, not issued, in order
+	ends    ring[int64]       // last data cycle of the last MaxInFlight requests dealt, in order
+	busFree int64             // first cycle the data bus is free after the requests dealt
+	issued  int64             // issue cycle of the last request dealt, -1 before the first
 }
 
 type pipeRequest struct {
@@ -91,12 +91,12 @@ func (m *PipelinedMemory) deal(index int, r pipeRequest, ready int64) pipeReques
 	if m.ideal {
 		// No issue slot, window, latency or bus to wait for: the burst arrives as it is asked.
 		r.issue, r.first, r.last = ready, ready, ready
-		ch.queue = append(ch.queue, r)
+		ch.queue.push(r)
 		return r
 	}
 	r.issue = max(ch.issued+1, ready)
-	if len(ch.ends) == m.p.MaxInFlight {
-		r.issue = max(r.issue, ch.ends[0]+1)
+	if ch.ends.len() == m.p.MaxInFlight {
+		r.issue = max(r.issue, ch.ends.front()+1)
 	}
 	data := r.issue + m.p.Latency
 	if m.banks != nil {
@@ -106,11 +106,11 @@ func (m *PipelinedMemory) deal(index int, r pipeRequest, ready int64) pipeReques
 	r.last = r.first + m.p.burstCycles(r.bytes) - 1
 	ch.busFree = r.last + 1
 	ch.issued = r.issue
-	ch.ends = append(ch.ends, r.last)
-	if len(ch.ends) > m.p.MaxInFlight {
-		ch.ends = ch.ends[1:]
+	ch.ends.push(r.last)
+	if ch.ends.len() > m.p.MaxInFlight {
+		ch.ends.pop()
 	}
-	ch.queue = append(ch.queue, r)
+	ch.queue.push(r)
 	return r
 }
 
@@ -230,8 +230,7 @@ func (m *PipelinedMemory) startTiles(c int64) (waiting int, err error) {
 
 // issue sends channel ch's next request, due at its issue cycle.
 func (m *PipelinedMemory) issue(ch *pipeChannel, index int) {
-	r := ch.queue[0]
-	ch.queue = ch.queue[1:]
+	r := ch.queue.pop()
 	m.stats.Busy += m.p.burstCycles(r.bytes)
 	m.stats.Requests++
 	m.stats.RequestCycles += r.last - r.issue + 1
@@ -310,7 +309,7 @@ func (m *PipelinedMemory) cycle(c int64, perCycle bool) error {
 	m.waited(waiting, c, c+1)
 	for i := range m.ch {
 		ch := &m.ch[i]
-		for len(ch.queue) > 0 && ch.queue[0].issue <= c {
+		for ch.queue.len() > 0 && ch.queue.front().issue <= c {
 			m.issue(ch, i) // one a cycle, except with the ideal memory's unbounded issue
 		}
 	}
@@ -342,8 +341,8 @@ func (m *PipelinedMemory) NextEvent() int64 {
 		n = m.tiles[m.delivered].ready
 	}
 	for i := range m.ch {
-		if len(m.ch[i].queue) > 0 {
-			n = min(n, m.ch[i].queue[0].issue)
+		if q := &m.ch[i].queue; q.len() > 0 {
+			n = min(n, q.front().issue)
 		}
 	}
 	for _, seq := range m.freeing {
@@ -362,4 +361,44 @@ func (m *PipelinedMemory) NextEvent() int64 {
 		n = min(n, at)
 	}
 	return max(n, m.last+1)
+}
+
+// ring is a first-in first-out queue over a circular buffer that grows only when full, so a
+// channel's queue reuses its storage instead of re-slicing forward and reallocating as it goes.
+type ring[T any] struct {
+	buf     []T
+	head, n int // index of the first element in buf; elements held
+}
+
+// len is the number of elements held.
+func (r *ring[T]) len() int { return r.n }
+
+// front is the first element; the ring must not be empty.
+func (r *ring[T]) front() T { return r.buf[r.head] }
+
+// push appends x at the back, doubling the buffer (in order) when it is full.
+func (r *ring[T]) push(x T) {
+	if r.n == len(r.buf) {
+		grown := make([]T, max(2*len(r.buf), 8))
+		k := copy(grown, r.buf[r.head:])
+		copy(grown[k:], r.buf[:r.head])
+		r.buf, r.head = grown, 0
+	}
+	i := r.head + r.n
+	if i >= len(r.buf) {
+		i -= len(r.buf)
+	}
+	r.buf[i] = x
+	r.n++
+}
+
+// pop removes and returns the first element; the ring must not be empty.
+func (r *ring[T]) pop() T {
+	x := r.buf[r.head]
+	r.head++
+	if r.head == len(r.buf) {
+		r.head = 0
+	}
+	r.n--
+	return x
 }

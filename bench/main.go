@@ -38,13 +38,15 @@ import (
 	"github.com/lrpsim/lrpsim/sim"
 )
 
-// Goals from the benchmark issue (issue 15).
+// Goals from the benchmark issues (issue 15; issue 27 added the 32768-token and timeline ones).
 const (
 	goalFullOverQKCPU   = 2.0   // full lrpsim run / plain Q·K^T, CPU time: at most
 	goalFullOverQKWall  = 1.0   // full lrpsim run / plain Q·K^T, wall time: at most
 	goalDesignOverQKCPU = 1.0   // design-only run / plain Q·K^T, CPU time: at most
 	goalRSS2048MiB      = 64.0  // peak RSS of a full run at 2048 tokens: at most
 	goalRSS8192MiB      = 128.0 // peak RSS of a full run at 8192 tokens: at most
+	goalRSS32768MiB     = 256.0 // peak RSS of a full run at 32768 tokens: at most
+	goalTimelineCPU     = 2.0   // design-only run writing its --timeline / the same run without, CPU time: at most
 )
 
 // traceSpec is the shape of a generated trace.
@@ -102,12 +104,13 @@ type rssSpec struct {
 func newPlan(quick bool) plan {
 	if quick {
 		return plan{big: bertQuik, small: smallRef, mid: bertBase.shape(1, 2, 256),
-			rss:         []rssSpec{{spec: bertBase.shape(1, 2, 128)}, {spec: bertBase.shape(1, 2, 256)}, {spec: bertBase.shape(1, 1, 512)}},
+			rss: []rssSpec{{spec: bertBase.shape(1, 2, 128)}, {spec: bertBase.shape(1, 2, 256)}, {spec: bertBase.shape(1, 1, 512)},
+				{spec: bertBase.shape(1, 1, 1024)}},
 			sweepPoints: 4, rtlRows: 24}
 	}
 	return plan{big: bertBase, small: smallRef, mid: bertBase.shape(4, 4, 512),
 		rss: []rssSpec{{spec: smallRef}, {spec: bertBase.shape(1, 2, 2048), goalMiB: goalRSS2048MiB},
-			{spec: bertBase.shape(1, 1, 8192), goalMiB: goalRSS8192MiB}},
+			{spec: bertBase.shape(1, 1, 8192), goalMiB: goalRSS8192MiB}, {spec: bertBase.shape(1, 1, 32768), goalMiB: goalRSS32768MiB}},
 		sweepPoints: 4, rtlRows: 300}
 }
 
@@ -180,105 +183,26 @@ func bench(reps int, out string, quick, keep bool, rtlSim string) error {
 		return err
 	}
 
-	// The traces, each generated once.
-	paths := map[traceSpec]string{}
-	gen := func(name string, spec traceSpec) (string, error) {
-		if p, ok := paths[spec]; ok {
-			return p, nil
-		}
-		p := filepath.Join(tmp, name+".npz")
-		logf("generating %s: %s", filepath.Base(p), spec)
-		if err := run(tmp, bin, spec.genArgs(p)...); err != nil {
-			return "", err
-		}
-		paths[spec] = p
-		return p, nil
-	}
-	bigPath, err := gen("big", pl.big)
+	env := benchEnv{tmp: tmp, bin: bin, self: self, baselines: cfg.Baselines}
+	tp, err := env.genTraces(pl)
 	if err != nil {
 		return err
 	}
-	smallPath, err := gen("small", pl.small)
+	ms, sw, err := env.repMeasurements(pl, tp)
 	if err != nil {
 		return err
 	}
-	midPath, err := gen("mid", pl.mid)
-	if err != nil {
-		return err
-	}
-	rssPaths := make([]string, len(pl.rss))
-	for i, rs := range pl.rss {
-		if rssPaths[i], err = gen(fmt.Sprintf("seq%d", rs.spec.SeqLen), rs.spec); err != nil {
-			return err
-		}
-	}
-	sweepFile, err := writeSweep(tmp, midPath)
-	if err != nil {
-		return err
-	}
-
-	lrpsimRun := func(key, what, trace, path string, extra ...string) *measurement {
-		outFile := filepath.Join(tmp, key+".json")
-		argv := append([]string{bin, "run", "--trace", path}, extra...)
-		return &measurement{key: key, what: what, trace: trace, outFile: outFile,
-			argv: append(argv, "--json", "--out", outFile)}
-	}
-	ms := []*measurement{
-		{key: "qk", what: "plain integer Q·K^T (bench -mode qk: read trace, int64 dot of every allowed pair)", trace: "big",
-			argv: []string{self, "-mode", "qk", bigPath}, mode: "qk"},
-		{key: "kernel", what: "bit-plane kernel only (bench -mode kernel: read trace, arch.PlaneKernel over every allowed pair)", trace: "big",
-			argv: []string{self, "-mode", "kernel", bigPath}, mode: "kernel"},
-		lrpsimRun("full", "`lrpsim run --json` (design + 4 baselines, event engine)", "big", bigPath),
-		lrpsimRun("full-1", "`lrpsim run --json` with GOMAXPROCS=1", "big", bigPath),
-		lrpsimRun("design", "`lrpsim run --no-baselines --json` (design only, event engine)", "big", bigPath, "--no-baselines"),
-	}
-	ms[2].profile = filepath.Join(tmp, "full.prof")
-	ms[3].env = []string{"GOMAXPROCS=1"}
-	ms[4].profile = filepath.Join(tmp, "design.prof")
-	for _, name := range append([]string{"design"}, cfg.Baselines...) {
-		ms = append(ms, &measurement{key: "cfg-" + name, what: "`" + name + "` alone (bench -mode config " + name + ": sim.Simulate, event engine)",
-			trace: "big", argv: []string{self, "-mode", "config", name, bigPath}, mode: "config", config: name})
-	}
-	ms = append(ms,
-		lrpsimRun("ref", "`lrpsim run --no-baselines --engine reference --json`", "small", smallPath, "--no-baselines", "--engine", "reference"),
-		lrpsimRun("event", "`lrpsim run --no-baselines --engine event --json`", "small", smallPath, "--no-baselines", "--engine", "event"))
-	sw := &sweepRun{file: sweepFile, points: pl.sweepPoints}
-	for _, jobs := range []int{1, 2} {
-		csv := filepath.Join(tmp, fmt.Sprintf("sweep-j%d.csv", jobs))
-		ms = append(ms, &measurement{key: fmt.Sprintf("sweep-%d", jobs), what: fmt.Sprintf("`lrpsim sweep --jobs %d` (%d points)", jobs, pl.sweepPoints),
-			trace: "mid", argv: []string{bin, "sweep", sweepFile, "--out", csv, "--jobs", strconv.Itoa(jobs), "--force"}})
-		sw.csvs = append(sw.csvs, csv)
-	}
-
 	profiledRep := reps - 1
-	for rep := range reps {
-		for _, m := range ms {
-			if err := measure(tmp, m, rep == profiledRep); err != nil {
-				return err
-			}
-			logf("rep %d/%d %-16s wall %8.3fs  cpu %8.3fs  maxrss %7.1f MiB", rep+1, reps, m.key,
-				m.wall[rep].Seconds(), m.cpu[rep].Seconds(), float64(m.maxRSSKiB[rep])/1024)
-		}
-		if err := sw.collect(); err != nil {
-			return err
-		}
+	if err := runReps(tmp, ms, sw, reps, profiledRep); err != nil {
+		return err
 	}
-
-	// Once each: peak RSS by sequence length.
-	var rss []*measurement
-	for i, rs := range pl.rss {
-		m := lrpsimRun(fmt.Sprintf("rss-%d", rs.spec.SeqLen), "`lrpsim run --json` (design + 4 baselines)",
-			fmt.Sprintf("%d tokens", rs.spec.SeqLen), rssPaths[i])
-		logf("once: full run on %s (%s)", filepath.Base(rssPaths[i]), rs.spec)
-		if err := measure(tmp, m, false); err != nil {
-			return err
-		}
-		logf("once %-16s wall %8.3fs  cpu %8.3fs  maxrss %7.1f MiB", m.key, m.wall[0].Seconds(), m.cpu[0].Seconds(), float64(m.maxRSSKiB[0])/1024)
-		rss = append(rss, m)
+	rss, suite, err := env.onceRuns(pl, tp)
+	if err != nil {
+		return err
 	}
 
 	// Once: the Go model of the front end against the RTL.
-	rtlRes, err := rtlBench(tmp, smallPath, pl.rtlRows, cfg, rtlSim)
+	rtlRes, err := rtlBench(tmp, tp.small, pl.rtlRows, cfg, rtlSim)
 	if err != nil {
 		return err
 	}
@@ -294,7 +218,7 @@ func bench(reps int, out string, quick, keep bool, rtlSim string) error {
 	}
 	loadAfter := loadAvg()
 
-	rep := &report{reps: reps, quick: quick, plan: pl, ms: map[string]*measurement{}, order: ms, rss: rss,
+	rep := &report{reps: reps, quick: quick, plan: pl, ms: map[string]*measurement{}, order: ms, rss: rss, suite: suite,
 		sweep: sw, rtl: rtlRes, profiles: profs, profiledRep: profiledRep, baselines: cfg.Baselines,
 		started: started, elapsed: time.Since(started), loadBefore: loadBefore, loadAfter: loadAfter,
 		commit: gitDescribe(root)}
@@ -307,6 +231,142 @@ func bench(reps int, out string, quick, keep bool, rtlSim string) error {
 	}
 	rep.checks = checks
 	rep.elapsed = time.Since(started)
+	return writeReport(rep, root, out)
+}
+
+// benchEnv is where a benchmark run works: its temporary directory, the lrpsim binary it built,
+// this program (re-executed for the modes) and the default configuration's baselines.
+type benchEnv struct {
+	tmp, bin, self string
+	baselines      []string
+}
+
+// tracePaths are the generated traces' files.
+type tracePaths struct {
+	big, small, mid string
+	rss             []string // parallel to plan.rss
+}
+
+// genTraces generates the plan's traces, each shape once.
+func (e benchEnv) genTraces(pl plan) (tracePaths, error) {
+	paths := map[traceSpec]string{}
+	gen := func(name string, spec traceSpec) (string, error) {
+		if p, ok := paths[spec]; ok {
+			return p, nil
+		}
+		p := filepath.Join(e.tmp, name+".npz")
+		logf("generating %s: %s", filepath.Base(p), spec)
+		if err := run(e.tmp, e.bin, spec.genArgs(p)...); err != nil {
+			return "", err
+		}
+		paths[spec] = p
+		return p, nil
+	}
+	var tp tracePaths
+	var err error
+	if tp.big, err = gen("big", pl.big); err != nil {
+		return tp, err
+	}
+	if tp.small, err = gen("small", pl.small); err != nil {
+		return tp, err
+	}
+	if tp.mid, err = gen("mid", pl.mid); err != nil {
+		return tp, err
+	}
+	tp.rss = make([]string, len(pl.rss))
+	for i, rs := range pl.rss {
+		if tp.rss[i], err = gen(fmt.Sprintf("seq%d", rs.spec.SeqLen), rs.spec); err != nil {
+			return tp, err
+		}
+	}
+	return tp, nil
+}
+
+// lrpsimRun is `lrpsim run --trace path EXTRA --json --out TMP/KEY.json`.
+func (e benchEnv) lrpsimRun(key, what, trace, path string, extra ...string) *measurement {
+	outFile := filepath.Join(e.tmp, key+".json")
+	argv := append([]string{e.bin, "run", "--trace", path}, extra...)
+	return &measurement{key: key, what: what, trace: trace, outFile: outFile,
+		argv: append(argv, "--json", "--out", outFile)}
+}
+
+// repMeasurements are the programs measured in every repetition, in order, and the sweep whose
+// CSVs two of them write.
+func (e benchEnv) repMeasurements(pl plan, tp tracePaths) ([]*measurement, *sweepRun, error) {
+	sweepFile, err := writeSweep(e.tmp, tp.mid)
+	if err != nil {
+		return nil, nil, err
+	}
+	ms := []*measurement{
+		{key: "qk", what: "plain integer Q·K^T (bench -mode qk: read trace, int64 dot of every allowed pair)", trace: "big",
+			argv: []string{e.self, "-mode", "qk", tp.big}, mode: "qk"},
+		{key: "kernel", what: "bit-plane kernel only (bench -mode kernel: read trace, arch.PlaneKernel over every allowed pair)", trace: "big",
+			argv: []string{e.self, "-mode", "kernel", tp.big}, mode: "kernel"},
+		e.lrpsimRun("full", "`lrpsim run --json` (design + 4 baselines, event engine)", "big", tp.big),
+		e.lrpsimRun("full-1", "`lrpsim run --json` with GOMAXPROCS=1", "big", tp.big),
+		e.lrpsimRun("design", "`lrpsim run --no-baselines --json` (design only, event engine)", "big", tp.big, "--no-baselines"),
+	}
+	ms[2].profile = filepath.Join(e.tmp, "full.prof")
+	ms[3].env = []string{"GOMAXPROCS=1"}
+	ms[4].profile = filepath.Join(e.tmp, "design.prof")
+	for _, name := range append([]string{"design"}, e.baselines...) {
+		ms = append(ms, &measurement{key: "cfg-" + name, what: "`" + name + "` alone (bench -mode config " + name + ": sim.Simulate, event engine)",
+			trace: "big", argv: []string{e.self, "-mode", "config", name, tp.big}, mode: "config", config: name})
+	}
+	ms = append(ms,
+		e.lrpsimRun("ref", "`lrpsim run --no-baselines --engine reference --json`", "small", tp.small, "--no-baselines", "--engine", "reference"),
+		e.lrpsimRun("event", "`lrpsim run --no-baselines --engine event --json`", "small", tp.small, "--no-baselines", "--engine", "event"),
+		e.lrpsimRun("design-mid", "`lrpsim run --no-baselines --json` (design only)", "mid", tp.mid, "--no-baselines"),
+		e.lrpsimRun("timeline", "`lrpsim run --no-baselines --json --timeline FILE` (design only, writing its timeline)", "mid", tp.mid,
+			"--no-baselines", "--timeline", filepath.Join(e.tmp, "mid-timeline.json")))
+	sw := &sweepRun{file: sweepFile, points: pl.sweepPoints}
+	for _, jobs := range []int{1, 2} {
+		csv := filepath.Join(e.tmp, fmt.Sprintf("sweep-j%d.csv", jobs))
+		ms = append(ms, &measurement{key: fmt.Sprintf("sweep-%d", jobs), what: fmt.Sprintf("`lrpsim sweep --jobs %d` (%d points)", jobs, pl.sweepPoints),
+			trace: "mid", argv: []string{e.bin, "sweep", sweepFile, "--out", csv, "--jobs", strconv.Itoa(jobs), "--force"}})
+		sw.csvs = append(sw.csvs, csv)
+	}
+	return ms, sw, nil
+}
+
+// runReps measures every program once per repetition, interleaved; the profiled repetition
+// runs the profiled programs with --cpuprofile.
+func runReps(tmp string, ms []*measurement, sw *sweepRun, reps, profiledRep int) error {
+	for rep := range reps {
+		for _, m := range ms {
+			if err := measure(tmp, m, rep == profiledRep); err != nil {
+				return err
+			}
+			logf("rep %d/%d %-16s wall %8.3fs  cpu %8.3fs  maxrss %7.1f MiB", rep+1, reps, m.key,
+				m.wall[rep].Seconds(), m.cpu[rep].Seconds(), float64(m.maxRSSKiB[rep])/1024)
+		}
+		if err := sw.collect(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// onceRuns measures, once each, the full runs by sequence length (peak RSS) and the suite.
+func (e benchEnv) onceRuns(pl plan, tp tracePaths) (rss []*measurement, suite *measurement, err error) {
+	for i, rs := range pl.rss {
+		m := e.lrpsimRun(fmt.Sprintf("rss-%d", rs.spec.SeqLen), "`lrpsim run --json` (design + 4 baselines)",
+			fmt.Sprintf("%d tokens", rs.spec.SeqLen), tp.rss[i])
+		if err := measureOnce(e.tmp, m, fmt.Sprintf("full run on %s (%s)", filepath.Base(tp.rss[i]), rs.spec)); err != nil {
+			return nil, nil, err
+		}
+		rss = append(rss, m)
+	}
+	suite = suiteRun(e.bin, e.tmp)
+	if err := measureOnce(e.tmp, suite, "the suite, "+suite.what); err != nil {
+		return nil, nil, err
+	}
+	return rss, suite, nil
+}
+
+// writeReport prints the summary and writes the Markdown report to out (atomically; relative to
+// the module root), or prints it when out is empty.
+func writeReport(rep *report, root, out string) error {
 	md := rep.markdown()
 	fmt.Println()
 	fmt.Print(rep.table())

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -90,6 +91,23 @@ func measure(dir string, m *measurement, profile bool) error {
 		}
 	}
 	return nil
+}
+
+// measureOnce measures a program run once (not per repetition), logging what it runs.
+func measureOnce(dir string, m *measurement, what string) error {
+	logf("once: %s", what)
+	if err := measure(dir, m, false); err != nil {
+		return err
+	}
+	logf("once %-16s wall %8.3fs  cpu %8.3fs  maxrss %7.1f MiB", m.key, m.wall[0].Seconds(), m.cpu[0].Seconds(), float64(m.maxRSSKiB[0])/1024)
+	return nil
+}
+
+// suiteRun is the suite: `lrpsim table` over every bundled real trace (the design and the dense
+// baseline on each), its table written as CSV into dir.
+func suiteRun(bin, dir string) *measurement {
+	return &measurement{key: "table", what: "`lrpsim table` (every bundled real trace: design + dense)", trace: "bundled",
+		argv: []string{bin, "table", "--format", "csv", "--out", filepath.Join(dir, "table.csv")}}
 }
 
 // readResult parses the program's result: lrpsim's JSON report or a mode's line.

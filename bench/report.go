@@ -15,6 +15,7 @@ type report struct {
 	ms                    map[string]*measurement
 	order                 []*measurement // measured in every repetition, in this order
 	rss                   []*measurement // measured once each
+	suite                 *measurement   // lrpsim table, measured once
 	sweep                 *sweepRun
 	rtl                   *rtlResult
 	profiles              []profileTop
@@ -74,6 +75,9 @@ func (r *report) check() ([]string, error) {
 			bad("%s: %d cycles with GOMAXPROCS=1, %d without", name, f1.Cycles, f.Cycles)
 		}
 	}
+	if dm, tl := r.ms["design-mid"].report, r.ms["timeline"].report; dm.Design.Cycles != tl.Design.Cycles || dm.Design.Pairs != tl.Design.Pairs {
+		bad("mid trace: design-only run %d cycles / %d pairs, with --timeline %d / %d", dm.Design.Cycles, dm.Design.Pairs, tl.Design.Cycles, tl.Design.Pairs)
+	}
 	if ref.Design.Cycles != ev.Design.Cycles || ref.Design.Pairs != ev.Design.Pairs {
 		bad("small trace: reference engine %d cycles / %d pairs, event engine %d / %d",
 			ref.Design.Cycles, ref.Design.Pairs, ev.Design.Cycles, ev.Design.Pairs)
@@ -98,6 +102,7 @@ func (r *report) check() ([]string, error) {
 		fmt.Sprintf("The full run and the design-only run agree on the design's %d cycles; the full run simulated %d baselines.", design.Design.Cycles, len(full.Baselines)),
 		fmt.Sprintf("Each configuration simulated alone (-mode config) has the cycles, pairs and survivors of the full run's JSON, and so has the full run with GOMAXPROCS=1: %s cycles.", strings.Join(cyc, ", ")),
 		fmt.Sprintf("The reference and event engines agree on the small trace: %d cycles, %d pairs.", ev.Design.Cycles, ev.Design.Pairs),
+		fmt.Sprintf("The design-only runs on the mid trace with and without --timeline agree: %d cycles.", r.ms["timeline"].report.Design.Cycles),
 		fmt.Sprintf("The sweep's CSVs, %d written (--jobs 1 and --jobs 2 in every repetition), are byte-identical (%d bytes, %d points).", r.sweep.runs, len(r.sweep.ref), r.sweep.points),
 	}
 	var seqs []string
@@ -119,6 +124,8 @@ type headline struct {
 	fullQKWall, fullQKCPU       float64
 	designQKWall, designQKCPU   float64
 	kernelNsPerPair             float64
+	fullKernCPU, designKernCPU  float64 // full and design-only run / the termination kernel alone, CPU
+	timelineWall, timelineCPU   float64 // design-only run with --timeline / without (mid trace)
 	full1Wall, full1CPU         float64 // GOMAXPROCS=1 / default
 	sweepSpeedup, sweepCPURatio float64 // --jobs 1 / --jobs 2
 }
@@ -127,7 +134,10 @@ func (r *report) headline() headline {
 	qk, full, design, ref, ev := r.ms["qk"], r.ms["full"], r.ms["design"], r.ms["ref"], r.ms["event"]
 	kern, full1, s1, s2 := r.ms["kernel"], r.ms["full-1"], r.ms["sweep-1"], r.ms["sweep-2"]
 	pairs := float64(design.report.Design.Pairs)
+	dm, tl := r.ms["design-mid"], r.ms["timeline"]
 	return headline{
+		fullKernCPU: full.medCPU() / kern.medCPU(), designKernCPU: design.medCPU() / kern.medCPU(),
+		timelineWall: tl.medWall() / dm.medWall(), timelineCPU: tl.medCPU() / dm.medCPU(),
 		pairsPerCPUs: pairs / design.medCPU(), pairsPerWall: pairs / design.medWall(),
 		refEvCPU: ref.medCPU() / ev.medCPU(), refEvWall: ref.medWall() / ev.medWall(),
 		fullQKWall: full.medWall() / qk.medWall(), fullQKCPU: full.medCPU() / qk.medCPU(),
@@ -170,7 +180,7 @@ func plainVerdict(ok bool) string { return strings.Trim(verdict(ok), "*") }
 func (r *report) table() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-16s %-9s %12s %12s %12s\n", "program", "trace", "median wall", "median CPU", "peak RSS")
-	for _, m := range append(slices.Clone(r.order), r.rss...) {
+	for _, m := range append(append(slices.Clone(r.order), r.rss...), r.suite) {
 		fmt.Fprintf(&b, "%-16s %-9s %11.3fs %11.3fs %8.1f MiB\n", m.key, m.trace, m.medWall(), m.medCPU(), m.peakMiB())
 	}
 	h := r.headline()
@@ -180,6 +190,9 @@ func (r *report) table() string {
 		h.designQKCPU, goalDesignOverQKCPU, plainVerdict(h.designQKCPU <= goalDesignOverQKCPU), h.designQKWall)
 	fmt.Fprintf(&b, "design only:               %.3g pairs/s per core (CPU time), %.3g pairs/s wall\n", h.pairsPerCPUs, h.pairsPerWall)
 	fmt.Fprintf(&b, "kernel:                    %.2f ns per pair (CPU)\n", h.kernelNsPerPair)
+	fmt.Fprintf(&b, "full run / kernel alone:   %.2fx CPU; design-only / kernel alone: %.2fx CPU\n", h.fullKernCPU, h.designKernCPU)
+	fmt.Fprintf(&b, "--timeline / without:      %.2fx CPU (goal <= %gx: %s), %.2fx wall (design only, mid trace)\n",
+		h.timelineCPU, goalTimelineCPU, plainVerdict(h.timelineCPU <= goalTimelineCPU), h.timelineWall)
 	for _, c := range r.configRows() {
 		fmt.Fprintf(&b, "  %-22s %.2f ns per pair, %.2f ns per pair of timing (minus the kernel)\n", c.name+":", c.nsPerPair, c.nsPerTiming)
 	}
@@ -194,6 +207,7 @@ func (r *report) table() string {
 		}
 		fmt.Fprintf(&b, "peak RSS at %5d tokens:   %.1f MiB (%s)\n", r.plan.rss[i].spec.SeqLen, m.peakMiB(), goal)
 	}
+	fmt.Fprintf(&b, "the suite (lrpsim table):  %.3f s wall, %.3f s CPU (run once)\n", r.suite.medWall(), r.suite.medCPU())
 	if x := r.rtl; x.simulator != "" {
 		fmt.Fprintf(&b, "front end, Go model / %s: %.3g / %.3g pairs/s = %.0fx\n", x.simulator, x.modelPairsPerSec(), x.rtlPairsPerSec(), x.modelPairsPerSec()/x.rtlPairsPerSec())
 	} else {

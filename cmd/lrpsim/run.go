@@ -209,6 +209,9 @@ func (rec runRecorders) close() {
 	if rec.timeline != nil {
 		rec.timeline.Close()
 	}
+	if rec.dram != nil {
+		rec.dram.Close()
+	}
 }
 
 // options observes the run with the recorders there are.
@@ -244,7 +247,7 @@ func (rec runRecorders) writeFiles(f runFlags, cfg *sim.Config, res *sim.Result,
 		write func(io.Writer) error
 		// stream: written from the recording's spill file into the output, never held whole.
 		stream bool
-	}{{f.out, report, false}, {f.actions, res.WriteActionsCSV, false}, {f.timeline, timelineJSON, true}, {f.dramTrace, dramCSV, false}} {
+	}{{f.out, report, false}, {f.actions, res.WriteActionsCSV, false}, {f.timeline, timelineJSON, true}, {f.dramTrace, dramCSV, true}} {
 		if o.path == "" {
 			continue
 		}

@@ -18,9 +18,11 @@ import (
 // Formats are the output formats.
 var Formats = []string{"ramulator2", "csv"}
 
-// Recorder is a sim.Observer that keeps every DRAM request.
+// Recorder is a sim.Observer that keeps every DRAM request, in a spill file past the first MiB
+// of them, so that its memory does not grow with the run. Close it to remove that file.
 type Recorder struct {
-	requests []arch.Request
+	spill    spill
+	requests int
 }
 
 // NewRecorder returns an empty recorder.
@@ -28,11 +30,18 @@ func NewRecorder() *Recorder { return &Recorder{} }
 
 var _ sim.Observer = (*Recorder)(nil)
 
+// OrderFree reports that the recorder minds only the order of the memory's reports (it keeps
+// the requests), not how the units' interleave: the event engine keeps its fast path under it.
+func (r *Recorder) OrderFree() bool { return true }
+
 // LoadStarted implements sim.Observer (the requests carry their addresses).
 func (r *Recorder) LoadStarted(tile int, cycle int64, segs []sim.Segment) {}
 
 // Request implements sim.Observer.
-func (r *Recorder) Request(q arch.Request) { r.requests = append(r.requests, q) }
+func (r *Recorder) Request(q arch.Request) {
+	r.spill.put(q)
+	r.requests++
+}
 
 // RowTask implements sim.Observer (nothing to record).
 func (r *Recorder) RowTask(unit, head, row int, start, end int64) {}
@@ -59,23 +68,36 @@ func (r *Recorder) BufferWaited(from, to int64) {}
 func (r *Recorder) DependencyWaited(from, to int64) {}
 
 // Requests is the number of requests recorded.
-func (r *Recorder) Requests() int { return len(r.requests) }
+func (r *Recorder) Requests() int { return r.requests }
 
-// Write writes the trace in a format of Formats.
+// Close removes the recorder's spill file, if any; the recorder is empty after it.
+func (r *Recorder) Close() error {
+	r.requests = 0
+	return r.spill.close()
+}
+
+// Write writes the trace in a format of Formats, streaming the requests from the recording; it
+// may be called more than once.
 func (r *Recorder) Write(w io.Writer, format string) error {
 	bw := bufio.NewWriter(w)
+	var line func(arch.Request) error
 	switch format {
 	case "ramulator2":
-		for _, q := range r.requests {
-			fmt.Fprintf(bw, "LD 0x%x\n", q.Addr)
+		line = func(q arch.Request) error {
+			_, err := fmt.Fprintf(bw, "LD 0x%x\n", q.Addr)
+			return err
 		}
 	case "csv":
 		fmt.Fprintln(bw, "issue_cycle,channel,address,bytes,op,first_data_cycle,last_data_cycle,tile")
-		for _, q := range r.requests {
-			fmt.Fprintf(bw, "%d,%d,0x%x,%d,read,%d,%d,%d\n", q.Issue, q.Channel, q.Addr, q.Bytes, q.First, q.Last, q.Tile)
+		line = func(q arch.Request) error {
+			_, err := fmt.Fprintf(bw, "%d,%d,0x%x,%d,read,%d,%d,%d\n", q.Issue, q.Channel, q.Addr, q.Bytes, q.First, q.Last, q.Tile)
+			return err
 		}
 	default:
 		return fmt.Errorf("unknown DRAM trace format %q (want ramulator2 or csv)", format)
+	}
+	if err := r.spill.each(line); err != nil {
+		return err
 	}
 	return bw.Flush()
 }

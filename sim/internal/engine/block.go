@@ -36,6 +36,7 @@ func (w *workload) prepareBlock(h *head) ([]*tile, error) {
 			b.planeDec = policyTable(w.p.policy(), h.src, h.T, h.limit, q0, q1, w.p.planesPerStep(h.src.BitsK)).dec
 		}
 	}
+	presizeTasks(h, q0, q1, tiles, w.p.buckets())
 	for r := q0; r < q1; r++ {
 		if err := b.row(r); err != nil {
 			return nil, err
@@ -57,6 +58,28 @@ func (w *workload) prepareBlock(h *head) ([]*tile, error) {
 		h.blocks[q0] = &block{table: table, tiles: len(tiles)}
 	}
 	return tiles, nil
+}
+
+// presizeTasks gives each task list of tiles (the key tiles of query rows [q0, q1) of head h)
+// the room its tasks take: row r has a task in each key tile up to its last (blockTasks.row), in
+// list r mod buckets. Appending them one by one would reallocate each list as it grows and
+// leave up to twice the room, for every tile of the block at once.
+func presizeTasks(h *head, q0, q1 int, tiles []*tile, buckets int) {
+	// ends[ti*buckets+u]: rows of list u whose last tile is ti; a running sum from the last tile
+	// down gives the rows reaching each tile.
+	ends := make([]int, len(tiles)*buckets)
+	for r := q0; r < q1; r++ {
+		ti := min(h.tiling.LastTile(h.limit[r]), len(tiles)-1)
+		ends[ti*buckets+r%buckets]++
+	}
+	for u := range buckets {
+		n := 0
+		for ti := len(tiles) - 1; ti >= 0; ti-- {
+			if n += ends[ti*buckets+u]; n > 0 {
+				tiles[ti].Tasks[u] = make([]arch.RowTask, 0, n)
+			}
+		}
+	}
 }
 
 // countBlock adds the survivors of query rows [q0, q1) of head h to its statistics and, when

@@ -41,9 +41,8 @@ type eventEngine struct {
 func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
 	units := p.Units
 	// Running a unit ahead reorders what observers hear across units, and a V-fetching port
-	// reaches the shared memory from inside the unit: neither is allowed then. (The bound
-	// analyzer, always attached, does not mind the order.)
-	e := &eventEngine{fes: make([]feState, units), aheadOK: opts.Observer == nil && !p.VOnDemand,
+	// reaches the shared memory from inside the unit: runsAhead says when it is allowed.
+	e := &eventEngine{fes: make([]feState, units), aheadOK: runsAhead(p, opts),
 		popAt: make([]int64, units), q: newEventQueue(1 + 2*units)}
 	m, err := newMachine(p, w, opts, Event, e)
 	if err != nil {

@@ -146,3 +146,77 @@ func TestPoolSlots(t *testing.T) {
 		}
 	}
 }
+
+// longHead is a random 8-bit head of rows query rows against keys keys, d 8.
+func longHead(r *rand.Rand, rows, keys int) *traces.Head {
+	d := 8
+	h := &traces.Head{N: rows, M: keys, D: d, DV: d, BitsQ: 8, BitsK: 8, BitsV: 8,
+		ScaleQ: 1, ScaleK: 1, ScaleV: 1, ValidQ: rows, ValidK: keys, Threshold: 40}
+	fill := func(k int) []int32 {
+		out := make([]int32, k)
+		for i := range out {
+			out[i] = r.Int32N(256) - 128
+		}
+		return out
+	}
+	h.Q, h.K, h.V = fill(rows*d), fill(keys*d), fill(keys*d)
+	return h
+}
+
+// TestTableWindow: configurations sharing the pair tables of a head of many query blocks keep
+// at most the tables' drift window alive, plus the blocks they hold in flight, whatever the
+// pool (with one slot and no window, the first simulation would make every table of the head
+// before the others start); and the results equal those of the unbounded run.
+func TestTableWindow(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 7))
+	const rows, keys = 400, 48
+	hs := heads{longHead(r, rows, keys), longHead(r, rows, keys)}
+	var ps []*Params
+	for _, p := range []*Params{testParams("design", true, true), testParams("dense", false, false),
+		testParams("et_only", true, false), testParams("prune_only", false, true)} {
+		p.SRAMQBytes = 16 // two 8-byte query rows a block: 200 blocks a head
+		ps = append(ps, p)
+	}
+	run := func(window int64, pool *Pool) ([]*Stats, *sharedHeads) {
+		shared := newSharedHeads(hs, len(ps), ps[0].headsHeld(), pool)
+		shared.tableWindow = window
+		stats := make([]*Stats, len(ps))
+		var wg sync.WaitGroup
+		for i, p := range ps {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				pool.acquire()
+				defer pool.release()
+				w := newWorkload(p, hs, planeKernel)
+				w.shared, w.sharedBPC = shared, 1
+				var err error
+				if stats[i], err = runEvent(p, w, Options{}); err != nil {
+					t.Error(err)
+					shared.stop()
+				}
+			}()
+		}
+		wg.Wait()
+		return stats, shared
+	}
+	want, _ := run(1<<40, nil)
+	const block = 2 * keys // bytes of one block's table
+	window := int64(3 * block)
+	// Past the window: the blocks each user holds in flight (Params.headsHeld bounds them).
+	bound := window + int64(len(ps)*ps[0].headsHeld()*block)
+	for _, slots := range []int{1, 2, 4} {
+		got, shared := run(window, NewPool(slots))
+		if shared.maxTableBytes > bound {
+			t.Errorf("%d slots: %d bytes of pair tables alive at once; want at most %d (window %d)", slots, shared.maxTableBytes, bound, window)
+		}
+		if len(shared.tables) > len(ps) || shared.tableBytes < 0 {
+			t.Errorf("%d slots: %d tables (%d bytes) still shared at the end", slots, len(shared.tables), shared.tableBytes)
+		}
+		for i := range want {
+			if !reflect.DeepEqual(got[i], want[i]) {
+				t.Errorf("%d slots: %s differs from the run without a window", slots, ps[i].Name)
+			}
+		}
+	}
+}

@@ -32,6 +32,46 @@ type Observer interface {
 	DependencyWaited(from, to int64)
 }
 
+// OrderFree is an Observer that minds only the order of what the memory reports (loads,
+// requests, buffers in use, buffer and dependency waits), not how the units' reports interleave
+// across units: the event engine may then run a back-end-bound unit ahead of the clock
+// (runAhead), which tells a unit's reports before other units' of earlier cycles. Each unit's
+// own reports, and the memory's, still come in the order of the cycle model. sim/dramtrace's
+// recorder is one; a timeline, which writes events in the order it hears them, is not.
+type OrderFree interface {
+	Observer
+	// OrderFree reports whether the observer is order-free (a method, so that a wrapper can
+	// say no).
+	OrderFree() bool
+}
+
+// runsAhead reports whether the event engine may run units ahead of the clock (runAhead) for a
+// configuration observed as opts says: not when a V row is fetched on demand (a push then
+// reaches the shared memory), nor when the user's observer minds the order of the units'
+// reports (OrderFree). The bound analyzer, always attached, does not mind it.
+func runsAhead(p *Params, opts Options) bool {
+	return !p.VOnDemand && orderFree(opts.Observer)
+}
+
+// orderFree reports whether observer o (nil: none) does not mind hearing units out of order:
+// none, an OrderFree that says so, or a Fanout of such.
+func orderFree(o Observer) bool {
+	switch o := o.(type) {
+	case nil:
+		return true
+	case observers:
+		for _, x := range o {
+			if !orderFree(x) {
+				return false
+			}
+		}
+		return true
+	case OrderFree:
+		return o.OrderFree()
+	}
+	return false
+}
+
 // Segment is a contiguous range of DRAM a load reads.
 type Segment = arch.Range
 

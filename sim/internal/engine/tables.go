@@ -16,7 +16,7 @@ func (w *workload) blockTable(h *head, q0, q1 int) *pairTable {
 		return dotTable(h, q0, q1)
 	case w.shared != nil && p.sharesTables(w.shared.policy, w.sharedBPC):
 		sbpc := w.sharedBPC
-		return w.shared.table(h.srcIdx, q0, func() *pairTable {
+		return w.shared.table(h.srcIdx, q0, int64(q1-q0)*int64(th.ValidK), func() *pairTable {
 			t := policyTable(w.shared.policy, th, h.T, h.limit, q0, q1, sbpc)
 			t.shared = true
 			return t

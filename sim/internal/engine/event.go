@@ -29,9 +29,11 @@ type eventEngine struct {
 	fes []feState
 
 	q *eventQueue
-	// aheadOK: a back-end unit may run its unit ahead of the clock (runAhead); popAt is the
-	// cycle of each back end's last pop.
+	// aheadOK: a back-end unit may run its unit ahead of the clock (runAhead); pacedOK: and
+	// over a whole paced run at once (runPaced); popAt is the cycle of each back end's last
+	// pop.
 	aheadOK bool
+	pacedOK bool
 	popAt   []int64
 
 	err error
@@ -40,10 +42,7 @@ type eventEngine struct {
 // runEvent simulates one configuration with the discrete-event engine.
 func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
 	units := p.Units
-	// Running a unit ahead reorders what observers hear across units, and a V-fetching port
-	// reaches the shared memory from inside the unit: neither is allowed then. (The bound
-	// analyzer, always attached, does not mind the order.)
-	e := &eventEngine{fes: make([]feState, units), aheadOK: opts.Observer == nil && !p.VOnDemand,
+	e := &eventEngine{fes: make([]feState, units), aheadOK: runAheadOK(p, opts), pacedOK: pacedOK(p, opts),
 		popAt: make([]int64, units), q: newEventQueue(1 + 2*units)}
 	m, err := newMachine(p, w, opts, Event, e)
 	if err != nil {
@@ -91,6 +90,12 @@ func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
 	w.decided.addTo(e.st)
 	return e.finish(cycles), nil
 }
+
+// runAheadOK reports whether a back-end unit may run its unit ahead of the clock (runAhead).
+// Running a unit ahead reorders what observers hear across units, and a V-fetching port
+// reaches the shared memory from inside the unit: neither is allowed then. (The bound analyzer,
+// always attached, does not mind the order.)
+func runAheadOK(p *Params, opts Options) bool { return opts.Observer == nil && !p.VOnDemand }
 
 func (e *eventEngine) beID(u int) int { return 1 + u }
 func (e *eventEngine) feID(u int) int { return 1 + e.units + u }
@@ -164,6 +169,12 @@ func (e *eventEngine) runAhead(u int) {
 			}
 			e.runFrontEnd(u, c)
 			nf = f.NextEvent(s.last)
+		}
+		if e.pacedOK && s.last == c && e.popAt[u] == c && f.PacedReady(fifo) {
+			e.runPaced(u)
+			c = e.popAt[u]
+			nf = f.NextEvent(s.last)
+			continue
 		}
 		nb := be.NextEvent(fifo)
 		n := min(nb, nf)

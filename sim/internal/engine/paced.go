@@ -1,0 +1,55 @@
+package engine
+
+import "sync/atomic"
+
+// pacedOK reports whether the event engine may advance a back-end-bound unit over a whole
+// paced run at once (runPaced). It needs what running ahead needs (runAheadOK), and no user
+// observer in any case: the run tells the bound analyzer only of its last pop (the analyzer
+// keeps the latest end of each back end's work), and an observer would hear every entry.
+func pacedOK(p *Params, opts Options) bool {
+	return opts.Observer == nil && !p.VOnDemand
+}
+
+// PacedUnchecked, when set, lets a paced run go on after a pop that no push refilled, as if
+// the FIFO stayed full: a wrong closed form, for the test that shows the engines then disagree.
+var PacedUnchecked atomic.Bool
+
+// pacedRuns counts the paced runs of every simulation so far, for tests that must see the
+// closed form exercised.
+var pacedRuns atomic.Int64
+
+// PacedRuns is the number of paced runs (runPaced that popped an entry) of every simulation so
+// far in this process.
+func PacedRuns() int64 { return pacedRuns.Load() }
+
+// runPaced advances unit u, whose back end has just popped and whose front end has just run in
+// that cycle and is paced (arch.FrontEndUnit.PacedReady), over its whole paced run
+// (arch.FrontEndUnit.RunPaced), and does the run's bookkeeping in bulk: every entry it popped
+// or pushed is a survivor of the front end's task, so they count alike (one head, one tile),
+// the tile's buffer cannot free while the task runs, and only the last pop's end and the last
+// push's cycle can move the run's last busy cycle. Pushes are told one by one when decisions
+// are recorded (the record notes each push's cycle).
+func (e *eventEngine) runPaced(u int) {
+	f, s := e.fe[u], &e.fes[u]
+	t := f.Task()
+	r := f.RunPaced(e.be[u], e.fifo[u], s.last, e.opts.Record, !PacedUnchecked.Load())
+	s.last = r.Last
+	if r.Untold > 0 {
+		e.st.Actions.FIFOPushes += int64(r.Untold)
+		for range r.Untold {
+			e.mem.EntryPushed(t.Tag)
+		}
+		e.lastBusy = max(e.lastBusy, r.LastPush)
+	}
+	if r.Pops == 0 {
+		return
+	}
+	pacedRuns.Add(1)
+	e.popAt[u] = r.LastPop
+	e.st.countPops(e.w.head(t.Head).src, int64(r.Pops))
+	e.lastBusy = max(e.lastBusy, r.End-1)
+	for range r.Pops {
+		e.mem.EntryRetired(t.Tag, r.End-1)
+	}
+	e.bound.BackEndWork(u, t.Head, t.Row, false, false, r.LastPop, r.End)
+}

@@ -1,0 +1,95 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/lrpsim/lrpsim/sim/internal/engine"
+)
+
+// pacedCase draws a mostly back-end-bound case: every key reaches the back end (pruning mostly
+// off), slow multipliers against wide V rows (and now and then not so slow), shallow FIFOs, rows of many keys, often the bit-parallel
+// lanes; dispatch and the memory model vary.
+func pacedCase(r *rand.Rand) agreeCase {
+	cfg := randConfig(r)
+	cfg.Units = 1 + r.IntN(3)
+	cfg.FrontEnd.Lanes = 2 + r.IntN(8)
+	cfg.BackEnd.Pruning = r.IntN(3) == 0
+	cfg.BackEnd.Macs = 1 + r.IntN(6)
+	cfg.BackEnd.FIFODepth = 1 + r.IntN(4)
+	if r.IntN(2) == 0 {
+		cfg.Dispatch = DynamicDispatch
+	}
+	if r.IntN(2) == 0 {
+		randPipelined(r, cfg, 3, 32)
+	}
+	var hs Heads
+	for i := 0; i < 1+r.IntN(3); i++ {
+		hs = append(hs, randHeadKeys(r, i, 24, 64))
+	}
+	return agreeCase{cfg, hs}
+}
+
+// TestEnginesAgreePaced: back-end-bound units, which the event engine advances over whole paced
+// runs at once (arch.FrontEndUnit.RunPaced), agree with the reference engine, both with every
+// decision recorded (each push told as it happens) and without (the run's pushes counted in
+// bulk); and the paced runs happen.
+func TestEnginesAgreePaced(t *testing.T) {
+	before := engine.PacedRuns()
+	agreeOnRandom(t, rand.New(rand.NewPCG(41, 3)), 200, []string{"front end stalled", "several units"},
+		func(r *rand.Rand) agreeCase { return pacedCase(r) },
+		func(c agreeCase, ref *Stats) []string {
+			ev, err := Simulate(c.cfg, c.heads, EngineEvent, Options{})
+			if err != nil {
+				t.Fatalf("event engine without a record: %v", err)
+			}
+			ref.Record = nil
+			compareStats(t, fmt.Sprintf("without a record: %+v", c.cfg.BackEnd), ref, ev)
+			var stall int64
+			for _, fe := range ref.FrontEnd {
+				stall += fe.Stall
+			}
+			return covered(map[string]bool{"front end stalled": stall > 0, "several units": c.cfg.Units > 1})
+		})
+	if n := engine.PacedRuns() - before; n < 100 {
+		t.Errorf("%d paced runs in the random cases, want at least 100: the closed form is not exercised", n)
+	}
+}
+
+// TestPacedUncheckedDisagrees weakens the closed form's condition (engine.PacedUnchecked: a run
+// goes on after a pop that no push refilled, as if the FIFO stayed full) and shows that the
+// engines then disagree on back-end-bound cases: the condition is what makes the closed form
+// exact, and the agreement tests would catch it allowed where it does not apply.
+func TestPacedUncheckedDisagrees(t *testing.T) {
+	engine.PacedUnchecked.Store(true)
+	defer engine.PacedUnchecked.Store(false)
+	r := rand.New(rand.NewPCG(41, 3))
+	differ := 0
+	for it := 0; it < 400 && differ < 3; it++ {
+		c := pacedCase(r)
+		// Balanced units: few lanes and wide back ends, so that the front end now and then
+		// fails to refill the FIFO in a pop's cycle.
+		c.cfg.FrontEnd.Lanes = 1 + r.IntN(3)
+		c.cfg.BackEnd.Macs = 1 + r.IntN(12)
+		for _, h := range c.heads {
+			need := int64(h.D*h.BitsK+h.DV*h.BitsV+7) / 8 * int64(c.cfg.Memory.KVBuffers)
+			c.cfg.Memory.SRAMKVBytes = max(c.cfg.Memory.SRAMKVBytes, need)
+		}
+		ref, err := Simulate(c.cfg, c.heads, EngineReference, Options{Record: true})
+		if err != nil {
+			t.Fatalf("iter %d: reference: %v", it, err)
+		}
+		ev, err := Simulate(c.cfg, c.heads, EngineEvent, Options{Record: true})
+		if err != nil || ev.Cycles != ref.Cycles || !reflect.DeepEqual(ev.FrontEnd, ref.FrontEnd) ||
+			!reflect.DeepEqual(ev.BackEnd, ref.BackEnd) || !reflect.DeepEqual(ev.Bound, ref.Bound) ||
+			!reflect.DeepEqual(sortedRecords(ev.Record), sortedRecords(ref.Record)) {
+			differ++
+			t.Logf("iter %d: weakened condition: the engines disagree (cycles %d and %d)", it, ref.Cycles, ev.Cycles)
+		}
+	}
+	if differ == 0 {
+		t.Fatal("with the closed form's condition weakened the engines still agree on 400 back-end-bound cases: the test cannot tell a wrong closed form")
+	}
+}

@@ -37,7 +37,7 @@ func pacedCase(r *rand.Rand) agreeCase {
 // decision recorded (each push told as it happens) and without (the run's pushes counted in
 // bulk); and the paced runs happen.
 func TestEnginesAgreePaced(t *testing.T) {
-	before := engine.PacedRuns()
+	before, skipped := engine.PacedRuns(), engine.PacedSkipped()
 	agreeOnRandom(t, rand.New(rand.NewPCG(41, 3)), 200, []string{"front end stalled", "several units"},
 		func(r *rand.Rand) agreeCase { return pacedCase(r) },
 		func(c agreeCase, ref *Stats) []string {
@@ -54,42 +54,58 @@ func TestEnginesAgreePaced(t *testing.T) {
 			return covered(map[string]bool{"front end stalled": stall > 0, "several units": c.cfg.Units > 1})
 		})
 	if n := engine.PacedRuns() - before; n < 100 {
-		t.Errorf("%d paced runs in the random cases, want at least 100: the closed form is not exercised", n)
+		t.Errorf("%d paced runs in the random cases, want at least 100: the paced runs are not exercised", n)
+	}
+	if n := engine.PacedSkipped() - skipped; n < 1000 {
+		t.Errorf("%d pops in closed form in the random cases, want at least 1000: the closed form is not exercised", n)
 	}
 }
 
-// TestPacedUncheckedDisagrees weakens the closed form's condition (engine.PacedUnchecked: a run
-// goes on after a pop that no push refilled, as if the FIFO stayed full) and shows that the
-// engines then disagree on back-end-bound cases: the condition is what makes the closed form
-// exact, and the agreement tests would catch it allowed where it does not apply.
+// TestPacedUncheckedDisagrees weakens the closed form's conditions (engine.PacedUnchecked: a
+// paced run goes on after a pop that no push refilled, as if the FIFO stayed full, and skips
+// stretches in closed form without proving that the lanes keep it full) and shows that the
+// engines then disagree on back-end-bound cases, with a record (the paced run's steps) and
+// without (its closed-form stretches too): the conditions are what make the closed form exact,
+// and the agreement tests would catch it allowed where it does not apply.
 func TestPacedUncheckedDisagrees(t *testing.T) {
 	engine.PacedUnchecked.Store(true)
 	defer engine.PacedUnchecked.Store(false)
-	r := rand.New(rand.NewPCG(41, 3))
-	differ := 0
-	for it := 0; it < 400 && differ < 3; it++ {
-		c := pacedCase(r)
-		// Balanced units: few lanes and wide back ends, so that the front end now and then
-		// fails to refill the FIFO in a pop's cycle.
-		c.cfg.FrontEnd.Lanes = 1 + r.IntN(3)
-		c.cfg.BackEnd.Macs = 1 + r.IntN(12)
-		for _, h := range c.heads {
-			need := int64(h.D*h.BitsK+h.DV*h.BitsV+7) / 8 * int64(c.cfg.Memory.KVBuffers)
-			c.cfg.Memory.SRAMKVBytes = max(c.cfg.Memory.SRAMKVBytes, need)
+	for _, record := range []bool{true, false} {
+		r := rand.New(rand.NewPCG(41, 3))
+		differ := 0
+		for it := 0; it < 400 && differ < 3; it++ {
+			c := pacedCase(r)
+			// Balanced units: few lanes and wide back ends, so that the front end now and then
+			// fails to refill the FIFO in a pop's cycle.
+			c.cfg.FrontEnd.Lanes = 1 + r.IntN(3)
+			c.cfg.BackEnd.Macs = 1 + r.IntN(12)
+			if !record && r.IntN(2) == 0 {
+				c.cfg.FrontEnd.Lanes = 2 + r.IntN(8)
+			}
+			if pacedDisagree(t, c, record) {
+				differ++
+				t.Logf("record %v, iter %d: weakened condition: the engines disagree", record, it)
+			}
 		}
-		ref, err := Simulate(c.cfg, c.heads, EngineReference, Options{Record: true})
-		if err != nil {
-			t.Fatalf("iter %d: reference: %v", it, err)
-		}
-		ev, err := Simulate(c.cfg, c.heads, EngineEvent, Options{Record: true})
-		if err != nil || ev.Cycles != ref.Cycles || !reflect.DeepEqual(ev.FrontEnd, ref.FrontEnd) ||
-			!reflect.DeepEqual(ev.BackEnd, ref.BackEnd) || !reflect.DeepEqual(ev.Bound, ref.Bound) ||
-			!reflect.DeepEqual(sortedRecords(ev.Record), sortedRecords(ref.Record)) {
-			differ++
-			t.Logf("iter %d: weakened condition: the engines disagree (cycles %d and %d)", it, ref.Cycles, ev.Cycles)
+		if differ == 0 {
+			t.Errorf("record %v: with the closed form's conditions weakened the engines still agree on 400 back-end-bound cases: the test cannot tell a wrong closed form", record)
 		}
 	}
-	if differ == 0 {
-		t.Fatal("with the closed form's condition weakened the engines still agree on 400 back-end-bound cases: the test cannot tell a wrong closed form")
+}
+
+// pacedDisagree reports whether the engines disagree on case c (or the event engine fails).
+func pacedDisagree(t *testing.T, c agreeCase, record bool) bool {
+	for _, h := range c.heads {
+		need := int64(h.D*h.BitsK+h.DV*h.BitsV+7) / 8 * int64(c.cfg.Memory.KVBuffers)
+		c.cfg.Memory.SRAMKVBytes = max(c.cfg.Memory.SRAMKVBytes, need)
 	}
+	ref, err := Simulate(c.cfg, c.heads, EngineReference, Options{Record: record})
+	if err != nil {
+		t.Fatalf("reference: %v", err)
+	}
+	ev, err := Simulate(c.cfg, c.heads, EngineEvent, Options{Record: record})
+	return err != nil || ev.Cycles != ref.Cycles || !reflect.DeepEqual(ev.FrontEnd, ref.FrontEnd) ||
+		!reflect.DeepEqual(ev.BackEnd, ref.BackEnd) || !reflect.DeepEqual(ev.Bound, ref.Bound) ||
+		!reflect.DeepEqual(ev.Actions, ref.Actions) ||
+		!reflect.DeepEqual(sortedRecords(ev.Record), sortedRecords(ref.Record))
 }

@@ -16,11 +16,15 @@ var PacedUnchecked atomic.Bool
 
 // pacedRuns counts the paced runs of every simulation so far, for tests that must see the
 // closed form exercised.
-var pacedRuns atomic.Int64
+var pacedRuns, pacedSkipped atomic.Int64
 
 // PacedRuns is the number of paced runs (runPaced that popped an entry) of every simulation so
 // far in this process.
 func PacedRuns() int64 { return pacedRuns.Load() }
+
+// PacedSkipped is the number of pops that paced runs did in closed form (no per-pop step) in
+// every simulation so far in this process.
+func PacedSkipped() int64 { return pacedSkipped.Load() }
 
 // runPaced advances unit u, whose back end has just popped and whose front end has just run in
 // that cycle and is paced (arch.FrontEndUnit.PacedReady), over its whole paced run
@@ -45,6 +49,7 @@ func (e *eventEngine) runPaced(u int) {
 		return
 	}
 	pacedRuns.Add(1)
+	pacedSkipped.Add(int64(r.Skipped))
 	e.popAt[u] = r.LastPop
 	e.st.countPops(e.w.head(t.Head).src, int64(r.Pops))
 	e.lastBusy = max(e.lastBusy, r.End-1)

@@ -140,7 +140,8 @@ type FrontEndUnit struct {
 	holding  int
 	slot     []int
 	holdFrom []int64
-	lanes    []Lane // bit-serial lanes, when the task has operands
+	lanes    []Lane      // bit-serial lanes, when the task has operands
+	pacedBuf []pacedLane // the busy lanes' keys, for the closed form of a paced run
 
 	// Counters since construction.
 	LaneStepCycles  int64 // lane-cycles spent stepping bit-planes

@@ -54,7 +54,7 @@ func (u *FrontEndUnit) skipPaced(b *BackEndUnit, f *FIFO, c int64, check bool, r
 // pacedStart lists the keys on the busy lanes after cycle c: the held ones (deciding at their
 // hold cycle), then the deciding ones by decision cycle.
 func (u *FrontEndUnit) pacedStart(c int64) []pacedLane {
-	out := make([]pacedLane, 0, u.p.Lanes)
+	out := u.pacedBuf[:0]
 	for li := u.hold.first(0); li >= 0; li = u.hold.first(li + 1) {
 		out = append(out, pacedLane{slot: u.slot[li], decide: u.holdFrom[li]})
 	}
@@ -64,6 +64,7 @@ func (u *FrontEndUnit) pacedStart(c int64) []pacedLane {
 			out = append(out, pacedLane{slot: u.slot[li], decide: c + k})
 		}
 	}
+	u.pacedBuf = out
 	return out
 }
 
@@ -71,12 +72,12 @@ func (u *FrontEndUnit) pacedStart(c int64) []pacedLane {
 // push, one left) from the keys on the lanes after c alone, start holding the first held of
 // them; from the a-th pop on, a lane freed a pops earlier is held again.
 func pacedCovered(start []pacedLane, held int, c, m int64, a int) bool {
+	// The deciding keys come by decision cycle: walk them once.
+	n, k := held, held
 	for i := 1; i < a; i++ {
-		n := held
-		for _, l := range start[held:] {
-			if l.decide <= c+int64(i)*m {
-				n++
-			}
+		for k < len(start) && start[k].decide <= c+int64(i)*m {
+			n++
+			k++
 		}
 		if n-(i-1) < 2 {
 			return false
@@ -94,24 +95,32 @@ func (u *FrontEndUnit) applySkip(b *BackEndUnit, f *FIFO, c, m int64, P int, g i
 	// next, then the assigned ones), of which the newest are kept as a tail; the older ones
 	// only add to the sums.
 	tailLen := u.p.Lanes + f.depth
-	var steps, decideSum, survSum int64
-	var tail []pacedLane
+	tail := make([]pacedLane, 0, len(start)+tailLen+int(g))
 	var deciding []pacedLane
-	add := func(l pacedLane, keepTail bool) {
+	var decideSum, survSum int64
+	add := func(l pacedLane) {
 		decideSum += l.decide
 		if u.task.Dec[l.slot]&SurviveBit != 0 {
 			survSum++
 		}
-		if keepTail {
-			tail = append(tail, l)
-		}
+		tail = append(tail, l)
 	}
 	sortPacedLanes(start)
-	early := P - tailLen - int(g) // assigned keys before this one are decided and not in the tail
+	// Assigned keys before early are decided by cP (j <= P-a) and older than the tail: they
+	// only add to the sums, in closed form but for their steps and survivors.
+	early := max(P-tailLen-int(g), 0)
+	steps, surv := u.stepSums(u.next, early, g)
+	decideSum += int64(early)*c + m*int64(early)*int64(early-1)/2 + steps
+	survSum += surv
 	for _, l := range start {
-		add(l, early < 0)
+		if early > 0 {
+			decideSum += l.decide
+			survSum += int64(u.task.Dec[l.slot] / SurviveBit)
+		} else {
+			add(l)
+		}
 	}
-	for j := range P {
+	for j := early; j < P; j++ {
 		s := u.next + j
 		d, _ := u.precomputed(s)
 		steps += int64(d)
@@ -120,7 +129,7 @@ func (u *FrontEndUnit) applySkip(b *BackEndUnit, f *FIFO, c, m int64, P int, g i
 			deciding = append(deciding, l)
 			continue
 		}
-		add(l, j >= early)
+		add(l)
 	}
 	held := u.p.Lanes - 1 - len(deciding)
 	pushed := tail[:len(tail)-held] // the tail's keys pushed, in slot order
@@ -147,6 +156,20 @@ func (u *FrontEndUnit) applySkip(b *BackEndUnit, f *FIFO, c, m int64, P int, g i
 	}
 	f.replaceOldest(P, newest)
 	b.popSurvivors(c, m, P)
+}
+
+// stepSums are the steps and the survivors of the n keys from slot s0 (decisions computed
+// ahead, every key of the task's first pass).
+func (u *FrontEndUnit) stepSums(s0, n int, g int64) (steps, survivors int64) {
+	dec := u.task.Dec[s0 : s0+n]
+	for _, x := range dec {
+		steps += int64(x &^ SurviveBit)
+		survivors += int64(x / SurviveBit)
+	}
+	if !u.p.EarlyTermination {
+		steps = int64(n) * g
+	}
+	return steps, survivors
 }
 
 // placeLanes puts the keys still deciding and those held on the busy lanes, in lane order; the

@@ -40,10 +40,15 @@ func (e *eventEngine) runPaced(u int) {
 	s.last = r.Last
 	if r.Untold > 0 {
 		e.st.Actions.FIFOPushes += int64(r.Untold)
-		for range r.Untold {
-			e.mem.EntryPushed(t.Tag)
-		}
 		e.lastBusy = max(e.lastBusy, r.LastPush)
+	}
+	// The task's tile cannot free while the task runs, so only its count of entries in flight
+	// and its last busy cycle matter to the memory: a push and a pop of the run cancel out,
+	// but for one pair that carries the last pop's end.
+	pairs := min(r.Untold, r.Pops)
+	kept := min(pairs, 1)
+	for range r.Untold - pairs + kept {
+		e.mem.EntryPushed(t.Tag)
 	}
 	if r.Pops == 0 {
 		return
@@ -53,7 +58,7 @@ func (e *eventEngine) runPaced(u int) {
 	e.popAt[u] = r.LastPop
 	e.st.countPops(e.w.head(t.Head).src, int64(r.Pops))
 	e.lastBusy = max(e.lastBusy, r.End-1)
-	for range r.Pops {
+	for range r.Pops - pairs + kept {
 		e.mem.EntryRetired(t.Tag, r.End-1)
 	}
 	e.bound.BackEndWork(u, t.Head, t.Row, false, false, r.LastPop, r.End)

@@ -132,16 +132,17 @@ type FrontEndUnit struct {
 	keepMarker bool  // the marker carries the row's maximum key (keep-max)
 	stallFrom  int64 // first cycle of the current run of refusals, -1 if none
 
-	free     laneSet      // lanes without a key
-	hold     laneSet      // lanes holding a survivor the port refused
-	stepping laneSet      // lanes stepping bit-planes (bit-serial lanes)
-	deciding decisionRing // stepping lanes by decision cycle (decisions computed ahead)
-	nstep    int          // stepping lanes
-	holding  int
-	slot     []int
-	holdFrom []int64
-	lanes    []Lane      // bit-serial lanes, when the task has operands
-	pacedBuf []pacedLane // the busy lanes' keys, for the closed form of a paced run
+	free      laneSet      // lanes without a key
+	hold      laneSet      // lanes holding a survivor the port refused
+	stepping  laneSet      // lanes stepping bit-planes (bit-serial lanes)
+	deciding  decisionRing // stepping lanes by decision cycle (decisions computed ahead)
+	nstep     int          // stepping lanes
+	holding   int
+	slot      []int
+	holdFrom  []int64
+	lanes     []Lane      // bit-serial lanes, when the task has operands
+	pacedBuf  []pacedLane // the busy lanes' keys, for the closed form of a paced run
+	pacedPops []PacedPop  // a paced run's pops of entries not its task's
 
 	// Counters since construction.
 	LaneStepCycles  int64 // lane-cycles spent stepping bit-planes

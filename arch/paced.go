@@ -1,15 +1,15 @@
 package arch
 
 // A paced run is a processing unit bounded by its back end: its FIFO is full, so the back end
-// pops an entry every M cycles (M = ceil(dv / macs), each entry a survivor of the same task) and
-// the front end, holding a survivor the full FIFO refused, pushes one entry in each pop's cycle
-// (the refused push's retry) and none in between. RunPaced advances such a unit over the whole
-// run of entries at once, cycle by cycle in the cycle model's order (the back end's pop before
-// the front end's assignments, decisions and push), without an engine's trip per event: what
-// the unit does in those cycles cannot reach another unit as long as its task cannot end.
+// pops an entry whenever it is ready (every M = ceil(dv / macs) cycles for a survivor) and the
+// front end, holding a survivor the full FIFO refused, pushes one entry in each pop's cycle (the
+// refused push's retry) and none in between. RunPaced advances such a unit over the whole run
+// of entries at once, cycle by cycle in the cycle model's order (the back end's pop before the
+// front end's assignments, decisions and push), without an engine's trip per event: what the
+// unit does in those cycles cannot reach another unit as long as its task cannot end.
 
-// Paced is what a paced run did, for the engine's bookkeeping: every entry it popped was a
-// survivor of the front end's task, and every entry it pushed too.
+// Paced is what a paced run did, for the engine's bookkeeping: every entry it pushed was a
+// survivor of the front end's task, and every entry it popped too but those in Foreign.
 type Paced struct {
 	Pops     int   // entries the back end popped
 	LastPop  int64 // cycle of the last pop (when Pops > 0)
@@ -18,25 +18,42 @@ type Paced struct {
 	LastPush int64 // cycle of the last push (when some entry was pushed)
 	Last     int64 // last cycle the front end has processed
 	Skipped  int   // of the pops, those done in closed form (skipPaced)
+	// Foreign are the popped entries that were not survivors of the task (older entries in
+	// the FIFO: another row's, another tile's, markers), in pop order; the slice is the unit's
+	// and is reused by its next run.
+	Foreign []PacedPop
 }
 
-// PacedReady reports whether the unit, having processed cycle last, in which back end b popped
+// PacedPop is an entry a paced run popped at cycle At, its work ending before End.
+type PacedPop struct {
+	Entry
+	At, End int64
+}
+
+// PacedReady reports whether the unit, having processed the cycle in which its back end popped
 // from f, is in a paced run: its task's decisions are computed ahead (no bit-serial lanes), it
-// holds a survivor the full FIFO f refused, its marker is not due, its task cannot end in its
-// next cycle, and every entry in f is a survivor of its task (so each takes the back end the
-// same M cycles).
+// holds a survivor the full FIFO f refused, its marker is not due and its task cannot end in
+// its next cycle.
 func (u *FrontEndUnit) PacedReady(f *FIFO) bool {
-	if !u.busy || u.task.Operands != nil || u.holding == 0 || f.CanPush() || !u.CannotEndNextCycle() {
-		return false
-	}
+	return u.busy && u.task.Operands == nil && u.holding > 0 && !f.CanPush() && u.CannotEndNextCycle()
+}
+
+// ownEntry reports whether e is a survivor of the task in progress (one that takes the back
+// end M cycles, counted with the task's head and tile).
+func (u *FrontEndUnit) ownEntry(e *Entry) bool {
 	t := &u.task
-	for i, n := 0, f.Len(); i < n; i++ {
-		e := &f.ring[(f.head+i)%len(f.ring)]
-		if e.Marker || e.Tag != t.Tag || e.Head != t.Head || e.Row != t.Row || e.DV != t.DV {
-			return false
+	return !e.Marker && e.Tag == t.Tag && e.Head == t.Head && e.Row == t.Row && e.DV == t.DV
+}
+
+// foreignIn counts the entries of f that are not the task's own.
+func (u *FrontEndUnit) foreignIn(f *FIFO) int {
+	n := 0
+	for i := range f.n {
+		if !u.ownEntry(&f.ring[(f.head+i)%len(f.ring)]) {
+			n++
 		}
 	}
-	return true
+	return n
 }
 
 // RunPaced runs a unit that PacedReady found paced, from the cycle after last (the cycle of
@@ -50,6 +67,9 @@ func (u *FrontEndUnit) PacedReady(f *FIFO) bool {
 // wrong, and only for the test that shows the engines then disagree.
 func (u *FrontEndUnit) RunPaced(b *BackEndUnit, f *FIFO, last int64, tell, check bool) (r Paced) {
 	r.Last = last
+	r.Foreign = u.pacedPops[:0]
+	defer func() { u.pacedPops = r.Foreign }()
+	foreign := u.foreignIn(f) // still in the FIFO
 	for {
 		c := b.NextEvent(f)
 		if c == Never {
@@ -63,7 +83,12 @@ func (u *FrontEndUnit) RunPaced(b *BackEndUnit, f *FIFO, last int64, tell, check
 			}
 			u.pacedCycle(t, f, false, tell, &r)
 		}
-		_, end := b.PopAt(c, f)
+		own := u.ownEntry(f.oldest())
+		e, end := b.PopAt(c, f)
+		if !own {
+			r.Foreign = append(r.Foreign, PacedPop{Entry: e, At: c, End: end})
+			foreign--
+		}
 		r.Pops++
 		r.LastPop, r.End = c, end
 		if !u.CannotEndNextCycle() {
@@ -73,7 +98,7 @@ func (u *FrontEndUnit) RunPaced(b *BackEndUnit, f *FIFO, last int64, tell, check
 		if pushed == 0 && check {
 			return r // the FIFO is no longer full: the run is over
 		}
-		if !tell && pushed == 1 {
+		if !tell && pushed == 1 && foreign == 0 {
 			u.skipPaced(b, f, c, check, &r) // a stretch the closed form proves, if any
 		}
 	}

@@ -28,16 +28,26 @@ func PacedSkipped() int64 { return pacedSkipped.Load() }
 
 // runPaced advances unit u, whose back end has just popped and whose front end has just run in
 // that cycle and is paced (arch.FrontEndUnit.PacedReady), over its whole paced run
-// (arch.FrontEndUnit.RunPaced), and does the run's bookkeeping in bulk: every entry it popped
-// or pushed is a survivor of the front end's task, so they count alike (one head, one tile),
-// the tile's buffer cannot free while the task runs, and only the last pop's end and the last
-// push's cycle can move the run's last busy cycle. Pushes are told one by one when decisions
-// are recorded (the record notes each push's cycle).
+// (arch.FrontEndUnit.RunPaced), and does the run's bookkeeping: the entries it popped that were
+// older than the task's (Paced.Foreign) one by one, as a pop of the per-event path would; the
+// rest in bulk: every other entry popped or pushed is a survivor of the front end's task, so
+// they count alike (one head, one tile), the tile's buffer cannot free while the task runs, and
+// only the last pop's end and the last push's cycle can move the run's last busy cycle. Pushes
+// are told one by one when decisions are recorded (the record notes each push's cycle).
 func (e *eventEngine) runPaced(u int) {
 	f, s := e.fe[u], &e.fes[u]
 	t := f.Task()
 	r := f.RunPaced(e.be[u], e.fifo[u], s.last, e.opts.Record, !PacedUnchecked.Load())
 	s.last = r.Last
+	if r.Pops > 0 {
+		pacedRuns.Add(1)
+		pacedSkipped.Add(int64(r.Skipped))
+		e.popAt[u] = r.LastPop
+	}
+	for _, p := range r.Foreign {
+		e.retire(u, p.Entry, p.At, p.End)
+	}
+	own := r.Pops - len(r.Foreign)
 	if r.Untold > 0 {
 		e.st.Actions.FIFOPushes += int64(r.Untold)
 		e.lastBusy = max(e.lastBusy, r.LastPush)
@@ -45,20 +55,17 @@ func (e *eventEngine) runPaced(u int) {
 	// The task's tile cannot free while the task runs, so only its count of entries in flight
 	// and its last busy cycle matter to the memory: a push and a pop of the run cancel out,
 	// but for one pair that carries the last pop's end.
-	pairs := min(r.Untold, r.Pops)
+	pairs := min(r.Untold, own)
 	kept := min(pairs, 1)
 	for range r.Untold - pairs + kept {
 		e.mem.EntryPushed(t.Tag)
 	}
-	if r.Pops == 0 {
+	if own == 0 {
 		return
 	}
-	pacedRuns.Add(1)
-	pacedSkipped.Add(int64(r.Skipped))
-	e.popAt[u] = r.LastPop
-	e.st.countPops(e.w.head(t.Head).src, int64(r.Pops))
+	e.st.countPops(e.w.head(t.Head).src, int64(own))
 	e.lastBusy = max(e.lastBusy, r.End-1)
-	for range r.Pops - pairs + kept {
+	for range own - pairs + kept {
 		e.mem.EntryRetired(t.Tag, r.End-1)
 	}
 	e.bound.BackEndWork(u, t.Head, t.Row, false, false, r.LastPop, r.End)

@@ -22,7 +22,7 @@ type pacedLane struct {
 
 // skipPaced advances a paced unit whose push at the pop in cycle c left one lane free over as
 // many pops as the closed form proves, and reports whether it did. With check off it skips
-// without the proof (RunPaced).
+// without the proof that the busy lanes cover the first pops (RunPaced).
 func (u *FrontEndUnit) skipPaced(b *BackEndUnit, f *FIFO, c int64, check bool, r *Paced) bool {
 	L := u.p.Lanes
 	if !u.quiet || !u.p.KeepAll || u.p.Scheduling != DynamicLanes || u.holding == 0 || u.holding+u.nstep != L-1 {
@@ -34,7 +34,7 @@ func (u *FrontEndUnit) skipPaced(b *BackEndUnit, f *FIFO, c int64, check bool, r
 	// P pops, each assigning a key at the cycle after it (the first at c+1), while the task
 	// cannot end (slots - done > lanes before each front-end cycle).
 	P := min(u.slots-u.next, u.slots-u.done-L)
-	if P <= a || check && L-1 < a || !b.pacedSince(c, m) {
+	if P <= a || L-1 < a || !b.pacedSince(c, m) {
 		return false
 	}
 	start := u.pacedStart(c)

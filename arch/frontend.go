@@ -143,6 +143,7 @@ type FrontEndUnit struct {
 	lanes     []Lane      // bit-serial lanes, when the task has operands
 	pacedBuf  []pacedLane // the busy lanes' keys, for the closed form of a paced run
 	pacedPops []PacedPop  // a paced run's pops of entries not its task's
+	freeBuf   freeState   // a free run's keys by decision cycle
 
 	// Counters since construction.
 	LaneStepCycles  int64 // lane-cycles spent stepping bit-planes

@@ -20,6 +20,9 @@ type pacedUnit struct {
 	f   *FIFO
 	l   *pushCount
 	pop int64 // cycle of the back end's last pop
+	// free: hand every free stretch to RunFree; freeCycles counts the cycles it ran.
+	free       bool
+	freeCycles int64
 }
 
 func newPacedUnit(fp FrontEndParams, bp BackEndParams, depth int, task RowTask) *pacedUnit {
@@ -52,6 +55,15 @@ func (u *pacedUnit) run(paced, tell, check bool) (pops, skipped int) {
 		}
 		u.fe.Cycle(c, u.f)
 		last = c
+		if u.free && u.fe.FreeReady() {
+			r := u.fe.RunFree(u.be, u.f, c)
+			last, u.freeCycles = r.Last, u.freeCycles+r.Last-c
+			if r.Pops > 0 {
+				u.pop = r.LastPop
+			}
+			u.l.pushes += int64(r.Untold)
+			continue
+		}
 		if paced && u.pop == c && u.fe.PacedReady(u.f) {
 			r := u.fe.RunPaced(u.be, u.f, c, tell, check)
 			last, pops, skipped = r.Last, pops+r.Pops, skipped+r.Skipped
@@ -86,6 +98,31 @@ func TestRunPacedMatchesCycles(t *testing.T) {
 	}
 	if pops < 10000 || skipped < 1000 {
 		t.Errorf("paced runs popped %d entries, %d in closed form: the test exercises too little", pops, skipped)
+	}
+}
+
+// TestRunFreeMatchesCycles: a unit run to the end of its task with its free stretches handed
+// to RunFree (and its paced ones to RunPaced, or not) ends with every counter of the unit run
+// event by event.
+func TestRunFreeMatchesCycles(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 1))
+	var free int64
+	for it := range 300 {
+		fp, bp, depth, task := randPacedCase(r)
+		want := newPacedUnit(fp, bp, depth, task)
+		want.run(false, false, true)
+		for _, paced := range []bool{false, true} {
+			got := newPacedUnit(fp, bp, depth, task)
+			got.free = true
+			got.run(paced, false, true)
+			free += got.freeCycles
+			if err := comparePacedUnits(want, got); err != nil {
+				t.Fatalf("iter %d (paced %v): %+v, %+v, depth %d: %v", it, paced, fp, bp, depth, err)
+			}
+		}
+	}
+	if free < 10000 {
+		t.Errorf("free runs ran %d cycles: the test exercises too little", free)
 	}
 }
 

@@ -109,3 +109,41 @@ func pacedDisagree(t *testing.T, c agreeCase, record bool) bool {
 		!reflect.DeepEqual(ev.Actions, ref.Actions) ||
 		!reflect.DeepEqual(sortedRecords(ev.Record), sortedRecords(ref.Record))
 }
+
+// TestEnginesAgreeFree: units whose front ends run free (arch.FrontEndUnit.RunFree: no push
+// refused, each lane taking the next key in the cycle after its decision), which the event
+// engine advances a stretch at a time when decisions are not recorded, agree with the
+// reference engine; and the free runs happen.
+func TestEnginesAgreeFree(t *testing.T) {
+	before := engine.FreeCycles()
+	r := rand.New(rand.NewPCG(43, 5))
+	iters := 200
+	if testing.Short() {
+		iters /= 6
+	}
+	for it := range iters {
+		c := agreeCase{randConfig(r), randHeads(r, 3)}
+		if r.IntN(2) == 0 {
+			c.cfg.Dispatch = DynamicDispatch
+		}
+		if r.IntN(2) == 0 {
+			randPipelined(r, c.cfg, 3, 32)
+		}
+		for _, h := range c.heads {
+			need := int64(h.D*h.BitsK+h.DV*h.BitsV+7) / 8 * int64(c.cfg.Memory.KVBuffers)
+			c.cfg.Memory.SRAMKVBytes = max(c.cfg.Memory.SRAMKVBytes, need)
+		}
+		ref, err := Simulate(c.cfg, c.heads, EngineReference, Options{})
+		if err != nil {
+			t.Fatalf("iter %d: reference: %v", it, err)
+		}
+		ev, err := Simulate(c.cfg, c.heads, EngineEvent, Options{})
+		if err != nil {
+			t.Fatalf("iter %d: event: %v", it, err)
+		}
+		compareStats(t, fmt.Sprintf("iter %d: %+v, %+v", it, c.cfg.FrontEnd, c.cfg.BackEnd), ref, ev)
+	}
+	if n := engine.FreeCycles() - before; n < 1000 {
+		t.Errorf("free runs ran %d front-end cycles in the random cases, want at least 1000", n)
+	}
+}

@@ -124,8 +124,15 @@ func (e *eventEngine) process(id int) {
 		e.reschedule(memoryID)
 	default:
 		u := id - 1 - e.units
-		pushes, tasks := e.fifo[u].Pushes, e.fe[u].Tasks
+		pushes, tasks, pops := e.fifo[u].Pushes, e.fe[u].Tasks, e.fifo[u].Pops
 		e.runFrontEnd(u, e.now)
+		if e.pacedOK && !e.opts.Record && e.fe[u].FreeReady() {
+			e.runFree(u)
+			if e.fifo[u].Pops != pops {
+				e.reschedule(e.beID(u))
+				e.reschedule(memoryID)
+			}
+		}
 		// Only a push can wake the back end, and only a task's end can free a buffer (or a push
 		// fetch a V row).
 		pushed := e.fifo[u].Pushes != pushes

@@ -1,6 +1,10 @@
 package engine
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/lrpsim/lrpsim/arch"
+)
 
 // pacedOK reports whether the event engine may advance a back-end-bound unit over a whole
 // paced run at once (runPaced). It needs what running ahead needs (runAheadOK), and no user
@@ -16,11 +20,15 @@ var PacedUnchecked atomic.Bool
 
 // pacedRuns counts the paced runs of every simulation so far, for tests that must see the
 // closed form exercised.
-var pacedRuns, pacedSkipped atomic.Int64
+var pacedRuns, pacedSkipped, freeCycles atomic.Int64
 
 // PacedRuns is the number of paced runs (runPaced that popped an entry) of every simulation so
 // far in this process.
 func PacedRuns() int64 { return pacedRuns.Load() }
+
+// FreeCycles is the number of front-end cycles that free runs did in every simulation so far
+// in this process.
+func FreeCycles() int64 { return freeCycles.Load() }
 
 // PacedSkipped is the number of pops that paced runs did in closed form (no per-pop step) in
 // every simulation so far in this process.
@@ -36,12 +44,33 @@ func PacedSkipped() int64 { return pacedSkipped.Load() }
 // are told one by one when decisions are recorded (the record notes each push's cycle).
 func (e *eventEngine) runPaced(u int) {
 	f, s := e.fe[u], &e.fes[u]
-	t := f.Task()
 	r := f.RunPaced(e.be[u], e.fifo[u], s.last, e.opts.Record, !PacedUnchecked.Load())
-	s.last = r.Last
 	if r.Pops > 0 {
 		pacedRuns.Add(1)
 		pacedSkipped.Add(int64(r.Skipped))
+	}
+	e.unitRan(u, &r)
+}
+
+// runFree advances unit u, whose front end has just run and is free
+// (arch.FrontEndUnit.FreeReady), over its free run (arch.FrontEndUnit.RunFree), with the
+// bookkeeping of a paced run (unitRan).
+func (e *eventEngine) runFree(u int) {
+	r := e.fe[u].RunFree(e.be[u], e.fifo[u], e.fes[u].last)
+	if r.Last > e.fes[u].last {
+		freeCycles.Add(r.Last - e.fes[u].last)
+	}
+	e.unitRan(u, &r)
+}
+
+// unitRan does the bookkeeping of unit u's paced or free run r: the entries it popped that were
+// older than the task's (Paced.Foreign) one by one, as a pop of the per-event path would; the
+// rest in bulk.
+func (e *eventEngine) unitRan(u int, r *arch.Paced) {
+	s := &e.fes[u]
+	t := e.fe[u].Task()
+	s.last = r.Last
+	if r.Pops > 0 {
 		e.popAt[u] = r.LastPop
 	}
 	for _, p := range r.Foreign {

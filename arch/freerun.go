@@ -32,8 +32,12 @@ type freeState struct {
 	step     []int // scratch: the steps of the keys assigned in a cycle
 }
 
-// keyStep is slot s's step and whether it goes to the back end.
+// keyStep is slot s's step and whether it goes to the back end; a keep-max pass's key (s >= N)
+// takes every step and sends nothing.
 func (u *FrontEndUnit) keyStep(st *freeState, s int) (step int, push bool) {
+	if s >= u.task.N {
+		return st.g, false
+	}
 	d := u.task.Dec[s]
 	step = int(d &^ SurviveBit)
 	if st.allSteps {
@@ -135,7 +139,7 @@ func (u *FrontEndUnit) freeCycle(st *freeState, c int64, f *FIFO, r *Paced) bool
 	for _, s := range due {
 		if _, push := u.keyStep(st, s); push {
 			f.Push(Entry{Row: u.task.Row, Key: u.task.Key(s), Tag: u.task.Tag, Head: u.task.Head, DV: u.task.DV, Visible: c + 1})
-			u.kept += int(u.task.Dec[s] / SurviveBit)
+			u.kept += int(u.task.Dec[s] / SurviveBit) // a key pushed is one of the first pass
 		}
 	}
 	u.entries += st.pushes[at]

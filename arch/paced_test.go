@@ -155,11 +155,12 @@ func randPacedCase(r *rand.Rand) (FrontEndParams, BackEndParams, int, RowTask) {
 		KeepAll: r.IntN(4) != 0, FillCycles: r.IntN(3), DrainCycles: r.IntN(3)}
 	bp := BackEndParams{Macs: 1 + r.IntN(64), ExpLatency: r.IntN(5), NormLatency: r.IntN(9), NormOverlap: r.IntN(2) == 0}
 	n := 1 + r.IntN(300)
-	task := RowTask{N: n, Last: true, RowID: -1, DV: 1 + r.IntN(64), MaxKey: -1, Dec: make([]uint8, n)}
+	task := RowTask{N: n, Last: true, RowID: -1, DV: 1 + r.IntN(64), MaxKey: -1, Dec: make([]uint8, n),
+		KeepMax: r.IntN(3) == 0}
 	g := Steps(fp.BitsK, fp.BitsPerCycle)
 	for i := range task.Dec {
 		task.Dec[i] = uint8(1 + r.IntN(g))
-		if r.IntN(3) == 0 {
+		if r.IntN(3) == 0 && !task.KeepMax || r.IntN(40) == 0 {
 			task.Dec[i] |= SurviveBit
 		}
 	}

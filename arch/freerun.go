@@ -21,7 +21,7 @@ func (u *FrontEndUnit) FreeReady() bool {
 }
 
 // freeState is a free run's front end: the keys deciding in each of the next ringSize cycles
-// (by slot) and how many of them go to the back end, the free lanes, and the task's rule for a
+// (by slot, freePush marking those that go to the back end) and how many go, the free lanes, and the task's rule for a
 // key's step (g when every key takes all steps, else its table's).
 type freeState struct {
 	deciding [ringSize][]int
@@ -29,7 +29,6 @@ type freeState struct {
 	free     int
 	g        int
 	allSteps bool
-	step     []int // scratch: the steps of the keys assigned in a cycle
 }
 
 // keyStep is slot s's step and whether it goes to the back end; a keep-max pass's key (s >= N)
@@ -91,10 +90,11 @@ func (u *FrontEndUnit) freeStart(last int64) *freeState {
 		dec := u.deciding.at(last + k)
 		for li := dec.first(0); li >= 0; li = dec.first(li + 1) {
 			s := u.slot[li]
-			st.deciding[i] = append(st.deciding[i], s)
 			if _, push := u.keyStep(st, s); push {
 				st.pushes[i]++
+				s |= freePush
 			}
+			st.deciding[i] = append(st.deciding[i], s)
 		}
 	}
 	st.free = u.p.Lanes - u.nstep
@@ -109,35 +109,31 @@ func (u *FrontEndUnit) freeCycle(st *freeState, c int64, f *FIFO, r *Paced) bool
 	if c >= u.keysStart {
 		assign = min(st.free, u.slots-u.next)
 	}
-	// The pushes due in c: the keys deciding in c, with those assigned in c that take one step.
+	// The pushes due in c: the keys deciding in c, with those assigned in c that take one step
+	// (looked at only when the FIFO could not take them all).
 	at := int(c % ringSize)
-	pushes := st.pushes[at]
-	st.step = st.step[:0]
-	for j := range assign {
-		step, push := u.keyStep(st, u.next+j)
-		st.step = append(st.step, step)
-		if step == 1 && push {
-			pushes++
-		}
-	}
-	if pushes > f.Room() {
+	if st.pushes[at]+assign > f.Room() && !u.freeRoom(st, at, assign, f) {
 		return false
 	}
-	for _, step := range st.step {
-		s := u.next
+	for j := range assign {
+		s := u.next + j
+		step, push := u.keyStep(st, s)
 		i := (at + step - 1) % ringSize
-		st.deciding[i] = append(st.deciding[i], s)
-		if _, push := u.keyStep(st, s); push {
+		if push {
+			st.deciding[i] = append(st.deciding[i], s|freePush)
 			st.pushes[i]++
+		} else {
+			st.deciding[i] = append(st.deciding[i], s)
 		}
 		u.LaneStepCycles += int64(step)
-		u.next++
 	}
+	u.next += assign
 	u.nstep += assign
 	st.free -= assign
 	due := st.deciding[at]
 	for _, s := range due {
-		if _, push := u.keyStep(st, s); push {
+		if s&freePush != 0 {
+			s &^= freePush
 			f.Push(Entry{Row: u.task.Row, Key: u.task.Key(s), Tag: u.task.Tag, Head: u.task.Head, DV: u.task.DV, Visible: c + 1})
 			u.kept += int(u.task.Dec[s] / SurviveBit) // a key pushed is one of the first pass
 		}
@@ -155,6 +151,21 @@ func (u *FrontEndUnit) freeCycle(st *freeState, c int64, f *FIFO, r *Paced) bool
 	return true
 }
 
+// freePush marks a key of a free run's decision ring that goes to the back end.
+const freePush = 1 << 30 // above every slot: a task has fewer keys than a K/V buffer holds rows
+
+// freeRoom reports whether the FIFO can take the pushes due in the cycle of ring index at: the
+// keys deciding then and, of the assign keys assigned then, those of one step.
+func (u *FrontEndUnit) freeRoom(st *freeState, at, assign int, f *FIFO) bool {
+	pushes := st.pushes[at]
+	for j := range assign {
+		if step, push := u.keyStep(st, u.next+j); step == 1 && push {
+			pushes++
+		}
+	}
+	return pushes <= f.Room()
+}
+
 // freeEnd puts the keys still deciding after cycle last back on lanes, in lane order, and frees
 // the others.
 func (u *FrontEndUnit) freeEnd(st *freeState, last int64) {
@@ -165,7 +176,7 @@ func (u *FrontEndUnit) freeEnd(st *freeState, last int64) {
 	li := 0
 	for k := int64(1); k < ringSize; k++ {
 		for _, s := range st.deciding[(last+k)%ringSize] {
-			u.slot[li] = s
+			u.slot[li] = s &^ freePush
 			u.deciding.at(last + k).add(li)
 			li++
 		}

@@ -37,8 +37,13 @@ func (u *FrontEndUnit) skipPaced(b *BackEndUnit, f *FIFO, c int64, check bool, r
 	if P <= a || L-1 < a || !b.pacedSince(c, m) {
 		return false
 	}
+	if c < u.pacedRetry {
+		return false
+	}
 	start := u.pacedStart(c)
 	if check && !pacedCovered(start, u.holding, c, m, a) {
+		// Lanes that decide in bunches stay so for about a pops: try again after half of them.
+		u.pacedRetry = c + int64(a/2)*m
 		return false
 	}
 	u.applySkip(b, f, c, m, P, g, start)

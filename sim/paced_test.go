@@ -35,13 +35,15 @@ func pacedCase(r *rand.Rand) agreeCase {
 // TestEnginesAgreePaced: back-end-bound units, which the event engine advances over whole paced
 // runs at once (arch.FrontEndUnit.RunPaced), agree with the reference engine, both with every
 // decision recorded (each push told as it happens) and without (the run's pushes counted in
-// bulk); and the paced runs happen.
+// bulk); and the paced runs happen (counted by a probe on the runs without a record, where the
+// closed form applies).
 func TestEnginesAgreePaced(t *testing.T) {
-	before, skipped := engine.PacedRuns(), engine.PacedSkipped()
+	t.Parallel()
+	var fp engine.FastPaths
 	agreeOnRandom(t, rand.New(rand.NewPCG(41, 3)), 200, []string{"front end stalled", "several units"},
 		func(r *rand.Rand) agreeCase { return pacedCase(r) },
 		func(c agreeCase, ref *Stats) []string {
-			ev, err := Simulate(c.cfg, c.heads, EngineEvent, Options{})
+			ev, err := Simulate(c.cfg, c.heads, EngineEvent, Options{FastPaths: &fp})
 			if err != nil {
 				t.Fatalf("event engine without a record: %v", err)
 			}
@@ -53,23 +55,27 @@ func TestEnginesAgreePaced(t *testing.T) {
 			}
 			return covered(map[string]bool{"front end stalled": stall > 0, "several units": c.cfg.Units > 1})
 		})
-	if n := engine.PacedRuns() - before; n < 100 {
-		t.Errorf("%d paced runs in the random cases, want at least 100: the paced runs are not exercised", n)
+	t.Logf("without a record: %d paced runs, %d pops in closed form", fp.PacedRuns, fp.PacedSkipped)
+	runs, skipped := int64(100), int64(1000)
+	if testing.Short() { // agreeOnRandom runs a sixth of the cases
+		runs, skipped = runs/6, skipped/6
 	}
-	if n := engine.PacedSkipped() - skipped; n < 1000 {
-		t.Errorf("%d pops in closed form in the random cases, want at least 1000: the closed form is not exercised", n)
+	if n := fp.PacedRuns; n < runs {
+		t.Errorf("%d paced runs in the random cases, want at least %d: the paced runs are not exercised", n, runs)
+	}
+	if n := fp.PacedSkipped; n < skipped {
+		t.Errorf("%d pops in closed form in the random cases, want at least %d: the closed form is not exercised", n, skipped)
 	}
 }
 
-// TestPacedUncheckedDisagrees weakens the closed form's conditions (engine.PacedUnchecked: a
+// TestPacedUncheckedDisagrees weakens the closed form's conditions (engine.FastPaths.Unchecked: a
 // paced run goes on after a pop that no push refilled, as if the FIFO stayed full, and skips
 // stretches in closed form without proving that the lanes keep it full) and shows that the
 // engines then disagree on back-end-bound cases, with a record (the paced run's steps) and
 // without (its closed-form stretches too): the conditions are what make the closed form exact,
 // and the agreement tests would catch it allowed where it does not apply.
 func TestPacedUncheckedDisagrees(t *testing.T) {
-	engine.PacedUnchecked.Store(true)
-	defer engine.PacedUnchecked.Store(false)
+	t.Parallel()
 	for _, record := range []bool{true, false} {
 		r := rand.New(rand.NewPCG(41, 3))
 		differ := 0
@@ -93,7 +99,8 @@ func TestPacedUncheckedDisagrees(t *testing.T) {
 	}
 }
 
-// pacedDisagree reports whether the engines disagree on case c (or the event engine fails).
+// pacedDisagree reports whether the engines disagree on case c (or the event engine fails)
+// when the event engine's closed form runs with its conditions weakened.
 func pacedDisagree(t *testing.T, c agreeCase, record bool) bool {
 	for _, h := range c.heads {
 		need := int64(h.D*h.BitsK+h.DV*h.BitsV+7) / 8 * int64(c.cfg.Memory.KVBuffers)
@@ -103,7 +110,7 @@ func pacedDisagree(t *testing.T, c agreeCase, record bool) bool {
 	if err != nil {
 		t.Fatalf("reference: %v", err)
 	}
-	ev, err := Simulate(c.cfg, c.heads, EngineEvent, Options{Record: record})
+	ev, err := Simulate(c.cfg, c.heads, EngineEvent, Options{Record: record, FastPaths: &engine.FastPaths{Unchecked: true}})
 	return err != nil || ev.Cycles != ref.Cycles || !reflect.DeepEqual(ev.FrontEnd, ref.FrontEnd) ||
 		!reflect.DeepEqual(ev.BackEnd, ref.BackEnd) || !reflect.DeepEqual(ev.Bound, ref.Bound) ||
 		!reflect.DeepEqual(ev.Actions, ref.Actions) ||
@@ -115,7 +122,8 @@ func pacedDisagree(t *testing.T, c agreeCase, record bool) bool {
 // engine advances a stretch at a time when decisions are not recorded, agree with the
 // reference engine; and the free runs happen.
 func TestEnginesAgreeFree(t *testing.T) {
-	before := engine.FreeCycles()
+	t.Parallel()
+	var fp engine.FastPaths
 	r := rand.New(rand.NewPCG(43, 5))
 	iters := 200
 	if testing.Short() {
@@ -137,13 +145,14 @@ func TestEnginesAgreeFree(t *testing.T) {
 		if err != nil {
 			t.Fatalf("iter %d: reference: %v", it, err)
 		}
-		ev, err := Simulate(c.cfg, c.heads, EngineEvent, Options{})
+		ev, err := Simulate(c.cfg, c.heads, EngineEvent, Options{FastPaths: &fp})
 		if err != nil {
 			t.Fatalf("iter %d: event: %v", it, err)
 		}
 		compareStats(t, fmt.Sprintf("iter %d: %+v, %+v", it, c.cfg.FrontEnd, c.cfg.BackEnd), ref, ev)
 	}
-	if n := engine.FreeCycles() - before; n < 1000 {
+	t.Logf("free runs: %d front-end cycles", fp.FreeCycles)
+	if n := fp.FreeCycles; n < 1000 {
 		t.Errorf("free runs ran %d front-end cycles in the random cases, want at least 1000", n)
 	}
 }

@@ -1,10 +1,6 @@
 package engine
 
-import (
-	"sync/atomic"
-
-	"github.com/lrpsim/lrpsim/arch"
-)
+import "github.com/lrpsim/lrpsim/arch"
 
 // pacedOK reports whether the event engine may advance a back-end-bound unit over a whole
 // paced run at once (runPaced). It needs what running ahead needs (runAheadOK), and no user
@@ -14,25 +10,23 @@ func pacedOK(p *Params, opts Options) bool {
 	return opts.Observer == nil && !p.VOnDemand
 }
 
-// PacedUnchecked, when set, lets a paced run go on after a pop that no push refilled, as if
-// the FIFO stayed full: a wrong closed form, for the test that shows the engines then disagree.
-var PacedUnchecked atomic.Bool
-
-// pacedRuns counts the paced runs of every simulation so far, for tests that must see the
-// closed form exercised.
-var pacedRuns, pacedSkipped, freeCycles atomic.Int64
-
-// PacedRuns is the number of paced runs (runPaced that popped an entry) of every simulation so
-// far in this process.
-func PacedRuns() int64 { return pacedRuns.Load() }
-
-// FreeCycles is the number of front-end cycles that free runs did in every simulation so far
-// in this process.
-func FreeCycles() int64 { return freeCycles.Load() }
-
-// PacedSkipped is the number of pops that paced runs did in closed form (no per-pop step) in
-// every simulation so far in this process.
-func PacedSkipped() int64 { return pacedSkipped.Load() }
+// FastPaths is a test's probe of one simulation's paced and free runs (Options.FastPaths):
+// the event engine fills its counters (the reference engine has no fast paths), and
+// Unchecked weakens the closed form's conditions. A probe serves one simulation at a time
+// (RunAll gives it to the first configuration only); nothing of it reaches Stats or any
+// report.
+type FastPaths struct {
+	// Unchecked lets a paced run go on after a pop that no push refilled, as if the FIFO
+	// stayed full, and skip stretches in closed form without the proof: a wrong closed form,
+	// for the test that shows the engines then disagree.
+	Unchecked bool
+	// PacedRuns counts the paced runs (runPaced) that popped an entry.
+	PacedRuns int64
+	// PacedSkipped counts the pops that paced runs did in closed form (no per-pop step).
+	PacedSkipped int64
+	// FreeCycles counts the front-end cycles that free runs (runFree) advanced over.
+	FreeCycles int64
+}
 
 // runPaced advances unit u, whose back end has just popped and whose front end has just run in
 // that cycle and is paced (arch.FrontEndUnit.PacedReady), over its whole paced run
@@ -44,10 +38,11 @@ func PacedSkipped() int64 { return pacedSkipped.Load() }
 // are told one by one when decisions are recorded (the record notes each push's cycle).
 func (e *eventEngine) runPaced(u int) {
 	f, s := e.fe[u], &e.fes[u]
-	r := f.RunPaced(e.be[u], e.fifo[u], s.last, e.opts.Record, !PacedUnchecked.Load())
-	if r.Pops > 0 {
-		pacedRuns.Add(1)
-		pacedSkipped.Add(int64(r.Skipped))
+	fp := e.opts.FastPaths
+	r := f.RunPaced(e.be[u], e.fifo[u], s.last, e.opts.Record, fp == nil || !fp.Unchecked)
+	if fp != nil && r.Pops > 0 {
+		fp.PacedRuns++
+		fp.PacedSkipped += int64(r.Skipped)
 	}
 	e.unitRan(u, &r)
 }
@@ -57,8 +52,8 @@ func (e *eventEngine) runPaced(u int) {
 // bookkeeping of a paced run (unitRan).
 func (e *eventEngine) runFree(u int) {
 	r := e.fe[u].RunFree(e.be[u], e.fifo[u], e.fes[u].last)
-	if r.Last > e.fes[u].last {
-		freeCycles.Add(r.Last - e.fes[u].last)
+	if fp := e.opts.FastPaths; fp != nil && r.Last > e.fes[u].last {
+		fp.FreeCycles += r.Last - e.fes[u].last
 	}
 	e.unitRan(u, &r)
 }

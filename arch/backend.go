@@ -261,3 +261,37 @@ func (p *OnDemandPort) Push(e Entry) {
 	}
 	p.FIFO.Push(e)
 }
+
+// pacedSince reports whether the unit's last pop, at cycle c, was a survivor taking m cycles in
+// the multipliers that left nothing else in progress: it may pop again at c+m, and its work
+// ends at c+X+m.
+func (b *BackEndUnit) pacedSince(c, m int64) bool {
+	end := c + int64(b.p.ExpLatency) + m
+	return b.readyAt == c+m && b.macEnd == end && b.busyUntil == end
+}
+
+// popSurvivors pops n survivors of m multiplier cycles each from a unit that pacedSince found
+// ready at c+m, at cycles c+m, c+2m, ..., c+nm, in closed form: each keeps the multipliers
+// busy m cycles more and none starves the unit.
+func (b *BackEndUnit) popSurvivors(c, m int64, n int) {
+	last := c + int64(n)*m
+	b.readyAt = last + m
+	b.macEnd = last + int64(b.p.ExpLatency) + m
+	b.busyUntil = b.macEnd
+	b.Survivors += int64(n)
+	b.MacCycles += int64(n) * m
+	b.BusyCycles += int64(n) * m
+}
+
+// replaceOldest pops n entries and pushes n, of which only the newest min(n, depth) stay, given
+// by last (the newest last); f is full before and after, so its ring is depth entries long and
+// the n pops and pushes turn it by n.
+func (f *FIFO) replaceOldest(n int, last []Entry) {
+	f.Pops += int64(n)
+	f.Pushes += int64(n)
+	d := len(f.ring)
+	f.head = (f.head + n) % d
+	for i, e := range last {
+		f.ring[(f.head+d-len(last)+i)%d] = e
+	}
+}

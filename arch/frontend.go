@@ -132,15 +132,21 @@ type FrontEndUnit struct {
 	keepMarker bool  // the marker carries the row's maximum key (keep-max)
 	stallFrom  int64 // first cycle of the current run of refusals, -1 if none
 
-	free     laneSet      // lanes without a key
-	hold     laneSet      // lanes holding a survivor the port refused
-	stepping laneSet      // lanes stepping bit-planes (bit-serial lanes)
-	deciding decisionRing // stepping lanes by decision cycle (decisions computed ahead)
-	nstep    int          // stepping lanes
-	holding  int
-	slot     []int
-	holdFrom []int64
-	lanes    []Lane // bit-serial lanes, when the task has operands
+	free      laneSet      // lanes without a key
+	hold      laneSet      // lanes holding a survivor the port refused
+	stepping  laneSet      // lanes stepping bit-planes (bit-serial lanes)
+	deciding  decisionRing // stepping lanes by decision cycle (decisions computed ahead)
+	nstep     int          // stepping lanes
+	holding   int
+	slot      []int
+	holdFrom  []int64
+	lanes     []Lane      // bit-serial lanes, when the task has operands
+	pacedBuf  []pacedLane // the busy lanes' keys, for the closed form of a paced run
+	pacedPops []PacedPop  // a paced run's pops of entries not its task's
+	freeBuf   freeState   // a free run's keys by decision cycle
+	// pacedRetry is the first cycle at which a paced run tries its closed form again after a
+	// try whose proof failed (a try is optional: it changes nothing when it fails).
+	pacedRetry int64
 
 	// Counters since construction.
 	LaneStepCycles  int64 // lane-cycles spent stepping bit-planes
@@ -214,34 +220,10 @@ func (u *FrontEndUnit) Cycle(c int64, port SurvivorPort) (ended bool) {
 		if u.task.Operands != nil {
 			u.stepLanes(c)
 		} else {
-			dec := u.deciding.at(c)
-			for li := dec.first(0); li >= 0; li = dec.first(li + 1) {
-				dec.remove(li)
-				s := u.slot[li]
-				step, surv := u.precomputed(s)
-				u.decide(c, li, s, step, surv)
-			}
+			u.decideAt(c)
 		}
 	}
-	refused := false
-	for li := u.hold.first(0); li >= 0; li = u.hold.first(li + 1) {
-		if !port.CanPush() {
-			refused = true
-			break
-		}
-		s := u.slot[li]
-		key := u.task.Key(s)
-		port.Push(Entry{Row: u.task.Row, Key: key, Tag: u.task.Tag, Head: u.task.Head, DV: u.task.DV, Visible: c + 1})
-		if u.listener != nil {
-			u.listener.Pushed(Push{Row: u.task.Row, Key: key, Lane: li}, c)
-		}
-		u.LaneStallCycles += c - u.holdFrom[li]
-		u.entries++
-		u.hold.remove(li)
-		u.free.add(li)
-		u.holding--
-		u.done++
-	}
+	_, refused := u.pushHeld(c, port, true)
 	if u.slots > 0 && u.done == u.slots && u.markerDue < 0 {
 		if u.needsMaxPass() && u.addMaxPass() {
 			// The second pass's keys go to the lanes from the next cycle on.
@@ -281,6 +263,42 @@ func (u *FrontEndUnit) Cycle(c int64, port SurvivorPort) (ended bool) {
 			u.markerWay = true
 		}
 	}
+	u.noteRefusal(c, refused)
+	if ended {
+		u.busy = false
+		u.BusyCycles += c - u.r0 + 1
+	}
+	return ended
+}
+
+// pushHeld pushes the lanes holding a survivor into port at cycle c, lowest lane first, while
+// the port has room; it tells the listener of each push when tell is set. It returns the pushes
+// and whether a held survivor was refused.
+func (u *FrontEndUnit) pushHeld(c int64, port SurvivorPort, tell bool) (pushed int, refused bool) {
+	for li := u.hold.first(0); li >= 0; li = u.hold.first(li + 1) {
+		if !port.CanPush() {
+			return pushed, true
+		}
+		s := u.slot[li]
+		key := u.task.Key(s)
+		port.Push(Entry{Row: u.task.Row, Key: key, Tag: u.task.Tag, Head: u.task.Head, DV: u.task.DV, Visible: c + 1})
+		if tell && u.listener != nil {
+			u.listener.Pushed(Push{Row: u.task.Row, Key: key, Lane: li}, c)
+		}
+		u.LaneStallCycles += c - u.holdFrom[li]
+		u.entries++
+		u.hold.remove(li)
+		u.free.add(li)
+		u.holding--
+		u.done++
+		pushed++
+	}
+	return pushed, false
+}
+
+// noteRefusal keeps the runs of cycles in which the port refused the unit: a run starts at the
+// first cycle with a refusal and ends at the first cycle without one, which the listener hears.
+func (u *FrontEndUnit) noteRefusal(c int64, refused bool) {
 	if refused && u.stallFrom < 0 {
 		u.stallFrom = c
 	} else if !refused && u.stallFrom >= 0 {
@@ -290,11 +308,17 @@ func (u *FrontEndUnit) Cycle(c int64, port SurvivorPort) (ended bool) {
 		}
 		u.stallFrom = -1
 	}
-	if ended {
-		u.busy = false
-		u.BusyCycles += c - u.r0 + 1
+}
+
+// decideAt applies the comparator decisions computed ahead that fall in cycle c.
+func (u *FrontEndUnit) decideAt(c int64) {
+	dec := u.deciding.at(c)
+	for li := dec.first(0); li >= 0; li = dec.first(li + 1) {
+		dec.remove(li)
+		s := u.slot[li]
+		step, surv := u.precomputed(s)
+		u.decide(c, li, s, step, surv)
 	}
-	return ended
 }
 
 // precomputed is slot s's decision from the task's tables; slots of a keep-max pass run every

@@ -29,9 +29,11 @@ type eventEngine struct {
 	fes []feState
 
 	q *eventQueue
-	// aheadOK: a back-end unit may run its unit ahead of the clock (runAhead); popAt is the
-	// cycle of each back end's last pop.
+	// aheadOK: a back-end unit may run its unit ahead of the clock (runAhead); pacedOK: and
+	// over a whole paced run at once (runPaced); popAt is the cycle of each back end's last
+	// pop.
 	aheadOK bool
+	pacedOK bool
 	popAt   []int64
 
 	err error
@@ -42,7 +44,7 @@ func runEvent(p *Params, w *workload, opts Options) (*Stats, error) {
 	units := p.Units
 	// Running a unit ahead reorders what observers hear across units, and a V-fetching port
 	// reaches the shared memory from inside the unit: runsAhead says when it is allowed.
-	e := &eventEngine{fes: make([]feState, units), aheadOK: runsAhead(p, opts),
+	e := &eventEngine{fes: make([]feState, units), aheadOK: runsAhead(p, opts), pacedOK: pacedOK(p, opts),
 		popAt: make([]int64, units), q: newEventQueue(1 + 2*units)}
 	m, err := newMachine(p, w, opts, Event, e)
 	if err != nil {
@@ -118,8 +120,15 @@ func (e *eventEngine) process(id int) {
 		e.reschedule(memoryID)
 	default:
 		u := id - 1 - e.units
-		pushes, tasks := e.fifo[u].Pushes, e.fe[u].Tasks
+		pushes, tasks, pops := e.fifo[u].Pushes, e.fe[u].Tasks, e.fifo[u].Pops
 		e.runFrontEnd(u, e.now)
+		if e.pacedOK && !e.opts.Record && e.fe[u].FreeReady() {
+			e.runFree(u)
+			if e.fifo[u].Pops != pops {
+				e.reschedule(e.beID(u))
+				e.reschedule(memoryID)
+			}
+		}
 		// Only a push can wake the back end, and only a task's end can free a buffer (or a push
 		// fetch a V row).
 		pushed := e.fifo[u].Pushes != pushes
@@ -163,6 +172,12 @@ func (e *eventEngine) runAhead(u int) {
 			}
 			e.runFrontEnd(u, c)
 			nf = f.NextEvent(s.last)
+		}
+		if e.pacedOK && s.last == c && e.popAt[u] == c && f.PacedReady(fifo) {
+			e.runPaced(u)
+			c = e.popAt[u]
+			nf = f.NextEvent(s.last)
+			continue
 		}
 		nb := be.NextEvent(fifo)
 		n := min(nb, nf)

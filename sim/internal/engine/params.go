@@ -139,6 +139,10 @@ type Options struct {
 	// Pool, when set, bounds the simulations computing at once (RunAll's configurations and
 	// those of other runs sharing it); nil runs every configuration at once.
 	Pool *Pool
+	// FastPaths, when set, is a test's probe of the event engine's paced and free runs (it
+	// may weaken their conditions, and it counts them); nil in every run but a test's. Its
+	// type is internal to the engine, so only packages under sim can set it.
+	FastPaths *FastPaths
 }
 
 // HeadSource yields the heads of a trace in order; *traces.Reader is one.

@@ -286,6 +286,15 @@ func (s *Stats) countDecision(h *head, p *Params, tag int, d arch.Decision) {
 	}
 }
 
+// countPops adds the back end's work on n popped survivors of a head (a paced run's).
+func (s *Stats) countPops(th *headSrc, n int64) {
+	dv := int64(th.DV)
+	s.Actions.FIFOPops += n
+	s.Actions.VSRAMReadBits += n * dv * int64(th.BitsV)
+	s.Actions.Exps += n
+	s.Actions.MACs += n * dv
+}
+
 // countPop adds the back end's work on one popped entry.
 func (s *Stats) countPop(th *headSrc, e arch.Entry, normalized bool) {
 	s.Actions.FIFOPops++

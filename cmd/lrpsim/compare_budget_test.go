@@ -111,7 +111,7 @@ func TestCompareBudgetBadInput(t *testing.T) {
 	}{
 		{[]string{"--frontier", good, "--budget", "0.2"}, `--budget "0.2": expected a percentage`},
 		{[]string{"--frontier", good, "--budget", "1%", "--budget", "1.0%"}, "given twice"},
-		{[]string{"--frontier", good, "--points-out", dir}, "--points-out: expected --budget"},
+		{[]string{"--frontier", good, "--points-out", dir}, "--points-out and --summary-out: expected --budget"},
 		{[]string{"--frontier", overlap, "--budget", "1%"}, "overlap: expected disjoint splits"},
 		{[]string{"--frontier", filepath.Join(dir, "none"), "--budget", "1%"}, "no operating points"},
 		{[]string{"--frontier", good, "--budget", "1%", "-c", "bundled:policies/spatten.yaml"}, `no operating points of design "spatten"`},

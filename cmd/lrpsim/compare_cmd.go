@@ -29,6 +29,7 @@ type compareFlags struct {
 	budgets    []string
 	frontier   string
 	pointsOut  string
+	summaryOut string
 }
 
 // defaultCompareConfigs are the designs compared when --config is not given: LeOPArd first (the
@@ -103,6 +104,7 @@ unless --format is given; --figure draws the per-design geometric means.`,
 	fl.StringArrayVar(&f.budgets, "budget", nil, "compare the designs at equal accuracy: per workload the fastest operating point whose validation metric loss is within this budget, a percentage in the metric's unit such as 0.2% (repeatable; reads --frontier)")
 	fl.StringVar(&f.frontier, "frontier", defaultFrontier, "with --budget: folder of the closed-loop operating points (WORKLOAD.json, schema lrpsim-frontier-closed-loop/1)")
 	fl.StringVar(&f.pointsOut, "points-out", "", "with --budget: also write every simulated operating point to this folder (WORKLOAD.json, schema lrpsim-frontier/1)")
+	fl.StringVar(&f.summaryOut, "summary-out", "", "with --budget: also write the designs ranked per budget and the first design at the paper's 0.2% (Markdown, which README.md quotes)")
 	return cmd
 }
 
@@ -110,8 +112,8 @@ func runCompare(stdout io.Writer, f compareFlags, args []string) error {
 	if err := f.check(); err != nil {
 		return err
 	}
-	if len(f.budgets) == 0 && (f.pointsOut != "") {
-		return fmt.Errorf("--points-out: expected --budget as well (the operating points are simulated for the budgets)")
+	if len(f.budgets) == 0 && (f.pointsOut != "" || f.summaryOut != "") {
+		return fmt.Errorf("--points-out and --summary-out: expected --budget as well (the operating points are simulated for the budgets)")
 	}
 	for _, fig := range f.figures {
 		if _, err := figures.FormatOf(fig); err != nil {
@@ -231,6 +233,11 @@ func runBudgets(stdout io.Writer, f compareFlags, cfgs []*sim.Config, table *ene
 	var buf bytes.Buffer
 	if err := t.Write(&buf, f.format); err != nil {
 		return err
+	}
+	if f.summaryOut != "" {
+		if err := sim.WriteFileAtomic(f.summaryOut, t.Summary); err != nil {
+			return err
+		}
 	}
 	if f.pointsOut != "" {
 		if err := compare.WriteFrontier(f.pointsOut, pts, table.Name, f.isoArea); err != nil {

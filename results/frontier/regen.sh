@@ -12,8 +12,9 @@
 # sweeps each config's operating_points grid on the validation and the test split, and writes
 # LeOPArd's trace per lambda (results/frontier/traces/memn2n-babi-qaN-lamL.npz).
 # Simulation step (Go): lrpsim compare --budget over the closed-loop folder, plain and iso-area:
-# budgets.md, budgets-iso-area.md, the simulated points (memn2n-babi-qaN.json, iso-area/), the
-# figures (lrpsim plot frontier) and the README block; then every file's provenance record.
+# budgets.md, budgets-iso-area.md, summary.md (which README.md quotes), the simulated points
+# (memn2n-babi-qaN.json, iso-area/), the figures (lrpsim plot frontier, speedup and on-chip energy);
+# then README.md's quote of summary.md and every file's provenance record.
 # Needs the python of ci/install-python.sh (.venv or $LRPSIM_PYTHON) and the bAbI data
 # (../shared/data/babi, or $LRPSIM_BABI_DIR) for the closed loop; Go for the rest.
 set -euo pipefail
@@ -52,10 +53,14 @@ lrpsim() { "$tmp/lrpsim" "$@"; }
 ccfg=()
 for c in "${cfgs[@]}"; do ccfg+=(--config "$c"); done
 lrpsim compare "${ccfg[@]}" "${budgets[@]}" --frontier "$out/closed-loop" --points-out "$out" \
-  --format md --out "$out/budgets.md"
+  --summary-out "$out/summary.md" --format md --out "$out/budgets.md"
 lrpsim compare "${ccfg[@]}" "${budgets[@]}" --frontier "$out/closed-loop" --points-out "$out/iso-area" --iso-area \
   --format md --out "$out/budgets-iso-area.md"
 lrpsim plot frontier --frontier "$out" "${budgets[@]}" --out "$out/frontier-memn2n.svg" --out "$out/frontier-memn2n.png"
+lrpsim plot frontier --frontier "$out" "${budgets[@]}" --y onchip --out "$out/frontier-memn2n-onchip.svg" \
+  --out "$out/frontier-memn2n-onchip.png"
+# README.md quotes summary.md (TestREADMEFrontier keeps the two equal).
+go test ./cmd/lrpsim -run READMEFrontier -update >/dev/null
 
 # Provenance (results/PROVENANCE.json): each file with the command that made it and its inputs.
 export LRPSIM_PROVENANCE="$PWD/results/PROVENANCE.json"
@@ -80,7 +85,8 @@ for j in "$out"/closed-loop/*.json; do
 done
 allpts=()
 for j in "$out"/closed-loop/*.json; do allpts+=(--from "$j"); done
-for f in budgets.md budgets-iso-area.md frontier-memn2n.svg frontier-memn2n.png; do
+for f in budgets.md budgets-iso-area.md summary.md frontier-memn2n.svg frontier-memn2n.png frontier-memn2n-onchip.svg \
+  frontier-memn2n-onchip.png; do
   lrpsim provenance record --out "$out/$f" --command "results/frontier/regen.sh --simulate" \
     --regen "results/frontier/regen.sh --simulate" "${from[@]}" "${allpts[@]}"
 done

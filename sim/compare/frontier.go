@@ -101,6 +101,8 @@ type Point struct {
 	// Per question of the test split: dense right minus point right (-1, 0, 1), for the paired
 	// bootstrap; never read by selection.
 	testDiff []int8
+	// job indexes the simulation of this point (Frontier).
+	job int
 }
 
 // splitDiff returns per question dense right minus point right, checking both are n long.
@@ -240,43 +242,80 @@ func Frontier(cfgs []*sim.Config, files []*PointsFile, opts Options) ([]Point, e
 			return nil, err
 		}
 	}
-	type job struct {
-		cfg   *sim.Config
-		trace string
-	}
 	var pts []Point
-	var jobs []job
+	var jobs []simJob
+	refs := map[string]int{} // with IsoArea: a workload's reference baseline, by job index
 	for _, f := range files {
 		for _, c := range run {
-			i := slices.IndexFunc(f.Designs, func(d DesignPoints) bool {
-				return d.Name == c.Name
-			})
-			if i < 0 {
-				return nil, fmt.Errorf("%s: no operating points of design %q: expected one entry in designs per --config", f.path, c.Name)
+			p, j, err := designPoints(f, c)
+			if err != nil {
+				return nil, err
 			}
-			d := f.Designs[i]
-			if d.Knob != c.OperatingPoints.Knob {
-				return nil, fmt.Errorf("%s: design %s: knob %q, but its config's operating_points.knob is %q: expected the same knob",
-					f.path, c.Name, d.Knob, c.OperatingPoints.Knob)
+			for k := range p {
+				p[k].job += len(jobs)
 			}
-			for j, p := range d.Points {
-				at, err := c.AtOperatingPoint(p.Value)
-				if err != nil {
-					return nil, fmt.Errorf("%s: designs[%d].points[%d]: %w", f.path, i, j, err)
-				}
-				pt, err := closedLoopPoint(f, d.Name, d.Policy, d.Knob, p.Value, p.Trace, p, fmt.Sprintf("%s: designs[%d].points[%d]", f.path, i, j))
-				if err != nil {
-					return nil, err
-				}
-				pt.Units = at.Units
-				pts = append(pts, pt)
-				jobs = append(jobs, job{at, p.Trace})
-			}
+			pts, jobs = append(pts, p...), append(jobs, j...)
 		}
 		if opts.IsoArea {
-			jobs = append(jobs, job{run[0], f.DenseTrace}) // the reference baseline of this workload
+			refs[f.Workload] = len(jobs)
+			jobs = append(jobs, simJob{run[0], f.DenseTrace})
 		}
 	}
+	sims, err := simulateAll(jobs, opts)
+	if err != nil {
+		return nil, err
+	}
+	for i := range pts {
+		s := sims[pts[i].job]
+		if opts.IsoArea {
+			ref := sims[refs[pts[i].Workload]]
+			s.speedup = float64(ref.denseCycles) / float64(s.cycles)
+			s.er, s.eroc = ref.densePJ[0]/s.pj[0], ref.densePJ[1]/s.pj[1]
+		}
+		pts[i].Speedup, pts[i].EnergyReduction, pts[i].EnergyReductionOnChip = s.speedup, s.er, s.eroc
+	}
+	return pts, nil
+}
+
+// simJob is one simulation: a configuration at an operating point on a trace.
+type simJob struct {
+	cfg   *sim.Config
+	trace string
+}
+
+// designPoints are the points of config c's design in f, each with its simulation job (Point.job
+// indexes the jobs returned, offset by the caller's count).
+func designPoints(f *PointsFile, c *sim.Config) ([]Point, []simJob, error) {
+	i := slices.IndexFunc(f.Designs, func(d DesignPoints) bool { return d.Name == c.Name })
+	if i < 0 {
+		return nil, nil, fmt.Errorf("%s: no operating points of design %q: expected one entry in designs per --config", f.path, c.Name)
+	}
+	d := f.Designs[i]
+	if d.Knob != c.OperatingPoints.Knob {
+		return nil, nil, fmt.Errorf("%s: design %s: knob %q, but its config's operating_points.knob is %q: expected the same knob",
+			f.path, c.Name, d.Knob, c.OperatingPoints.Knob)
+	}
+	var pts []Point
+	var jobs []simJob
+	for j, e := range d.Points {
+		where := fmt.Sprintf("%s: designs[%d].points[%d]", f.path, i, j)
+		at, err := c.AtOperatingPoint(e.Value)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", where, err)
+		}
+		pt, err := closedLoopPoint(f, d, e, where)
+		if err != nil {
+			return nil, nil, err
+		}
+		pt.Units, pt.job = at.Units, len(jobs)
+		pts = append(pts, pt)
+		jobs = append(jobs, simJob{at, e.Trace})
+	}
+	return pts, jobs, nil
+}
+
+// simulateAll runs the jobs, at most opts.Jobs at once; the first error in job order.
+func simulateAll(jobs []simJob, opts Options) ([]simResult, error) {
 	sims := make([]simResult, len(jobs))
 	errs := make([]error, len(jobs))
 	next := make(chan int)
@@ -300,39 +339,15 @@ func Frontier(cfgs []*sim.Config, files []*PointsFile, opts Options) ([]Point, e
 			return nil, err
 		}
 	}
-	k := 0
-	for i := 0; i < len(jobs); {
-		// the points of one workload, then with IsoArea its reference baseline
-		w := pts[k].Workload
-		start, startJob := k, i
-		for k < len(pts) && pts[k].Workload == w {
-			k++
-			i++
-		}
-		ref := simResult{}
-		if opts.IsoArea {
-			ref = sims[i]
-			i++
-		}
-		for n := start; n < k; n++ {
-			s := sims[startJob+n-start]
-			if opts.IsoArea {
-				s.speedup = float64(ref.denseCycles) / float64(s.cycles)
-				s.er = ref.densePJ[0] / s.pj[0]
-				s.eroc = ref.densePJ[1] / s.pj[1]
-			}
-			pts[n].Speedup, pts[n].EnergyReduction, pts[n].EnergyReductionOnChip = s.speedup, s.er, s.eroc
-		}
-	}
-	return pts, nil
+	return sims, nil
 }
 
 // closedLoopPoint fills a point's closed-loop fields from its splits against the dense model's.
-func closedLoopPoint(f *PointsFile, design, policy, knob string, value float64, trace string, e PointEntry, where string) (Point, error) {
+func closedLoopPoint(f *PointsFile, d DesignPoints, e PointEntry, where string) (Point, error) {
 	if f.HigherIsBetter != nil && !*f.HigherIsBetter {
 		return Point{}, fmt.Errorf("%s: a lower-is-better metric: the frontier's per-question losses take accuracy-like metrics", f.path)
 	}
-	pt := Point{Workload: f.Workload, Design: design, Policy: policy, Knob: knob, Value: value, Trace: trace}
+	pt := Point{Workload: f.Workload, Design: d.Name, Policy: d.Policy, Knob: d.Knob, Value: e.Value, Trace: e.Trace}
 	vd, err := splitDiff(f.Dense[Validation], *e.Validation, where+".validation")
 	if err != nil {
 		return Point{}, err

@@ -56,7 +56,7 @@ func familyPoints(files []compare.FrontierFile, y string) ([]string, []frontierP
 					designs = append(designs, p.Design)
 				}
 			}
-			s[0] += 100 * p.TestLoss
+			s[0] += float64(100 * p.TestLoss) // rounded: no fused multiply-add
 			s[1] += math.Log(v)
 			s[2]++
 		}

@@ -220,6 +220,15 @@ func runBudgets(stdout io.Writer, f compareFlags, cfgs []*sim.Config, table *ene
 	if err != nil {
 		return err
 	}
+	var notSwept []string // the suite's workloads without operating points, named in the table
+	if len(args) == 0 {
+		for _, n := range tabulate.BundledNames() {
+			base := strings.TrimSuffix(strings.TrimPrefix(n, data.BundledPrefix), ".npz")
+			if !slices.ContainsFunc(files, func(p *compare.PointsFile) bool { return p.Workload == base }) {
+				notSwept = append(notSwept, base)
+			}
+		}
+	}
 	pts, err := compare.Frontier(cfgs, files, compare.Options{Engine: f.engine, Table: table, Jobs: f.jobs, IsoArea: f.isoArea})
 	if err != nil {
 		return err
@@ -229,7 +238,8 @@ func runBudgets(stdout io.Writer, f compareFlags, cfgs []*sim.Config, table *ene
 		designs = append(designs, c.Name)
 	}
 	choices, sums := compare.Budgets(pts, designs, budgets)
-	t := compare.BudgetTable{Choices: choices, Summaries: sums, EnergyTable: table.Name, IsoArea: f.isoArea, Width: f.width}
+	t := compare.BudgetTable{Choices: choices, Summaries: sums, EnergyTable: table.Name, IsoArea: f.isoArea, Width: f.width,
+		NotSwept: notSwept}
 	var buf bytes.Buffer
 	if err := t.Write(&buf, f.format); err != nil {
 		return err

@@ -21,6 +21,8 @@ type BudgetTable struct {
 	EnergyTable string
 	IsoArea     bool
 	Width       int
+	// NotSwept names the suite's workloads that have no operating points (left out, said so).
+	NotSwept []string
 }
 
 // FormatBudget prints a budget as the command line takes it (0.002 -> "0.2%").
@@ -82,6 +84,9 @@ func (t BudgetTable) caption() string {
 		"workloads that met the budget with bootstrap 95% intervals over those workloads (energy table " + t.EnergyTable + ")."
 	if t.IsoArea {
 		s += " Iso-area: each design's units are sized to the first design's area and every point is measured against the first design's dense baseline."
+	}
+	if len(t.NotSwept) > 0 {
+		s += fmt.Sprintf(" Not swept, so not in this table: %d of the suite's workloads (%s).", len(t.NotSwept), strings.Join(t.NotSwept, ", "))
 	}
 	return s
 }

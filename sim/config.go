@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/lrpsim/lrpsim/arch"
 	"github.com/lrpsim/lrpsim/internal/yamlstrict"
@@ -29,6 +30,8 @@ type Config struct {
 	Thresholds      Thresholds `yaml:"thresholds"`
 	// Pruning is the runtime pruning rule and its parameters (arch/POLICIES.md).
 	Pruning Pruning `yaml:"pruning"`
+	// OperatingPoints is the knob grid of the accuracy-speed frontier (lrpsim compare --budget).
+	OperatingPoints OperatingPoints `yaml:"operating_points"`
 	// Extra holds the top-level parameters of a registered dispatcher beyond these fields, by key.
 	Extra map[string]any `yaml:",inline" json:"-"`
 
@@ -154,6 +157,7 @@ func (c *Config) Clone() *Config {
 	d := *c
 	d.Baselines = append([]string(nil), c.Baselines...)
 	d.flags = maps.Clone(c.flags)
+	d.OperatingPoints.Values = slices.Clone(c.OperatingPoints.Values)
 	d.cloneExtras()
 	return &d
 }

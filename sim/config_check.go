@@ -94,6 +94,7 @@ func (c *Config) Problems() []error {
 		errs = append(errs, c.paramProblem(err))
 	}
 	errs = append(errs, c.baselineProblems()...)
+	errs = append(errs, c.operatingPointProblems()...)
 	if strings.TrimSpace(c.Name) == "" {
 		errs = append(errs, c.errAt("name", "a non-empty name", `""`))
 	}

@@ -40,6 +40,9 @@ func decodeNode(file string, n *yaml.Node, v reflect.Value, path string, lines m
 			full := yamlstrict.Join(path, f.Key)
 			lines[full] = f.KeyNode.Line
 			field, store, _ := keyField(v, f.Key)
+			if field.Type() == reflect.TypeFor[OperatingPoints]() {
+				field.SetZero() // a grid is replaced whole: a new knob does not keep the default grid's values
+			}
 			if err := decodeNode(file, f.Value, field, full, lines); err != nil {
 				return err
 			}

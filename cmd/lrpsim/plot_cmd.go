@@ -56,7 +56,7 @@ file's extension (atomically; on any error no file is written):
 			return cmd.Help()
 		},
 	}
-	cmd.AddCommand(newPlotBarsCmd(), newPlotBoundCmd(), newPlotStepsCmd(), newPlotEnergyCmd(), newPlotSweepCmd(), newPlotWaterfallCmd())
+	cmd.AddCommand(newPlotBarsCmd(), newPlotBoundCmd(), newPlotStepsCmd(), newPlotEnergyCmd(), newPlotSweepCmd(), newPlotWaterfallCmd(), newPlotFrontierCmd())
 	return cmd
 }
 

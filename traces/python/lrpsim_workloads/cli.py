@@ -7,6 +7,7 @@
     python3 -m lrpsim_workloads babi-dense --tasks 1 --out traces/data   # memn2n-babi-qa1-dense.npz
     python3 -m lrpsim_workloads closed-loop --task 1 --config A.yaml ... --out results/closed-loop/memn2n-babi-qa1.json
     python3 -m lrpsim_workloads closed-loop-summary --dir results/closed-loop --out results/closed-loop/SUMMARY.md
+    python3 -m lrpsim_workloads frontier --task 1 --config A.yaml ... --out results/frontier/closed-loop/memn2n-babi-qa1.json --traces-out results/frontier/traces
 
 Each workload prints its dense and pruned accuracy and pruning rate, writes its trace
 (memn2n-babi-qaN.npz, vit-mnist.npz), and records its results in OUT/workloads.json (entries of
@@ -65,6 +66,16 @@ def _parser():
     c.add_argument("--traces", help="folder of memn2n-babi-qaN.npz and memn2n-babi-qaN-dense.npz (default traces/data)")
     c.add_argument("--babi-dir", help="bAbI en/ folder (default ../shared/data/babi/en, or $LRPSIM_BABI_DIR)")
     c.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    f = sub.add_parser("frontier", help="every design's operating points (its config's operating_points grid) in "
+                                        "the closed loop on the validation and the test split (results/frontier)")
+    f.add_argument("--task", type=int, required=True, help="bAbI task (1..20)")
+    f.add_argument("--config", dest="configs", action="append", required=True,
+                   help="an lrpsim config YAML with an operating_points grid; repeat")
+    f.add_argument("--out", required=True, help="JSON to write (schema lrpsim-frontier-closed-loop/1)")
+    f.add_argument("--traces-out", required=True, help="folder for the LeOPArd points' traces (one per lambda)")
+    f.add_argument("--traces", help="folder of the bundled memn2n-babi-qaN.npz (default traces/data)")
+    f.add_argument("--babi-dir", help="bAbI en/ folder (default ../shared/data/babi/en, or $LRPSIM_BABI_DIR)")
+    f.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     y = sub.add_parser("closed-loop-summary", help="SUMMARY.md of a folder of closed-loop results")
     y.add_argument("--dir", required=True, help="folder of the closed-loop JSON files (results/closed-loop)")
     y.add_argument("--out", required=True, help="Markdown to write (atomically)")
@@ -99,6 +110,16 @@ def _policy_cmds(a, argv):
             return 0
         if not 1 <= a.task <= 20:
             raise ExportError(f"--task {a.task}: expected 1..20")
+        if a.cmd == "frontier":
+            from .frontier import frontier
+            from .closed_loop import write_json
+            if os.path.exists(a.out) and not a.force:
+                raise ExportError(f"{a.out}: already exists; pass --force to overwrite it")
+            doc = frontier(a.task, a.configs, traces=traces, trace_out=a.traces_out, babi_dir=a.babi_dir,
+                           command=cmd, log=log)
+            write_json(a.out, doc, force=a.force)
+            log(f"wrote {a.out}")
+            return 0
         from .closed_loop import closed_loop, write_json
         if os.path.exists(a.out) and not a.force:
             raise ExportError(f"{a.out}: already exists; pass --force to overwrite it")
@@ -147,7 +168,7 @@ def _job(spec):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     a = _parser().parse_args(argv)
-    if a.cmd in ("babi-dense", "closed-loop"):
+    if a.cmd in ("babi-dense", "closed-loop", "frontier"):
         return _policy_cmds(a, argv)
     if a.cmd == "closed-loop-summary":
         from lrpsim_export.errors import ExportError

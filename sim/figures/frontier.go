@@ -1,0 +1,191 @@
+package figures
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"slices"
+
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/lrpsim/lrpsim/sim/compare"
+)
+
+// FrontierY names what a frontier figure draws against the metric loss: "speedup" or "onchip"
+// (the on-chip energy reduction).
+var FrontierY = []string{"speedup", "onchip"}
+
+// frontierPoint is one design at one knob value over a family's workloads: the mean test loss in
+// percent and the geometric mean of y.
+type frontierPoint struct {
+	design string
+	value  float64
+	loss   float64
+	y      float64
+}
+
+// familyPoints averages each design's points at each knob value over the workloads: the mean
+// test loss (in percent of the metric) and the geometric mean of y. Every workload must have the
+// same grid.
+func familyPoints(files []compare.FrontierFile, y string) ([]string, []frontierPoint, error) {
+	type key struct {
+		design string
+		value  float64
+	}
+	sum := map[key]*[3]float64{} // loss, log y, count
+	var order []key
+	var designs []string
+	for _, f := range files {
+		for _, p := range f.Points {
+			v := p.Speedup
+			if y == "onchip" {
+				v = p.EnergyReductionOnChip
+			}
+			if !(v > 0) || math.IsInf(v, 0) {
+				return nil, nil, fmt.Errorf("frontier: %s %s %s=%g: %s %v: expected a positive finite ratio", f.Workload, p.Design, p.Knob, p.Value, y, v)
+			}
+			k := key{p.Design, p.Value}
+			s, ok := sum[k]
+			if !ok {
+				s = &[3]float64{}
+				sum[k] = s
+				order = append(order, k)
+				if !slices.Contains(designs, p.Design) {
+					designs = append(designs, p.Design)
+				}
+			}
+			s[0] += float64(100 * p.TestLoss) // rounded: no fused multiply-add
+			s[1] += math.Log(v)
+			s[2]++
+		}
+	}
+	var out []frontierPoint
+	for _, k := range order {
+		s := sum[k]
+		if int(s[2]) != len(files) {
+			return nil, nil, fmt.Errorf("frontier: %s at %g is on %d of %d workloads: expected the same grid on every workload", k.design, k.value, int(s[2]), len(files))
+		}
+		out = append(out, frontierPoint{k.design, k.value, s[0] / s[2], math.Exp(s[1] / s[2])})
+	}
+	return designs, out, nil
+}
+
+// paretoFront is the points no other point beats on both axes (lower loss, higher y), by loss.
+func paretoFront(pts []frontierPoint) plotter.XYs {
+	sorted := slices.Clone(pts)
+	slices.SortStableFunc(sorted, func(a, b frontierPoint) int {
+		switch {
+		case a.loss < b.loss:
+			return -1
+		case a.loss > b.loss:
+			return 1
+		case a.y > b.y:
+			return -1
+		case a.y < b.y:
+			return 1
+		}
+		return 0
+	})
+	var xys plotter.XYs
+	best := math.Inf(-1)
+	for _, p := range sorted {
+		if p.y > best {
+			xys = append(xys, plotter.XY{X: p.loss, Y: p.y})
+			best = p.y
+		}
+	}
+	return xys
+}
+
+// Frontier draws a family's operating points (lrpsim plot frontier): per design one curve over
+// its knob values of the geometric mean of y (speedup, or on-chip energy reduction) over the
+// workloads against the mean test metric loss in percent; the points on the Pareto frontier of
+// all designs ringed and joined; each budget (a loss, 0.002 for 0.2%) a vertical line.
+func Frontier(files []compare.FrontierFile, y, family string, budgets []float64) (Figure, error) {
+	if len(files) == 0 {
+		return Figure{}, fmt.Errorf("frontier: no workloads to draw")
+	}
+	if !slices.Contains(FrontierY, y) {
+		return Figure{}, fmt.Errorf("frontier: --y %q: expected one of speedup, onchip", y)
+	}
+	designs, pts, err := familyPoints(files, y)
+	if err != nil {
+		return Figure{}, err
+	}
+	ylabel := "speedup over dense (x, geomean over workloads)"
+	if y == "onchip" {
+		ylabel = "on-chip energy reduction over dense (x, geomean)"
+	}
+	p := newPlot(fmt.Sprintf("%s: operating points of each design (%d workloads)", family, len(files)),
+		"test metric loss (% of the metric, mean over workloads)", ylabel)
+	leg := newLegend()
+	xmin, xmax, ymin, ymax := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for i, d := range designs {
+		var xys plotter.XYs
+		for _, q := range pts {
+			if q.design == d {
+				xys = append(xys, plotter.XY{X: q.loss, Y: q.y})
+				xmin, xmax = math.Min(xmin, q.loss), math.Max(xmax, q.loss)
+				ymin, ymax = math.Min(ymin, q.y), math.Max(ymax, q.y)
+			}
+		}
+		ln, sc, err := plotter.NewLinePoints(xys) // in knob order: the curve follows the grid
+		if err != nil {
+			return Figure{}, fmt.Errorf("frontier: %s: %w", d, err)
+		}
+		ln.Color, ln.Width = colorAt(i), vg.Points(1.5)
+		sc.Color, sc.Shape, sc.Radius = colorAt(i), draw.CircleGlyph{}, vg.Points(2.5)
+		p.Add(ln, sc)
+		leg.Add(d, ln, sc)
+	}
+	front := paretoFront(pts)
+	fl, fs, err := plotter.NewLinePoints(front)
+	if err != nil {
+		return Figure{}, err
+	}
+	fl.Color, fl.Width, fl.Dashes = color.Black, vg.Points(1), []vg.Length{vg.Points(2), vg.Points(2)}
+	fs.Color, fs.Shape, fs.Radius = color.Black, draw.RingGlyph{}, vg.Points(5)
+	p.Add(fl, fs)
+	leg.Add("frontier", fl, fs)
+	for _, b := range budgets {
+		x := 100 * b
+		line, err := plotter.NewLine(plotter.XYs{{X: x, Y: math.Min(ymin, 1)}, {X: x, Y: ymax}})
+		if err != nil {
+			return Figure{}, err
+		}
+		line.Color, line.Width, line.Dashes = color.Gray{Y: 120}, vg.Points(1), []vg.Length{vg.Points(6), vg.Points(3)}
+		p.Add(line)
+		xmin, xmax = math.Min(xmin, x), math.Max(xmax, x)
+	}
+	if len(budgets) > 0 {
+		leg.Add("budgets "+budgetList(budgets), dashedSample())
+	}
+	ymin, ymax = addUnity(p, leg, "speedup", ymin, ymax)
+	setYRange(p, ymin, ymax)
+	pad := 0.05 * (xmax - xmin)
+	if pad == 0 {
+		pad = 0.1
+	}
+	p.X.Min, p.X.Max = xmin-pad, xmax+pad
+	return Figure{Plot: p, Legend: leg, Width: 8 * vg.Inch, Height: 4.8 * vg.Inch}, nil
+}
+
+func budgetList(budgets []float64) string {
+	s := ""
+	for i, b := range budgets {
+		if i > 0 {
+			s += ", "
+		}
+		s += compare.FormatBudget(b)
+	}
+	return s
+}
+
+// dashedSample is the legend's thumbnail of a budget line.
+func dashedSample() *plotter.Line {
+	l := &plotter.Line{}
+	l.Color, l.Width, l.Dashes = color.Gray{Y: 120}, vg.Points(1), []vg.Length{vg.Points(6), vg.Points(3)}
+	return l
+}

@@ -58,17 +58,19 @@ func (r *Recorder) WriteJSON(w io.Writer, clockGHz float64, cycles int64, about 
 	us := func(b []byte, cycles int64) []byte {
 		return strconv.AppendFloat(b, float64(cycles)/perUs, 'f', -1, 64)
 	}
+	if perUs == 1000 {
+		us = appendMicros
+	}
 	bw.WriteString("{\"traceEvents\":[\n")
 	r.writeTracks(bw)
 	kept := 0
-	var line []byte
 	err := r.spill.each(func(e record) error {
 		if e.ts >= cycles {
 			return nil
 		}
 		kept++
-		line = appendEvent(line[:0], e, us)
-		_, err := bw.Write(line)
+		// Formatted straight into the writer's free space when it fits (no copy).
+		_, err := bw.Write(appendEvent(bw.AvailableBuffer(), e, us))
 		return err
 	})
 	if err != nil {
@@ -94,6 +96,34 @@ func (r *Recorder) WriteJSON(w io.Writer, clockGHz float64, cycles int64, about 
 	}
 	bw.WriteString("}}\n")
 	return bw.Flush()
+}
+
+// exactMicros bounds the cycle counts appendMicros formats itself: below it a float64's spacing
+// near cycles/1000 is under 2^-23, far finer than the 0.001 between 3-decimal numbers.
+const exactMicros = 1 << 40
+
+// appendMicros appends cycles/1000 as strconv.AppendFloat(b, float64(cycles)/1000, 'f', -1, 64)
+// does (the microseconds of a 1 GHz clock), without the shortest-float search, which writing
+// millions of timestamps would feel: for 0 <= cycles < exactMicros the decimal cycles/1000 (at
+// most 3 fractional digits, trailing zeros dropped) is the shortest that rounds to the quotient,
+// since any other of as few digits is 0.001 or more away and the quotient is within half a
+// spacing of it (TestAppendMicros holds the two equal).
+func appendMicros(b []byte, cycles int64) []byte {
+	if cycles < 0 || cycles >= exactMicros {
+		return strconv.AppendFloat(b, float64(cycles)/1000, 'f', -1, 64)
+	}
+	b = strconv.AppendInt(b, cycles/1000, 10)
+	frac := cycles % 1000
+	if frac == 0 {
+		return b
+	}
+	digits := [3]byte{byte('0' + frac/100), byte('0' + frac/10%10), byte('0' + frac%10)}
+	n := 3
+	for digits[n-1] == '0' {
+		n--
+	}
+	b = append(b, '.')
+	return append(b, digits[:n]...)
 }
 
 // appendEvent appends one event, after a ",\n" that ends the event before it (the track names

@@ -28,3 +28,38 @@ func TestAppendName(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendMicros: appendMicros writes what strconv.AppendFloat writes for cycles/1000, for
+// every count below two million, around powers of ten and two, at and past its bound, for
+// negative counts, and for pseudo-random counts up to the bound.
+func TestAppendMicros(t *testing.T) {
+	check := func(c int64) {
+		want := strconv.AppendFloat(nil, float64(c)/1000, 'f', -1, 64)
+		if got := appendMicros(nil, c); string(got) != string(want) {
+			t.Fatalf("cycles %d: %s, want %s", c, got, want)
+		}
+	}
+	for c := int64(0); c < 2_000_000; c++ {
+		check(c)
+	}
+	for p := int64(1); p < 1<<62; p *= 10 {
+		for d := int64(-3); d <= 3; d++ {
+			check(p + d)
+		}
+	}
+	for s := 0; s < 63; s++ {
+		for d := int64(-3); d <= 3; d++ {
+			check(1<<s + d)
+		}
+	}
+	for _, c := range []int64{-1, -999, -1000, -1234567, exactMicros - 1, exactMicros, exactMicros + 1, 1 << 53, 1<<63 - 1} {
+		check(c)
+	}
+	x := uint64(0x9E3779B97F4A7C15)
+	for i := 0; i < 1_000_000; i++ {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		check(int64(x % exactMicros))
+	}
+}

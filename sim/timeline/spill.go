@@ -51,12 +51,20 @@ type spill struct {
 	err  error // the first error writing the file, reported when the records are read back
 }
 
-// put appends one record.
+// put appends one record: its kind, a byte whose bit i says field i (ts, dur, tid, a, b) is not
+// zero, and those fields as varints; most kinds leave two to four of the seven zero, which then
+// cost nothing to write or to read back.
 func (s *spill) put(e record) {
-	s.buf = append(s.buf, byte(e.kind))
-	for _, v := range [...]int64{e.ts, e.dur, e.tid, e.a[0], e.a[1], e.a[2], e.b} {
-		s.buf = binary.AppendVarint(s.buf, v)
+	at := len(s.buf)
+	s.buf = append(s.buf, byte(e.kind), 0)
+	mask := byte(0)
+	for i, v := range [...]int64{e.ts, e.dur, e.tid, e.a[0], e.a[1], e.a[2], e.b} {
+		if v != 0 {
+			mask |= 1 << i
+			s.buf = binary.AppendVarint(s.buf, v)
+		}
 	}
+	s.buf[at+1] = mask
 	if len(s.buf) >= spillLimit {
 		s.flush()
 	}
@@ -85,8 +93,8 @@ func (s *spill) flush() {
 	s.buf = s.buf[:0]
 }
 
-// maxRecord is the most bytes one record takes: its kind and seven varints.
-const maxRecord = 1 + 7*binary.MaxVarintLen64
+// maxRecord is the most bytes one record takes: its kind, its mask and seven varints.
+const maxRecord = 2 + 7*binary.MaxVarintLen64
 
 // each calls f on every record in the order they came.
 func (s *spill) each(f func(record) error) error {
@@ -128,9 +136,16 @@ func (s *spill) each(f func(record) error) error {
 func decode(b []byte, last bool, f func(record) error) (int, error) {
 	at := 0
 	for at < len(b) && (last || len(b)-at >= maxRecord) {
+		if at+2 > len(b) {
+			return at, errors.New("timeline spill file: a record is cut short")
+		}
 		e := record{kind: kind(b[at])}
-		at++
-		for _, p := range [...]*int64{&e.ts, &e.dur, &e.tid, &e.a[0], &e.a[1], &e.a[2], &e.b} {
+		mask := b[at+1]
+		at += 2
+		for i, p := range [...]*int64{&e.ts, &e.dur, &e.tid, &e.a[0], &e.a[1], &e.a[2], &e.b} {
+			if mask&(1<<i) == 0 {
+				continue
+			}
 			v, n := binary.Varint(b[at:])
 			if n <= 0 {
 				return at, errors.New("timeline spill file: a record is cut short or overflows")

@@ -105,3 +105,22 @@ func TestSpillFileAcrossBlocks(t *testing.T) {
 		t.Errorf("%d records, error %v; want %d", i, err, n)
 	}
 }
+
+// TestDecodeCutRecord: a spill whose last record is cut short (no mask, or a varint its mask
+// announces missing or overlong) is an error, not a record of zeros.
+func TestDecodeCutRecord(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		b    []byte
+	}{
+		{"kind only", []byte{byte(kindRowTask)}},
+		{"announced ts missing", []byte{byte(kindRowTask), 1}},
+		{"ts cut inside", []byte{byte(kindRowTask), 1, 0x80}},
+		{"varint overflows", append([]byte{byte(kindRowTask), 1}, bytes.Repeat([]byte{0xff}, 11)...)},
+	} {
+		n := 0
+		if _, err := decode(tc.b, true, func(record) error { n++; return nil }); err == nil || n != 0 {
+			t.Errorf("%s: %d records, error %v; want none and an error", tc.name, n, err)
+		}
+	}
+}

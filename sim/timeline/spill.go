@@ -1,8 +1,6 @@
 package timeline
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -53,12 +51,20 @@ type spill struct {
 	err  error // the first error writing the file, reported when the records are read back
 }
 
-// put appends one record.
+// put appends one record: its kind, a byte whose bit i says field i (ts, dur, tid, a, b) is not
+// zero, and those fields as varints; most kinds leave two to four of the seven zero, which then
+// cost nothing to write or to read back.
 func (s *spill) put(e record) {
-	s.buf = append(s.buf, byte(e.kind))
-	for _, v := range [...]int64{e.ts, e.dur, e.tid, e.a[0], e.a[1], e.a[2], e.b} {
-		s.buf = binary.AppendVarint(s.buf, v)
+	at := len(s.buf)
+	s.buf = append(s.buf, byte(e.kind), 0)
+	mask := byte(0)
+	for i, v := range [...]int64{e.ts, e.dur, e.tid, e.a[0], e.a[1], e.a[2], e.b} {
+		if v != 0 {
+			mask |= 1 << i
+			s.buf = binary.AppendVarint(s.buf, v)
+		}
 	}
+	s.buf[at+1] = mask
 	if len(s.buf) >= spillLimit {
 		s.flush()
 	}
@@ -87,40 +93,71 @@ func (s *spill) flush() {
 	s.buf = s.buf[:0]
 }
 
+// maxRecord is the most bytes one record takes: its kind, its mask and seven varints.
+const maxRecord = 2 + 7*binary.MaxVarintLen64
+
 // each calls f on every record in the order they came.
 func (s *spill) each(f func(record) error) error {
-	var src io.Reader
-	if s.file != nil {
-		s.flush()
-		if _, err := s.file.Seek(0, io.SeekStart); err != nil && s.err == nil {
-			s.err = err
+	if s.file == nil {
+		if s.err != nil {
+			return s.err
 		}
-		src = s.file
-	} else {
-		src = bytes.NewReader(s.buf)
+		_, err := decode(s.buf, true, f)
+		return err
+	}
+	s.flush()
+	if _, err := s.file.Seek(0, io.SeekStart); err != nil && s.err == nil {
+		s.err = err
 	}
 	if s.err != nil {
 		return s.err
 	}
-	in := bufio.NewReaderSize(src, 1<<16)
+	// The file is read in large blocks and decoded from memory; a record cut by a block's end
+	// moves to the front and waits for the next block.
+	chunk := make([]byte, 0, 1<<20)
 	for {
-		k, err := in.ReadByte()
-		if errors.Is(err, io.EOF) {
-			return nil
+		n, rerr := io.ReadFull(s.file, chunk[len(chunk):cap(chunk)])
+		chunk = chunk[:len(chunk)+n]
+		last := rerr != nil
+		if last && !errors.Is(rerr, io.EOF) && !errors.Is(rerr, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("timeline spill file: %w", rerr)
 		}
-		if err != nil {
+		used, err := decode(chunk, last, f)
+		if err != nil || last {
 			return err
 		}
-		e := record{kind: kind(k)}
-		for _, p := range [...]*int64{&e.ts, &e.dur, &e.tid, &e.a[0], &e.a[1], &e.a[2], &e.b} {
-			if *p, err = binary.ReadVarint(in); err != nil {
-				return fmt.Errorf("timeline spill file: %w", err)
+		chunk = chunk[:copy(chunk, chunk[used:])]
+	}
+}
+
+// decode calls f on the records of b and returns the bytes it used: all of them when last, else
+// it stops where fewer than maxRecord bytes are left, since the record there may go on in the
+// bytes still to come.
+func decode(b []byte, last bool, f func(record) error) (int, error) {
+	at := 0
+	for at < len(b) && (last || len(b)-at >= maxRecord) {
+		if at+2 > len(b) {
+			return at, errors.New("timeline spill file: a record is cut short")
+		}
+		e := record{kind: kind(b[at])}
+		mask := b[at+1]
+		at += 2
+		for i, p := range [...]*int64{&e.ts, &e.dur, &e.tid, &e.a[0], &e.a[1], &e.a[2], &e.b} {
+			if mask&(1<<i) == 0 {
+				continue
 			}
+			v, n := binary.Varint(b[at:])
+			if n <= 0 {
+				return at, errors.New("timeline spill file: a record is cut short or overflows")
+			}
+			*p = v
+			at += n
 		}
 		if err := f(e); err != nil {
-			return err
+			return at, err
 		}
 	}
+	return at, nil
 }
 
 // close removes the file, if any.

@@ -67,3 +67,60 @@ func TestSpilledTimelineIsTheSame(t *testing.T) {
 		t.Errorf("spilled and in-memory recordings differ: %d and %d bytes", len(disk), len(mem))
 	}
 }
+
+// TestSpillFileAcrossBlocks: a spill file of several read blocks, with records of every size
+// (small and large, negative values), comes back whole and in order, records cut by a block's
+// end included.
+func TestSpillFileAcrossBlocks(t *testing.T) {
+	defer func(l int) { spillLimit = l }(spillLimit)
+	spillLimit = 4096
+	gen := func(i int) record {
+		v := int64(i) * int64(i) * 7919
+		if i%3 == 0 {
+			v = -v << (i % 40)
+		}
+		return record{kind: kind(i % int(kinds)), ts: int64(i), dur: v, tid: int64(i % 5), a: [3]int64{v >> 3, int64(i), -1}, b: v << 7}
+	}
+	const n = 150_000
+	var s spill
+	defer s.close()
+	for i := 0; i < n; i++ {
+		s.put(gen(i))
+	}
+	if s.file == nil {
+		t.Fatal("no spill file")
+	}
+	if st, err := s.file.Stat(); err != nil || st.Size() < 3<<20 {
+		t.Fatalf("spill file of %v bytes (error %v), want several 1 MiB blocks", st, err)
+	}
+	i := 0
+	err := s.each(func(e record) error {
+		if want := gen(i); e != want {
+			t.Fatalf("record %d is %+v, want %+v", i, e, want)
+		}
+		i++
+		return nil
+	})
+	if err != nil || i != n {
+		t.Errorf("%d records, error %v; want %d", i, err, n)
+	}
+}
+
+// TestDecodeCutRecord: a spill whose last record is cut short (no mask, or a varint its mask
+// announces missing or overlong) is an error, not a record of zeros.
+func TestDecodeCutRecord(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		b    []byte
+	}{
+		{"kind only", []byte{byte(kindRowTask)}},
+		{"announced ts missing", []byte{byte(kindRowTask), 1}},
+		{"ts cut inside", []byte{byte(kindRowTask), 1, 0x80}},
+		{"varint overflows", append([]byte{byte(kindRowTask), 1}, bytes.Repeat([]byte{0xff}, 11)...)},
+	} {
+		n := 0
+		if _, err := decode(tc.b, true, func(record) error { n++; return nil }); err == nil || n != 0 {
+			t.Errorf("%s: %d records, error %v; want none and an error", tc.name, n, err)
+		}
+	}
+}

@@ -55,18 +55,18 @@ type Recorder struct {
 	dram    slots
 	backEnd slots
 	// fifo (per unit) and buffers are the counters.
-	fifo    map[int]*counter
+	fifo    []counter
 	buffers counter
 	// pendingWait, pendingBuffer and pendingDep are the latest wait slices, held back while a
 	// wait that continues them may still extend them.
-	pendingWait   map[int]*record
+	pendingWait   []*record
 	pendingBuffer *record
 	pendingDep    *record
 }
 
 // NewRecorder returns a recorder for a window.
 func NewRecorder(opt Options) *Recorder {
-	return &Recorder{opt: opt, fifo: map[int]*counter{}, pendingWait: map[int]*record{}}
+	return &Recorder{opt: opt}
 }
 
 var _ sim.Observer = (*Recorder)(nil)
@@ -126,12 +126,8 @@ func (r *Recorder) FIFOFill(unit int, cycle int64, entries int) {
 	if !r.in(cycle, cycle) {
 		return
 	}
-	c := r.fifo[unit]
-	if c == nil {
-		c = &counter{}
-		r.fifo[unit] = c
-	}
-	r.sample(c, record{kind: kindFIFO, ts: cycle, a: [3]int64{int64(unit), int64(entries)}})
+	r.fifo = grow(r.fifo, unit)
+	r.sample(&r.fifo[unit], record{kind: kindFIFO, ts: cycle, a: [3]int64{int64(unit), int64(entries)}})
 }
 
 // LoadStarted implements sim.Observer.
@@ -202,9 +198,8 @@ func (r *Recorder) Stalled(unit int, from, to int64) {
 // engine reports waits cycle by cycle and the event engine in runs: consecutive ones merge here so
 // that both write the same events.
 func (r *Recorder) Waited(unit int, from, to int64) {
-	p := r.pendingWait[unit]
-	r.wait(&p, kindWait, int64(unit), from, to)
-	r.pendingWait[unit] = p
+	r.pendingWait = grow(r.pendingWait, unit)
+	r.wait(&r.pendingWait[unit], kindWait, int64(unit), from, to)
 }
 
 // BufferWaited implements sim.Observer: the memory's "load waiting for a buffer" slices.
@@ -240,12 +235,12 @@ func (r *Recorder) wait(p **record, k kind, tid, from, to int64) {
 // flushPending records the wait slices and counter samples held back, in a fixed order.
 func (r *Recorder) flushPending() {
 	for u := 0; u < r.units; u++ {
-		if p := r.pendingWait[u]; p != nil {
-			r.spill.put(*p)
-			delete(r.pendingWait, u)
+		if u < len(r.pendingWait) && r.pendingWait[u] != nil {
+			r.spill.put(*r.pendingWait[u])
+			r.pendingWait[u] = nil
 		}
-		if c := r.fifo[u]; c != nil {
-			r.settle(c)
+		if u < len(r.fifo) {
+			r.settle(&r.fifo[u])
 		}
 	}
 	r.settle(&r.buffers)
@@ -255,6 +250,16 @@ func (r *Recorder) flushPending() {
 			*p = nil
 		}
 	}
+}
+
+// grow returns s with room for index i (per-unit state, indexed by unit rather than kept in a
+// map, since every report looks its unit up).
+func grow[T any](s []T, i int) []T {
+	for len(s) <= i {
+		var zero T
+		s = append(s, zero)
+	}
+	return s
 }
 
 // Events is the number of events kept.

@@ -58,17 +58,19 @@ func (r *Recorder) WriteJSON(w io.Writer, clockGHz float64, cycles int64, about 
 	us := func(b []byte, cycles int64) []byte {
 		return strconv.AppendFloat(b, float64(cycles)/perUs, 'f', -1, 64)
 	}
+	if perUs == 1000 {
+		us = appendMicros
+	}
 	bw.WriteString("{\"traceEvents\":[\n")
 	r.writeTracks(bw)
 	kept := 0
-	var line []byte
 	err := r.spill.each(func(e record) error {
 		if e.ts >= cycles {
 			return nil
 		}
 		kept++
-		line = appendEvent(line[:0], e, us)
-		_, err := bw.Write(line)
+		// Formatted straight into the writer's free space when it fits (no copy).
+		_, err := bw.Write(appendEvent(bw.AvailableBuffer(), e, us))
 		return err
 	})
 	if err != nil {
@@ -96,75 +98,127 @@ func (r *Recorder) WriteJSON(w io.Writer, clockGHz float64, cycles int64, about 
 	return bw.Flush()
 }
 
+// exactMicros bounds the cycle counts appendMicros formats itself: below it a float64's spacing
+// near cycles/1000 is under 2^-23, far finer than the 0.001 between 3-decimal numbers.
+const exactMicros = 1 << 40
+
+// appendMicros appends cycles/1000 as strconv.AppendFloat(b, float64(cycles)/1000, 'f', -1, 64)
+// does (the microseconds of a 1 GHz clock), without the shortest-float search, which writing
+// millions of timestamps would feel: for 0 <= cycles < exactMicros the decimal cycles/1000 (at
+// most 3 fractional digits, trailing zeros dropped) is the shortest that rounds to the quotient,
+// since any other of as few digits is 0.001 or more away and the quotient is within half a
+// spacing of it (TestAppendMicros holds the two equal).
+func appendMicros(b []byte, cycles int64) []byte {
+	if cycles < 0 || cycles >= exactMicros {
+		return strconv.AppendFloat(b, float64(cycles)/1000, 'f', -1, 64)
+	}
+	b = strconv.AppendInt(b, cycles/1000, 10)
+	frac := cycles % 1000
+	if frac == 0 {
+		return b
+	}
+	digits := [3]byte{byte('0' + frac/100), byte('0' + frac/10%10), byte('0' + frac%10)}
+	n := 3
+	for digits[n-1] == '0' {
+		n--
+	}
+	b = append(b, '.')
+	return append(b, digits[:n]...)
+}
+
+// shape is a kind's event laid out once: the constant text between its numbers, so that
+// writing an event appends a few pieces instead of building each from the look (the bytes are
+// those of appendEventPlain in the tests, which builds them from the look field by field).
+type shape struct {
+	// name is the quoted name, whole (nameArgs 0) or its text up to the first argument, then
+	// nameRest the text after each argument, the closing quote included.
+	name     string
+	nameArgs int
+	nameRest [2]string
+	// ts runs from the name's end to the timestamp; tid from the timestamp to the thread, or
+	// past it when the thread is fixed (fixedTid).
+	ts, tid  string
+	fixedTid bool
+	dur      bool
+	// args are the arguments: the text before each, and where its value is (0-2 a, 3 b, 4 the
+	// duration).
+	args []shapeArg
+}
+
+type shapeArg struct {
+	text string
+	val  int
+}
+
+// shapes is the layout of each kind, from looks.
+var shapes = func() (s [kinds]shape) {
+	for k := range s {
+		l, sh := &looks[k], &s[k]
+		parts := strings.Split(l.name, "%d")
+		sh.nameArgs = len(parts) - 1
+		sh.name = ",\n{\"name\":\"" + parts[0]
+		if sh.nameArgs == 0 {
+			sh.name += "\""
+		}
+		for i := 1; i < len(parts); i++ {
+			sh.nameRest[i-1] = parts[i]
+		}
+		if sh.nameArgs > 0 {
+			sh.nameRest[sh.nameArgs-1] += "\""
+		}
+		sh.ts = ",\"cat\":\"" + l.cat + "\",\"ph\":\"" + string(l.ph) + "\",\"ts\":"
+		sh.tid = ",\"pid\":" + strconv.Itoa(l.pid) + ",\"tid\":"
+		if l.tid != nil {
+			sh.fixedTid = true
+			sh.tid += strconv.FormatInt(*l.tid, 10)
+		}
+		sh.dur = l.ph == 'X'
+		text := ",\"args\":{"
+		for i, key := range l.args {
+			if key == "" {
+				continue
+			}
+			val := i
+			if key == "cycles" {
+				val = 4
+			}
+			sh.args = append(sh.args, shapeArg{text: text + "\"" + key + "\":", val: val})
+			text = ","
+		}
+		if len(sh.args) == 0 {
+			sh.args = append(sh.args, shapeArg{text: text, val: -1})
+		}
+	}
+	return s
+}()
+
 // appendEvent appends one event, after a ",\n" that ends the event before it (the track names
 // come first, so there always is one).
 func appendEvent(b []byte, e record, us func([]byte, int64) []byte) []byte {
-	l := &looks[e.kind]
-	b = append(b, ",\n{\"name\":"...)
-	b = appendName(b, e, l)
-	b = append(b, ",\"cat\":\""...)
-	b = append(b, l.cat...)
-	b = append(b, "\",\"ph\":\""...)
-	b = append(b, l.ph)
-	b = append(b, "\",\"ts\":"...)
-	b = us(b, e.ts)
-	b = append(b, ",\"pid\":"...)
-	b = strconv.AppendInt(b, int64(l.pid), 10)
-	b = append(b, ",\"tid\":"...)
-	tid := e.tid
-	if l.tid != nil {
-		tid = *l.tid
+	sh := &shapes[e.kind]
+	b = append(b, sh.name...)
+	for i := 0; i < sh.nameArgs; i++ {
+		b = strconv.AppendInt(b, e.a[i], 10)
+		b = append(b, sh.nameRest[i]...)
 	}
-	b = strconv.AppendInt(b, tid, 10)
-	if l.ph == 'X' {
+	b = append(b, sh.ts...)
+	b = us(b, e.ts)
+	b = append(b, sh.tid...)
+	if !sh.fixedTid {
+		b = strconv.AppendInt(b, e.tid, 10)
+	}
+	if sh.dur {
 		b = append(b, ",\"dur\":"...)
 		b = us(b, e.dur)
 	}
-	b = append(b, ",\"args\":{"...)
-	vals := [...]int64{e.a[0], e.a[1], e.a[2], e.b}
-	first := true
-	for i, key := range l.args {
-		if key == "" {
-			continue
+	vals := [...]int64{e.a[0], e.a[1], e.a[2], e.b, e.dur}
+	for _, a := range sh.args {
+		b = append(b, a.text...)
+		if a.val >= 0 {
+			b = strconv.AppendInt(b, vals[a.val], 10)
 		}
-		v := vals[i]
-		if key == "cycles" {
-			v = e.dur
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, '"')
-		b = append(b, key...)
-		b = append(b, "\":"...)
-		b = strconv.AppendInt(b, v, 10)
 	}
 	return append(b, "}}"...)
-}
-
-// appendName appends the quoted name of event e of look l: the look's name, with its integer
-// arguments in place of its %d verbs (the first, or for a row task the first two). The names are
-// plain ASCII and the arguments integers, so nothing needs escaping: the bytes are those of
-// strconv.AppendQuote(fmt.Sprintf(name, args...)), without the formatting machinery, which
-// writing millions of events would feel (TestAppendName holds the two equal).
-func appendName(b []byte, e record, l *look) []byte {
-	b = append(b, '"')
-	args := e.a[:0]
-	if l.nameArg {
-		args = e.a[:1]
-	} else if e.kind == kindRowTask {
-		args = e.a[:2]
-	}
-	name := l.name
-	for _, v := range args {
-		i := strings.Index(name, "%d")
-		b = append(b, name[:i]...)
-		b = strconv.AppendInt(b, v, 10)
-		name = name[i+2:]
-	}
-	b = append(b, name...)
-	return append(b, '"')
 }
 
 // writeTracks writes the names of the processes and threads ("M" events).

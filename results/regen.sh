@@ -10,6 +10,7 @@
 # It then runs the other generators under results/: energy-tables/regen.sh, energy-tables/scaling.sh
 # (when the energy-table generator of ci/install-energy.sh is installed), closed-loop/summary.sh
 # (SUMMARY.md only: the closed-loop JSONs come from trainings, closed-loop/regen.sh) and
+# frontier/regen.sh --simulate (the budgets, points and figures from the committed closed loop),
 # spatten/regen.sh (the per-head CSVs; keep-counts.md too when $SPATTEN_CHECKOUT names a checkout
 # of github.com/mit-han-lab/spatten) and ramulator/regen.sh (summary.md from the committed
 # comparison.csv; the comparison too when $RAMULATOR2_CHECKOUT names a Ramulator 2 checkout, its
@@ -64,6 +65,10 @@ else
 fi
 results/closed-loop/summary.sh
 results/spatten/regen.sh ${SPATTEN_CHECKOUT:-}
+# Designs at equal accuracy: the simulation step of results/frontier (budgets, points, figures and
+# README.md's quote of its summary) from the committed closed-loop files; their trainings are
+# results/frontier/regen.sh's own.
+results/frontier/regen.sh --simulate
 results/ramulator/regen.sh ${RAMULATOR2_CHECKOUT:-}
 
 echo "results/: compare{,-iso-area}.md, compare.{csv,svg,png}, table.{md,csv,tex}, table-{ideal-memory,serial}.md, {bars,bound,steps,energy,sweep-lanes}.{png,svg}, waterfall.{md,csv,svg,png}, sweep-lanes-x-bpc.csv regenerated"

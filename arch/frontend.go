@@ -144,6 +144,7 @@ type FrontEndUnit struct {
 	pacedBuf  []pacedLane // the busy lanes' keys, for the closed form of a paced run
 	pacedPops []PacedPop  // a paced run's pops of entries not its task's
 	freeBuf   freeState   // a free run's keys by decision cycle
+	skipBuf   skipScratch // the closed form's per-stretch lists, reused (it runs once a stretch)
 	// pacedRetry is the first cycle at which a paced run tries its closed form again after a
 	// try whose proof failed (a try is optional: it changes nothing when it fails).
 	pacedRetry int64

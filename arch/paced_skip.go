@@ -1,5 +1,7 @@
 package arch
 
+import "slices"
+
 // The closed form of a paced run. Once a paced unit's front end keeps every key going to the
 // back end (KeepAll) with dynamic lanes, each pop at c frees exactly one lane (its push), which
 // takes the next key at c+1 and decides it at most G steps later; so a lane that frees is
@@ -18,6 +20,15 @@ package arch
 type pacedLane struct {
 	slot   int
 	decide int64
+}
+
+// skipScratch holds the lists applySkip and placeLanes fill for one stretch, kept on the unit so
+// that a run of many stretches does not allocate them again each time (nothing keeps them past
+// the stretch: placeLanes copies the keys into the lanes, replaceOldest the entries into the FIFO).
+type skipScratch struct {
+	tail, deciding []pacedLane
+	newest         []Entry
+	lanes          []int
 }
 
 // skipPaced advances a paced unit whose push at the pop in cycle c left one lane free over as
@@ -100,8 +111,8 @@ func (u *FrontEndUnit) applySkip(b *BackEndUnit, f *FIFO, c, m int64, P int, g i
 	// next, then the assigned ones), of which the newest are kept as a tail; the older ones
 	// only add to the sums.
 	tailLen := u.p.Lanes + f.depth
-	tail := make([]pacedLane, 0, len(start)+tailLen+int(g))
-	var deciding []pacedLane
+	tail := u.skipBuf.tail[:0]
+	deciding := u.skipBuf.deciding[:0]
 	var decideSum, survSum int64
 	add := func(l pacedLane) {
 		decideSum += l.decide
@@ -153,7 +164,7 @@ func (u *FrontEndUnit) applySkip(b *BackEndUnit, f *FIFO, c, m int64, P int, g i
 	u.entries += P
 	u.placeLanes(deciding, tail[len(tail)-held:])
 	k := min(P, f.depth)
-	newest := make([]Entry, k)
+	newest := slices.Grow(u.skipBuf.newest[:0], k)[:k]
 	for i := range k {
 		l := pushed[len(pushed)-k+i]
 		newest[i] = Entry{Row: u.task.Row, Key: u.task.Key(l.slot), Tag: u.task.Tag, Head: u.task.Head, DV: u.task.DV,
@@ -161,6 +172,7 @@ func (u *FrontEndUnit) applySkip(b *BackEndUnit, f *FIFO, c, m int64, P int, g i
 	}
 	f.replaceOldest(P, newest)
 	b.popSurvivors(c, m, P)
+	u.skipBuf.tail, u.skipBuf.deciding, u.skipBuf.newest = tail, deciding, newest
 }
 
 // stepSums are the steps and the survivors of the n keys from slot s0 (decisions computed
@@ -180,12 +192,13 @@ func (u *FrontEndUnit) stepSums(s0, n int, g int64) (steps, survivors int64) {
 // placeLanes puts the keys still deciding and those held on the busy lanes, in lane order; the
 // free lane stays free.
 func (u *FrontEndUnit) placeLanes(deciding, held []pacedLane) {
-	var lanes []int
+	lanes := u.skipBuf.lanes[:0]
 	for li := 0; li < u.p.Lanes; li++ {
 		if !u.isFree(li) {
 			lanes = append(lanes, li)
 		}
 	}
+	u.skipBuf.lanes = lanes
 	for i := range u.deciding {
 		u.deciding[i].clear()
 	}

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from lrpsim_export.errors import ExportError
+from lrpsim_export.tolerances import RETRAINED_ACCURACY_ABS, RETRAINED_RATE_ABS
 from lrpsim_workloads import frontier as fr
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -96,7 +97,7 @@ def test_committed_files_hold_together():
 def test_frontier_small_case(tmp_path, babi_dir):
     """Task 1 with a grid of one lambda and two thresholds: the document's shape, and where this
     machine trains the committed file's dense model again (its dense answers equal), the same
-    answers question by question as the committed points."""
+    answers question by question as the committed points; elsewhere the retrained tolerances."""
     from lrpsim_workloads.cli import main
     cfgs = {"leopard": "name: leopard\noperating_points: {knob: lambda, values: [0.05]}\n",
             "sanger": "name: sanger\npruning: {policy: sanger, theta: 0.002, pred_bits: 4}\n"
@@ -118,11 +119,20 @@ def test_frontier_small_case(tmp_path, babi_dir):
     if not os.path.isfile(path):
         return
     ref = json.load(open(path))
-    if ref["dense"] != doc["dense"]:
-        pytest.skip("this machine trains another dense model for task 1 than the committed file's")
     refs = {d["name"]: {p["value"]: p for p in d["points"]} for d in ref["designs"]}
+    # Where this machine trains the committed file's dense model again (the same arithmetic), the
+    # answers must be the committed ones question by question; on other kernels training ends in
+    # another model, so only the loose bounds of lrpsim_export.tolerances (RETRAINED_*) hold.
+    same = ref["dense"] == doc["dense"]
+    if not same:
+        for split in ("validation", "test"):
+            assert abs(doc["dense"][split]["metric"] - ref["dense"][split]["metric"]) <= RETRAINED_ACCURACY_ABS, split
     for d in doc["designs"]:
         for p in d["points"]:
             r = refs[d["name"]][p["value"]]
             for split in ("validation", "test"):
-                assert p[split]["correct"] == r[split]["correct"], (d["name"], p["value"], split)
+                if same:
+                    assert p[split]["correct"] == r[split]["correct"], (d["name"], p["value"], split)
+                    continue
+                assert abs(p[split]["metric"] - r[split]["metric"]) <= RETRAINED_ACCURACY_ABS, (d["name"], p["value"], split)
+                assert abs(p[split]["pruning_rate"] - r[split]["pruning_rate"]) <= RETRAINED_RATE_ABS, (d["name"], p["value"], split)

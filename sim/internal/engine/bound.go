@@ -118,7 +118,7 @@ type span struct{ from, to int64 }
 
 // boundUnit is what the analyzer keeps of one processing unit.
 type boundUnit struct {
-	tasks       []span // row tasks, in order
+	busy        int64  // cycles in row tasks: a sum, not a list (a long head has millions of tasks)
 	waits       []span // waits for memory, merged, in order
 	waitLayer   []int  // the layer of the task that followed each wait (-1: none)
 	pendStall   int64  // stall cycles of the task in progress
@@ -160,7 +160,7 @@ func (b *boundObserver) layer(l int) *LayerCycles {
 
 func (b *boundObserver) RowTask(unit, head, row int, start, end int64) {
 	u := &b.units[unit]
-	u.tasks = append(u.tasks, span{start, end + 1})
+	u.busy += end + 1 - start
 	layer := b.w.head(head).src.Layer
 	stall := u.pendStall
 	u.pendStall = 0
@@ -341,11 +341,7 @@ func (b *boundObserver) finish(cycles int64) *Bound {
 				drainWaits += hi - lo
 			}
 		}
-		var busy int64
-		for _, t := range u.tasks {
-			busy += t.to - t.from
-		}
-		idle := cycles - busy - waited
+		idle := cycles - u.busy - waited
 		// Idle cycles after the last task while the unit's back end still works drain it.
 		drain := max(min(u.beEnd, cycles)-(u.lastTaskEnd+1), 0) - drainWaits
 		drain = min(max(drain, 0), idle)

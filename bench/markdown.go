@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -121,7 +122,7 @@ func (r *report) mdMeasurements(p func(string, ...any)) {
 	p("## Measurements\n\n")
 	p("Wall: elapsed time around the subprocess. CPU: user + system time of the subprocess\n")
 	p("(getrusage of the waited-for child). Peak RSS: the largest maxrss over the repetitions.\n")
-	p("Repetition %d ran the full and design-only runs with `--cpuprofile` (marked *), for\n", r.profiledRep+1)
+	p("Repetition %d ran the full, design-only and timeline runs with `--cpuprofile` (marked *), for\n", r.profiledRep+1)
 	p("[Where the time goes](#where-the-time-goes); it is in the medians (the profiler samples at 100 Hz).\n\n")
 	p("| key | program | trace | median wall | median CPU | peak RSS | wall per repetition |\n|---|---|---|---:|---:|---:|---|\n")
 	for _, m := range r.order {
@@ -183,7 +184,10 @@ func (r *report) mdConfigs(p func(string, ...any)) {
 	p("## Peak RSS by sequence length\n\n")
 	p("A full run (design + default baselines) on each trace, **run once each, not per repetition**\n")
 	p("(the longest simulates %d pairs per configuration).\n\n", r.plan.rss[len(r.plan.rss)-1].spec.pairs())
-	p("| tokens | heads | allowed pairs | wall | CPU | CPU ns per pair per configuration | peak RSS | goal | |\n|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	p("Each ran with `GODEBUG=gctrace=1`: *peak live heap* is the largest heap a collection left live\n")
+	p("(the lines' `A->B->C MB`, C). The rest of the peak RSS is mostly the collector's headroom: with\n")
+	p("GOGC=100 the heap grows to about twice the live heap before the next collection.\n\n")
+	p("| tokens | heads | allowed pairs | wall | CPU | CPU ns per pair per configuration | peak live heap | peak RSS | goal | |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for i, m := range r.rss {
 		rs := r.plan.rss[i]
 		g, v := "none", ""
@@ -191,8 +195,12 @@ func (r *report) mdConfigs(p func(string, ...any)) {
 			g, v = fmt.Sprintf("≤ %g MiB", rs.goalMiB), verdict(m.peakMiB() <= rs.goalMiB)
 		}
 		pr := m.report.Design.Pairs
-		p("| %d | %d | %d | %.3f s | %.3f s | %.2f | %.1f MiB | %s | %s |\n", rs.spec.SeqLen, rs.spec.Layers*rs.spec.Heads, pr,
-			m.medWall(), m.medCPU(), m.medCPU()*1e9/float64(pr)/float64(1+len(r.baselines)), m.peakMiB(), g, v)
+		live := "n/a"
+		if len(m.liveMiB) > 0 {
+			live = fmt.Sprintf("%.0f MiB", slices.Max(m.liveMiB))
+		}
+		p("| %d | %d | %d | %.3f s | %.3f s | %.2f | %s | %.1f MiB | %s | %s |\n", rs.spec.SeqLen, rs.spec.Layers*rs.spec.Heads, pr,
+			m.medWall(), m.medCPU(), m.medCPU()*1e9/float64(pr)/float64(1+len(r.baselines)), live, m.peakMiB(), g, v)
 	}
 	p("\n")
 
@@ -253,7 +261,7 @@ func (r *report) mdSweepRTL(p func(string, ...any)) {
 // mdProfiles writes the profiles and the cross-checks.
 func (r *report) mdProfiles(p func(string, ...any)) {
 	p("## Where the time goes\n\n")
-	p("CPU profiles of repetition %d's full and design-only runs on the big trace (lrpsim's\n", r.profiledRep+1)
+	p("CPU profiles of repetition %d's full and design-only runs on the big trace and its timeline run on the mid trace (lrpsim's\n", r.profiledRep+1)
 	p("`--cpuprofile`), each summarized by `go tool pprof -top -nodecount=15` (flat: time in the\n")
 	p("function itself; cum: with what it calls).\n\n")
 	for _, pt := range r.profiles {

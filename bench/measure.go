@@ -23,8 +23,10 @@ type measurement struct {
 	mode             string   // the bench mode whose stdout is parsed: qk, kernel, config ("" for lrpsim)
 	config           string   // -mode config: the configuration simulated
 	profile          string   // --cpuprofile FILE added in the profiled repetition ("" for none)
+	gcTrace          bool     // run with GODEBUG=gctrace=1 and keep the largest live heap it reports
 
 	wall, cpu []time.Duration
+	liveMiB   []float64 // per run with gcTrace: the largest heap left live after a collection
 	maxRSSKiB []int64
 	profiled  []bool // per run: --cpuprofile was on
 	stdout    []byte // of the first run
@@ -67,6 +69,9 @@ func measure(dir string, m *measurement, profile bool) error {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = cleanEnv(m.env)
+	if m.gcTrace {
+		cmd.Env = append(cmd.Env, "GODEBUG=gctrace=1")
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	t0 := time.Now()
@@ -84,6 +89,13 @@ func measure(dir string, m *measurement, profile bool) error {
 	m.cpu = append(m.cpu, cpu)
 	m.maxRSSKiB = append(m.maxRSSKiB, ru.Maxrss) // KiB on Linux
 	m.profiled = append(m.profiled, profile && m.profile != "")
+	if m.gcTrace {
+		live, ok := peakLiveHeap(stderr.String())
+		if !ok {
+			return fmt.Errorf("%s: GODEBUG=gctrace=1 reported no collection", strings.Join(argv, " "))
+		}
+		m.liveMiB = append(m.liveMiB, live)
+	}
 	if m.stdout == nil {
 		m.stdout = stdout.Bytes()
 		if err := m.readResult(); err != nil {
@@ -91,6 +103,30 @@ func measure(dir string, m *measurement, profile bool) error {
 		}
 	}
 	return nil
+}
+
+// peakLiveHeap is the largest live heap, in MiB, that the Go runtime's GODEBUG=gctrace=1 lines in
+// stderr report: each collection prints "A->B->C MB" (heap at its start, at its end, and marked
+// live; the runtime's MB are MiB). false when no line has one.
+func peakLiveHeap(stderr string) (float64, bool) {
+	best, ok := 0.0, false
+	for _, line := range strings.Split(stderr, "\n") {
+		if !strings.HasPrefix(line, "gc ") {
+			continue
+		}
+		for _, f := range strings.Fields(line) {
+			parts := strings.Split(f, "->")
+			if len(parts) != 3 {
+				continue
+			}
+			var live float64
+			if _, err := fmt.Sscanf(parts[2], "%g", &live); err == nil {
+				best, ok = max(best, live), true
+			}
+			break
+		}
+	}
+	return best, ok
 }
 
 // measureOnce measures a program run once (not per repetition), logging what it runs.

@@ -109,3 +109,25 @@ func TestOutputFilesDistinct(t *testing.T) {
 		t.Errorf("%d output files among %d programs, want %d", len(seen), len(ms), want)
 	}
 }
+
+// TestPeakLiveHeap: the largest live heap of GODEBUG=gctrace=1 lines (Go 1.2x's format), and none
+// from stderr without such a line.
+func TestPeakLiveHeap(t *testing.T) {
+	for _, tc := range []struct {
+		stderr string
+		want   float64
+		ok     bool
+	}{
+		{"gc 1 @0.009s 1%: 0.018+0.35+0.003 ms clock, 0.037+0.10/0.25/0+0.007 ms cpu, 4->4->2 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P\n" +
+			"gc 2 @0.023s 1%: 0.018+0.35+0.003 ms clock, 0.037+0.10/0.25/0+0.007 ms cpu, 226->226->143 MB, 228 MB goal, 0 MB stacks, 0 MB globals, 2 P\n" +
+			"gc 3 @0.1s 1%: 0.018+0.35+0.003 ms clock, 0.037+0.10/0.25/0+0.007 ms cpu, 285->286->107 MB, 288 MB goal, 0 MB stacks, 0 MB globals, 2 P\n",
+			143, true},
+		{"lrpsim: wrote out.json\n", 0, false},
+		{"gc 1 @0.009s 1%: 0.018+0.35+0.003 ms clock, 0.037+0.10/0.25/0+0.007 ms cpu, 4->4->x MB\n", 0, false},
+	} {
+		got, ok := peakLiveHeap(tc.stderr)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("peakLiveHeap(%q) = %v, %v; want %v, %v", tc.stderr[:20], got, ok, tc.want, tc.ok)
+		}
+	}
+}

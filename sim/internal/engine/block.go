@@ -14,7 +14,11 @@ func (p *Params) buffers() arch.Buffers {
 // prepareBlock prepares head h's next query block: the pairs' decisions (or their survivors,
 // for bit-serial lanes), and the block's tiles (arch.Tiling): its rows against runs of keys
 // whose K and V fit one K/V buffer (the block's Q comes with its first key tile), with each
-// row's tasks.
+// row's tasks. A block of several tiles gets its tasks tile by tile, when the memory system
+// asks for the tile to load it (workload.Tile): a long head's block has hundreds of key tiles,
+// and their tasks, made at once, would outweigh everything else a run holds (issue 27: 100 MB
+// of a 32768-token full run). A one-tile block (which may be packed with other heads) and
+// plane-major K (whose load size the tasks decide) get them here.
 func (w *workload) prepareBlock(h *head) ([]*tile, error) {
 	q0 := h.nextQ
 	q1 := min(q0+h.tiling.QRows, h.rows)
@@ -36,10 +40,19 @@ func (w *workload) prepareBlock(h *head) ([]*tile, error) {
 			b.planeDec = policyTable(w.p.policy(), h.src, h.T, h.limit, q0, q1, w.p.planesPerStep(h.src.BitsK)).dec
 		}
 	}
-	presizeTasks(h, q0, q1, tiles, w.p.buckets())
 	for r := q0; r < q1; r++ {
-		if err := b.row(r); err != nil {
+		if err := b.check(r); err != nil {
 			return nil, err
+		}
+	}
+	if len(tiles) > 1 && !w.p.KPlaneMajor && !w.p.eagerTasks {
+		for ti, t := range tiles {
+			t.pending = &pendingTasks{block: &b, index: ti}
+		}
+	} else {
+		presizeTasks(h, q0, q1, tiles, w.p.buckets())
+		for r := q0; r < q1; r++ {
+			b.row(r)
 		}
 	}
 	if w.p.KPlaneMajor {
@@ -148,8 +161,9 @@ type blockTasks struct {
 	planeDec []uint8 // with plane-major K: the steps that size each tile's load
 }
 
-// row gives query row r its tasks in the block's tiles.
-func (b *blockTasks) row(r int) error {
+// check refuses query row r when the model cannot run it: a keep-max row that keeps no key but
+// whose keys span several K/V tiles.
+func (b *blockTasks) check(r int) error {
 	p, h, th := b.w.p, b.h, b.h.src
 	limit, empty := h.limit[r], b.empty[r-b.q0]
 	lastTile := h.tiling.LastTile(limit)
@@ -157,39 +171,84 @@ func (b *blockTasks) row(r int) error {
 		return fmt.Errorf("%s: query row %d keeps no key and the trace's empty_row is keep_max, but its %d keys span %d K/V tiles of %d keys (memory.sram_kv_bytes %d); the keep-max second pass is modelled within one tile: raise memory.sram_kv_bytes to at least %d or export the trace with empty_row zero",
 			headWhere(th, h.index), r, limit, lastTile+1, h.tiling.Keys, p.SRAMKVBytes, int64(p.KVBuffers)*ceilBytes(int64(limit)*h.shape.KeyBits()))
 	}
-	var qplus int64
-	if b.w.lanesDecide() {
-		qplus = arch.QPlus(th.Q[r*th.D : (r+1)*th.D])
-	}
-	pair := func(k int) int { return (r-b.q0)*h.keys + k }
+	return nil
+}
+
+// row gives query row r its tasks in the block's tiles (checked by check).
+func (b *blockTasks) row(r int) {
+	p := b.w.p
 	for ti, t := range b.tiles {
-		k0, k1 := h.tiling.RowKeys(ti, limit)
-		if k1 == k0 && ti != lastTile {
-			continue // no key and no marker: skipped
-		}
-		last := ti == lastTile
-		tk := arch.RowTask{Row: r, N: k1 - k0, Key0: k0, Last: last, BitsK: th.BitsK, DV: th.DV, RowID: -1,
-			Head: h.index, KeepMax: last && th.KeepMax && (lastTile == 0 || empty), MaxKey: -1}
-		if tk.KeepMax && empty {
-			tk.MaxKey = maxKey(th, r, limit)
-		}
-		if lastTile > 0 {
-			tk.RowID = int64(h.index)<<32 | int64(r)
-		}
-		if b.w.lanesDecide() {
-			tk.Operands = &arch.TaskOperands{Q: th.Q[r*th.D : (r+1)*th.D], QPlus: qplus, T: h.T,
-				K: th.K[k0*th.D : k1*th.D], D: th.D}
-		} else {
-			tk.Dec = b.table.dec[pair(k0):pair(k1):pair(k1)]
+		tk, ok := b.task(r, ti)
+		if !ok {
+			continue
 		}
 		if p.KPlaneMajor {
-			t.headPlanes[0] = max(t.headPlanes[0], readPlanes(p, th, b.planeDec[pair(k0):pair(k1)],
-				tk.KeepMax && empty && !p.FrontEnd.KeepAll, p.planesPerStep(th.BitsK)))
+			pair := (r-b.q0)*b.h.keys + tk.Key0
+			t.headPlanes[0] = max(t.headPlanes[0], readPlanes(p, b.h.src, b.planeDec[pair:pair+tk.N],
+				tk.KeepMax && b.empty[r-b.q0] && !p.FrontEnd.KeepAll, p.planesPerStep(b.h.src.BitsK)))
 		}
 		u := r % p.buckets()
 		t.Tasks[u] = append(t.Tasks[u], tk)
 	}
-	return nil
+}
+
+// task is query row r's task in key tile ti of the block; false when the row has neither a key
+// nor its end-of-row marker there.
+func (b *blockTasks) task(r, ti int) (arch.RowTask, bool) {
+	h, th := b.h, b.h.src
+	limit, empty := h.limit[r], b.empty[r-b.q0]
+	lastTile := h.tiling.LastTile(limit)
+	k0, k1 := h.tiling.RowKeys(ti, limit)
+	if k1 == k0 && ti != lastTile {
+		return arch.RowTask{}, false
+	}
+	last := ti == lastTile
+	tk := arch.RowTask{Row: r, N: k1 - k0, Key0: k0, Last: last, BitsK: th.BitsK, DV: th.DV, RowID: -1,
+		Head: h.index, KeepMax: last && th.KeepMax && (lastTile == 0 || empty), MaxKey: -1}
+	if tk.KeepMax && empty {
+		tk.MaxKey = maxKey(th, r, limit)
+	}
+	if lastTile > 0 {
+		tk.RowID = int64(h.index)<<32 | int64(r)
+	}
+	if b.w.lanesDecide() {
+		tk.Operands = &arch.TaskOperands{Q: th.Q[r*th.D : (r+1)*th.D], QPlus: arch.QPlus(th.Q[r*th.D : (r+1)*th.D]),
+			T: h.T, K: th.K[k0*th.D : k1*th.D], D: th.D}
+	} else {
+		pair := func(k int) int { return (r-b.q0)*h.keys + k }
+		tk.Dec = b.table.dec[pair(k0):pair(k1):pair(k1)]
+	}
+	return tk, true
+}
+
+// pendingTasks is a tile whose tasks are made when the memory system first asks for it.
+type pendingTasks struct {
+	block *blockTasks
+	index int // the tile's index among the block's key tiles
+}
+
+// make gives tile t (committed: its Seq is set) its tasks: each row of the block that has a
+// task in the tile, in row order, in list r mod buckets, sized exactly.
+func (pt *pendingTasks) make(t *tile) {
+	b := pt.block
+	buckets := b.w.p.buckets()
+	n := make([]int, buckets)
+	for r := b.q0; r < b.q0+len(b.empty); r++ {
+		if b.h.tiling.LastTile(b.h.limit[r]) >= pt.index {
+			n[r%buckets]++
+		}
+	}
+	for u := range buckets {
+		if n[u] > 0 {
+			t.Tasks[u] = make([]arch.RowTask, 0, n[u])
+		}
+	}
+	for r := b.q0; r < b.q0+len(b.empty); r++ {
+		if tk, ok := b.task(r, pt.index); ok {
+			tk.Tag = t.Seq
+			t.Tasks[r%buckets] = append(t.Tasks[r%buckets], tk)
+		}
+	}
 }
 
 // ceilBytes is the bytes that hold bits bits.

@@ -220,3 +220,63 @@ func TestTableWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestTasksMadeAtLoad: a block of several key tiles gets each tile's tasks when the memory system
+// first asks for the tile, not when the block is prepared, and the run is the same as with every
+// tile's tasks made at once (eagerTasks), in both engines, for the design and the baselines.
+func TestTasksMadeAtLoad(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 3))
+	const rows, keys = 40, 48
+	hs := heads{longHead(r, rows, keys), longHead(r, rows, keys)}
+	params := func(name string, et, prune, eager bool) *Params {
+		p := testParams(name, et, prune)
+		p.SRAMKVBytes = 256 // 8 keys of 8-bit K and V a 128-byte buffer: 6 key tiles a block
+		p.SRAMQBytes = 128  // 16 query rows a block
+		p.eagerTasks = eager
+		return p
+	}
+
+	w := newWorkload(params("design", true, true, false), hs, planeKernel)
+	if _, err := w.Tile(0); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.tiles) < 6 {
+		t.Fatalf("%d tiles prepared, want a block of 6 key tiles at least", len(w.tiles))
+	}
+	for seq, tl := range w.tiles[1:] {
+		if tl.pending == nil || tl.NumTasks() != 0 {
+			t.Fatalf("tile %d: tasks made before the memory asked for it (%d tasks)", seq+1, tl.NumTasks())
+		}
+	}
+	if _, err := w.Tile(1); err != nil {
+		t.Fatal(err)
+	}
+	if w.tiles[1].pending != nil || w.tiles[1].NumTasks() == 0 {
+		t.Fatal("tile 1: no tasks once the memory asked for it")
+	}
+
+	for _, c := range []struct {
+		name      string
+		et, prune bool
+	}{{"design", true, true}, {"dense", false, false}, {"et_only", true, false}, {"prune_only", false, true}} {
+		var got [2][2]*Stats // [eager][engine]
+		for e, eager := range []bool{false, true} {
+			p := params(c.name, c.et, c.prune, eager)
+			var err error
+			if got[e][0], err = runEvent(p, newWorkload(p, hs, planeKernel), Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if got[e][1], err = runReference(p, hs, Options{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for eng, name := range []string{"event", "reference"} {
+			if !reflect.DeepEqual(got[0][eng], got[1][eng]) {
+				t.Errorf("%s, %s engine: tasks made at load give\n%+v\nmade at once\n%+v", c.name, name, got[0][eng], got[1][eng])
+			}
+		}
+		if got[0][0].Cycles != got[0][1].Cycles {
+			t.Errorf("%s: event engine %d cycles, reference %d", c.name, got[0][0].Cycles, got[0][1].Cycles)
+		}
+	}
+}

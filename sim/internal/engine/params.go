@@ -45,6 +45,9 @@ type Params struct {
 	// KPlaneMajor: K is stored in DRAM bit-plane by bit-plane per tile, and a tile's load brings
 	// only the planes some lane of the tile reads (its deepest pair's step).
 	KPlaneMajor bool
+	// eagerTasks makes every tile's tasks when its block is prepared, as before tasks were made
+	// at each tile's load (prepareBlock); tests compare the two.
+	eagerTasks bool
 	// KBroadcast: one K SRAM read of a key's plane serves every unit whose row needs it in the
 	// same wave of rows (the rows the units take together), instead of one read per row.
 	KBroadcast bool

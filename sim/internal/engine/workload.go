@@ -68,6 +68,8 @@ type tile struct {
 	// K bit-planes the load brings of each head's keys (all of them unless K is plane-major).
 	kSeg       int
 	headPlanes []int
+	// pending, until the memory system first asks for the tile, makes its tasks (prepareBlock).
+	pending *pendingTasks
 }
 
 // planesOf is the K bit-planes the load brought of head h's keys.
@@ -172,6 +174,10 @@ func (w *workload) Tile(seq int) (*arch.Tile, error) {
 	t, err := w.tile(seq)
 	if t == nil || err != nil {
 		return nil, err
+	}
+	if t.pending != nil {
+		t.pending.make(t)
+		t.pending = nil
 	}
 	t.Ranges = t.segs // the memory system fetches the bursts covering them
 	return &t.Tile, nil

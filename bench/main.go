@@ -219,10 +219,19 @@ func bench(reps int, out string, quick, keep bool, rtlSim string) error {
 		}
 		profs = append(profs, top)
 	}
+	var memTop *profileTop
+	if last := rss[len(rss)-1]; last.memProfile != "" {
+		text, rows, err := pprofRows(root, "-sample_index=inuse_space", "-top", "-nodecount=12", bin, last.memProfile)
+		if err != nil {
+			return err
+		}
+		memTop = &profileTop{key: last.key, text: text, rows: rows,
+			cmd: "go tool pprof -sample_index=inuse_space -top -nodecount=12 lrpsim " + filepath.Base(last.memProfile)}
+	}
 	loadAfter := loadAvg()
 
 	rep := &report{reps: reps, quick: quick, plan: pl, ms: map[string]*measurement{}, order: ms, rss: rss, suite: suite,
-		sweep: sw, rtl: rtlRes, profiles: profs, profiledRep: profiledRep, baselines: cfg.Baselines,
+		sweep: sw, rtl: rtlRes, profiles: profs, memProfile: memTop, profiledRep: profiledRep, baselines: cfg.Baselines,
 		started: started, elapsed: time.Since(started), loadBefore: loadBefore, loadAfter: loadAfter,
 		commit: gitDescribe(root)}
 	for _, m := range ms {
@@ -358,6 +367,11 @@ func (e benchEnv) onceRuns(pl plan, tp tracePaths) (rss []*measurement, suite *m
 		m := e.lrpsimRun(fmt.Sprintf("rss-%d", rs.spec.SeqLen), "`lrpsim run --json` (design + 4 baselines)",
 			fmt.Sprintf("%d tokens", rs.spec.SeqLen), tp.rss[i])
 		m.gcTrace = true // the live heap beside the peak RSS: the rest is the collector's headroom
+		if i == len(pl.rss)-1 {
+			// The longest run's heap at its largest live heap: what its peak is made of.
+			m.memProfile = filepath.Join(e.tmp, fmt.Sprintf("rss-%d.mem.prof", rs.spec.SeqLen))
+			m.argv = append(m.argv, "--memprofile", m.memProfile)
+		}
 		if err := measureOnce(e.tmp, m, fmt.Sprintf("full run on %s (%s)", filepath.Base(tp.rss[i]), rs.spec)); err != nil {
 			return nil, nil, err
 		}

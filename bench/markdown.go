@@ -203,6 +203,13 @@ func (r *report) mdConfigs(p func(string, ...any)) {
 			m.medWall(), m.medCPU(), m.medCPU()*1e9/float64(pr)/float64(1+len(r.baselines)), live, m.peakMiB(), g, v)
 	}
 	p("\n")
+	if mp := r.memProfile; mp != nil {
+		last := r.plan.rss[len(r.plan.rss)-1].spec.SeqLen
+		p("**Where the memory goes** at %d tokens: that run's `--memprofile`, the heap profile lrpsim takes\n", last)
+		p("after the collection that left the largest live heap, by what allocated it (inuse_space; the\n")
+		p("profiler samples one allocation per 512 KiB, so small objects are estimates):\n\n")
+		p("```\n$ %s\n%s```\n\n", mp.cmd, mp.text)
+	}
 
 }
 

@@ -24,6 +24,7 @@ type measurement struct {
 	config           string   // -mode config: the configuration simulated
 	profile          string   // --cpuprofile FILE added in the profiled repetition ("" for none)
 	gcTrace          bool     // run with GODEBUG=gctrace=1 and keep the largest live heap it reports
+	memProfile       string   // lrpsim's --memprofile FILE (its heap at the largest live heap); "" for none
 
 	wall, cpu []time.Duration
 	liveMiB   []float64 // per run with gcTrace: the largest heap left live after a collection

@@ -19,6 +19,7 @@ type report struct {
 	sweep                 *sweepRun
 	rtl                   *rtlResult
 	profiles              []profileTop
+	memProfile            *profileTop // the longest peak-RSS run's heap profile (inuse_space); nil when none
 	profiledRep           int
 	baselines             []string
 	started               time.Time

@@ -9,7 +9,12 @@ answer is one class over the training file's answers (a linear head on the [CLS]
 Recipe (CPU, one thread, deterministic for a seed):
 1. dense fine-tune of the whole encoder (word embeddings frozen: the bAbI vocabulary is tiny and the
    Adam state of 11.7M embedding weights would double the step time) and the head: AdamW, linear
-   warm-up over 10% of the steps then linear decay, `epochs` over the training split;
+   warm-up over 10% of the steps then linear decay, `epochs` over the training split. The default
+   ("quick") recipe trains on the first 384 questions for 6 epochs, which two shared cores afford in
+   CI; the "full" recipe (`--recipe full`, issue 26) trains on the whole training split (900
+   questions), chooses the learning rate from a grid and the epoch from the validation split (the
+   training file's last 100 questions, never trained on; early stopping with patience), and sizes
+   `max_tokens` so that every supporting fact stays in the input (`choose_max_tokens`);
 2. thresholds learned jointly with the weights as the paper does (lrpsim_workloads.prune: task
    cross-entropy + lambda x soft survivor fraction + the empty-row term, T annealed), one lambda;
 3. test accuracy dense (float), quantized (integer Q/K/V, no pruning) and pruned (integer comparator),
@@ -54,6 +59,32 @@ class QAConfig:
     eval_bits: tuple = (8, 12)
     trace_inputs: int = 1
     calib: int = 256  # training questions for the quantization scales and the thresholds' start
+    # The full recipe's schedule search (empty lrs: `lr` alone, the final epoch's weights kept).
+    lrs: tuple = ()
+    patience: int = 0  # epochs without a better validation accuracy before stopping (0: never)
+    bucket: bool = False  # batches of similar length (less padding; the full recipe's)
+    recipe: str = "quick"
+    test: int = 0  # the first test questions evaluated (0: all 1000; a small case in tests)
+
+
+def full_recipe(cfg):
+    """The full recipe (issue 26): the whole training split, the learning rate and the epoch chosen
+    on the validation split, batches bucketed by length; max_tokens is chosen per task (0 here)."""
+    return dataclasses.replace(cfg, train=0, epochs=15, lrs=(1e-4, 3e-4), patience=3, bucket=True, max_tokens=0,
+                               recipe="full")
+
+
+MAX_TOKENS_STEPS = (64, 128, 256, 512)
+
+
+def choose_max_tokens(tok, questions, need=0.99):
+    """The smallest of MAX_TOKENS_STEPS at which every supporting fact stays in the input for at least
+    `need` of the (training) questions; the largest when none does."""
+    for mt in MAX_TOKENS_STEPS:
+        kept = sum(encode_pair(tok, q, mt)[3] for q in questions) / max(len(questions), 1)
+        if kept >= need:
+            return mt
+    return MAX_TOKENS_STEPS[-1]
 
 
 class MiniLMQA(nn.Module):
@@ -136,27 +167,66 @@ class QAWorkload(Workload):
     def size(self, b):
         return int(b[3].shape[0])
 
-    def train_batches(self, epoch, gen):
+    def train_batches(self, epoch, gen, bucket=False):
+        """Shuffled batches of `bs` questions (a ragged last one dropped); with `bucket`, each run of 8
+        batches' worth of shuffled questions is sorted by length before it is cut, and the batches
+        are shuffled again, so a batch pads to little more than its own length."""
         perm = torch.randperm(len(self.data), generator=gen).tolist()
-        return [self.data.batch(perm[i:i + self.bs]) for i in range(0, len(perm) - self.bs + 1, self.bs)]
+        cuts = [perm[i:i + self.bs] for i in range(0, len(perm) - self.bs + 1, self.bs)]
+        if bucket:
+            span = 8 * self.bs
+            n = len(cuts) * self.bs
+            cuts = []
+            for i in range(0, n, span):
+                chunk = sorted(perm[i:min(i + span, n)], key=lambda j: (self.data.tokens[j], j))
+                cuts += [chunk[k:k + self.bs] for k in range(0, len(chunk), self.bs)]
+            order = torch.randperm(len(cuts), generator=gen).tolist()
+            cuts = [cuts[k] for k in order]
+        return [self.data.batch(c) for c in cuts]
 
 
-def train_dense(model, wl, cfg, seed, log):
-    """AdamW over everything but the word embeddings, linear warm-up (10%) and linear decay."""
+def validation_score(model, wl, batches):
+    """(accuracy, mean cross-entropy) of the float model on the validation batches."""
+    model.eval()
+    correct = total = 0
+    loss = 0.0
+    with torch.no_grad():
+        for b in batches:
+            logits = wl.forward(model, b)
+            correct += wl.correct(logits, b)
+            total += wl.size(b)
+            # an answer never seen in training is labelled -1: wrong, and out of the loss
+            loss += float(F.cross_entropy(logits, b[3], reduction="sum", ignore_index=-1))
+    model.train()
+    return correct / max(total, 1), loss / max(total, 1)
+
+
+def better(a, b):
+    """Whether validation score a = (accuracy, loss) beats b: higher accuracy, then lower loss."""
+    return b is None or a[0] > b[0] or (a[0] == b[0] and a[1] < b[1])
+
+
+def train_dense(model, wl, cfg, seed, log, lr=None, valid=None):
+    """AdamW over everything but the word embeddings, linear warm-up (10%) and linear decay over
+    `cfg.epochs`. With `valid` batches: the validation score after each epoch, the best epoch's
+    weights restored at the end, and a stop after `cfg.patience` epochs without a better one.
+    Returns the history: one (epoch, train loss, validation accuracy, validation loss) per epoch."""
+    lr = cfg.lr if lr is None else lr
     gen = torch.Generator().manual_seed(seed)
     model.encoder.emb_word_embeddings.weight.requires_grad_(False)
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=cfg.weight_decay)
     per_epoch = len(wl.data) // cfg.batch_size
     total, warm = cfg.epochs * per_epoch, max(cfg.epochs * per_epoch // 10, 1)
     step, t0 = 0, time.time()
+    history, best, best_state, since = [], None, None, 0
     model.train()
     for e in range(cfg.epochs):
         tot = 0.0
-        for b in wl.train_batches(e, gen):
-            lr = cfg.lr * ((step + 1) / warm if step < warm else max(total - step, 0) / max(total - warm, 1))
+        for b in wl.train_batches(e, gen, cfg.bucket):
+            rate = lr * ((step + 1) / warm if step < warm else max(total - step, 0) / max(total - warm, 1))
             for g in opt.param_groups:
-                g["lr"] = lr
+                g["lr"] = rate
             loss = wl.loss(wl.forward(model, b), b)
             opt.zero_grad()
             loss.backward()
@@ -164,8 +234,55 @@ def train_dense(model, wl, cfg, seed, log):
             opt.step()
             tot += float(loss)
             step += 1
-        log(f"    dense epoch {e}: train loss {tot / per_epoch:.4f} ({time.time() - t0:.0f}s)")
+        score = validation_score(model, wl, valid) if valid else (None, None)
+        history.append([e, round(tot / per_epoch, 5), score[0], None if score[1] is None else round(score[1], 5)])
+        vtxt = f", validation accuracy {score[0]:.3f} loss {score[1]:.4f}" if valid else ""
+        log(f"    dense epoch {e} (lr {lr:g}): train loss {tot / per_epoch:.4f}{vtxt} ({time.time() - t0:.0f}s)")
+        if valid:
+            if better(score, best):
+                best, best_state, since = score, copy.deepcopy(model.state_dict()), 0
+            else:
+                since += 1
+                if cfg.patience and since >= cfg.patience:
+                    break
+    if best_state is not None:
+        model.load_state_dict(best_state)
     model.eval()
+    return history
+
+
+def fine_tune(enc, answers, wl, cfg, seed, log, valid):
+    """The dense model: one run at cfg.lr, or (cfg.lrs) one run per learning rate from the same
+    start, the best validation score kept (ties: the earlier rate). Returns (model, schedule record)."""
+    if not cfg.lrs:
+        model = MiniLMQA(enc, len(answers))
+        wl_hist = train_dense(model, wl, cfg, seed, log, valid=valid)
+        return model, {"lr": cfg.lr, "epochs": cfg.epochs, "history": wl_hist}
+    runs, chosen = [], None
+    for lr in cfg.lrs:
+        torch.manual_seed(seed)
+        model = MiniLMQA(copy.deepcopy(enc), len(answers))
+        hist = train_dense(model, wl, cfg, seed, log, lr=lr, valid=valid)
+        best = max(hist, key=lambda h: (h[2], -h[3]))
+        runs.append({"lr": lr, "best_epoch": best[0], "valid_accuracy": best[2], "valid_loss": best[3],
+                     "history": hist})
+        if chosen is None or better((best[2], best[3]), (chosen[1]["valid_accuracy"], chosen[1]["valid_loss"])):
+            chosen = (model, runs[-1])
+        else:
+            del model
+    model, rec = chosen
+    log(f"  chosen on validation: lr {rec['lr']:g}, epoch {rec['best_epoch']} (validation accuracy "
+        f"{rec['valid_accuracy']:.3f})")
+    return model, {"lr": rec["lr"], "epoch": rec["best_epoch"], "valid_accuracy": rec["valid_accuracy"],
+                   "max_epochs": cfg.epochs, "patience": cfg.patience, "grid": runs}
+
+
+def split_training(questions, train=0):
+    """(training, validation) questions of a task's training file: the last 10% validate (MemN2N's
+    validation split, never trained on) and the first `train` of the rest train (0: all of them)."""
+    n_train = len(questions) - int(round(len(questions) * 0.1))
+    head = questions[:n_train]
+    return (head[:train] if train else head), questions[n_train:]
 
 
 def run_task(task, cfg, seed, babi_dir, out, command, log=print, model_dir=None):
@@ -175,27 +292,31 @@ def run_task(task, cfg, seed, babi_dir, out, command, log=print, model_dir=None)
     babi_dir = babi_dir or babi.default_babi_dir()
     tr_path, te_path = babi.task_file(babi_dir, task, "train"), babi.task_file(babi_dir, task, "test")
     train_q, test_q = babi.read_questions(tr_path), babi.read_questions(te_path)
-    n_train = len(train_q) - int(round(len(train_q) * 0.1))  # the last 10% are MemN2N's validation split
-    train_q = train_q[:n_train]
-    if cfg.train:
-        train_q = train_q[:cfg.train]
+    if cfg.test:
+        test_q = test_q[:cfg.test]
+    train_q, valid_q = split_training(train_q, cfg.train)
     answers = {a: i for i, a in enumerate(sorted({q.answer for q in train_q}))}
     model_dir = model_dir or default_model_dir()
     enc, tok, _ = load_encoder(model_dir)
+    if not cfg.max_tokens:
+        cfg = dataclasses.replace(cfg, max_tokens=choose_max_tokens(tok, train_q))
     train = QAData(train_q, tok, answers, cfg.max_tokens)
     test = QAData(test_q, tok, answers, cfg.max_tokens)
-    model = MiniLMQA(enc, len(answers))
+    valid = QAData(valid_q, tok, answers, cfg.max_tokens)
     wl = QAWorkload(train, cfg.batch_size, enc.num_layers, enc.num_heads)
-    log(f"MiniLM on bAbI task {task}: {len(train)} train, {len(test)} test questions, {len(answers)} answers; "
-        f"at most {cfg.max_tokens} tokens (mean {sum(test.tokens) / len(test):.1f} test), every supporting "
-        f"fact kept for {100 * test.support_kept:.1f}% of the test questions")
+    log(f"MiniLM on bAbI task {task} ({cfg.recipe} recipe): {len(train)} train, {len(valid)} validation, "
+        f"{len(test)} test questions, {len(answers)} answers; at most {cfg.max_tokens} tokens (mean "
+        f"{sum(test.tokens) / len(test):.1f} test), every supporting fact kept for {100 * test.support_kept:.1f}% "
+        f"of the test questions")
     t0 = time.time()
-    train_dense(model, wl, cfg, seed, log)
+    model, schedule = fine_tune(enc, answers, wl, cfg, seed, log,
+                                valid.batches() if cfg.recipe == "full" else None)
     dense_seconds = time.time() - t0
     test_b = test.batches()
     calib_b = train.batches()[: max(cfg.calib // 64, 1)]
     dense = evaluate(wl, model, test_b).accuracy
-    log(f"  dense test accuracy {dense:.4f} ({dense_seconds:.0f}s)")
+    dense_valid = evaluate(wl, model, valid.batches()).accuracy
+    log(f"  dense test accuracy {dense:.4f}, validation {dense_valid:.4f} ({dense_seconds:.0f}s)")
     quant = {}
     for b in cfg.eval_bits:
         qs, _, _ = calibrate(wl, model, calib_b, (b, b, b))
@@ -232,7 +353,7 @@ def run_task(task, cfg, seed, babi_dir, out, command, log=print, model_dir=None)
                    "pruned": p.accuracy, "eval_inputs": len(test),
                    "by_bits": {str(b): {"quantized": quant[b], "pruned": pruned[b].accuracy,
                                         "pruning_rate": pruned[b].pruning_rate} for b in cfg.eval_bits},
-                   "note": "test accuracy on the task's 1000 test questions. dense: fine-tuned float model; "
+                   "note": f"test accuracy on the task's first {len(test)} test questions. dense: fine-tuned float model; "
                            "quantized: the same weights, integer Q/K/V, no pruning; pruned: weights and "
                            "thresholds trained together, integer Q/K/V, the integer comparator"},
         "weights": {"package": f"{PACKAGE}=={PACKAGE_VERSION}", "file": "model.safetensors", "sha256": WEIGHTS_SHA256},
@@ -240,7 +361,8 @@ def run_task(task, cfg, seed, babi_dir, out, command, log=print, model_dir=None)
             command, seed, workload=f"minilm babi {task}", **{"lambda": cfg.prune.lam},
             eval_pruning_rate=p.pruning_rate, eval_pruning_rate_per_layer=p.layer_rates,
             max_tokens=cfg.max_tokens, train_questions=len(train), epochs=cfg.epochs, batch_size=cfg.batch_size,
-            lr=cfg.lr, prune_epochs=cfg.prune.epochs, prune_lr_weights=cfg.prune.lr_weights,
+            lr=schedule["lr"], recipe=cfg.recipe, schedule=schedule, dense_valid=dense_valid,
+            prune_epochs=cfg.prune.epochs, prune_lr_weights=cfg.prune.lr_weights,
             empty_weight=cfg.prune.empty_weight,
             temperature=[cfg.prune.t_start, cfg.prune.t_end, "x sigma", sigma],
             support_kept_test=test.support_kept, threshold_history=history,
@@ -260,8 +382,101 @@ def run_task(task, cfg, seed, babi_dir, out, command, log=print, model_dir=None)
         "layer_pruning_rates": p.layer_rates, "empty_rows": p.empty_rows, "lambda": cfg.prune.lam,
         "thresholds": [float(x) for x in th.as_array()[:, 0]], "seconds": round(total_seconds, 1),
         "dense_seconds": round(dense_seconds, 1), "prune_seconds": round(prune_seconds, 1),
-        "support_kept": test.support_kept,
+        "support_kept": test.support_kept, "recipe": cfg.recipe, "max_tokens": cfg.max_tokens,
+        "train_questions": len(train), "dense_valid": dense_valid, "schedule": schedule, "where": where,
     }
+
+
+def accuracy_report(rows, workloads, manifest, command):
+    """Markdown: per task, the full recipe's dense test accuracy (rows: run_task's results) beside
+    MemN2N's (workloads: traces/data/workloads.json) and the bundled quick fine-tune's (manifest:
+    traces/data/MANIFEST.json), with the schedule chosen on validation."""
+    memn2n = {w["key"]: w["dense_accuracy"] for w in workloads["workloads"] if w["key"].startswith("memn2n/")}
+    quick = {e["file"]: e["metric"]["dense"] for e in manifest["traces"] if e["file"].startswith("minilm-babi-qa")}
+    rows = sorted(rows, key=lambda r: r["task"])
+    pct = lambda x: "" if x is None else f"{100 * x:.1f}"
+    at8 = lambda d: d.get("8", d.get(8))  # JSON lines key widths as strings
+    out = ["# MiniLM fine-tuned on bAbI: the full recipe against MemN2N", "",
+           f"<!-- Generated by `{command}`; do not edit by hand. -->", "",
+           "all-MiniLM-L6-v2 fine-tuned on each bAbI task's whole training split (900 questions; the last 100 "
+           "of the training file validate and are never trained on), the learning rate chosen from a grid and "
+           "the epoch by early stopping, both on validation, the input long enough to keep every supporting "
+           "fact (`python3 -m lrpsim_workloads.minilm_qa --recipe full`, issue 26). Test accuracy on the task's "
+           "1000 test questions, in percent. *quick*: the bundled trace's model (traces/data, the first 384 "
+           "questions, 6 epochs, 64 tokens, what two shared CI cores afford). *MemN2N*: the suite's dense "
+           "model (traces/data/WORKLOADS.md). *pruned*: weights and thresholds trained together at lambda "
+           "0.2, integer Q/K/V at 8 bits, the integer comparator.", "",
+           "| task | MemN2N | MiniLM quick | MiniLM full | full - MemN2N (pts) | validation | lr, epoch (from 1) | max tokens | "
+           "pruned 8-bit | pruning | training |",
+           "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
+    for r in rows:
+        t = r["task"]
+        m, q = memn2n.get(f"memn2n/babi-qa{t}"), quick.get(f"minilm-babi-qa{t}.npz")
+        s = r["schedule"]
+        diff = "" if m is None else f"{100 * (r['dense'] - m):+.1f}"
+        out.append(f"| {t} {r['name']} | {pct(m)} | {pct(q)} | {pct(r['dense'])} | {diff} | {pct(r['dense_valid'])} | "
+                   f"{s['lr']:g}, {'' if s.get('epoch') is None else s['epoch'] + 1} | {r['max_tokens']} | {pct(at8(r['pruned']))} | "
+                   f"{pct(at8(r['pruning_rate']))} | "
+                   f"{r['seconds'] / 60:.0f} min |")
+    missing = [t for t in range(1, 21) if t not in {r["task"] for r in rows}]
+    if missing:
+        out += ["", f"Not trained yet with the full recipe: tasks {', '.join(map(str, missing))} "
+                    "(`results/minilm-babi/regen.sh N...`; hours on one CPU core, minutes on a GPU)."]
+    grid = rows[0]["schedule"].get("grid") if rows else None
+    if grid:
+        out += ["", "Schedule search, per task and learning rate: the best validation accuracy and its epoch "
+                    "(counted from 1; early stopping after "
+                f"{rows[0]['schedule']['patience']} epochs without a better one, at most "
+                f"{rows[0]['schedule']['max_epochs']}).", "",
+                "| task | " + " | ".join(f"lr {g['lr']:g}" for g in grid) + " |",
+                "|---|" + "---:|" * len(grid)]
+        for r in rows:
+            cells = [f"{pct(g['valid_accuracy'])} (epoch {g['best_epoch'] + 1} of {len(g['history'])})"
+                     for g in r["schedule"]["grid"]]
+            out.append(f"| {r['task']} | " + " | ".join(cells) + " |")
+    where = {r.get("where") for r in rows} - {None}
+    out += ["", f"Trained on {sorted(where)[0] if where else 'CPU, one torch thread'}; the trained weights are "
+                "not committed."]
+    return "\n".join(out) + "\n"
+
+
+def write_report(argv):
+    """python3 -m lrpsim_workloads.minilm_qa report REPORT.jsonl OUT.md: accuracy_report of the JSON lines
+    (the last line of each task wins), written atomically."""
+    import argparse
+    import json
+    import sys
+    p = argparse.ArgumentParser(prog="python3 -m lrpsim_workloads.minilm_qa report")
+    p.add_argument("report")
+    p.add_argument("out")
+    p.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", "..", "data"),
+                   help="the bundled traces' folder (workloads.json, MANIFEST.json)")
+    a = p.parse_args(argv)
+    rows = {}
+    try:
+        with open(a.report, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if line.strip():
+                    try:
+                        r = json.loads(line)
+                        rows[r["task"]] = r
+                    except (ValueError, KeyError, TypeError) as e:
+                        raise ValueError(f"{a.report}:{n}: expected a JSON object of run_task's results "
+                                         f"with a task ({e})") from None
+        with open(os.path.join(a.data, "workloads.json"), encoding="utf-8") as f:
+            workloads = json.load(f)
+        with open(os.path.join(a.data, "MANIFEST.json"), encoding="utf-8") as f:
+            manifest = json.load(f)
+    except (OSError, ValueError, KeyError) as e:
+        print(f"lrpsim_workloads.minilm_qa report: {e}", file=sys.stderr)
+        return 1
+    text = accuracy_report(list(rows.values()), workloads, manifest,
+                           "python3 -m lrpsim_workloads.minilm_qa report " + " ".join(argv))
+    tmp = a.out + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, a.out)
+    return 0
 
 
 def main(argv=None):
@@ -271,6 +486,8 @@ def main(argv=None):
     import shlex
     import sys
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["report"]:
+        return write_report(argv[1:])
     p = argparse.ArgumentParser(prog="python3 -m lrpsim_workloads.minilm_qa",
                                 description="Fine-tune all-MiniLM-L6-v2 on bAbI tasks with learned thresholds "
                                             "and write minilm-babi-qaN.npz traces.")
@@ -280,8 +497,14 @@ def main(argv=None):
     p.add_argument("--babi-dir")
     p.add_argument("--epochs", type=int, help="dense fine-tuning epochs (default 6)")
     p.add_argument("--train", type=int, help="training questions (default 384; 0: all 900)")
-    p.add_argument("--max-tokens", type=int, help="word pieces per input (default 64)")
+    p.add_argument("--max-tokens", type=int, help="word pieces per input (default 64; full recipe: the "
+                                                  "smallest of 64, 128, 256, 512 keeping the supporting facts)")
     p.add_argument("--lambda", dest="lam", type=float, help="regularizer weight (default 0.2)")
+    p.add_argument("--recipe", choices=["quick", "full"], default="quick",
+                   help="quick (default): the first 384 questions, 6 epochs, 64 tokens, lr 2e-4 (CI's budget); "
+                        "full: the whole training split, learning rate and epoch chosen on validation, max "
+                        "tokens sized to keep the supporting facts (hours on one CPU core)")
+    p.add_argument("--lr", type=float, nargs="+", help="learning rate (several: a grid chosen on validation)")
     p.add_argument("--report", help="append the results as JSON lines here")
     a = p.parse_args(argv)
     if not os.path.isdir(a.out):
@@ -293,7 +516,12 @@ def main(argv=None):
             return 1
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
-    cfg = QAConfig()
+    cfg = QAConfig() if a.recipe == "quick" else full_recipe(QAConfig())
+    if a.lr:
+        if len(a.lr) == 1 and a.recipe == "quick":
+            cfg.lr = a.lr[0]
+        else:
+            cfg.lrs = tuple(a.lr)
     if a.epochs:
         cfg.epochs = a.epochs
     if a.train is not None:

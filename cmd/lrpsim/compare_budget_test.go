@@ -84,6 +84,19 @@ func TestCompareBudget(t *testing.T) {
 	if b, err := os.ReadFile(svg); err != nil || !strings.Contains(string(b), "frontier") {
 		t.Errorf("%s: %v", svg, err)
 	}
+	// --workloads keeps one family: the fixture's workload by its prefix, and an error naming a
+	// prefix that no workload has, with nothing written
+	if _, err := lrpsim(t, "plot", "frontier", "--frontier", pts, "--workloads", "memn2n-", "--out", svg); err != nil {
+		t.Errorf("--workloads memn2n-: %v", err)
+	}
+	svg2 := filepath.Join(dir, "g.svg")
+	if _, err := lrpsim(t, "plot", "frontier", "--frontier", pts, "--workloads", "minilm-", "--out", svg2); err == nil ||
+		!strings.Contains(err.Error(), `--workloads "minilm-": no workload of --frontier`) {
+		t.Errorf("--workloads minilm-: got %v, want an error naming the prefix", err)
+	}
+	if _, err := os.Stat(svg2); err == nil {
+		t.Errorf("%s written after an error", svg2)
+	}
 	// the same inputs give the same bytes (the bootstrap is seeded)
 	md2 := filepath.Join(dir, "b2.md")
 	if _, err := lrpsim(t, append(args[:len(args)-1], md2)...); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +16,7 @@ type frontierFlags struct {
 	dir     string
 	y       string
 	family  string
+	prefix  string
 	budgets []string
 }
 
@@ -28,7 +30,8 @@ func newPlotFrontierCmd() *cobra.Command {
 (DIR/WORKLOAD.json, schema lrpsim-frontier/1) and draws, per design, the geometric mean over the
 workloads of --y (speedup, or onchip: the on-chip energy reduction) at each knob value against the
 mean test metric loss over the workloads, one curve per design; the points on the frontier of all
-designs (none both less lossy and faster) ringed and joined; each --budget a vertical line.`,
+designs (none both less lossy and faster) ringed and joined; each --budget a vertical line. The
+loss axis is logarithmic beyond 0.1%; --workloads keeps one family (a name prefix).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkOuts(f.out); err != nil {
@@ -42,6 +45,9 @@ designs (none both less lossy and faster) ringed and joined; each --budget a ver
 			if err != nil {
 				return fmt.Errorf("--frontier: %w", err)
 			}
+			if files, err = workloadsWith(files, f.prefix, f.dir); err != nil {
+				return err
+			}
 			fig, err := figures.Frontier(files, f.y, f.family, budgets)
 			if err != nil {
 				return err
@@ -54,6 +60,25 @@ designs (none both less lossy and faster) ringed and joined; each --budget a ver
 	fl.StringVar(&f.dir, "frontier", "results/frontier", "folder of simulated operating points (WORKLOAD.json, from lrpsim compare --budget --points-out)")
 	fl.StringVar(&f.y, "y", "speedup", "what to draw against the loss: speedup or onchip (on-chip energy reduction)")
 	fl.StringVar(&f.family, "family", "MemN2N / bAbI", "the workload family, for the title")
+	fl.StringVar(&f.prefix, "workloads", "", "only the workloads whose name starts with this, e.g. memn2n- (one family a figure; default: all)")
 	fl.StringArrayVar(&f.budgets, "budget", nil, "draw this metric-loss budget as a vertical line, e.g. 0.2% (repeatable)")
 	return cmd
+}
+
+// workloadsWith keeps the files whose workload starts with prefix (all when it is empty); an
+// error naming the folder and the prefix when none does.
+func workloadsWith(files []compare.FrontierFile, prefix, dir string) ([]compare.FrontierFile, error) {
+	if prefix == "" {
+		return files, nil
+	}
+	var out []compare.FrontierFile
+	for _, f := range files {
+		if strings.HasPrefix(f.Workload, prefix) {
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--workloads %q: no workload of --frontier %s starts with it", prefix, dir)
+	}
+	return out, nil
 }

@@ -1,11 +1,14 @@
 package figures
 
 import (
+	"cmp"
 	"fmt"
 	"image/color"
 	"math"
 	"slices"
+	"strconv"
 
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -118,8 +121,12 @@ func Frontier(files []compare.FrontierFile, y, family string, budgets []float64)
 	if y == "onchip" {
 		ylabel = "on-chip energy reduction over dense (x, geomean)"
 	}
-	p := newPlot(fmt.Sprintf("%s: operating points of each design (%d workloads)", family, len(files)),
-		"test metric loss (% of the metric, mean over workloads)", ylabel)
+	workloads := "workloads"
+	if len(files) == 1 {
+		workloads = "workload"
+	}
+	p := newPlot(fmt.Sprintf("%s: operating points of each design (%d %s)", family, len(files), workloads),
+		"mean test metric loss (%, log scale)", ylabel)
 	leg := newLegend()
 	xmin, xmax, ymin, ymax := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 	for i, d := range designs {
@@ -164,12 +171,69 @@ func Frontier(files []compare.FrontierFile, y, family string, budgets []float64)
 	}
 	ymin, ymax = addUnity(p, leg, "speedup", ymin, ymax)
 	setYRange(p, ymin, ymax)
-	pad := 0.05 * (xmax - xmin)
+	scale := lossScale{linear: 0.1}
+	lo, hi := scale.f(xmin), scale.f(xmax)
+	pad := 0.04 * (hi - lo)
 	if pad == 0 {
 		pad = 0.1
 	}
-	p.X.Min, p.X.Max = xmin-pad, xmax+pad
+	p.X.Min, p.X.Max = scale.inverse(lo-pad), scale.inverse(hi+pad)
+	p.X.Scale, p.X.Tick.Marker = scale, lossTicks{scale}
 	return Figure{Plot: p, Legend: leg, Width: 8 * vg.Inch, Height: 4.8 * vg.Inch}, nil
+}
+
+// lossScale is the frontier's loss axis: close to linear below `linear` (in percent) and
+// logarithmic above, sign(x)·ln(1 + |x|/linear), so that the careful designs' points, which crowd
+// near zero loss, spread out while a 4% point still fits, and a loss below zero (a pruned model
+// that beats the dense one) stays on the axis.
+type lossScale struct{ linear float64 }
+
+func (s lossScale) f(x float64) float64 { return math.Copysign(math.Log1p(math.Abs(x)/s.linear), x) }
+
+func (s lossScale) inverse(y float64) float64 {
+	return math.Copysign(s.linear*math.Expm1(math.Abs(y)), y)
+}
+
+// Normalize implements plot.Normalizer.
+func (s lossScale) Normalize(min, max, x float64) float64 {
+	a, b := s.f(min), s.f(max)
+	return (s.f(x) - a) / (b - a)
+}
+
+// lossTicks marks the loss axis at 0 and at 1-2-5 steps of either sign. Labels go first to 0, then
+// to the powers of ten, then to the 2s and 5s, each where it lies far enough along the scaled axis
+// from every label placed before; the others are minor ticks.
+type lossTicks struct{ scale lossScale }
+
+// Ticks implements plot.Ticker.
+func (t lossTicks) Ticks(min, max float64) []plot.Tick {
+	ranked := []float64{0} // in the order labels are given
+	for _, m := range []float64{1, 2, 5} {
+		for e := -2; e <= 3; e++ { // from 0.01%: finer steps crowd the axis around zero
+			v := m * math.Pow10(e)
+			ranked = append(ranked, v, -v)
+		}
+	}
+	var ticks []plot.Tick
+	var placed []float64
+	for _, v := range ranked {
+		if v < min || v > max {
+			continue
+		}
+		at, label := t.scale.Normalize(min, max, v), strconv.FormatFloat(v, 'g', -1, 64)
+		for _, q := range placed {
+			if math.Abs(at-q) < 0.08 {
+				label = ""
+				break
+			}
+		}
+		if label != "" {
+			placed = append(placed, at)
+		}
+		ticks = append(ticks, plot.Tick{Value: v, Label: label})
+	}
+	slices.SortFunc(ticks, func(a, b plot.Tick) int { return cmp.Compare(a.Value, b.Value) })
+	return ticks
 }
 
 func budgetList(budgets []float64) string {

@@ -1,6 +1,8 @@
 package figures
 
 import (
+	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,5 +54,56 @@ func TestFrontierFigure(t *testing.T) {
 		if _, err := Frontier(c.files, c.y, "fam", nil); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("error %v, want one naming %q", err, c.want)
 		}
+	}
+}
+
+func TestLossScale(t *testing.T) {
+	s := lossScale{linear: 0.1}
+	if got := s.Normalize(-1, 4, -1); got != 0 {
+		t.Errorf("Normalize(min) = %g, want 0", got)
+	}
+	if got := s.Normalize(-1, 4, 4); got != 1 {
+		t.Errorf("Normalize(max) = %g, want 1", got)
+	}
+	prev := math.Inf(-1)
+	for _, x := range []float64{-1, -0.2, -0.01, 0, 0.01, 0.05, 0.2, 0.5, 1, 2, 4} {
+		n := s.Normalize(-1, 4, x)
+		if !(n > prev) {
+			t.Errorf("Normalize(%g) = %g, not above the value before (%g): expected a monotone scale", x, n, prev)
+		}
+		prev = n
+		if back := s.inverse(s.f(x)); math.Abs(back-x) > 1e-12 {
+			t.Errorf("inverse(f(%g)) = %g", x, back)
+		}
+	}
+	// Near zero the scale spreads the points: 0 to 0.1% takes more of the axis than 2% to 4%,
+	// which a linear axis would make twenty times narrower.
+	if near, far := s.Normalize(0, 4, 0.1), s.Normalize(0, 4, 4)-s.Normalize(0, 4, 2); near <= far {
+		t.Errorf("0-0.1%% spans %g of the axis, 2-4%% %g: expected the low losses spread out", near, far)
+	}
+}
+
+func TestLossTicks(t *testing.T) {
+	ticks := lossTicks{lossScale{linear: 0.1}}.Ticks(-0.05, 4.2)
+	labels := map[string]bool{}
+	var values []float64
+	for _, tk := range ticks {
+		values = append(values, tk.Value)
+		if tk.Label != "" {
+			labels[tk.Label] = true
+		}
+	}
+	// The budgets 0.2, 0.5, 1 and 2% are labelled; 0.01 is a tick too close to 0 to carry a label,
+	// and nothing finer is ticked.
+	for _, want := range []string{"0", "0.2", "0.5", "1", "2"} {
+		if !labels[want] {
+			t.Errorf("no label %q among %v", want, labels)
+		}
+	}
+	if labels["0.01"] || !slices.Contains(values, 0.01) || slices.Contains(values, 0.005) {
+		t.Errorf("ticks %v, labels %v: expected 0.01 ticked without a label and nothing finer", values, labels)
+	}
+	if slices.Contains(values, 5.0) || slices.Contains(values, -0.1) {
+		t.Errorf("ticks %v outside [-0.05, 4.2]", values)
 	}
 }

@@ -1,30 +1,31 @@
 #!/usr/bin/env bash
-# Designs at equal accuracy on MemN2N / bAbI (issue 26; README.md beside this script):
+# Designs at equal accuracy on MemN2N / bAbI and MiniLM / bAbI (issue 26; README.md beside this script):
 #
-#   results/frontier/regen.sh              the closed loop of tasks 1..20, then the simulation step
-#   results/frontier/regen.sh 1 2 3        the closed loop of those tasks, then the simulation step
-#   results/frontier/regen.sh --simulate   the simulation step alone (seconds; after a change to the
-#                                          simulator, its memory constants or the energy table)
+#   results/frontier/regen.sh                  the closed loop of MemN2N tasks 1..20, then the simulation step
+#   results/frontier/regen.sh 1 2 3            the closed loop of those MemN2N tasks, then the simulation step
+#   results/frontier/regen.sh --minilm 1 6 16  the closed loop of those MiniLM tasks, then the simulation step
+#   results/frontier/regen.sh --simulate       the simulation step alone (seconds; after a change to the
+#                                              simulator, its memory constants or the energy table)
 #
-# Closed loop (python, about 1.5 min a task on one core): for each task,
+# Closed loop (python, about 1.5 min a MemN2N task on one core): for each task,
 #   python3 -m lrpsim_workloads frontier --task N --config configs/leopard.yaml --config configs/policies/... \
 #     --out results/frontier/closed-loop/memn2n-babi-qaN.json --traces-out results/frontier/traces
 # sweeps each config's operating_points grid on the validation and the test split, and writes
-# LeOPArd's trace per lambda (results/frontier/traces/memn2n-babi-qaN-lamL.npz).
+# LeOPArd's trace per lambda (results/frontier/traces/memn2n-babi-qaN-lamL.npz). A MiniLM task
+# (the full recipe's model of results/minilm-babi, made again from its report.jsonl line; about
+# 30 min a task at 64 word pieces on one core) runs
+#   python3 -m lrpsim_workloads.minilm_qa frontier --task N --report results/minilm-babi/report.jsonl \
+#     --config ... --out results/frontier/closed-loop/minilm-babi-qaN.json --traces-out results/frontier/traces
+# which also writes the dense model's trace (results/frontier/traces/minilm-babi-qaN-dense.npz).
 # Simulation step (Go): lrpsim compare --budget over the closed-loop folder, plain and iso-area:
 # budgets.md, budgets-iso-area.md, summary.md (which README.md quotes), the simulated points
-# (memn2n-babi-qaN.json, iso-area/), the figures (lrpsim plot frontier, speedup and on-chip energy);
-# then README.md's quote of summary.md and every file's provenance record.
+# (WORKLOAD.json, iso-area/), the figures per family (lrpsim plot frontier, speedup and on-chip
+# energy); then README.md's quote of summary.md and every file's provenance record.
 # Needs the python of ci/install-python.sh (.venv or $LRPSIM_PYTHON) and the bAbI data
 # (../shared/data/babi, or $LRPSIM_BABI_DIR) for the closed loop; Go for the rest.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-py=${LRPSIM_PYTHON:-}
-if [ -z "$py" ]; then
-  if [ -x .venv/bin/python ]; then py=.venv/bin/python; else py=/usr/bin/python3; fi
-fi
-export PYTHONPATH=traces/python${PYTHONPATH:+:$PYTHONPATH}
-export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+. ci/python-env.sh  # $py, PYTHONPATH, one thread
 out=results/frontier
 cfgs=(configs/leopard.yaml configs/policies/row-relative.yaml configs/policies/row-relative-spec.yaml
   configs/policies/sanger.yaml configs/policies/spatten.yaml)
@@ -32,17 +33,27 @@ budgets=(--budget 0.2% --budget 0.5% --budget 1% --budget 2%)
 
 simulate_only=0
 tasks=()
+minilm=()
+family=memn2n
 for a in "$@"; do
-  if [ "$a" = --simulate ]; then simulate_only=1; else tasks+=("$a"); fi
+  case $a in
+    --simulate) simulate_only=1 ;;
+    --minilm) family=minilm ;;
+    *) if [ $family = minilm ]; then minilm+=("$a"); else tasks+=("$a"); fi ;;
+  esac
 done
+cargs=()
+for c in "${cfgs[@]}"; do cargs+=(--config "$c"); done
 if [ $simulate_only = 0 ]; then
-  [ ${#tasks[@]} -gt 0 ] || tasks=($(seq 1 20))
-  cargs=()
-  for c in "${cfgs[@]}"; do cargs+=(--config "$c"); done
+  [ ${#tasks[@]} -gt 0 ] || [ ${#minilm[@]} -gt 0 ] || tasks=($(seq 1 20))
   mkdir -p "$out/closed-loop" "$out/traces"
   for t in "${tasks[@]}"; do
     "$py" -m lrpsim_workloads frontier --task "$t" "${cargs[@]}" \
       --out "$out/closed-loop/memn2n-babi-qa$t.json" --traces-out "$out/traces" --force
+  done
+  for t in "${minilm[@]}"; do
+    "$py" -m lrpsim_workloads.minilm_qa frontier --task "$t" --report results/minilm-babi/report.jsonl "${cargs[@]}" \
+      --out "$out/closed-loop/minilm-babi-qa$t.json" --traces-out "$out/traces" --force
   done
 fi
 
@@ -56,9 +67,18 @@ lrpsim compare "${ccfg[@]}" "${budgets[@]}" --frontier "$out/closed-loop" --poin
   --summary-out "$out/summary.md" --format md --out "$out/budgets.md"
 lrpsim compare "${ccfg[@]}" "${budgets[@]}" --frontier "$out/closed-loop" --points-out "$out/iso-area" --iso-area \
   --format md --out "$out/budgets-iso-area.md"
-lrpsim plot frontier --frontier "$out" "${budgets[@]}" --out "$out/frontier-memn2n.svg" --out "$out/frontier-memn2n.png"
-lrpsim plot frontier --frontier "$out" "${budgets[@]}" --y onchip --out "$out/frontier-memn2n-onchip.svg" \
-  --out "$out/frontier-memn2n-onchip.png"
+# One figure per family (speedup, and on-chip energy reduction) for each family with points.
+figures=()
+for fam in "memn2n:MemN2N / bAbI" "minilm-babi:MiniLM / bAbI"; do
+  key=${fam%%:*} title=${fam#*:}
+  compgen -G "$out/closed-loop/$key-*.json" >/dev/null || continue
+  name=frontier-${key%%-*}
+  lrpsim plot frontier --frontier "$out" --workloads "$key-" --family "$title" "${budgets[@]}" \
+    --out "$out/$name.svg" --out "$out/$name.png"
+  lrpsim plot frontier --frontier "$out" --workloads "$key-" --family "$title" "${budgets[@]}" --y onchip \
+    --out "$out/$name-onchip.svg" --out "$out/$name-onchip.png"
+  figures+=("$name.svg" "$name.png" "$name-onchip.svg" "$name-onchip.png")
+done
 # README.md quotes summary.md (TestREADMEFrontier keeps the two equal).
 go test ./cmd/lrpsim -run READMEFrontier -update >/dev/null
 
@@ -73,26 +93,42 @@ pyfrom=()
 for c in "${cfgs[@]:1}"; do pyfrom+=(--from "$c"); done
 for j in "$out"/closed-loop/*.json; do
   n=$(basename "$j" .json)
-  t=${n#memn2n-babi-qa}
-  tr=(--from "traces/data/$n.npz")
+  case $n in
+    memn2n-babi-qa*)
+      t=${n#memn2n-babi-qa}
+      dense=traces/data/$n-dense.npz
+      cmd="python3 -m lrpsim_workloads frontier --task $t"
+      regen="results/frontier/regen.sh $t"
+      inputs=(--from "traces/data/$n.npz") ;;
+    minilm-babi-qa*)
+      t=${n#minilm-babi-qa}
+      dense=$out/traces/$n-dense.npz
+      cmd="python3 -m lrpsim_workloads.minilm_qa frontier --task $t --report results/minilm-babi/report.jsonl"
+      regen="results/frontier/regen.sh --minilm $t"
+      inputs=(--from results/minilm-babi/report.jsonl) ;;
+    *) echo "results/frontier/regen.sh: $j: expected memn2n-babi-qaN.json or minilm-babi-qaN.json" >&2; exit 2 ;;
+  esac
+  tr=("${inputs[@]}")
   for f in "$out"/traces/"$n"-lam*.npz; do tr+=(--from "$f"); done
-  cmd="python3 -m lrpsim_workloads frontier --task $t"
   for c in "${cfgs[@]}"; do cmd+=" --config $c"; done
   cmd+=" --out $j --traces-out $out/traces --force"
-  lrpsim provenance record --no-model --out "$j" --command "$cmd" --regen "results/frontier/regen.sh $t" "${pyfrom[@]}" --from "traces/data/$n.npz"
-  for f in "$out"/traces/"$n"-lam*.npz; do
-    lrpsim provenance record --no-model --out "$f" --command "$cmd" --regen "results/frontier/regen.sh $t" "${pyfrom[@]}" --from "traces/data/$n.npz"
+  made=("$j" "$out"/traces/"$n"-lam*.npz)
+  case $n in minilm-*) made+=("$dense") ;; esac
+  for f in "${made[@]}"; do
+    lrpsim provenance record --no-model --out "$f" --command "$cmd" --regen "$regen" "${pyfrom[@]}" "${inputs[@]}"
   done
   for d in "$out" "$out/iso-area"; do
     lrpsim provenance record --out "$d/$n.json" --command "lrpsim compare --points-out $d (results/frontier/regen.sh)" \
-      --regen "results/frontier/regen.sh --simulate" "${from[@]}" --from "$j" "${tr[@]}" --from "traces/data/$n-dense.npz"
+      --regen "results/frontier/regen.sh --simulate" "${from[@]}" --from "$j" "${tr[@]}" --from "$dense"
   done
 done
 allpts=()
-for j in "$out"/closed-loop/*.json; do allpts+=(--from "$j" --from "traces/data/$(basename "$j" .json)-dense.npz"); done
+for j in "$out"/closed-loop/*.json; do
+  n=$(basename "$j" .json)
+  case $n in memn2n-*) allpts+=(--from "$j" --from "traces/data/$n-dense.npz") ;; *) allpts+=(--from "$j") ;; esac
+done
 for f in "$out"/traces/*.npz; do allpts+=(--from "$f"); done
-for f in budgets.md budgets-iso-area.md summary.md frontier-memn2n.svg frontier-memn2n.png frontier-memn2n-onchip.svg \
-  frontier-memn2n-onchip.png; do
+for f in budgets.md budgets-iso-area.md summary.md "${figures[@]}"; do
   lrpsim provenance record --out "$out/$f" --command "results/frontier/regen.sh --simulate" \
     --regen "results/frontier/regen.sh --simulate" "${from[@]}" "${allpts[@]}"
 done

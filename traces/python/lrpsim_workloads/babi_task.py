@@ -60,6 +60,9 @@ class MemN2NWorkload(Workload):
     def correct(self, logits, b):
         return int((logits.argmax(-1) == b[4]).sum())
 
+    def labels(self, b):
+        return b[4]
+
     def size(self, b):
         return int(b[4].shape[0])
 

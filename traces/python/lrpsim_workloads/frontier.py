@@ -73,25 +73,25 @@ def unpack(hexstr, n):
     return np.unpackbits(np.frombuffer(bytes.fromhex(hexstr), dtype=np.uint8))[:n].astype(bool)
 
 
-def dense_correct(model, batches):
-    """Per question, whether the float model (no pruning) answers right."""
+def correct_of(wl, model, batches, session=None):
+    """Per question, whether the model answers right (wl.labels), with `session` attached when given."""
     model.eval()
     out = []
     with torch.no_grad():
-        for b in batches:
-            out.append((model(*b[:4]).argmax(-1) == b[4]).numpy())
+        if session is None:
+            for b in batches:
+                out.append((wl.forward(model, b).argmax(-1) == wl.labels(b)).numpy())
+        else:
+            with attached(model, session, check_weights=False):
+                for b in batches:
+                    out.append((wl.forward(model, b).argmax(-1) == wl.labels(b)).numpy())
     return np.concatenate(out)
 
 
 def policy_correct(wl, model, quant, th, policy, params, p, batches):
     """(per-question correctness, pruning rate) of one rule inside the forward pass."""
     s = PolicySession(policy, params, quant=quant, bits_per_cycle=p, thresholds=th, empty_row=wl.empty_row)
-    model.eval()
-    out = []
-    with torch.no_grad(), attached(model, s, check_weights=False):
-        for b in batches:
-            out.append((wl.forward(model, b).argmax(-1) == b[4]).numpy())
-    return np.concatenate(out), s.pruning_rate()
+    return correct_of(wl, model, batches, s), s.pruning_rate()
 
 
 def split_entry(correct, rate=None):
@@ -150,8 +150,9 @@ def leopard_point(m, task_id, lam, init, sigma, train_b, batches, params, p, tra
     return point
 
 
-def frontier(task_id, configs, *, traces, trace_out, babi_dir=None, command="", log=print):
-    """The frontier's closed-loop document (SCHEMA) of one bAbI task over the configs' grids."""
+def read_grids(configs):
+    """Each config's (path, name, policy, params, bits per cycle, knob, values), its grid checked:
+    lambda for the leopard rule, a parameter of the rule for a training-free one, distinct names."""
     cfgs = []
     for c in configs:
         name, policy, params, p = read_config(c)
@@ -159,10 +160,19 @@ def frontier(task_id, configs, *, traces, trace_out, babi_dir=None, command="", 
         if (knob == "lambda") != (policy == "leopard"):
             raise ExportError(f"{c}: operating_points.knob {knob}: expected lambda for the leopard rule and a "
                               f"pruning key for a training-free one (policy {policy})")
+        if policy != "leopard" and knob.split(".", 1)[1] not in params:
+            raise ExportError(f"{c}: operating_points.knob {knob}: not a parameter of policy {policy} "
+                              f"(expected one of {', '.join(sorted(params))})")
         cfgs.append((c, name, policy, params, p, knob, values))
     names = [c[1] for c in cfgs]
     if len(set(names)) != len(names):
         raise ExportError(f"--config: config names {names}: expected distinct names")
+    return cfgs
+
+
+def frontier(task_id, configs, *, traces, trace_out, babi_dir=None, command="", log=print):
+    """The frontier's closed-loop document (SCHEMA) of one bAbI task over the configs' grids."""
+    cfgs = read_grids(configs)
     gen = trace_generator(trace_path(traces, task_id))
     m = rebuild(task_id, gen, babi_dir, log, learned=False)
     batches = {"validation": eval_batches(m.task.valid, m.task.memory_size),
@@ -171,35 +181,40 @@ def frontier(task_id, configs, *, traces, trace_out, babi_dir=None, command="", 
     _, init, sigma = calibrate(m.wl, m.dense, train_b, (m.cfg.bits,) * 3, quantile=m.cfg.prune.init_quantile)
     doc = {"schema": SCHEMA, "workload": f"memn2n-babi-qa{task_id}", "metric": "accuracy", "higher_is_better": True,
            "dense_trace": f"bundled:memn2n-babi-qa{task_id}-dense", "splits": splits(m.task),
-           "dense": {s: split_entry(dense_correct(m.dense, b)) for s, b in batches.items()}, "designs": []}
+           "dense": {s: split_entry(correct_of(m.wl, m.dense, b)) for s, b in batches.items()}, "designs": []}
     check_disjoint(doc)
-    for path, name, policy, params, p, knob, values in cfgs:
-        d = {"name": name, "policy": policy, "knob": knob, "config": path, "bits_per_cycle": p,
-             "model": "learned" if policy == "leopard" else "dense", "points": []}
-        for v in values:
-            if policy == "leopard":
-                pt = leopard_point(m, task_id, v, init, sigma, train_b, batches, params, p, traces,
-                                   trace_out, command)
-            else:
-                key = knob.split(".", 1)[1]
-                if key not in params:
-                    raise ExportError(f"{path}: operating_points.knob {knob}: not a parameter of policy {policy} "
-                                      f"(expected one of {', '.join(sorted(params))})")
-                pp = dict(params, **{key: v})
-                pt = {"value": v, "trace": doc["dense_trace"]}
-                for s, b in batches.items():
-                    c, rate = policy_correct(m.wl, m.dense, m.quant0, None, policy, pp, p, b)
-                    pt[s] = split_entry(c, rate)
-            log(f"  {name} {knob}={v:g}: validation {pt['validation']['metric']:.3f}, test "
-                f"{pt['test']['metric']:.3f} (pruned {pt['test']['pruning_rate']:.3f})")
-            d["points"].append(pt)
-        doc["designs"].append(d)
+    sweep(doc, cfgs, batches, log,
+          lambda v, params, p: leopard_point(m, task_id, v, init, sigma, train_b, batches, params, p, traces,
+                                             trace_out, command),
+          lambda policy, params, p, b: policy_correct(m.wl, m.dense, m.quant0, None, policy, params, p, b))
     doc["generator"] = {"command": command, "seed": int(gen["seed"]), "dense_seed": int(gen["dense_seed"]),
                         "date": datetime.date.today().isoformat(), "torch": torch.__version__,
                         "note": "dense: the float dense model (the reference of every loss); training-free "
                                 "rules on the dense model with its calibration, integer Q/K/V; leopard: "
                                 "weights and thresholds retrained per lambda (closed_loop.rebuild's recipe)"}
     return doc
+
+
+def sweep(doc, cfgs, batches, log, leopard, training_free):
+    """Each config's design with its points, appended to doc["designs"]: leopard(value, params, p)
+    makes a LeOPArd point (its own model and trace); training_free(policy, params, p, batches) gives
+    a rule's (per-question correctness, pruning rate) on a split with the knob set in params, the
+    point replaying doc's dense trace."""
+    for path, name, policy, params, p, knob, values in cfgs:
+        d = {"name": name, "policy": policy, "knob": knob, "config": path, "bits_per_cycle": p,
+             "model": "learned" if policy == "leopard" else "dense", "points": []}
+        for v in values:
+            if policy == "leopard":
+                pt = leopard(v, params, p)
+            else:
+                pp = dict(params, **{knob.split(".", 1)[1]: v})
+                pt = {"value": v, "trace": doc["dense_trace"]}
+                for s, b in batches.items():
+                    pt[s] = split_entry(*training_free(policy, pp, p, b))
+            log(f"  {name} {knob}={v:g}: validation {pt['validation']['metric']:.3f}, test "
+                f"{pt['test']['metric']:.3f} (pruned {pt['test']['pruning_rate']:.3f})")
+            d["points"].append(pt)
+        doc["designs"].append(d)
 
 
 def check_disjoint(doc):

@@ -34,6 +34,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from lrpsim_export.errors import ExportError
 from lrpsim_export.attention import Session
 from lrpsim_export.models.minilm import (MiniLM, PACKAGE, PACKAGE_VERSION, WEIGHTS_SHA256, default_model_dir,
                                          load_encoder, pad_batch)
@@ -164,6 +165,9 @@ class QAWorkload(Workload):
     def correct(self, logits, b):
         return int((logits.argmax(-1) == b[3]).sum())
 
+    def labels(self, b):
+        return b[3]  # -1 for an answer never seen in training: always wrong
+
     def size(self, b):
         return int(b[3].shape[0])
 
@@ -206,12 +210,14 @@ def better(a, b):
     return b is None or a[0] > b[0] or (a[0] == b[0] and a[1] < b[1])
 
 
-def train_dense(model, wl, cfg, seed, log, lr=None, valid=None):
+def train_dense(model, wl, cfg, seed, log, lr=None, valid=None, stop_after=None):
     """AdamW over everything but the word embeddings, linear warm-up (10%) and linear decay over
     `cfg.epochs`. With `valid` batches: the validation score after each epoch, the best epoch's
     weights restored at the end, and a stop after `cfg.patience` epochs without a better one.
-    Returns the history, one (epoch, train loss, validation accuracy, validation loss) per epoch,
-    and the epoch whose weights were kept (None without `valid`)."""
+    `stop_after` ends the run after that epoch (counted from 0) with the schedule unchanged, so a
+    run chosen on validation is made again to its kept epoch. Returns the history, one (epoch,
+    train loss, validation accuracy, validation loss) per epoch, and the epoch whose weights were
+    kept (None without `valid`)."""
     lr = cfg.lr if lr is None else lr
     gen = torch.Generator().manual_seed(seed)
     model.encoder.emb_word_embeddings.weight.requires_grad_(False)
@@ -246,6 +252,8 @@ def train_dense(model, wl, cfg, seed, log, lr=None, valid=None):
                 since += 1
                 if cfg.patience and since >= cfg.patience:
                     break
+        if stop_after is not None and e >= stop_after:
+            break
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
@@ -286,10 +294,23 @@ def split_training(questions, train=0):
     return (head[:train] if train else head), questions[n_train:]
 
 
-def run_task(task, cfg, seed, babi_dir, out, command, log=print, model_dir=None):
-    """Fine-tune, learn thresholds, evaluate and write minilm-babi-qaN.npz; returns the result dict."""
-    torch.manual_seed(seed)
-    t_start = time.time()
+@dataclasses.dataclass
+class TaskData:
+    """A task's splits encoded for MiniLM, the pretrained encoder and the config (max_tokens set)."""
+    cfg: QAConfig
+    enc: object
+    answers: dict
+    train: QAData
+    valid: QAData
+    test: QAData
+    wl: QAWorkload
+    train_path: str
+    test_path: str
+
+
+def task_data(task, cfg, babi_dir=None, model_dir=None):
+    """The splits of a bAbI task as run_task uses them: the training file's last 10% validate, the
+    test file's first cfg.test (all) questions test; max_tokens chosen when cfg leaves it 0."""
     babi_dir = babi_dir or babi.default_babi_dir()
     tr_path, te_path = babi.task_file(babi_dir, task, "train"), babi.task_file(babi_dir, task, "test")
     train_q, test_q = babi.read_questions(tr_path), babi.read_questions(te_path)
@@ -297,14 +318,22 @@ def run_task(task, cfg, seed, babi_dir, out, command, log=print, model_dir=None)
         test_q = test_q[:cfg.test]
     train_q, valid_q = split_training(train_q, cfg.train)
     answers = {a: i for i, a in enumerate(sorted({q.answer for q in train_q}))}
-    model_dir = model_dir or default_model_dir()
-    enc, tok, _ = load_encoder(model_dir)
+    enc, tok, _ = load_encoder(model_dir or default_model_dir())
     if not cfg.max_tokens:
         cfg = dataclasses.replace(cfg, max_tokens=choose_max_tokens(tok, train_q))
     train = QAData(train_q, tok, answers, cfg.max_tokens)
-    test = QAData(test_q, tok, answers, cfg.max_tokens)
-    valid = QAData(valid_q, tok, answers, cfg.max_tokens)
-    wl = QAWorkload(train, cfg.batch_size, enc.num_layers, enc.num_heads)
+    return TaskData(cfg, enc, answers, train, QAData(valid_q, tok, answers, cfg.max_tokens),
+                    QAData(test_q, tok, answers, cfg.max_tokens),
+                    QAWorkload(train, cfg.batch_size, enc.num_layers, enc.num_heads), tr_path, te_path)
+
+
+def run_task(task, cfg, seed, babi_dir, out, command, log=print, model_dir=None):
+    """Fine-tune, learn thresholds, evaluate and write minilm-babi-qaN.npz; returns the result dict."""
+    torch.manual_seed(seed)
+    t_start = time.time()
+    d = task_data(task, cfg, babi_dir, model_dir)
+    cfg, enc, answers, train, valid, test, wl = d.cfg, d.enc, d.answers, d.train, d.valid, d.test, d.wl
+    te_path = d.test_path
     log(f"MiniLM on bAbI task {task} ({cfg.recipe} recipe): {len(train)} train, {len(valid)} validation, "
         f"{len(test)} test questions, {len(answers)} answers; at most {cfg.max_tokens} tokens (mean "
         f"{sum(test.tokens) / len(test):.1f} test), every supporting fact kept for {100 * test.support_kept:.1f}% "
@@ -388,12 +417,40 @@ def run_task(task, cfg, seed, babi_dir, out, command, log=print, model_dir=None)
     }
 
 
-def accuracy_report(rows, workloads, manifest, command):
+def bundled_recipe(entry):
+    """The recipe of a bundled MiniLM bAbI trace, from the command in its manifest entry."""
+    import shlex
+    argv = shlex.split(entry.get("command") or "")
+    for i, x in enumerate(argv):
+        if x == "--recipe" and i + 1 < len(argv):
+            return argv[i + 1]
+        if x.startswith("--recipe="):
+            return x.split("=", 1)[1]
+    return "quick"  # the option's default
+
+
+def quick_accuracies(folder):
+    """{trace file: dense test accuracy} of the quick fine-tunes' traces kept in folder
+    (results/minilm-babi/quick: the suite's MiniLM bAbI traces before the full recipe replaced them)."""
+    from lrpsim_export.tracefile import Trace
+    out = {}
+    for name in sorted(os.listdir(folder)):
+        if name.startswith("minilm-babi-qa") and name.endswith(".npz"):
+            with Trace(os.path.join(folder, name)) as t:
+                if (t.meta.get("generator") or {}).get("recipe", "quick") != "quick":
+                    raise ValueError(f"{os.path.join(folder, name)}: generator.recipe "
+                                     f"{t.meta['generator']['recipe']!r}: expected a quick fine-tune's trace")
+                out[name] = t.meta["metric"]["dense"]
+    return out
+
+
+def accuracy_report(rows, workloads, manifest, quick, command):
     """Markdown: per task, the full recipe's dense test accuracy (rows: run_task's results) beside
-    MemN2N's (workloads: traces/data/workloads.json) and the bundled quick fine-tune's (manifest:
-    traces/data/MANIFEST.json), with the schedule chosen on validation."""
+    MemN2N's (workloads: traces/data/workloads.json) and the quick fine-tune's (quick: {trace file:
+    accuracy}, quick_accuracies), with the recipe of the bundled trace (manifest:
+    traces/data/MANIFEST.json) and the schedule chosen on validation."""
     memn2n = {w["key"]: w["dense_accuracy"] for w in workloads["workloads"] if w["key"].startswith("memn2n/")}
-    quick = {e["file"]: e["metric"]["dense"] for e in manifest["traces"] if e["file"].startswith("minilm-babi-qa")}
+    bundled = {e["file"]: bundled_recipe(e) for e in manifest["traces"] if e["file"].startswith("minilm-babi-qa")}
     rows = sorted(rows, key=lambda r: r["task"])
     pct = lambda x: "" if x is None else f"{100 * x:.1f}"
     at8 = lambda d: d.get("8", d.get(8))  # JSON lines key widths as strings
@@ -403,37 +460,42 @@ def accuracy_report(rows, workloads, manifest, command):
            "of the training file validate and are never trained on), the learning rate chosen from a grid and "
            "the epoch by early stopping, both on validation, the input long enough to keep every supporting "
            "fact (`python3 -m lrpsim_workloads.minilm_qa --recipe full`, issue 26). Test accuracy on the task's "
-           "1000 test questions, in percent. *quick*: the bundled trace's model (traces/data, the first 384 "
-           "questions, 6 epochs, 64 tokens, what two shared CI cores afford). *MemN2N*: the suite's dense "
-           "model (traces/data/WORKLOADS.md). *pruned*: weights and thresholds trained together at lambda "
-           "0.2, integer Q/K/V at 8 bits, the integer comparator.", "",
+           "1000 test questions, in percent. *quick*: the quick recipe's model (the first 384 questions, 6 "
+           "epochs, 64 tokens, what two shared CI cores afford), whose traces the suite bundled before "
+           "(kept in results/minilm-babi/quick). *MemN2N*: the suite's dense model (traces/data/WORKLOADS.md). "
+           "*pruned*: weights and thresholds trained together at lambda 0.2, integer Q/K/V at 8 bits, the "
+           "integer comparator. *bundled*: the recipe of the suite's trace traces/data/minilm-babi-qaN.npz "
+           "(from its command in traces/data/MANIFEST.json).", "",
            "| task | MemN2N | MiniLM quick | MiniLM full | full - MemN2N (pts) | validation | lr, epoch (from 1) | max tokens | "
-           "pruned 8-bit | pruning | training |",
-           "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
+           "pruned 8-bit | pruning | training | bundled |",
+           "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|"]
     for r in rows:
         t = r["task"]
         m, q = memn2n.get(f"memn2n/babi-qa{t}"), quick.get(f"minilm-babi-qa{t}.npz")
+        b = bundled.get(f"minilm-babi-qa{t}.npz", "")
         s = r["schedule"]
         diff = "" if m is None else f"{100 * (r['dense'] - m):+.1f}"
         out.append(f"| {t} {r['name']} | {pct(m)} | {pct(q)} | {pct(r['dense'])} | {diff} | {pct(r['dense_valid'])} | "
                    f"{s['lr']:g}, {'' if s.get('epoch') is None else s['epoch'] + 1} | {r['max_tokens']} | {pct(at8(r['pruned']))} | "
                    f"{pct(at8(r['pruning_rate']))} | "
-                   f"{r['seconds'] / 60:.0f} min |")
+                   f"{r['seconds'] / 60:.0f} min | {b} |")
     missing = [t for t in range(1, 21) if t not in {r["task"] for r in rows}]
     if missing:
         out += ["", f"Not trained yet with the full recipe: tasks {', '.join(map(str, missing))} "
                     "(`results/minilm-babi/regen.sh N...`; hours on one CPU core, minutes on a GPU)."]
-    grid = rows[0]["schedule"].get("grid") if rows else None
-    if grid:
+    # the learning rates any task searched (a task trained with fewer, --lr, leaves the others blank)
+    lrs = sorted({g["lr"] for r in rows for g in r["schedule"].get("grid") or []})
+    if lrs:
         out += ["", "Schedule search, per task and learning rate: the best validation accuracy and its epoch "
                     "(counted from 1; early stopping after "
                 f"{rows[0]['schedule']['patience']} epochs without a better one, at most "
-                f"{rows[0]['schedule']['max_epochs']}).", "",
-                "| task | " + " | ".join(f"lr {g['lr']:g}" for g in grid) + " |",
-                "|---|" + "---:|" * len(grid)]
+                f"{rows[0]['schedule']['max_epochs']}); *not run*: a rate that task's training left out (`--lr`).", "",
+                "| task | " + " | ".join(f"lr {lr:g}" for lr in lrs) + " |",
+                "|---|" + "---:|" * len(lrs)]
         for r in rows:
+            by_lr = {g["lr"]: g for g in r["schedule"].get("grid") or []}
             cells = [f"{pct(g['valid_accuracy'])} (epoch {g['best_epoch'] + 1} of {len(g['history'])})"
-                     for g in r["schedule"]["grid"]]
+                     if g else "not run" for g in (by_lr.get(lr) for lr in lrs)]
             out.append(f"| {r['task']} | " + " | ".join(cells) + " |")
     where = {r.get("where") for r in rows} - {None}
     out += ["", f"Trained on {sorted(where)[0] if where else 'CPU, one torch thread'}; the trained weights are "
@@ -452,6 +514,9 @@ def write_report(argv):
     p.add_argument("out")
     p.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", "..", "data"),
                    help="the bundled traces' folder (workloads.json, MANIFEST.json)")
+    p.add_argument("--quick", default=os.path.join(os.path.dirname(__file__), "..", "..", "..", "results",
+                                                   "minilm-babi", "quick"),
+                   help="the quick fine-tunes' traces (default results/minilm-babi/quick)")
     a = p.parse_args(argv)
     rows = {}
     try:
@@ -468,10 +533,11 @@ def write_report(argv):
             workloads = json.load(f)
         with open(os.path.join(a.data, "MANIFEST.json"), encoding="utf-8") as f:
             manifest = json.load(f)
-    except (OSError, ValueError, KeyError) as e:
+        quick = quick_accuracies(a.quick)
+    except (OSError, ValueError, KeyError, ExportError) as e:
         print(f"lrpsim_workloads.minilm_qa report: {e}", file=sys.stderr)
         return 1
-    text = accuracy_report(list(rows.values()), workloads, manifest,
+    text = accuracy_report(list(rows.values()), workloads, manifest, quick,
                            "python3 -m lrpsim_workloads.minilm_qa report " + " ".join(argv))
     tmp = a.out + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
@@ -489,6 +555,9 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["report"]:
         return write_report(argv[1:])
+    if argv[:1] == ["frontier"]:
+        from .minilm_frontier import main as frontier_main
+        return frontier_main(argv[1:])
     p = argparse.ArgumentParser(prog="python3 -m lrpsim_workloads.minilm_qa",
                                 description="Fine-tune all-MiniLM-L6-v2 on bAbI tasks with learned thresholds "
                                             "and write minilm-babi-qaN.npz traces.")

@@ -86,7 +86,8 @@ class Workload:
     """What the pruning recipe needs from a model and its data.
 
     forward(model, batch) -> logits; loss(logits, batch) -> mean task loss; correct(logits, batch)
-    -> number of correct predictions; size(batch) -> inputs in it; train_batches(epoch, gen) ->
+    -> number of correct predictions; labels(batch) -> the right answer of each input (the frontier's
+    per-question correctness); size(batch) -> inputs in it; train_batches(epoch, gen) ->
     list of training batches of one epoch; after_step(model) after each optimizer step."""
 
     layers = 1
@@ -100,6 +101,9 @@ class Workload:
         raise NotImplementedError
 
     def correct(self, logits, batch):
+        raise NotImplementedError
+
+    def labels(self, batch):
         raise NotImplementedError
 
     def size(self, batch):

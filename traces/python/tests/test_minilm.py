@@ -260,6 +260,54 @@ def test_full_recipe_small_case(model_dir, babi_dir, tmp_path):
     with Trace(str(tmp_path / "minilm-babi-qa1.npz")) as t:
         assert t.meta["generator"]["recipe"] == "full" and t.meta["generator"]["lr"] == s["lr"]
         assert t.meta["metric"]["eval_inputs"] == 32
+    _frontier_small_case(r, model_dir, babi_dir, tmp_path)
+
+
+def _frontier_small_case(r, model_dir, babi_dir, tmp_path):
+    """The MiniLM frontier on the small case's report (r, run_task's results): it makes the chosen
+    dense model again (the same test answers), writes the dense trace and LeOPArd's, and measures
+    each grid point on the disjoint validation (the training file's last 100) and test (32) splits."""
+    import json
+    from lrpsim_export.tracefile import Trace
+    from lrpsim_workloads import frontier as fr
+    from lrpsim_workloads import minilm_frontier as mf
+    rep = tmp_path / "report.jsonl"
+    rep.write_text(json.dumps(r) + "\n")
+    cfgs = []
+    for name, text in {"leopard": "name: leopard\noperating_points: {knob: lambda, values: [0.2]}\n",
+                       "spatten": "name: spatten\npruning: {policy: spatten, msb_bits: 6, requant_threshold: 0.05, "
+                                  "keep_fraction: 0.2}\noperating_points: {knob: pruning.keep_fraction, "
+                                  "values: [0.1, 0.5]}\n"}.items():
+        p = tmp_path / f"{name}.yaml"
+        p.write_text(text)
+        cfgs.append(str(p))
+    traces = tmp_path / "fr"
+    doc = mf.frontier(1, cfgs, report=str(rep), traces_out=str(traces), babi_dir=babi_dir, test=32,
+                      model_dir=model_dir, log=lambda *_: None)
+    assert doc["schema"] == fr.SCHEMA and doc["workload"] == "minilm-babi-qa1" and doc["reproduced"]
+    assert doc["dense"]["test"]["metric"] == pytest.approx(r["dense"])
+    assert doc["dense"]["validation"]["metric"] == pytest.approx(r["dense_valid"])
+    assert doc["splits"]["validation"]["first"] == 900 and doc["splits"]["validation"]["count"] == 100
+    assert doc["splits"]["test"]["count"] == 32
+    fr.check_disjoint(doc)
+    for split, n in (("validation", 100), ("test", 32)):
+        e = doc["dense"][split]
+        assert e["questions"] == n and fr.unpack(e["correct"], n).mean() == pytest.approx(e["metric"])
+    lp, sp = doc["designs"][0]["points"], doc["designs"][1]["points"]
+    assert [p["value"] for p in lp] == [0.2] and [p["value"] for p in sp] == [0.1, 0.5]
+    assert sp[0]["test"]["pruning_rate"] > sp[1]["test"]["pruning_rate"]  # keeping fewer keys prunes more
+    assert all(p["trace"] == doc["dense_trace"] for p in sp)
+    with Trace(doc["dense_trace"]) as t:
+        assert t.meta["thresholds"] == "none" and t.meta["generator"]["recipe"] == "full"
+    with Trace(lp[0]["trace"]) as t:
+        assert t.meta["thresholds"] == "learned" and t.meta["generator"]["lam"] == 0.2
+        assert lp[0]["test"]["pruning_rate"] > 0
+    # A report whose dense accuracy this model does not reproduce stops the run, unless allowed.
+    bad = dict(r, dense=r["dense"] + 0.5)
+    rep.write_text(json.dumps(bad) + "\n")
+    with pytest.raises(mf.ExportError, match="expected the same model"):
+        mf.frontier(1, cfgs[1:], report=str(rep), traces_out=str(traces), babi_dir=babi_dir, test=32,
+                    model_dir=model_dir, log=lambda *_: None)
 
 
 def _row(task, dense, valid=0.97):
@@ -277,19 +325,54 @@ def test_accuracy_report(repo, tmp_path):
     from lrpsim_workloads import minilm_qa as mq
     data = os.path.join(repo, "traces", "data")
     rep = tmp_path / "r.jsonl"
-    rep.write_text(json.dumps(_row(1, 0.5)) + "\n" + json.dumps(_row(1, 0.99)) + "\n")  # the last line wins
+    one_rate = _row(2, 0.6)
+    one_rate["schedule"]["grid"] = one_rate["schedule"]["grid"][:1]  # trained with --lr 1e-4 alone
+    rep.write_text(json.dumps(_row(1, 0.5)) + "\n" + json.dumps(_row(1, 0.99)) + "\n"  # the last line wins
+                   + json.dumps(one_rate) + "\n")
     out = tmp_path / "a.md"
-    assert mq.main(["report", str(rep), str(out), "--data", data]) == 0
+    quick_dir = os.path.join(repo, "results", "minilm-babi", "quick")
+    assert mq.main(["report", str(rep), str(out), "--data", data, "--quick", quick_dir]) == 0
     text = out.read_text()
     memn2n = {w["key"]: w["dense_accuracy"] for w in json.load(open(os.path.join(data, "workloads.json")))["workloads"]}
-    quick = {e["file"]: e["metric"]["dense"] for e in json.load(open(os.path.join(data, "MANIFEST.json")))["traces"]}
-    m, q = memn2n["memn2n/babi-qa1"], quick["minilm-babi-qa1.npz"]
+    from lrpsim_export.tracefile import Trace
+    with Trace(os.path.join(quick_dir, "minilm-babi-qa1.npz")) as t:
+        q = t.meta["metric"]["dense"]
+    bundled = [e for e in json.load(open(os.path.join(data, "MANIFEST.json")))["traces"]
+               if e["file"] == "minilm-babi-qa1.npz"][0]
+    recipe = "full" if "--recipe full" in bundled["command"] else "quick"
+    m = memn2n["memn2n/babi-qa1"]
     assert (f"| 1 single-supporting-fact | {100 * m:.1f} | {100 * q:.1f} | 99.0 | {100 * (0.99 - m):+.1f} | 97.0 | "
-            "0.0001, 5 | 64 | 98.0 | 50.0 | 10 min |") in text
-    assert "Not trained yet with the full recipe: tasks 2, 3," in text and "| 1 | 97.0 (epoch 5 of 7) | 50.0 (epoch 2 of 4) |" in text
+            f"0.0001, 5 | 64 | 98.0 | 50.0 | 10 min | {recipe} |") in text
+    assert "Not trained yet with the full recipe: tasks 3, 4," in text and "| 1 | 97.0 (epoch 5 of 7) | 50.0 (epoch 2 of 4) |" in text
+    assert "| 2 | 97.0 (epoch 5 of 7) | not run |" in text
     rep.write_text("{not json\n")
-    assert mq.main(["report", str(rep), str(tmp_path / "b.md"), "--data", data]) == 1
+    assert mq.main(["report", str(rep), str(tmp_path / "b.md"), "--data", data, "--quick", quick_dir]) == 1
     assert not (tmp_path / "b.md").exists()
+
+
+def test_accuracy_report_refuses_a_full_trace_as_quick(repo, tmp_path, capsys):
+    """The quick column reads only quick fine-tunes' traces: a full-recipe trace in that folder is refused."""
+    import json
+    import shutil
+    from lrpsim_workloads import minilm_qa as mq
+    data = os.path.join(repo, "traces", "data")
+    shutil.copy(os.path.join(repo, "results", "minilm-babi", "traces", "minilm-babi-qa1.npz"), tmp_path)
+    rep = tmp_path / "r.jsonl"
+    rep.write_text(json.dumps(_row(1, 0.99)) + "\n")
+    assert mq.main(["report", str(rep), str(tmp_path / "a.md"), "--data", data, "--quick", str(tmp_path)]) == 1
+    assert "generator.recipe 'full': expected a quick fine-tune's trace" in capsys.readouterr().err
+    assert not (tmp_path / "a.md").exists()
+
+
+@pytest.mark.parametrize("command, want", [
+    ("python3 -m lrpsim_workloads.minilm_qa --tasks 1 --out x", "quick"),
+    ("python3 -m lrpsim_workloads.minilm_qa --recipe full --tasks 1 --out x", "full"),
+    ("python3 -m lrpsim_workloads.minilm_qa --recipe=full --tasks 1 --out x", "full"),
+    ("python3 -m lrpsim_workloads.minilm_qa --recipe quick --tasks 1 --out x", "quick"),
+])
+def test_bundled_recipe(command, want):
+    from lrpsim_workloads import minilm_qa as mq
+    assert mq.bundled_recipe({"command": command}) == want
 
 
 def test_lr_grid_needs_full_recipe(tmp_path, capsys):
@@ -297,3 +380,29 @@ def test_lr_grid_needs_full_recipe(tmp_path, capsys):
     assert mq.main(["--tasks", "1", "--out", str(tmp_path), "--lr", "1e-4", "3e-4"]) == 1
     assert "--lr 0.0001 0.0003: a grid of rates is chosen on the validation split" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("lines, want", [
+    ([], "no line for task 1"),
+    ([{"task": 1, "recipe": "quick", "schedule": {"lr": 2e-4, "epochs": 6}}], "expected the full recipe's line"),
+    ([{"task": 2, "recipe": "full", "schedule": {"lr": 1e-4, "epoch": 3}}], "no line for task 1"),
+])
+def test_frontier_report_row_refused(tmp_path, lines, want):
+    import json
+    from lrpsim_workloads import minilm_frontier as mf
+    rep = tmp_path / "r.jsonl"
+    rep.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    with pytest.raises(mf.ExportError, match=want):
+        mf.report_row(str(rep), 1)
+
+
+def test_frontier_report_row_last_wins(tmp_path):
+    import json
+    from lrpsim_workloads import minilm_frontier as mf
+    rep = tmp_path / "r.jsonl"
+    rows = [{"task": 1, "recipe": "full", "schedule": {"lr": lr, "epoch": 3}} for lr in (3e-4, 1e-4)]
+    rep.write_text("".join(json.dumps(x) + "\n" for x in rows) + "{broken\n")
+    with pytest.raises(mf.ExportError, match=r"r.jsonl:3: expected a JSON object per line"):
+        mf.report_row(str(rep), 1)
+    rep.write_text("".join(json.dumps(x) + "\n" for x in rows))
+    assert mf.report_row(str(rep), 1)["schedule"]["lr"] == 1e-4

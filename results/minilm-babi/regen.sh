@@ -9,17 +9,15 @@
 # split, the learning rate from a grid and the epoch by early stopping, both chosen on validation;
 # max tokens sized to keep the supporting facts), its results appended to report.jsonl (the last
 # line of a task wins) and its trace written to traces/ here; then accuracy.md, the table of dense
-# test accuracies beside MemN2N's and the bundled quick fine-tunes', and the provenance records.
+# test accuracies beside MemN2N's and the quick fine-tunes' (quick/: the traces the suite bundled
+# before these replaced them), and the provenance records.
+# The suite's bundled traces (traces/data/minilm-babi-qaN.npz) are copies of traces/ here:
+#   cp results/minilm-babi/traces/minilm-babi-qaN.npz traces/data/ && traces/regen.sh --manifest
 # Needs the python of ci/install-python.sh (.venv or $LRPSIM_PYTHON), with the all-MiniLM-L6-v2
 # weights, and the bAbI data (../shared/data/babi, or $LRPSIM_BABI_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-py=${LRPSIM_PYTHON:-}
-if [ -z "$py" ]; then
-  if [ -x .venv/bin/python ]; then py=.venv/bin/python; else py=/usr/bin/python3; fi
-fi
-export PYTHONPATH=traces/python${PYTHONPATH:+:$PYTHONPATH}
-export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+. ci/python-env.sh  # $py, PYTHONPATH, one thread
 out=results/minilm-babi
 
 tasks=()
@@ -48,7 +46,14 @@ for f in "$out/report.jsonl" "$out"/traces/*.npz; do
     --command "python3 -m lrpsim_workloads.minilm_qa --recipe full (results/minilm-babi/regen.sh, task by task)" \
     --from results/minilm-babi/regen.sh
 done
+# The quick fine-tunes' traces (quick/): made by the quick recipe, bundled in traces/data until the
+# full recipe's replaced them; each keeps its command in its meta.
+for f in "$out"/quick/*.npz; do
+  made_by=$("$py" -c 'import json, sys, numpy; z = numpy.load(sys.argv[1]); print(json.loads(z["meta"].tobytes())["generator"]["command"])' "$f")
+  "$tmp/lrpsim" provenance record --no-model --out "$f" --command "$made_by (the quick recipe; then traces/data)" \
+    --regen "python3 -m lrpsim_workloads.minilm_qa --tasks N --out DIR (the quick recipe, one task per process)"
+done
 "$tmp/lrpsim" provenance record --no-model --out "$out/accuracy.md" \
   --command "python3 -m lrpsim_workloads.minilm_qa report $out/report.jsonl $out/accuracy.md" \
   --regen "results/minilm-babi/regen.sh --report" --from "$out/report.jsonl" --from traces/data/workloads.json \
-  --from traces/data/MANIFEST.json
+  --from traces/data/MANIFEST.json $(for f in "$out"/quick/*.npz; do printf -- '--from %s ' "$f"; done)

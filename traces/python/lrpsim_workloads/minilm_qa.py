@@ -210,14 +210,12 @@ def better(a, b):
     return b is None or a[0] > b[0] or (a[0] == b[0] and a[1] < b[1])
 
 
-def train_dense(model, wl, cfg, seed, log, lr=None, valid=None, stop_after=None):
+def train_dense(model, wl, cfg, seed, log, lr=None, valid=None):
     """AdamW over everything but the word embeddings, linear warm-up (10%) and linear decay over
     `cfg.epochs`. With `valid` batches: the validation score after each epoch, the best epoch's
     weights restored at the end, and a stop after `cfg.patience` epochs without a better one.
-    `stop_after` ends the run after that epoch (counted from 0) with the schedule unchanged, so a
-    run chosen on validation is made again to its kept epoch. Returns the history, one (epoch,
-    train loss, validation accuracy, validation loss) per epoch, and the epoch whose weights were
-    kept (None without `valid`)."""
+    Returns the history, one (epoch, train loss, validation accuracy, validation loss) per epoch,
+    and the epoch whose weights were kept (None without `valid`)."""
     lr = cfg.lr if lr is None else lr
     gen = torch.Generator().manual_seed(seed)
     model.encoder.emb_word_embeddings.weight.requires_grad_(False)
@@ -252,8 +250,6 @@ def train_dense(model, wl, cfg, seed, log, lr=None, valid=None, stop_after=None)
                 since += 1
                 if cfg.patience and since >= cfg.patience:
                     break
-        if stop_after is not None and e >= stop_after:
-            break
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()

@@ -101,7 +101,7 @@ unless --format is given; --figure draws the per-design geometric means.`,
 	fl.StringSliceVar(&f.figures, "figure", nil, "also draw the per-design figure to this .png or .svg file (repeatable)")
 	fl.StringVar(&f.closedLoop, "closed-loop", defaultClosedLoop, "folder of the exporter's closed-loop results (WORKLOAD.json); a workload without a file has the metric n/a, and a folder given that does not exist is an error")
 	fl.BoolVar(&f.isoArea, "iso-area", false, "size each design's units to the first design's area")
-	fl.StringArrayVar(&f.budgets, "budget", nil, "compare the designs at equal accuracy: per workload the fastest operating point whose validation metric loss is within this budget, a percentage in the metric's unit such as 0.2% (repeatable; reads --frontier)")
+	fl.StringArrayVar(&f.budgets, "budget", nil, "compare the designs at equal metric loss: per workload the fastest operating point whose validation metric loss is within this budget, a percentage in the metric's unit such as 0.2% (repeatable; reads --frontier)")
 	fl.StringVar(&f.frontier, "frontier", defaultFrontier, "with --budget: folder of the closed-loop operating points (WORKLOAD.json, schema lrpsim-frontier-closed-loop/1)")
 	fl.StringVar(&f.pointsOut, "points-out", "", "with --budget: also write every simulated operating point to this folder (WORKLOAD.json, schema lrpsim-frontier/1)")
 	fl.StringVar(&f.summaryOut, "summary-out", "", "with --budget: also write the designs ranked per budget and the first design at the paper's 0.2% (Markdown, which README.md quotes)")

@@ -35,12 +35,12 @@ const lossTolerance = 1e-12
 
 // Choice is the operating point a budget selects for one design on one workload (Point nil: no
 // point's validation loss is within the budget), with the paired bootstrap 95% interval of its
-// test loss.
+// test loss; Metric is the workload's metric, the unit of the losses and the budget.
 type Choice struct {
-	Budget           float64
-	Workload, Design string
-	Point            *Point
-	TestLow, TestHi  float64
+	Budget                   float64
+	Workload, Metric, Design string
+	Point                    *Point
+	TestLow, TestHi          float64
 }
 
 // Select returns, for one design on one workload, the fastest point whose validation loss is
@@ -77,24 +77,24 @@ const (
 	BootstrapSeed      = 26
 )
 
-// PairedInterval is the 95% percentile bootstrap interval of the mean of per-question
-// differences (dense right minus point right): the questions resampled with replacement, the
-// pairing kept, seeded.
-func PairedInterval(diff []int8, seed uint64) (lo, hi float64) {
-	n := len(diff)
+// PairedInterval is the 95% percentile bootstrap interval of a point's loss (PairedLoss.Loss):
+// the inputs resampled with replacement, the dense model's and the point's measurements of an
+// input kept together, seeded.
+func PairedInterval(l PairedLoss, seed uint64) (lo, hi float64) {
+	n := l.Len()
 	if n == 0 {
 		return math.NaN(), math.NaN()
 	}
 	r := rand.New(rand.NewPCG(seed, 0x1f2e3d4c))
-	means := make([]float64, BootstrapResamples)
-	for b := range means {
-		s := 0
-		for range n {
-			s += int(diff[r.IntN(n)])
+	losses := make([]float64, BootstrapResamples)
+	idx := make([]int, n)
+	for b := range losses {
+		for i := range idx {
+			idx[i] = r.IntN(n)
 		}
-		means[b] = float64(s) / float64(n)
+		losses[b] = l.Loss(idx)
 	}
-	return percentiles(means)
+	return percentiles(losses)
 }
 
 // percentiles sorts xs and returns its 2.5% and 97.5% empirical quantiles.
@@ -168,10 +168,13 @@ func Budgets(pts []Point, designs []string, budgets []float64) ([]Choice, []Budg
 			for _, w := range workloads {
 				full := group[[2]string{w, d}]
 				c := Choice{Budget: b, Workload: w, Design: d, TestLow: math.NaN(), TestHi: math.NaN()}
+				if len(full) > 0 {
+					c.Metric = full[0].Metric
+				}
 				if v := Select(validationView(full), b); v != nil {
 					i := slices.IndexFunc(full, func(p Point) bool { return p.Value == v.Value })
 					c.Point = &full[i]
-					c.TestLow, c.TestHi = PairedInterval(c.Point.testDiff, pointSeed(w, d))
+					c.TestLow, c.TestHi = PairedInterval(c.Point.test, pointSeed(w, d))
 					sp = append(sp, c.Point.Speedup)
 					er = append(er, c.Point.EnergyReduction)
 					eroc = append(eroc, c.Point.EnergyReductionOnChip)

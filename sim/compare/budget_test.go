@@ -2,6 +2,7 @@ package compare
 
 import (
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -59,14 +60,29 @@ func TestFormatBudget(t *testing.T) {
 	}
 }
 
+// accuracyPair is an accuracy split's paired measurements from per-question differences
+// (dense right minus point right: -1, 0 or 1).
+func accuracyPair(diff ...int8) PairedLoss {
+	l := PairedLoss{Metric: MetricAccuracy, Dense: make([]float64, len(diff)), Point: make([]float64, len(diff))}
+	for i, d := range diff {
+		switch d {
+		case 1:
+			l.Dense[i] = 1
+		case -1:
+			l.Point[i] = 1
+		}
+	}
+	return l
+}
+
 // points of one design on one workload: the fastest has a validation loss over every budget
 // below 2%, and the test split would rank them the other way round.
 func selectionPoints() []Point {
 	return []Point{
-		{Workload: "w", Design: "d", Value: 1, ValidationLoss: 0, TestLoss: 0.05, Speedup: 1.1, testDiff: []int8{1, 0}},
-		{Workload: "w", Design: "d", Value: 2, ValidationLoss: 0.004, TestLoss: 0.0, Speedup: 1.5, testDiff: []int8{0, 0}},
-		{Workload: "w", Design: "d", Value: 3, ValidationLoss: 0.015, TestLoss: -0.01, Speedup: 2.0, testDiff: []int8{0, -1}},
-		{Workload: "w", Design: "d", Value: 4, ValidationLoss: 0.004, TestLoss: 0.2, Speedup: 1.5, testDiff: []int8{1, 1}},
+		{Workload: "w", Design: "d", Value: 1, ValidationLoss: 0, TestLoss: 0.05, Speedup: 1.1, test: accuracyPair(1, 0)},
+		{Workload: "w", Design: "d", Value: 2, ValidationLoss: 0.004, TestLoss: 0.0, Speedup: 1.5, test: accuracyPair(0, 0)},
+		{Workload: "w", Design: "d", Value: 3, ValidationLoss: 0.015, TestLoss: -0.01, Speedup: 2.0, test: accuracyPair(0, -1)},
+		{Workload: "w", Design: "d", Value: 4, ValidationLoss: 0.004, TestLoss: 0.2, Speedup: 1.5, test: accuracyPair(1, 1)},
 	}
 }
 
@@ -96,7 +112,7 @@ func TestSelectionNeverSeesTest(t *testing.T) {
 	for i := range other {
 		other[i].TestLoss = -other[i].TestLoss + 0.3*float64(i)
 		other[i].TestMetric = float64(i)
-		other[i].testDiff = []int8{int8(i % 2), 1}
+		other[i].test = accuracyPair(int8(i%2), 1)
 	}
 	for _, b := range []float64{0.002, 0.005, 0.01, 0.02} {
 		c1, _ := Budgets(pts, []string{"d"}, []float64{b})
@@ -106,10 +122,26 @@ func TestSelectionNeverSeesTest(t *testing.T) {
 		}
 	}
 	for _, v := range validationView(pts) {
-		if v.TestLoss != 0 || v.TestMetric != 0 || v.testDiff != nil || v.EnergyReduction != 0 {
+		if v.TestLoss != 0 || v.TestMetric != 0 || v.test.Len() != 0 || v.EnergyReduction != 0 {
 			t.Errorf("the validation view carries the test split: %+v", v)
 		}
 	}
+}
+
+// bitsInterval is the accuracy bootstrap as it was before PairedLoss: the mean of resampled
+// per-question differences, summed as integers. PairedInterval must give the same bytes.
+func bitsInterval(diff []int8, seed uint64) (lo, hi float64) {
+	n := len(diff)
+	r := rand.New(rand.NewPCG(seed, 0x1f2e3d4c))
+	means := make([]float64, BootstrapResamples)
+	for b := range means {
+		s := 0
+		for range n {
+			s += int(diff[r.IntN(n)])
+		}
+		means[b] = float64(s) / float64(n)
+	}
+	return percentiles(means)
 }
 
 func TestBootstrapDeterministic(t *testing.T) {
@@ -122,18 +154,30 @@ func TestBootstrapDeterministic(t *testing.T) {
 			diff[i] = -1
 		}
 	}
-	lo1, hi1 := PairedInterval(diff, 7)
-	lo2, hi2 := PairedInterval(diff, 7)
+	l := accuracyPair(diff...)
+	lo1, hi1 := PairedInterval(l, 7)
+	lo2, hi2 := PairedInterval(l, 7)
 	if lo1 != lo2 || hi1 != hi2 {
 		t.Fatalf("the same seed gave [%v, %v] and [%v, %v]", lo1, hi1, lo2, hi2)
 	}
-	m := meanDiff(diff)
+	m := l.Loss(nil)
+	// 1000 questions: 11 of each residue mod 97 below 30, 10 of the others: residues 0, 13 and 50
+	// lose, 7 gains
+	if want := float64(11+11+10-11) / 1000; math.Abs(m-want) > 1e-15 {
+		t.Errorf("loss %v, want %v", m, want)
+	}
 	if !(lo1 <= m && m <= hi1) || !(lo1 < hi1) {
 		t.Errorf("interval [%v, %v] does not hold the mean %v", lo1, hi1, m)
 	}
+	if lo, hi := bitsInterval(diff, 7); lo != lo1 || hi != hi1 {
+		t.Errorf("interval [%v, %v], the per-question bits' bootstrap [%v, %v]: expected the same", lo1, hi1, lo, hi)
+	}
 	// all questions equal: no spread
-	if lo, hi := PairedInterval(make([]int8, 50), 1); lo != 0 || hi != 0 {
+	if lo, hi := PairedInterval(accuracyPair(make([]int8, 50)...), 1); lo != 0 || hi != 0 {
 		t.Errorf("all-zero differences: [%v, %v], want [0, 0]", lo, hi)
+	}
+	if lo, hi := PairedInterval(PairedLoss{Metric: MetricAccuracy}, 1); !math.IsNaN(lo) || !math.IsNaN(hi) {
+		t.Errorf("no questions: [%v, %v], want NaN", lo, hi)
 	}
 	g1 := GeomeanInterval([]float64{1.1, 1.2, 1.5, 2.0}, 3)
 	g2 := GeomeanInterval([]float64{1.1, 1.2, 1.5, 2.0}, 3)
@@ -150,7 +194,7 @@ func TestBootstrapDeterministic(t *testing.T) {
 }
 
 func TestBudgetsListUnmet(t *testing.T) {
-	pts := append(selectionPoints(), Point{Workload: "v", Design: "d", Value: 1, ValidationLoss: 0.05, Speedup: 3, testDiff: []int8{1}})
+	pts := append(selectionPoints(), Point{Workload: "v", Design: "d", Value: 1, ValidationLoss: 0.05, Speedup: 3, test: accuracyPair(1)})
 	_, sums := Budgets(pts, []string{"d"}, []float64{0.01})
 	s := sums[0]
 	if s.Met != 1 || len(s.Unmet) != 1 || s.Unmet[0] != "v" || s.Speedup.Mean != 1.5 {

@@ -49,15 +49,16 @@ func budgetSummaryCells(s BudgetSummary) []string {
 		geo(s.Speedup), geo(s.EnergyReduction), geo(s.EnergyReductionOnChip), lossCell(s.MeanTestLoss), unmet}
 }
 
-var choiceHeader = []string{"budget", "workload", "design", "knob", "value", "validation loss", "test loss [95% CI]",
+// choiceHeader: the metric column names each workload's metric, the unit of its losses.
+var choiceHeader = []string{"budget", "workload", "metric", "design", "knob", "value", "validation loss", "test loss [95% CI]",
 	"speedup", "energy red.", "on-chip red."}
 
 func choiceCells(b float64, c Choice) []string {
 	if c.Point == nil {
-		return []string{FormatBudget(b), c.Workload, c.Design, "", "none within budget", "", "", "", "", ""}
+		return []string{FormatBudget(b), c.Workload, c.Metric, c.Design, "", "none within budget", "", "", "", "", ""}
 	}
 	p := c.Point
-	return []string{FormatBudget(b), c.Workload, c.Design, p.Knob, strconv.FormatFloat(p.Value, 'g', -1, 64),
+	return []string{FormatBudget(b), c.Workload, c.Metric, c.Design, p.Knob, strconv.FormatFloat(p.Value, 'g', -1, 64),
 		lossCell(p.ValidationLoss), fmt.Sprintf("%s [%s, %s]", lossCell(p.TestLoss), lossCell(c.TestLow), lossCell(c.TestHi)),
 		fmt.Sprintf("%.3fx", p.Speedup), fmt.Sprintf("%.3fx", p.EnergyReduction), fmt.Sprintf("%.3fx", p.EnergyReductionOnChip)}
 }
@@ -77,11 +78,27 @@ func (t BudgetTable) choiceRows() [][]string {
 	return rows
 }
 
+// metrics are the metrics of the table's workloads, in the order of Metrics.
+func (t BudgetTable) metrics() []string {
+	var out []string
+	for _, m := range Metrics() {
+		if slices.ContainsFunc(t.Choices, func(c Choice) bool { return c.Metric == m }) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 func (t BudgetTable) caption() string {
-	s := "Designs at equal accuracy (lrpsim compare --budget): per workload and design, the fastest operating point " +
+	s := "Designs at equal metric loss (lrpsim compare --budget): per workload and design, the fastest operating point " +
 		"whose closed-loop metric loss on the validation split is within the budget; its loss on the disjoint test split " +
-		"with a paired bootstrap 95% interval over the questions; per design and budget, geometric means over the " +
-		"workloads that met the budget with bootstrap 95% intervals over those workloads (energy table " + t.EnergyTable + ")."
+		"with a paired bootstrap 95% interval over the inputs (questions, sentences or sequences); per design and budget, " +
+		"geometric means over the workloads that met the budget with bootstrap 95% intervals over those workloads (energy table " +
+		t.EnergyTable + ")."
+	if m := t.metrics(); len(m) > 1 {
+		s += fmt.Sprintf(" A budget is a loss in each workload's own metric's unit (issue 26), so the geometric means and the mean "+
+			"test loss pool workloads of different metrics (%s) by the budget, not by one scale of loss.", strings.Join(m, ", "))
+	}
 	if t.IsoArea {
 		s += " Iso-area: each design's units are sized to the first design's area and every point is measured against the first design's dense baseline."
 	}
@@ -91,10 +108,34 @@ func (t BudgetTable) caption() string {
 	return s
 }
 
-const budgetFootnote = "loss: dense metric - metric (accuracy: a fraction, so 0.002 is 0.2 points); a budget of 0.2% allows a loss " +
-	"of 0.002. A bAbI validation split has 100 questions (one question is 1%), its test split 1000 (two questions are 0.2%): " +
-	"at the 0.2% and 0.5% budgets a point is within budget only when it loses no validation question, and the test " +
-	"intervals are as wide as a few questions, so those budgets are inside the noise of these splits."
+// footnote states each metric's loss unit, for the metrics of the table (accuracy when it has
+// none), and the noise of bAbI's splits where accuracy is among them.
+func (t BudgetTable) footnote() string {
+	m := t.metrics()
+	if len(m) == 0 {
+		m = []string{MetricAccuracy}
+	}
+	var units []string
+	for _, x := range m {
+		switch x {
+		case MetricAccuracy:
+			units = append(units, "accuracy: dense accuracy - accuracy, a fraction, so 0.002 is 0.2 points")
+		case MetricCosine:
+			units = append(units, "cosine_to_dense: 1 - cosine, the mean over inputs of the dense model's cosine minus the point's, "+
+				"so 0.002 is a mean cosine 0.002 below the dense model's")
+		case MetricPerplexity:
+			units = append(units, "perplexity: the relative perplexity rise, the point's perplexity over the dense model's - 1, "+
+				"so 0.002 is 0.2%")
+		}
+	}
+	s := "loss, in each workload's metric's unit (" + strings.Join(units, "; ") + "); a budget of 0.2% allows a loss of 0.002."
+	if slices.Contains(m, MetricAccuracy) {
+		s += " A bAbI validation split has 100 questions (one question is 1%), its test split 1000 (two questions are 0.2%): " +
+			"at the 0.2% and 0.5% budgets a point is within budget only when it loses no validation question, and the test " +
+			"intervals are as wide as a few questions, so those budgets are inside the noise of these splits."
+	}
+	return s
+}
 
 // Write prints the table: md (the default for files), text or csv (the choices only).
 func (t BudgetTable) Write(w io.Writer, format string) error {
@@ -115,7 +156,7 @@ func (t BudgetTable) Write(w io.Writer, format string) error {
 		for _, c := range t.choiceRows() {
 			row(c)
 		}
-		b.WriteString("\n" + budgetFootnote + "\n")
+		b.WriteString("\n" + t.footnote() + "\n")
 	case "text":
 		right := func(col int) bool { return col >= 2 }
 		b.WriteString(tabulate.WrapText(t.caption(), t.Width) + "\n")
@@ -125,9 +166,9 @@ func (t BudgetTable) Write(w io.Writer, format string) error {
 		}
 		b.WriteString(tabulate.Columns{Header: budgetSummaryHeader, Rows: sums, Keys: 2, Width: t.Width, Right: right}.String())
 		b.WriteString("\nPer workload:\n\n")
-		b.WriteString(tabulate.Columns{Header: choiceHeader, Rows: t.choiceRows(), Keys: 3, Width: t.Width,
-			Right: func(col int) bool { return col >= 4 }}.String())
-		b.WriteString("\n" + tabulate.WrapText(budgetFootnote, t.Width))
+		b.WriteString(tabulate.Columns{Header: choiceHeader, Rows: t.choiceRows(), Keys: 4, Width: t.Width,
+			Right: func(col int) bool { return col >= 5 }}.String())
+		b.WriteString("\n" + tabulate.WrapText(t.footnote(), t.Width))
 	case "csv":
 		cw := csv.NewWriter(w)
 		if err := cw.Write(choiceHeader); err != nil {
@@ -157,7 +198,8 @@ const (
 
 // Summary writes the short Markdown the README quotes: per budget each design ranked by its
 // geometric-mean speedup over the workloads, one where no point met the budget at 1x (it runs
-// dense), and the reference design (the first) at the paper's budget beside the paper's gains.
+// dense), and the reference design (the first) at the paper's budget beside the paper's gains;
+// where the workloads have several metrics, a line saying the budget pools them.
 func (t BudgetTable) Summary(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString("| budget | rank | design | workloads met | speedup, unmet at 1x (geomean [95% CI]) | speedup over those met | energy red. (those met) | on-chip red. (those met) |\n")
@@ -186,8 +228,52 @@ func (t BudgetTable) Summary(w io.Writer) error {
 			ref.Design, FormatBudget(PaperBudget), geoShort(ref.Speedup), geoShort(ref.EnergyReduction),
 			geoShort(ref.EnergyReductionOnChip), ref.Met, ref.Met+len(ref.Unmet), geoShort(ref.SpeedupDenseFallback), PaperSpeedup, PaperEnergyReduction)
 	}
+	if m := t.metrics(); len(m) > 1 {
+		fmt.Fprintf(&b, "\nThe workloads have different metrics (%s): each meets a budget in its own metric's unit (issue 26), "+
+			"and the geometric means pool them by the budget.\n", strings.Join(m, ", "))
+		if ref != nil {
+			b.WriteString(t.byMetric(PaperBudget, m))
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// byMetric is a table of each design at one budget, one column per metric: the geometric-mean
+// speedup over that metric's workloads where a point met the budget, and how many did, so that a
+// pooled mean does not hide a family where a design falls behind.
+func (t BudgetTable) byMetric(budget float64, metrics []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nAt the %s budget, by metric (geomean speedup over the workloads where a point met it; met of all):\n\n| design |", FormatBudget(budget))
+	for _, m := range metrics {
+		b.WriteString(" " + m + " |")
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---:|", len(metrics)) + "\n")
+	var designs []string
+	for _, s := range t.Summaries {
+		if math.Abs(s.Budget-budget) < lossTolerance && !slices.Contains(designs, s.Design) {
+			designs = append(designs, s.Design)
+		}
+	}
+	for _, d := range designs {
+		b.WriteString("| " + d + " |")
+		for _, m := range metrics {
+			var sp []float64
+			all := 0
+			for _, c := range t.Choices {
+				if c.Design != d || c.Metric != m || math.Abs(c.Budget-budget) >= lossTolerance {
+					continue
+				}
+				all++
+				if c.Point != nil {
+					sp = append(sp, c.Point.Speedup)
+				}
+			}
+			fmt.Fprintf(&b, " %s (%d of %d) |", geoShort(GeomeanInterval(sp, BootstrapSeed)), len(sp), all)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 // rankKey orders a budget's designs: the geometric-mean speedup with a workload no point met at 1x.

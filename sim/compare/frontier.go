@@ -31,13 +31,19 @@ const (
 	Test       = "test"
 )
 
-// SplitResult is one split's closed-loop measurement: the metric, the question count, and per
-// question whether the answer was right (hex, question i in bit 7 - i%8 of byte i/8).
+// SplitResult is one split's closed-loop measurement: the metric, the number of inputs
+// (questions, sentences or sequences), and each input's measurement in the workload's metric's
+// form: accuracy per question whether the answer was right (Correct: hex, question i in bit
+// 7 - i%8 of byte i/8); cosine_to_dense per input the cosine to the dense float model's output
+// (Values); perplexity per sequence the summed negative log-likelihood in nats (Values) and the
+// number of predicted tokens (Tokens).
 type SplitResult struct {
-	Metric      float64  `json:"metric"`
-	Questions   int      `json:"questions"`
-	Correct     string   `json:"correct"`
-	PruningRate *float64 `json:"pruning_rate,omitempty"`
+	Metric      float64     `json:"metric"`
+	Questions   int         `json:"questions"`
+	Correct     string      `json:"correct,omitempty"`
+	Values      InputValues `json:"values,omitempty"`
+	Tokens      []int       `json:"tokens,omitempty"`
+	PruningRate *float64    `json:"pruning_rate,omitempty"`
 }
 
 // SplitSource says where a split's questions come from: a file and an index range in it.
@@ -48,7 +54,8 @@ type SplitSource struct {
 	Note  string `json:"note"`
 }
 
-// PointsFile is one workload's closed-loop operating points (PointsSchema).
+// PointsFile is one workload's closed-loop operating points (PointsSchema). Metric is one of
+// Metrics; HigherIsBetter, optional, must agree with it (false for perplexity only).
 type PointsFile struct {
 	Schema         string                 `json:"schema"`
 	Workload       string                 `json:"workload"`
@@ -88,7 +95,8 @@ type Point struct {
 	Value    float64 `json:"value"`
 	Trace    string  `json:"trace"`
 	Units    int     `json:"units"`
-	// Losses against the dense model on each split, in the metric's unit (MetricLoss).
+	// Losses against the dense model on each split, in the metric's unit (PairedLoss.Loss over
+	// every input).
 	ValidationLoss float64 `json:"validation_loss"`
 	TestLoss       float64 `json:"test_loss"`
 	TestMetric     float64 `json:"test_metric"`
@@ -97,32 +105,15 @@ type Point struct {
 	// EnergyReduction and EnergyReductionOnChip: dense energy over the point's, total and on-chip.
 	EnergyReduction       float64 `json:"energy_reduction"`
 	EnergyReductionOnChip float64 `json:"energy_reduction_onchip"`
+	// Metric is the workload's metric (one of Metrics), the unit of the losses; the files carry
+	// it once (FrontierFile.Metric), not per point.
+	Metric string `json:"-"`
 
-	// Per question of the test split: dense right minus point right (-1, 0, 1), for the paired
+	// test pairs the test split's inputs of the dense model and the point, for the paired
 	// bootstrap; never read by selection.
-	testDiff []int8
+	test PairedLoss
 	// job indexes the simulation of this point (Frontier).
 	job int
-}
-
-// splitDiff returns per question dense right minus point right, checking both are n long.
-func splitDiff(dense, point SplitResult, where string) ([]int8, error) {
-	d, err := unpackBits(dense.Correct, dense.Questions)
-	if err != nil {
-		return nil, fmt.Errorf("%s: dense: %w", where, err)
-	}
-	p, err := unpackBits(point.Correct, point.Questions)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", where, err)
-	}
-	if len(d) != len(p) {
-		return nil, fmt.Errorf("%s: %d questions, the dense model's %d: expected the same questions", where, len(p), len(d))
-	}
-	out := make([]int8, len(d))
-	for i := range d {
-		out[i] = int8(d[i]) - int8(p[i])
-	}
-	return out, nil
 }
 
 // unpackBits decodes SplitResult.Correct.
@@ -136,15 +127,6 @@ func unpackBits(s string, n int) ([]uint8, error) {
 		out[i] = (b[i/8] >> (7 - i%8)) & 1
 	}
 	return out, nil
-}
-
-// mean of the differences: the metric loss of an accuracy-like metric.
-func meanDiff(d []int8) float64 {
-	var s int
-	for _, x := range d {
-		s += int(x)
-	}
-	return float64(s) / float64(len(d))
 }
 
 // ReadPoints reads every WORKLOAD.json of dir (PointsSchema), in natural workload order (qa2
@@ -180,11 +162,14 @@ func readPointsFile(path string) (*PointsFile, error) {
 	}
 	var f PointsFile
 	if err := json.Unmarshal(raw, &f); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, nonFiniteHint(raw, err))
 	}
 	f.path = path
 	if f.Schema != PointsSchema {
 		return nil, fmt.Errorf("%s: schema %q: expected %s", path, f.Schema, PointsSchema)
+	}
+	if err := checkMetric(f.Metric, f.HigherIsBetter); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	for _, s := range []string{Validation, Test} {
 		if _, ok := f.Dense[s]; !ok {
@@ -201,7 +186,34 @@ func readPointsFile(path string) (*PointsFile, error) {
 			}
 		}
 	}
+	if f.Metric != MetricAccuracy { // accuracy's bits are checked where they are paired
+		if err := checkValues(&f); err != nil {
+			return nil, err
+		}
+	}
 	return &f, nil
+}
+
+// checkValues checks every split result of a file whose metric is measured per input (Values,
+// and Tokens for perplexity), the dense model's and each point's, naming its JSON path.
+func checkValues(f *PointsFile) error {
+	for _, s := range []string{Validation, Test} {
+		if err := checkSplitValues(f.Metric, f.Dense[s], fmt.Sprintf("%s: dense.%s", f.path, s)); err != nil {
+			return err
+		}
+	}
+	for i, d := range f.Designs {
+		for j, p := range d.Points {
+			where := fmt.Sprintf("%s: designs[%d].points[%d]", f.path, i, j)
+			if err := checkSplitValues(f.Metric, *p.Validation, where+"."+Validation); err != nil {
+				return err
+			}
+			if err := checkSplitValues(f.Metric, *p.Test, where+"."+Test); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // checkDisjoint refuses splits that share a question: the same file with overlapping index ranges.
@@ -342,21 +354,22 @@ func simulateAll(jobs []simJob, opts Options) ([]simResult, error) {
 	return sims, nil
 }
 
-// closedLoopPoint fills a point's closed-loop fields from its splits against the dense model's.
+// closedLoopPoint fills a point's closed-loop fields from its splits against the dense model's:
+// each split's loss is PairedLoss.Loss over every input, the function the bootstrap resamples.
 func closedLoopPoint(f *PointsFile, d DesignPoints, e PointEntry, where string) (Point, error) {
-	if f.HigherIsBetter != nil && !*f.HigherIsBetter {
-		return Point{}, fmt.Errorf("%s: a lower-is-better metric: the frontier's per-question losses take accuracy-like metrics", f.path)
+	if err := checkMetric(f.Metric, f.HigherIsBetter); err != nil {
+		return Point{}, fmt.Errorf("%s: %w", f.path, err)
 	}
-	pt := Point{Workload: f.Workload, Design: d.Name, Policy: d.Policy, Knob: d.Knob, Value: e.Value, Trace: e.Trace}
-	vd, err := splitDiff(f.Dense[Validation], *e.Validation, where+".validation")
+	pt := Point{Workload: f.Workload, Metric: f.Metric, Design: d.Name, Policy: d.Policy, Knob: d.Knob, Value: e.Value, Trace: e.Trace}
+	vl, err := pairSplit(f.Metric, f.Dense[Validation], *e.Validation, where+".validation")
 	if err != nil {
 		return Point{}, err
 	}
-	td, err := splitDiff(f.Dense[Test], *e.Test, where+".test")
+	tl, err := pairSplit(f.Metric, f.Dense[Test], *e.Test, where+".test")
 	if err != nil {
 		return Point{}, err
 	}
-	pt.ValidationLoss, pt.TestLoss, pt.testDiff = meanDiff(vd), meanDiff(td), td
+	pt.ValidationLoss, pt.TestLoss, pt.test = vl.Loss(nil), tl.Loss(nil), tl
 	pt.TestMetric = e.Test.Metric
 	if r := e.Test.PruningRate; r != nil {
 		pt.PruningRate = *r
@@ -429,7 +442,7 @@ func WriteFrontier(dir string, pts []Point, energyTable string, isoArea bool) er
 		byWorkload[p.Workload] = append(byWorkload[p.Workload], p)
 	}
 	for _, w := range order {
-		doc := FrontierFile{Schema: FrontierSchema, Workload: w, Metric: "accuracy", EnergyTable: energyTable,
+		doc := FrontierFile{Schema: FrontierSchema, Workload: w, Metric: byWorkload[w][0].Metric, EnergyTable: energyTable,
 			IsoArea: isoArea, Points: byWorkload[w]}
 		b, err := json.MarshalIndent(doc, "", " ")
 		if err != nil {
@@ -447,7 +460,7 @@ func WriteFrontier(dir string, pts []Point, energyTable string, isoArea bool) er
 }
 
 // FrontierFile is one workload's simulated operating points (FrontierSchema), which lrpsim plot
-// frontier draws.
+// frontier draws; Metric (one of Metrics) is the unit of the points' losses.
 type FrontierFile struct {
 	Schema      string  `json:"schema"`
 	Workload    string  `json:"workload"`
@@ -457,7 +470,8 @@ type FrontierFile struct {
 	Points      []Point `json:"points"`
 }
 
-// ReadFrontier reads the FrontierSchema files of dir in natural workload order.
+// ReadFrontier reads the FrontierSchema files of dir in natural workload order, each point's
+// Metric set to its file's.
 func ReadFrontier(dir string) ([]FrontierFile, error) {
 	matches, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
@@ -475,6 +489,12 @@ func ReadFrontier(dir string) ([]FrontierFile, error) {
 		}
 		if f.Schema != FrontierSchema {
 			return nil, fmt.Errorf("%s: schema %q: expected %s", path, f.Schema, FrontierSchema)
+		}
+		if _, ok := LossUnit(f.Metric); !ok {
+			return nil, fmt.Errorf("%s: metric %q: expected %s", path, f.Metric, strings.Join(Metrics(), ", "))
+		}
+		for i := range f.Points {
+			f.Points[i].Metric = f.Metric
 		}
 		out = append(out, f)
 	}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -102,16 +103,52 @@ func paretoFront(pts []frontierPoint) plotter.XYs {
 	return xys
 }
 
+// lossAxisLabel names the loss axis in the unit of the workloads' metric: the loss in percent,
+// which for accuracy is accuracy points. All the files must have one metric: the axis is the
+// mean test loss over them, in one unit; an error names each workload's metric otherwise.
+func lossAxisLabel(files []compare.FrontierFile) (string, error) {
+	byMetric := map[string][]string{}
+	var metrics []string
+	for _, f := range files {
+		if _, ok := byMetric[f.Metric]; !ok {
+			metrics = append(metrics, f.Metric)
+		}
+		byMetric[f.Metric] = append(byMetric[f.Metric], f.Workload)
+	}
+	if len(metrics) > 1 {
+		var parts []string
+		for _, m := range metrics {
+			parts = append(parts, fmt.Sprintf("%s: %s", m, strings.Join(byMetric[m], ", ")))
+		}
+		return "", fmt.Errorf("frontier: the workloads mix metrics (%s): expected one metric a figure, its x axis the mean test "+
+			"loss in one unit (choose one metric's workloads with --workloads)", strings.Join(parts, "; "))
+	}
+	unit, ok := compare.LossUnit(metrics[0])
+	if !ok {
+		return "", fmt.Errorf("frontier: %s: metric %q: expected %s", byMetric[metrics[0]][0], metrics[0], strings.Join(compare.Metrics(), ", "))
+	}
+	if metrics[0] == compare.MetricAccuracy {
+		return "mean test loss (" + unit + ", log scale)", nil
+	}
+	return "mean test loss (" + unit + ", in %, log scale)", nil
+}
+
 // Frontier draws a family's operating points (lrpsim plot frontier): per design one curve over
 // its knob values of the geometric mean of y (speedup, or on-chip energy reduction) over the
-// workloads against the mean test metric loss in percent; the points on the Pareto frontier of
-// all designs ringed and joined; each budget (a loss, 0.002 for 0.2%) a vertical line.
+// workloads against the mean test metric loss in percent of the metric's loss unit (accuracy
+// points, 1 - cosine or the relative perplexity rise: every workload must have the same metric);
+// the points on the Pareto frontier of all designs ringed and joined; each budget (a loss, 0.002
+// for 0.2%) a vertical line.
 func Frontier(files []compare.FrontierFile, y, family string, budgets []float64) (Figure, error) {
 	if len(files) == 0 {
 		return Figure{}, fmt.Errorf("frontier: no workloads to draw")
 	}
 	if !slices.Contains(FrontierY, y) {
 		return Figure{}, fmt.Errorf("frontier: --y %q: expected one of speedup, onchip", y)
+	}
+	xlabel, err := lossAxisLabel(files)
+	if err != nil {
+		return Figure{}, err
 	}
 	designs, pts, err := familyPoints(files, y)
 	if err != nil {
@@ -126,7 +163,7 @@ func Frontier(files []compare.FrontierFile, y, family string, budgets []float64)
 		workloads = "workload"
 	}
 	p := newPlot(fmt.Sprintf("%s: operating points of each design (%d %s)", family, len(files), workloads),
-		"mean test metric loss (%, log scale)", ylabel)
+		xlabel, ylabel)
 	leg := newLegend()
 	xmin, xmax, ymin, ymax := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 	for i, d := range designs {

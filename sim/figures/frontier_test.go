@@ -27,7 +27,7 @@ func TestParetoFront(t *testing.T) {
 
 func TestFrontierFigure(t *testing.T) {
 	file := func(w string, values ...float64) compare.FrontierFile {
-		f := compare.FrontierFile{Schema: compare.FrontierSchema, Workload: w}
+		f := compare.FrontierFile{Schema: compare.FrontierSchema, Workload: w, Metric: compare.MetricAccuracy}
 		for _, v := range values {
 			f.Points = append(f.Points, compare.Point{Workload: w, Design: "d", Knob: "pruning.theta", Value: v,
 				TestLoss: v / 10, Speedup: 1 + v, EnergyReduction: 1, EnergyReductionOnChip: 1 + v/2})
@@ -41,6 +41,9 @@ func TestFrontierFigure(t *testing.T) {
 	svg, err := fig.Render("svg")
 	if err != nil || !strings.Contains(string(svg), "budgets 0.2%, 1%") || !strings.Contains(string(svg), "fam: operating points") {
 		t.Errorf("svg lacks the budgets' legend or the title (%v)", err)
+	}
+	if got := fig.Plot.X.Label.Text; got != "mean test loss (accuracy points, log scale)" {
+		t.Errorf("x axis %q: want the loss in accuracy points", got)
 	}
 	for _, c := range []struct {
 		files []compare.FrontierFile
@@ -105,5 +108,48 @@ func TestLossTicks(t *testing.T) {
 	}
 	if slices.Contains(values, 5.0) || slices.Contains(values, -0.1) {
 		t.Errorf("ticks %v outside [-0.05, 4.2]", values)
+	}
+}
+
+// TestFrontierMetrics: the loss axis names the workloads' metric's unit, and workloads of
+// different metrics are refused, each named with its metric.
+func TestFrontierMetrics(t *testing.T) {
+	file := func(w, metric string) compare.FrontierFile {
+		return compare.FrontierFile{Schema: compare.FrontierSchema, Workload: w, Metric: metric, Points: []compare.Point{
+			{Workload: w, Metric: metric, Design: "d", Knob: "pruning.theta", Value: 0.01, TestLoss: 0.001, Speedup: 1.2, EnergyReductionOnChip: 1.1},
+			{Workload: w, Metric: metric, Design: "d", Knob: "pruning.theta", Value: 0.1, TestLoss: 0.02, Speedup: 1.5, EnergyReductionOnChip: 1.3},
+		}}
+	}
+	for _, c := range []struct {
+		files []compare.FrontierFile
+		label string // the x axis; "" an error
+		err   string
+	}{
+		{[]compare.FrontierFile{file("use-lite", compare.MetricCosine), file("minilm-embed", compare.MetricCosine)},
+			"mean test loss (1 - cosine, in %, log scale)", ""},
+		{[]compare.FrontierFile{file("stories260K", compare.MetricPerplexity)}, "mean test loss (relative perplexity rise, in %, log scale)", ""},
+		{[]compare.FrontierFile{file("memn2n-babi-qa1", compare.MetricAccuracy)}, "mean test loss (accuracy points, log scale)", ""},
+		{[]compare.FrontierFile{file("memn2n-babi-qa1", compare.MetricAccuracy), file("minilm-embed", compare.MetricCosine),
+			file("memn2n-babi-qa2", compare.MetricAccuracy), file("stories260K", compare.MetricPerplexity)}, "",
+			"the workloads mix metrics (accuracy: memn2n-babi-qa1, memn2n-babi-qa2; cosine_to_dense: minilm-embed; perplexity: stories260K)"},
+		{[]compare.FrontierFile{file("w", "bleu")}, "", `frontier: w: metric "bleu": expected accuracy, cosine_to_dense, perplexity`},
+	} {
+		fig, err := Frontier(c.files, "speedup", "fam", []float64{0.002})
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("error %v, want one naming %q", err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.label, err)
+			continue
+		}
+		if got := fig.Plot.X.Label.Text; got != c.label {
+			t.Errorf("x axis %q, want %q", got, c.label)
+		}
+		if _, ok := fig.Plot.X.Scale.(lossScale); !ok {
+			t.Errorf("%s: x scale %T, want the log-beyond-0.1%% lossScale", c.label, fig.Plot.X.Scale)
+		}
 	}
 }

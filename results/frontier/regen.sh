@@ -4,6 +4,8 @@
 #   results/frontier/regen.sh                  the closed loop of MemN2N tasks 1..20, then the simulation step
 #   results/frontier/regen.sh 1 2 3            the closed loop of those MemN2N tasks, then the simulation step
 #   results/frontier/regen.sh --minilm 1 6 16  the closed loop of those MiniLM tasks, then the simulation step
+#   results/frontier/regen.sh --transformers stories260K use-lite minilm-embed minilm-long128
+#                                              the closed loop of those transformer workloads, then the simulation step
 #   results/frontier/regen.sh --simulate       the simulation step alone (seconds; after a change to the
 #                                              simulator, its memory constants or the energy table)
 #
@@ -16,7 +18,12 @@
 # 30 min a task at 64 word pieces on one core) runs
 #   python3 -m lrpsim_workloads.minilm_qa frontier --task N --report results/minilm-babi/report.jsonl \
 #     --config ... --out results/frontier/closed-loop/minilm-babi-qaN.json --traces-out results/frontier/traces
-# which also writes the dense model's trace (results/frontier/traces/minilm-babi-qaN-dense.npz).
+# which also writes the dense model's trace (results/frontier/traces/minilm-babi-qaN-dense.npz). A
+# transformer workload of lrpsim_export (its bundled trace's export rebuilt; minutes to half an hour
+# each on one core, minilm-long256 and -long512 hours) runs
+#   python3 -m lrpsim_workloads.transformer_frontier NAME --config ... \
+#     --out results/frontier/closed-loop/NAME.json --traces-out results/frontier/traces
+# with per-input cosines or per-sequence log-likelihoods for the losses in the metric's own unit.
 # Simulation step (Go): lrpsim compare --budget over the closed-loop folder, plain and iso-area:
 # budgets.md, budgets-iso-area.md, summary.md (which README.md quotes), the simulated points
 # (WORKLOAD.json, iso-area/), the figures per family (lrpsim plot frontier, speedup and on-chip
@@ -34,18 +41,20 @@ budgets=(--budget 0.2% --budget 0.5% --budget 1% --budget 2%)
 simulate_only=0
 tasks=()
 minilm=()
+transformers=()
 family=memn2n
 for a in "$@"; do
   case $a in
     --simulate) simulate_only=1 ;;
     --minilm) family=minilm ;;
-    *) if [ $family = minilm ]; then minilm+=("$a"); else tasks+=("$a"); fi ;;
+    --transformers) family=transformers ;;
+    *) case $family in minilm) minilm+=("$a") ;; transformers) transformers+=("$a") ;; *) tasks+=("$a") ;; esac ;;
   esac
 done
 cargs=()
 for c in "${cfgs[@]}"; do cargs+=(--config "$c"); done
 if [ $simulate_only = 0 ]; then
-  [ ${#tasks[@]} -gt 0 ] || [ ${#minilm[@]} -gt 0 ] || tasks=($(seq 1 20))
+  [ ${#tasks[@]} -gt 0 ] || [ ${#minilm[@]} -gt 0 ] || [ ${#transformers[@]} -gt 0 ] || tasks=($(seq 1 20))
   mkdir -p "$out/closed-loop" "$out/traces"
   for t in "${tasks[@]}"; do
     "$py" -m lrpsim_workloads frontier --task "$t" "${cargs[@]}" \
@@ -54,6 +63,10 @@ if [ $simulate_only = 0 ]; then
   for t in "${minilm[@]}"; do
     "$py" -m lrpsim_workloads.minilm_qa frontier --task "$t" --report results/minilm-babi/report.jsonl "${cargs[@]}" \
       --out "$out/closed-loop/minilm-babi-qa$t.json" --traces-out "$out/traces" --force
+  done
+  for n in "${transformers[@]}"; do
+    "$py" -m lrpsim_workloads.transformer_frontier "$n" "${cargs[@]}" \
+      --out "$out/closed-loop/$n.json" --traces-out "$out/traces" --force
   done
 fi
 
@@ -69,13 +82,20 @@ lrpsim compare "${ccfg[@]}" "${budgets[@]}" --frontier "$out/closed-loop" --poin
   --format md --out "$out/budgets-iso-area.md"
 # One figure per family (speedup, and on-chip energy reduction) for each family with points.
 figures=()
-for fam in "memn2n:MemN2N / bAbI" "minilm-babi:MiniLM / bAbI"; do
-  key=${fam%%:*} title=${fam#*:}
-  compgen -G "$out/closed-loop/$key-*.json" >/dev/null || continue
-  name=frontier-${key%%-*}
-  lrpsim plot frontier --frontier "$out" --workloads "$key-" --family "$title" "${budgets[@]}" \
+# A family is NAME:PREFIX[,PREFIX...]:TITLE; its workloads share one metric (the x axis's unit).
+for fam in "memn2n:memn2n-:MemN2N / bAbI" "minilm:minilm-babi-:MiniLM / bAbI" \
+  "embed:use-lite,minilm-embed,minilm-long:sentence embeddings (USE Lite, MiniLM)" \
+  "stories:stories260K:stories260K (language model)"; do
+  name=frontier-${fam%%:*} rest=${fam#*:}
+  prefixes=${rest%%:*} title=${rest#*:}
+  wl=()
+  for pre in ${prefixes//,/ }; do
+    if compgen -G "$out/closed-loop/$pre*.json" >/dev/null; then wl+=(--workloads "$pre"); fi
+  done
+  [ ${#wl[@]} -gt 0 ] || continue
+  lrpsim plot frontier --frontier "$out" "${wl[@]}" --family "$title" "${budgets[@]}" \
     --out "$out/$name.svg" --out "$out/$name.png"
-  lrpsim plot frontier --frontier "$out" --workloads "$key-" --family "$title" "${budgets[@]}" --y onchip \
+  lrpsim plot frontier --frontier "$out" "${wl[@]}" --family "$title" "${budgets[@]}" --y onchip \
     --out "$out/$name-onchip.svg" --out "$out/$name-onchip.png"
   figures+=("$name.svg" "$name.png" "$name-onchip.svg" "$name-onchip.png")
 done
@@ -106,14 +126,20 @@ for j in "$out"/closed-loop/*.json; do
       cmd="python3 -m lrpsim_workloads.minilm_qa frontier --task $t --report results/minilm-babi/report.jsonl"
       regen="results/frontier/regen.sh --minilm $t"
       inputs=(--from results/minilm-babi/report.jsonl) ;;
-    *) echo "results/frontier/regen.sh: $j: expected memn2n-babi-qaN.json or minilm-babi-qaN.json" >&2; exit 2 ;;
+    stories260K|use-lite|minilm-embed|minilm-long*)
+      dense=traces/data/$n-dense.npz  # the long MiniLM traces have no bundled partner: the frontier writes one
+      [ -f "$dense" ] || dense=$out/traces/$n-dense.npz
+      cmd="python3 -m lrpsim_workloads.transformer_frontier $n"
+      regen="results/frontier/regen.sh --transformers $n"
+      inputs=(--from "traces/data/$n.npz") ;;
+    *) echo "results/frontier/regen.sh: $j: expected memn2n-babi-qaN.json, minilm-babi-qaN.json or a transformer workload's" >&2; exit 2 ;;
   esac
   tr=("${inputs[@]}")
   for f in "$out"/traces/"$n"-lam*.npz; do tr+=(--from "$f"); done
   for c in "${cfgs[@]}"; do cmd+=" --config $c"; done
   cmd+=" --out $j --traces-out $out/traces --force"
   made=("$j" "$out"/traces/"$n"-lam*.npz)
-  case $n in minilm-*) made+=("$dense") ;; esac
+  case $dense in "$out"/*) made+=("$dense") ;; esac
   for f in "${made[@]}"; do
     lrpsim provenance record --no-model --out "$f" --command "$cmd" --regen "$regen" "${pyfrom[@]}" "${inputs[@]}"
   done
@@ -125,7 +151,8 @@ done
 allpts=()
 for j in "$out"/closed-loop/*.json; do
   n=$(basename "$j" .json)
-  case $n in memn2n-*) allpts+=(--from "$j" --from "traces/data/$n-dense.npz") ;; *) allpts+=(--from "$j") ;; esac
+  allpts+=(--from "$j")
+  if [ -f "traces/data/$n-dense.npz" ]; then allpts+=(--from "traces/data/$n-dense.npz"); fi
 done
 for f in "$out"/traces/*.npz; do allpts+=(--from "$f"); done
 for f in budgets.md budgets-iso-area.md summary.md "${figures[@]}"; do

@@ -43,6 +43,9 @@ from .errors import ExportError
 
 SCHEMA = "lrpsim-closed-loop/1"
 WORKLOADS = ("stories260K", "use-lite", "minilm-embed")
+# Workloads whose exporter task Workload can rebuild: the closed-loop command's, and the long MiniLM
+# sequences, which only the frontier sweeps (lrpsim_workloads.transformer_frontier).
+REBUILDABLE = WORKLOADS + ("minilm-long128", "minilm-long256", "minilm-long512")
 EXPORT_PREFIX = ["python", "-m", "lrpsim_export", "export"]
 LEOPARD_SOURCE = ("the bundled trace's meta (metric.pruned and generator.eval_pruning_rate of {trace}): the "
                   "exporter's closed loop of the learned model (trained weights and thresholds, integer Q/K/V, "
@@ -57,9 +60,9 @@ def default_traces():
     return os.path.join(repo_root(), "traces", "data")
 
 
-def check_workload(name):
-    if name not in WORKLOADS:
-        raise ExportError(f"closed-loop {name!r}: unknown workload; expected one of {', '.join(WORKLOADS)}")
+def check_workload(name, known=WORKLOADS):
+    if name not in known:
+        raise ExportError(f"closed-loop {name!r}: unknown workload; expected one of {', '.join(known)}")
     return name
 
 
@@ -99,7 +102,7 @@ class Workload:
         from .cli import _make_task
         from .capture import check_finite
         from .learn import absmax_scales, evaluate
-        self.name = check_workload(name)
+        self.name = check_workload(name, REBUILDABLE)
         traces = traces or default_traces()
         self.trace_path = os.path.join(traces, name + ".npz")
         self.dense_path = os.path.join(traces, name + "-dense.npz")

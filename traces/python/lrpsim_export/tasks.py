@@ -38,6 +38,15 @@ class Task:
     def metric(self, outs, refs, batches):
         raise NotImplementedError
 
+    def per_input(self, outs, refs, batches):
+        """Per input, what the metric is made of: {"values": [...]} (and "tokens" for perplexity);
+        `metric_of` turns it back into the metric, so that a paired bootstrap over inputs can
+        resample it (results/frontier)."""
+        raise NotImplementedError
+
+    def metric_of(self, per):
+        raise NotImplementedError
+
     def metric_loss(self, dense, pruned):
         """How much worse `pruned` is than `dense`, >= 0 when worse; the sweep keeps it small."""
         return (dense - pruned) if self.higher_is_better else (pruned - dense) / dense
@@ -83,6 +92,14 @@ class UseLiteBabi(Task):
         cos = torch.cat([F.cosine_similarity(o.double(), r.double(), dim=-1) for o, r in zip(outs, refs)])
         return float(cos.double().mean())
 
+    def per_input(self, outs, refs, batches):
+        """Each input's cosine similarity to the dense model's embedding."""
+        cos = torch.cat([F.cosine_similarity(o.double(), r.double(), dim=-1) for o, r in zip(outs, refs)])
+        return {"values": [float(x) for x in cos]}
+
+    def metric_of(self, per):
+        return math.fsum(per["values"]) / len(per["values"])
+
     def valid_lengths(self, batch):
         return batch[1]
 
@@ -126,6 +143,19 @@ class StoriesLM(Task):
             nll += float(ce)
             count += toks[:, 1:].numel()
         return math.exp(nll / count)
+
+    def per_input(self, outs, refs, batches):
+        """Each sequence's summed next-token negative log-likelihood (nats) and its predicted tokens."""
+        values, tokens = [], []
+        for out, toks in zip(outs, batches):
+            ce = F.cross_entropy(out[:, :-1].reshape(-1, out.shape[-1]).double(), toks[:, 1:].reshape(-1),
+                                 reduction="none").view(toks.shape[0], -1)
+            values += [float(x) for x in ce.sum(-1)]
+            tokens += [int(toks.shape[1] - 1)] * toks.shape[0]
+        return {"values": values, "tokens": tokens}
+
+    def metric_of(self, per):
+        return math.exp(math.fsum(per["values"]) / sum(per["tokens"]))
 
 
 def concatenated_passages(babi_dir, split, count, length, tokenize, skip=0):

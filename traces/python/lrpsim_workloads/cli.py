@@ -115,9 +115,12 @@ def _policy_cmds(a, argv):
             from .closed_loop import write_json
             if os.path.exists(a.out) and not a.force:
                 raise ExportError(f"{a.out}: already exists; pass --force to overwrite it")
-            doc = frontier(a.task, a.configs, traces=traces, trace_out=a.traces_out, babi_dir=a.babi_dir,
-                           command=cmd, log=log)
-            write_json(a.out, doc, force=a.force)
+            from .frontier import StagedTraces
+            with StagedTraces(a.traces_out) as st:  # a failed sweep leaves no traces without their JSON
+                doc = frontier(a.task, a.configs, traces=traces, trace_out=st.dir, babi_dir=a.babi_dir,
+                               command=cmd, log=log)
+                st.commit(doc)
+                write_json(a.out, doc, force=a.force)
             log(f"wrote {a.out}")
             return 0
         from .closed_loop import closed_loop, write_json

@@ -195,10 +195,11 @@ def frontier(task_id, configs, *, traces, trace_out, babi_dir=None, command="", 
     return doc
 
 
-def sweep(doc, cfgs, batches, log, leopard, training_free):
+def sweep(doc, cfgs, batches, log, leopard, training_free=None, point=None):
     """Each config's design with its points, appended to doc["designs"]: leopard(value, params, p)
     makes a LeOPArd point (its own model and trace); training_free(policy, params, p, batches) gives
-    a rule's (per-question correctness, pruning rate) on a split with the knob set in params, the
+    a rule's (per-question correctness, pruning rate) on a split with the knob set in params, or
+    point(policy, params, p) the entries of every split at once (a metric other than accuracy), the
     point replaying doc's dense trace."""
     for path, name, policy, params, p, knob, values in cfgs:
         d = {"name": name, "policy": policy, "knob": knob, "config": path, "bits_per_cycle": p,
@@ -209,12 +210,46 @@ def sweep(doc, cfgs, batches, log, leopard, training_free):
             else:
                 pp = dict(params, **{knob.split(".", 1)[1]: v})
                 pt = {"value": v, "trace": doc["dense_trace"]}
-                for s, b in batches.items():
-                    pt[s] = split_entry(*training_free(policy, pp, p, b))
-            log(f"  {name} {knob}={v:g}: validation {pt['validation']['metric']:.3f}, test "
-                f"{pt['test']['metric']:.3f} (pruned {pt['test']['pruning_rate']:.3f})")
+                if point is not None:
+                    pt.update(point(policy, pp, p))
+                else:
+                    for s, b in batches.items():
+                        pt[s] = split_entry(*training_free(policy, pp, p, b))
+            log(f"  {name} {knob}={v:g}: validation {pt['validation']['metric']:.5g}, test "
+                f"{pt['test']['metric']:.5g} (pruned {pt['test']['pruning_rate']:.3f})")
             d["points"].append(pt)
         doc["designs"].append(d)
+
+
+class StagedTraces:
+    """A staging folder for one run's traces inside `final` (``with StagedTraces(final) as st``): the
+    run writes into st.dir; st.commit(doc) moves them into `final`, points the document's trace paths
+    there, and only then may the JSON be written; leaving the block without a commit (a failed
+    sweep) removes the staging folder, so that no trace is left without its JSON."""
+
+    def __init__(self, final):
+        self.final = final
+
+    def __enter__(self):
+        import tempfile
+        os.makedirs(self.final, exist_ok=True)
+        self.dir = tempfile.mkdtemp(prefix=".staging-", dir=self.final)
+        return self
+
+    def commit(self, doc):
+        for name in sorted(os.listdir(self.dir)):
+            os.replace(os.path.join(self.dir, name), os.path.join(self.final, name))
+        moved = lambda path: (os.path.join(self.final, os.path.basename(path))  # noqa: E731
+                              if path.startswith(self.dir + os.sep) else path)
+        doc["dense_trace"] = moved(doc["dense_trace"])
+        for d in doc["designs"]:
+            for pt in d["points"]:
+                pt["trace"] = moved(pt["trace"])
+
+    def __exit__(self, *exc):
+        import shutil
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return False
 
 
 def check_disjoint(doc):

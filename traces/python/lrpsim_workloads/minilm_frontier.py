@@ -227,11 +227,14 @@ def main(argv):
             raise ExportError(f"{a.out}: folder {os.path.dirname(a.out)} does not exist")
         torch.set_num_threads(1)
         torch.use_deterministic_algorithms(True)
-        doc = frontier(a.task, a.config, report=a.report, traces_out=a.traces_out, babi_dir=a.babi_dir,
-                       command=command, seed=a.seed, allow_mismatch=a.allow_mismatch, test=a.test,
-                       log=lambda *x: print(*x, file=sys.stderr, flush=True))
         from .closed_loop import write_json
-        write_json(a.out, doc, force=a.force)
+        from .frontier import StagedTraces
+        with StagedTraces(a.traces_out) as st:  # a failed sweep leaves no traces without their JSON
+            doc = frontier(a.task, a.config, report=a.report, traces_out=st.dir, babi_dir=a.babi_dir,
+                           command=command, seed=a.seed, allow_mismatch=a.allow_mismatch, test=a.test,
+                           log=lambda *x: print(*x, file=sys.stderr, flush=True))
+            st.commit(doc)
+            write_json(a.out, doc, force=a.force)
     except (ExportError, BabiError) as e:
         print(f"lrpsim_workloads.minilm_qa frontier: {e}", file=sys.stderr)
         return 1

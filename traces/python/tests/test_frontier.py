@@ -76,21 +76,37 @@ def _committed():
     return files
 
 
+def _metric_of(doc, e):
+    """A split entry's metric from its per-input record: correctness bits (accuracy), cosines, or
+    per-sequence negative log-likelihoods and token counts (perplexity)."""
+    if doc["metric"] == "accuracy":
+        return fr.unpack(e["correct"], e["questions"]).mean()
+    assert len(e["values"]) == e["questions"]
+    if doc["metric"] == "perplexity":
+        assert len(e["tokens"]) == e["questions"] and min(e["tokens"]) > 0
+        return np.exp(np.sum(e["values"]) / np.sum(e["tokens"]))
+    assert doc["metric"] == "cosine_to_dense"
+    return np.mean(e["values"])
+
+
 def test_committed_files_hold_together():
     for path in _committed():
         doc = json.load(open(path))
         assert doc["schema"] == fr.SCHEMA
+        assert doc["higher_is_better"] == (doc["metric"] != "perplexity")
         fr.check_disjoint(doc)
         for split in ("validation", "test"):
             d = doc["dense"][split]
-            assert fr.unpack(d["correct"], d["questions"]).mean() == pytest.approx(d["metric"], abs=1e-12)
+            assert _metric_of(doc, d) == pytest.approx(d["metric"], rel=1e-12, abs=1e-12)
         for design in doc["designs"]:
             assert [p["value"] for p in design["points"]] == sorted(p["value"] for p in design["points"])
             for p in design["points"]:
                 for split in ("validation", "test"):
                     e = p[split]
                     assert e["questions"] == doc["dense"][split]["questions"]
-                    assert fr.unpack(e["correct"], e["questions"]).mean() == pytest.approx(e["metric"], abs=1e-12)
+                    assert _metric_of(doc, e) == pytest.approx(e["metric"], rel=1e-12, abs=1e-12)
+                    if doc["metric"] == "perplexity":
+                        assert e["tokens"] == doc["dense"][split]["tokens"]
                 if design["policy"] == "leopard":
                     assert os.path.isfile(os.path.join(REPO, p["trace"])), p["trace"]
 
@@ -149,3 +165,25 @@ def test_frontier_small_case(tmp_path, babi_dir):
                     continue
                 assert abs(p[split]["metric"] - r[split]["metric"]) <= RETRAINED_ACCURACY_ABS, (d["name"], p["value"], split)
                 assert abs(p[split]["pruning_rate"] - r[split]["pruning_rate"]) <= RETRAINED_RATE_ABS, (d["name"], p["value"], split)
+
+
+def test_staged_traces(tmp_path):
+    """StagedTraces: a committed run's traces move into the folder and the document points there (a
+    bundled trace untouched); a run that leaves the block without a commit leaves nothing."""
+    final = tmp_path / "traces"
+    with fr.StagedTraces(str(final)) as st:
+        for n in ("w-dense.npz", "w-lam0.2.npz"):
+            (tmp_path / "traces" / os.path.basename(st.dir) / n).write_bytes(b"x")
+        doc = {"dense_trace": os.path.join(st.dir, "w-dense.npz"),
+               "designs": [{"points": [{"trace": os.path.join(st.dir, "w-lam0.2.npz")}]},
+                           {"points": [{"trace": "bundled:w-dense"}]}]}
+        st.commit(doc)
+    assert sorted(os.listdir(final)) == ["w-dense.npz", "w-lam0.2.npz"]
+    assert doc["dense_trace"] == str(final / "w-dense.npz")
+    assert doc["designs"][0]["points"][0]["trace"] == str(final / "w-lam0.2.npz")
+    assert doc["designs"][1]["points"][0]["trace"] == "bundled:w-dense"
+    with pytest.raises(RuntimeError):
+        with fr.StagedTraces(str(final)) as st:
+            (tmp_path / "traces" / os.path.basename(st.dir) / "w-lam0.8.npz").write_bytes(b"x")
+            raise RuntimeError("the sweep broke")
+    assert sorted(os.listdir(final)) == ["w-dense.npz", "w-lam0.2.npz"]

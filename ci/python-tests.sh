@@ -10,7 +10,7 @@
 #      `lrpsim trace validate`, and a comparison with traces/data (traces/regen.sh --ci: counts of
 #      the Q, K, V integers, integer thresholds and survivors that differ, within the bounds of
 #      traces/python/lrpsim_export/tolerances.py);
-#   3. "another CPU": the closed-loop tests and step 2 again with other kernels forced
+#   3. "another CPU": the closed-loop and transformer frontier tests and step 2 again with other kernels forced
 #      ($LRPSIM_FORCED_KERNELS, default ATEN_CPU_CAPABILITY=default OPENBLAS_CORETYPE=Sandybridge:
 #      torch's kernels without AVX and OpenBLAS's AVX kernels without FMA, which no AVX2 or AVX-512
 #      machine picks by itself, at about the native speed; OPENBLAS_CORETYPE=Prescott differs too but
@@ -41,9 +41,9 @@ trap 'rm -f "$log" "$log.rc"' EXIT
 (
   set +e
   start=$SECONDS
-  echo "== with forced kernels (${forced[*]}): the closed-loop tests"
+  echo "== with forced kernels (${forced[*]}): the closed-loop and transformer frontier tests"
   env "${forced[@]}" "$py" -m pytest -q -rs -p no:cacheprovider traces/python/tests/test_closed_loop_transformers.py \
-    traces/python/tests/test_closed_loop.py
+    traces/python/tests/test_closed_loop.py traces/python/tests/test_transformer_frontier.py
   rc=$?
   echo "   $((SECONDS - start)) s"
   start=$SECONDS

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/lrpsim/lrpsim/sim/tabulate"
+	"gonum.org/v1/gonum/stat"
 )
 
 // BudgetTable is lrpsim compare --budget's output: per budget and design the summary over the
@@ -269,7 +270,11 @@ func (t BudgetTable) byMetric(budget float64, metrics []string) string {
 					sp = append(sp, c.Point.Speedup)
 				}
 			}
-			fmt.Fprintf(&b, " %s (%d of %d) |", geoShort(GeomeanInterval(sp, BootstrapSeed)), len(sp), all)
+			g := GeoInterval{Mean: math.NaN()} // the mean alone: this table has no intervals
+			if len(sp) > 0 {
+				g.Mean = stat.GeometricMean(sp, nil)
+			}
+			fmt.Fprintf(&b, " %s (%d of %d) |", geoShort(g), len(sp), all)
 		}
 		b.WriteString("\n")
 	}

@@ -163,7 +163,6 @@ def leopard_point(sp, lam, params, p, trace_dir, command, log):
     point's trace; returns the point's entry."""
     from lrpsim_export.attention import PolicySession
     from lrpsim_export.cli import _head_dims
-    from lrpsim_export.export import record_hard, self_check, write_records
     from lrpsim_export.learn import LearnConfig, absmax_scales, check_fits, learn
     w, a = sp.w, sp.w.args
     cfg = LearnConfig(lam=float(lam), steps=a.steps, lr_threshold=a.lr_threshold, lr_weights=a.lr_weights,
@@ -178,35 +177,43 @@ def leopard_point(sp, lam, params, p, trace_dir, command, log):
     s = PolicySession("leopard", params, quant=quant, bits_per_cycle=p, thresholds=th, empty_row=w.empty_row)
     point = {"value": float(lam), "thresholds": th.as_array().tolist(), "training_seconds": round(seconds, 1),
              **sp.run(student, s)}
-    records = record_hard(w.task, student, th, quant, w.empty_row)
+    path = os.path.join(trace_dir, f"{w.name}-lam{lam:g}.npz")
+    _write_trace(w, path, student, th, quant, command, {}, pruned=point["validation"]["metric"],
+                 note=f"the frontier's LeOPArd point lambda={lam:g} (results/frontier): weights and thresholds "
+                      "retrained from the original model with the bundled trace's export recipe and seed; metrics "
+                      "on the validation split (the export's held-out inputs)",
+                 generator={"lambda": float(lam), "steps": a.steps, "lr_threshold": a.lr_threshold,
+                            "lr_weights": 0.0 if a.freeze_weights else a.lr_weights,
+                            "temperature": [a.t_start, a.t_end], "init_quantile": a.init_quantile,
+                            "eval_pruning_rate": point["validation"]["pruning_rate"]})
+    point["trace"] = path
+    log(f"  leopard lambda={lam:g}: trained in {seconds:.0f}s, wrote {os.path.basename(path)}")
+    return point
+
+
+def _write_trace(w, path, model, th, quant, command, extra_meta, *, pruned, note, generator):
+    """Write model's hard-mode trace of the export's trace inputs to path, its meta the bundled
+    trace's description with this run's metric and generator, and check it against the records (the
+    file removed if the check fails)."""
+    from lrpsim_export.export import record_hard, self_check, write_records
+    records = record_hard(w.task, model, th, quant, w.empty_row)
     meta = {k: w.meta[k] for k in ("model", "task", "source", "synthetic", "bits_q", "bits_k", "bits_v", "causal",
                                    "empty_row", "threshold_granularity") if k in w.meta}
+    meta.update(extra_meta)
     m = w.meta["metric"]
     meta["metric"] = {"name": m["name"], "higher_is_better": m["higher_is_better"], "dense": w.dense,
-                      "quantized": w.quantized, "pruned": point["validation"]["metric"],
-                      "eval_inputs": point["validation"]["questions"],
-                      "note": f"the frontier's LeOPArd point lambda={lam:g} (results/frontier): weights and "
-                              "thresholds retrained from the original model with the bundled trace's export "
-                              "recipe and seed; metrics on the validation split (the export's held-out inputs)"}
-    g = w.meta["generator"]
+                      "quantized": w.quantized, "pruned": pruned, "eval_inputs": w.eval_inputs, "note": note}
     meta["generator"] = {"tool": "lrpsim_workloads.transformer_frontier", "command": command,
-                         "export_command": g.get("command"), "seed": a.seed, "lambda": float(lam),
-                         "steps": a.steps, "lr_threshold": a.lr_threshold,
-                         "lr_weights": 0.0 if a.freeze_weights else a.lr_weights,
-                         "temperature": [a.t_start, a.t_end], "init_quantile": a.init_quantile, "scales": a.scales,
-                         "eval_pruning_rate": point["validation"]["pruning_rate"],
+                         "export_command": w.meta["generator"].get("command"), "seed": w.args.seed,
+                         "scales": w.args.scales, **generator,
                          "torch": torch.__version__, "numpy": np.__version__}
-    os.makedirs(trace_dir, exist_ok=True)
-    path = os.path.join(trace_dir, f"{w.name}-lam{lam:g}.npz")
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     write_records(path, records, meta, th.as_array(), quant, force=True)
     try:
         self_check(path, records)
     except ExportError:
         os.remove(path)
         raise
-    point["trace"] = path
-    log(f"  leopard lambda={lam:g}: trained in {seconds:.0f}s, wrote {os.path.basename(path)}")
-    return point
 
 
 def dense_partner(w, traces, trace_dir, command, log):
@@ -214,29 +221,30 @@ def dense_partner(w, traces, trace_dir, command, log):
     one, else the original model's trace written to trace_dir (thresholds -inf, the export's trace
     inputs and calibration, as `export --threshold -inf` writes it; the long MiniLM traces have no
     bundled partner). Returns the document's dense_trace."""
-    from lrpsim_export.export import record_hard, self_check, write_records
     if os.path.isfile(os.path.join(traces, w.name + "-dense.npz")):
         return f"bundled:{w.name}-dense"
-    th = w.no_pruning_thresholds()
-    records = record_hard(w.task, w.model, th, w.quant, w.empty_row)
-    meta = {k: w.meta[k] for k in ("model", "task", "source", "synthetic", "bits_q", "bits_k", "bits_v", "causal",
-                                   "empty_row", "threshold_granularity") if k in w.meta}
-    meta["thresholds"] = "none"
-    m = w.meta["metric"]
-    meta["metric"] = {"name": m["name"], "higher_is_better": m["higher_is_better"], "dense": w.dense,
-                      "quantized": w.quantized, "pruned": w.quantized, "eval_inputs": w.eval_inputs,
-                      "note": "the original model, nothing pruned (thresholds -inf): the dense partner the frontier's "
-                              "training-free rules replay (results/frontier)"}
-    meta["generator"] = {"tool": "lrpsim_workloads.transformer_frontier", "command": command,
-                         "export_command": w.meta["generator"].get("command"), "seed": w.args.seed,
-                         "fixed_threshold": "-inf", "scales": w.args.scales,
-                         "torch": torch.__version__, "numpy": np.__version__}
-    os.makedirs(trace_dir, exist_ok=True)
     path = os.path.join(trace_dir, f"{w.name}-dense.npz")
-    write_records(path, records, meta, th.as_array(), w.quant, force=True)
-    self_check(path, records)
+    _write_trace(w, path, w.model, w.no_pruning_thresholds(), w.quant, command, {"thresholds": "none"},
+                 pruned=w.quantized, note="the original model, nothing pruned (thresholds -inf): the dense partner "
+                                          "the frontier's training-free rules replay (results/frontier)",
+                 generator={"fixed_threshold": "-inf"})
     log(f"  wrote {os.path.basename(path)} (the dense partner)")
     return path
+
+
+def bundled_lambda_check(w, doc):
+    """Where LeOPArd's grid holds the bundled trace's own lambda, the same recipe and seed must give
+    its model again: its validation metric (the export's held-out inputs) within METRIC_REL of the
+    trace's meta.metric.pruned (the export's machine may have had other kernels). {} otherwise."""
+    from lrpsim_export.closed_loop import rel_diff
+    from lrpsim_export.tolerances import METRIC_REL
+    lam = w.meta["generator"].get("lambda")
+    for d in doc["designs"]:
+        for pt in d["points"]:
+            if d["policy"] == "leopard" and lam is not None and pt["value"] == float(lam):
+                r = rel_diff(pt["validation"]["metric"], w.meta["metric"].get("pruned"))
+                return {"bundled_lambda_reproduced": r <= METRIC_REL, "bundled_lambda_rel_diff": r}
+    return {}
 
 
 def frontier(name, configs, *, traces, trace_out, n_test=None, command="", log=print):
@@ -266,17 +274,7 @@ def frontier(name, configs, *, traces, trace_out, n_test=None, command="", log=p
     sweep(doc, cfgs, sp.batches, log, lambda v, params, p: leopard_point(sp, v, params, p, trace_out, command, log),
           point=training_free)
     a = w.args
-    checks = w.checks()
-    lam = w.meta["generator"].get("lambda")
-    for d in doc["designs"]:
-        for pt in d["points"]:
-            if d["policy"] == "leopard" and lam is not None and pt["value"] == float(lam):
-                # the grid holds the bundled trace's lambda: the same recipe and seed must give its model again
-                from lrpsim_export.closed_loop import rel_diff
-                from lrpsim_export.tolerances import METRIC_REL
-                r = rel_diff(pt["validation"]["metric"], w.meta["metric"].get("pruned"))
-                checks["bundled_lambda_reproduced"] = r <= METRIC_REL
-                checks["bundled_lambda_rel_diff"] = r
+    checks = dict(w.checks(), **bundled_lambda_check(w, doc))
     doc["generator"] = {
         "command": command, "export_command": w.meta["generator"].get("command"), "seed": a.seed,
         "date": datetime.date.today().isoformat(), "torch": torch.__version__, "threads": torch.get_num_threads(),
